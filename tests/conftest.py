@@ -1,0 +1,92 @@
+"""Shared fixtures: the Adult sample as real data and a real fitted model on it.
+
+Heavy libraries are imported inside the fixtures so tests of the light plugin never pay for
+them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ADULT_SAMPLE = Path(__file__).parent / "data" / "adult" / "adult_sample.csv"
+ADULT_TARGET = "income"
+ADULT_NUMERIC = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
+ADULT_CATEGORICAL = [
+    "workclass",
+    "education",
+    "marital-status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "native-country",
+]
+
+pytest_plugins = ["pytester"]
+
+
+def load_adult() -> pd.DataFrame:
+    """The Adult sample with the label as 0/1 in ``income`` (1 means >50K)."""
+    import pandas as pd
+
+    df = pd.read_csv(ADULT_SAMPLE)
+    df[ADULT_TARGET] = (df[ADULT_TARGET] == ">50K").astype("int64")
+    return df
+
+
+def make_adult_pipeline(**params: Any) -> Any:
+    """An unfitted scikit-learn Pipeline (ColumnTransformer + gradient boosting) for Adult."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
+    preprocess = ColumnTransformer(
+        [
+            ("num", "passthrough", ADULT_NUMERIC),
+            (
+                "cat",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="most_frequent")),
+                        (
+                            "encode",
+                            OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
+                        ),
+                    ]
+                ),
+                ADULT_CATEGORICAL,
+            ),
+        ]
+    )
+    model = HistGradientBoostingClassifier(max_iter=60, random_state=0, **params)
+    return Pipeline([("preprocess", preprocess), ("model", model)])
+
+
+@pytest.fixture(scope="session")
+def adult() -> pd.DataFrame:
+    return load_adult()
+
+
+@pytest.fixture(scope="session")
+def adult_split(adult: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test): a fixed 70/30 split of the sample."""
+    train = adult.sample(frac=0.7, random_state=0)
+    test = adult.drop(train.index)
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def adult_model(adult_split: tuple[pd.DataFrame, pd.DataFrame]) -> Any:
+    """A Pipeline fitted on the train split; treat as read-only (it is shared)."""
+    train, _ = adult_split
+    pipeline = make_adult_pipeline()
+    pipeline.fit(train.drop(columns=[ADULT_TARGET]), train[ADULT_TARGET])
+    return pipeline
