@@ -72,7 +72,9 @@ def register_check(
         description = doc.splitlines()[0].strip() if doc else check_name
         if check_name in _REGISTRY and _REGISTRY[check_name].module != function.__module__:
             raise ValueError(f"check name {check_name!r} is registered twice")
-        _REGISTRY[check_name] = CheckInfo(check_name, ids, description, run_check, function.__module__)
+        _REGISTRY[check_name] = CheckInfo(
+            check_name, ids, description, run_check, function.__module__
+        )
         return run_check
 
     return decorate
@@ -103,8 +105,10 @@ def get_check(name: str) -> CheckInfo:
 def _rubric_order(rubric_id: str) -> tuple[int, int]:
     sections = ["data", "model", "infra", "monitor"]
     section, _, number = rubric_id.partition("-")
-    return (sections.index(section) if section in sections else len(sections),
-            int(number) if number.isdigit() else 0)
+    return (
+        sections.index(section) if section in sections else len(sections),
+        int(number) if number.isdigit() else 0,
+    )
 
 
 def registered_names() -> dict[str, Any]:

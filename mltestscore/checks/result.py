@@ -63,7 +63,7 @@ class Table:
         chart: str | None = None,
         max_rows: int = 50,
     ) -> Table:
-        """Build a table from arbitrary values, keeping at most ``max_rows`` so reports stay small."""
+        """Build a table from any values, keeping at most ``max_rows`` so reports stay small."""
         if chart is not None and chart not in columns:
             raise ValueError(f"chart column {chart!r} is not one of the columns {list(columns)}")
         return cls(
