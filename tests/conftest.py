@@ -90,3 +90,9 @@ def adult_model(adult_split: tuple[pd.DataFrame, pd.DataFrame]) -> Any:
     pipeline = make_adult_pipeline()
     pipeline.fit(train.drop(columns=[ADULT_TARGET]), train[ADULT_TARGET])
     return pipeline
+
+
+@pytest.fixture(scope="session")
+def adult_pipeline_factory() -> Any:
+    """``make_adult_pipeline``: fresh, unfitted Adult pipelines (keywords go to the model)."""
+    return make_adult_pipeline
