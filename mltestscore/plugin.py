@@ -1,11 +1,128 @@
-"""pytest plugin entry point (being built; registers the marker so pytest starts)."""
+"""The pytest plugin, as light as possible.
+
+With ``--mlscore`` off it only registers its marker, options and the ``mlscore_record``
+fixture: no import of YAML, JSON Schema or any ML library, no output, no files. With it on,
+:mod:`mltestscore.session` is imported and registered (only then), the same way pytest's own
+junitxml registers its reporter only when asked for.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+from mltestscore import recording
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from mltestscore.session import MLScoreSession
+
+SESSION_KEY: pytest.StashKey[MLScoreSession] = pytest.StashKey()
+DEFAULT_JSON = "reports/mlscore.json"
+
+# Exit codes beyond pytest's own 0-5; documented in the README.
+EXIT_SCORE_BELOW_THRESHOLD = 6
+EXIT_SCORE_REGRESSED = 7
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mltestscore", "ML Test Score (Breck et al. 2017)")
+    group.addoption(
+        "--mlscore",
+        action="store_true",
+        default=False,
+        help="score this run against the ML Test Score rubric and write the scorecard.",
+    )
+    group.addoption(
+        "--mlscore-rubric",
+        metavar="ID_OR_PATH",
+        default=None,
+        help="rubric id (ml-test-score-2017, ml-test-score-2016) or a rubric YAML path.",
+    )
+    group.addoption(
+        "--mlscore-json",
+        metavar="PATH",
+        default=None,
+        help=f"where to write the JSON scorecard (default: {DEFAULT_JSON}).",
+    )
+    group.addoption(
+        "--mlscore-fail-under",
+        metavar="SCORE",
+        type=float,
+        default=None,
+        help=f"exit with code {EXIT_SCORE_BELOW_THRESHOLD} when the final score is below SCORE.",
+    )
+    group.addoption(
+        "--mlscore-credit",
+        choices=("passed", "present"),
+        default=None,
+        help="'passed' (default): claiming tests must pass; 'present': the paper-literal "
+        "reading, a test that runs earns credit.",
+    )
+    parser.addini(
+        "mlscore_credit",
+        help="credit mode for --mlscore: 'passed' (default) or 'present' (paper-literal).",
+        default=None,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "mlscore(*ids): claim ML Test Score rubric items (e.g. 'data-1') for this test"
+        "markers",
+        "mlscore(*ids): claim ML Test Score rubric items for this test, e.g. "
+        "@pytest.mark.mlscore('data-1', 'monitor-2').",
     )
+    if not config.getoption("mlscore"):
+        return
+    from mltestscore.session import start_session
+
+    session = start_session(config)
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(session, "mltestscore-session")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None:
+        del config.stash[SESSION_KEY]
+        config.pluginmanager.unregister(session)
+
+
+class MeasurementRecorder:
+    """Attach measurements to the rubric items this test evidences.
+
+    ``mlscore_record("auc", 0.91, item="model-6")`` records a value;
+    ``mlscore_record.table("AUC by slice", ["slice", "auc"], rows, chart="auc")`` a table.
+    Without ``item`` a measurement goes to every item the test claims. Outside
+    ``pytest --mlscore`` both do nothing.
+    """
+
+    def __call__(
+        self, name: str, value: Any, item: str | None = None, unit: str | None = None
+    ) -> None:
+        from mltestscore.checks.result import _scalar
+
+        recording.record_measurement(
+            {"name": str(name), "value": _scalar(value), "item": item, "unit": unit}
+        )
+
+    def table(
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        chart: str | None = None,
+        item: str | None = None,
+    ) -> None:
+        from mltestscore.checks.result import Table
+
+        table = Table.build(title, columns, rows, chart=chart)
+        recording.record_measurement({"name": table.title, "table": table.to_dict(), "item": item})
+
+
+@pytest.fixture
+def mlscore_record() -> MeasurementRecorder:
+    """Record measurements (values or small tables) on the scorecard items this test evidences."""
+    return MeasurementRecorder()

@@ -1,0 +1,62 @@
+"""The JSON report: the scorecard as written, versioned by ``schema_version``."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from mltestscore.errors import MLScoreError
+from mltestscore.report.atomic import write_atomic
+from mltestscore.scorecard import SCHEMA_VERSION, Scorecard
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "scorecard.schema.json"
+
+
+@cache
+def scorecard_schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+def dumps(scorecard: Scorecard) -> str:
+    return json.dumps(scorecard, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_json(scorecard: Scorecard, path: str | os.PathLike[str]) -> Path:
+    return write_atomic(path, dumps(scorecard))
+
+
+def validation_errors(data: object) -> list[str]:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(scorecard_schema())
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(top level)'}: {error.message}"
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    ]
+
+
+def read_json(path: str | os.PathLike[str]) -> Scorecard:
+    """Read a saved scorecard, refusing (with a clear message) one this version cannot render."""
+    source = Path(path)
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MLScoreError(f"cannot read {source}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise MLScoreError(f"{source} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise MLScoreError(f"{source} is not an mltestscore scorecard (not a JSON object)")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise MLScoreError(
+            f"{source} has scorecard schema_version {version!r}; this mltestscore reads "
+            f"version {SCHEMA_VERSION}. Re-run pytest --mlscore with this version to refresh it."
+        )
+    errors = validation_errors(data)
+    if errors:
+        raise MLScoreError(f"{source} is not a valid scorecard: {errors[0]}")
+    return data

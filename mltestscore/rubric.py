@@ -1,0 +1,274 @@
+"""Load rubric files: the single source of truth for ids, text and scoring.
+
+Rubrics are YAML validated against ``rubric.schema.json``. A file may ``extends`` another
+(a bundled id or a path relative to it): top-level fields override, sections merge by id and
+items replace or append by id. That is how the 2016 rubric reuses the 2017 text with its own
+points and bands, and how a company adds its own items.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from mltestscore.errors import RubricError
+
+DEFAULT_RUBRIC = "ml-test-score-2017"
+SCHEMA_FILE = "rubric.schema.json"
+
+
+def rubric_dir() -> Path:
+    """The bundled rubric folder: inside the wheel, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rubric", here.parent / "rubric"):
+        if (candidate / SCHEMA_FILE).is_file():
+            return candidate
+    raise RubricError(f"the bundled rubric folder is missing (looked in {here} and its parent)")
+
+
+def bundled_rubrics() -> list[str]:
+    return sorted(p.stem for p in rubric_dir().glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    section: str
+    title: str
+    guidance: str
+    remediation: str
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Band:
+    upper: float | None  # inclusive; None means no upper bound
+    label: str
+
+    def describe_interval(self, lower: float | None) -> str:
+        """The band as the paper writes it: ``0``, ``(0, 1]``, ``>5``."""
+        if lower is None:
+            return _number(self.upper or 0)
+        if self.upper is None:
+            return f">{_number(lower)}"
+        return f"({_number(lower)}, {_number(self.upper)}]"
+
+
+@dataclass(frozen=True)
+class Points:
+    missing: float
+    manual: float
+    automated: float
+
+
+@dataclass(frozen=True)
+class Rubric:
+    id: str
+    title: str
+    source: str
+    points: Points
+    bands: tuple[Band, ...]
+    sections: tuple[Section, ...]
+    origin: str  # the file (or chain of files) it was read from
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(item.id for item in self.items)
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def section_max(self, section: Section) -> float:
+        return len(section.items) * self.points.automated
+
+    def band_index(self, score: float) -> int:
+        """The first band whose inclusive upper bound is not below the score (half-open on
+        the left, as the paper's intervals are)."""
+        for index, band in enumerate(self.bands):
+            if band.upper is None or score <= band.upper:
+                return index
+        return len(self.bands) - 1
+
+    def band_interval(self, index: int) -> str:
+        lower = self.bands[index - 1].upper if index > 0 else None
+        return self.bands[index].describe_interval(lower)
+
+    def closest_ids(self, unknown: str, count: int = 3) -> list[str]:
+        return difflib.get_close_matches(unknown, self.item_ids, n=count, cutoff=0.5)
+
+    def unknown_id_message(self, unknown: str) -> str:
+        close = self.closest_ids(unknown)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        return f"unknown rubric id {unknown!r} (rubric {self.id}){hint}"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((rubric_dir() / SCHEMA_FILE).read_text("utf-8"))
+    return loaded
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RubricError(f"cannot read rubric file {path}: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RubricError(f"rubric file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RubricError(f"rubric file {path} must hold a mapping at the top level")
+    _validate(data, path)
+    return data
+
+
+def _validate(data: dict[str, Any], path: Path) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise RubricError(f"rubric file {path} is invalid at {where}: {first.message}{more}")
+
+
+def _resolve(name_or_path: str, relative_to: Path | None) -> Path:
+    candidate = Path(name_or_path)
+    if relative_to is not None and not candidate.is_absolute():
+        relative = relative_to.parent / candidate
+        if relative.is_file():
+            return relative
+    if candidate.suffix in {".yaml", ".yml"} or "/" in name_or_path or candidate.is_file():
+        if not candidate.is_file():
+            raise RubricError(f"rubric file {name_or_path} does not exist")
+        return candidate
+    bundled = rubric_dir() / f"{name_or_path}.yaml"
+    if not bundled.is_file():
+        close = difflib.get_close_matches(name_or_path, bundled_rubrics(), n=2)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise RubricError(
+            f"unknown rubric {name_or_path!r}: not a file, and not one of the bundled rubrics "
+            f"({', '.join(bundled_rubrics())}){hint}"
+        )
+    return bundled
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = {k: v for k, v in parent.items() if k != "sections"}
+    merged.update({k: v for k, v in child.items() if k not in {"sections", "extends"}})
+    sections = [dict(s, items=list(s["items"])) for s in parent.get("sections", [])]
+    by_id = {s["id"]: s for s in sections}
+    for child_section in child.get("sections", []):
+        target = by_id.get(child_section["id"])
+        if target is None:
+            target = dict(child_section, items=[])
+            sections.append(target)
+            by_id[target["id"]] = target
+        elif "title" in child_section:
+            target["title"] = child_section["title"]
+        for item in child_section["items"]:
+            ids = [i["id"] for i in target["items"]]
+            if item["id"] in ids:
+                target["items"][ids.index(item["id"])] = item
+            else:
+                target["items"].append(item)
+    merged["sections"] = sections
+    return merged
+
+
+def _load_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " -> ".join(str(p) for p in (*seen, resolved))
+        raise RubricError(f"rubric files extend each other in a cycle: {chain}")
+    data = _read_yaml(path)
+    parent_name = data.get("extends")
+    if parent_name is None:
+        return data
+    parent = _load_merged(_resolve(parent_name, path), (*seen, resolved))
+    return _merge(parent, data)
+
+
+def _build(data: dict[str, Any], origin: str) -> Rubric:
+    if "scoring" not in data or "sections" not in data:
+        missing = "scoring" if "scoring" not in data else "sections"
+        raise RubricError(f"rubric {origin} has no {missing!r} (directly or through 'extends')")
+    scoring = data["scoring"]
+    points = Points(**{k: float(v) for k, v in scoring["points"].items()})
+    if not points.missing <= points.manual <= points.automated:
+        raise RubricError(f"rubric {origin}: points must grow from missing to manual to automated")
+    bands = tuple(Band(b["upper"], b["label"]) for b in scoring["bands"])
+    uppers = [b.upper for b in bands]
+    if uppers[-1] is not None or any(u is None for u in uppers[:-1]):
+        raise RubricError(f"rubric {origin}: only the last band may (and must) have upper: null")
+    finite = [float(u) for u in uppers[:-1] if u is not None]
+    if finite != sorted(set(finite)):
+        raise RubricError(f"rubric {origin}: band upper bounds must strictly increase")
+    sections = []
+    seen_ids: set[str] = set()
+    for raw in data["sections"]:
+        items = []
+        for raw_item in raw["items"]:
+            item_id = raw_item["id"]
+            if not item_id.startswith(raw["id"] + "-"):
+                raise RubricError(
+                    f"rubric {origin}: item {item_id!r} must start with its section id "
+                    f"{raw['id']!r} followed by '-'"
+                )
+            if item_id in seen_ids:
+                raise RubricError(f"rubric {origin}: item id {item_id!r} appears twice")
+            seen_ids.add(item_id)
+            items.append(
+                Item(
+                    item_id,
+                    raw["id"],
+                    raw_item["title"],
+                    " ".join(raw_item["guidance"].split()),
+                    " ".join(raw_item["remediation"].split()),
+                )
+            )
+        if not items:
+            raise RubricError(f"rubric {origin}: section {raw['id']!r} has no items")
+        sections.append(Section(raw["id"], raw.get("title", raw["id"]), tuple(items)))
+    return Rubric(
+        id=data["id"],
+        title=data["title"],
+        source=" ".join(str(data.get("source", "")).split()),
+        points=points,
+        bands=bands,
+        sections=tuple(sections),
+        origin=origin,
+    )
+
+
+@cache
+def load_rubric(name_or_path: str = DEFAULT_RUBRIC) -> Rubric:
+    """A bundled rubric by id (``ml-test-score-2016``) or a YAML file path."""
+    path = _resolve(name_or_path, None)
+    return _build(_load_merged(path, ()), str(path))

@@ -1,0 +1,212 @@
+"""The scorecard: one data model every report renders (terminal, JSON, HTML, Markdown).
+
+``build_scorecard`` joins the rubric, the test runs and the attestations, scores them with
+:mod:`mltestscore.scoring`, and returns a JSON-ready dict whose shape is fixed by
+``schemas/scorecard.schema.json`` (versioned by ``SCHEMA_VERSION``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mltestscore import __version__
+from mltestscore.evidence import TEST_OUTCOMES, Attestation, TestRun
+from mltestscore.rubric import Rubric
+from mltestscore.scoring import (
+    CreditMode,
+    Signal,
+    Status,
+    check_signal,
+    final_score,
+    item_points,
+    next_steps,
+    section_scores,
+    statuses_from_signals,
+    test_signal,
+    weakest_sections,
+)
+
+SCHEMA_VERSION = 1
+Scorecard = dict[str, Any]
+
+
+def departures_from_paper(
+    credit_mode: CreditMode, max_age_days: int, attestations: Sequence[Attestation]
+) -> list[str]:
+    """What this run does that the paper does not, so every report can say so."""
+    notes = []
+    if credit_mode is CreditMode.PASSED:
+        notes.append(
+            "Credit mode 'passed' (this tool's default, stricter than the paper): an item "
+            "earns automated credit only when its tests pass, and a failing test makes it "
+            'failing. The paper credits a test that runs; set mlscore_credit = "present" '
+            "for that reading."
+        )
+    else:
+        notes.append(
+            "Credit mode 'present' (the paper-literal reading): a claiming test that ran "
+            "earns automated credit whatever its outcome."
+        )
+    if attestations:
+        notes.append(
+            f"Manual attestations expire after {max_age_days} days (manual_max_age_days); "
+            "the paper sets no expiry."
+        )
+    return notes
+
+
+def git_commit(root: Path) -> str | None:
+    """The commit being scored: CI's variable when set, else ``git rev-parse HEAD``."""
+    for variable in ("GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_VCS_NUMBER"):
+        if os.environ.get(variable):
+            return os.environ[variable]
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and commit else None
+
+
+def _test_entry(run: TestRun, item_id: str) -> dict[str, Any]:
+    return {
+        "kind": "test",
+        "nodeid": run.nodeid,
+        "outcome": run.outcome,
+        "duration": round(run.duration, 6),
+        "message": run.message,
+        "via": run.claimed_by.get(item_id, "marker"),
+        "measurements": [dict(m) for m in run.measurements if m.get("item") in (None, item_id)],
+    }
+
+
+def _check_entry(run: TestRun, check: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "check", "nodeid": run.nodeid, **check}
+
+
+def build_scorecard(
+    rubric: Rubric,
+    runs: Sequence[TestRun],
+    attestations: Sequence[Attestation],
+    credit_mode: CreditMode = CreditMode.PASSED,
+    max_age_days: int = 365,
+    commit: str | None = None,
+    warnings: Sequence[str] = (),
+    now: datetime | None = None,
+) -> Scorecard:
+    signals: dict[str, list[Signal]] = defaultdict(list)
+    evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for run in sorted(runs, key=lambda r: r.nodeid):
+        for item_id in run.claims:
+            signals[item_id].append(test_signal(run.outcome, credit_mode))
+            evidence[item_id].append(_test_entry(run, item_id))
+        for check in run.checks:
+            for item_id in check["rubric_ids"]:
+                signals[item_id].append(check_signal(check["outcome"], credit_mode))
+                evidence[item_id].append(_check_entry(run, dict(check)))
+    valid = [a for a in attestations if not a.expired]
+    for attestation in valid:
+        evidence[attestation.item].append(attestation.to_dict())
+
+    statuses = statuses_from_signals(rubric, signals, (a.item for a in valid))
+    sections = section_scores(rubric, statuses)
+    score = final_score(sections)
+    band_index = rubric.band_index(score)
+    plan = next_steps(rubric, statuses)
+
+    items = []
+    for item in rubric.items:
+        status = statuses[item.id]
+        items.append(
+            {
+                "id": item.id,
+                "section": item.section,
+                "title": item.title,
+                "status": status.value,
+                "points": item_points(status, rubric),
+                "max_points": rubric.points.automated,
+                "guidance": item.guidance,
+                "remediation": item.remediation,
+                "evidence": evidence.get(item.id, []),
+                "expired_attestations": [
+                    a.to_dict() for a in attestations if a.item == item.id and a.expired
+                ],
+            }
+        )
+    counts_by_section = {
+        section.id: Counter(statuses[i.id].value for i in section.items)
+        for section in rubric.sections
+    }
+    outcome_counts = Counter(run.outcome for run in runs)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "mltestscore", "version": __version__},
+        "generated_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "commit": commit,
+        "rubric": {
+            "id": rubric.id,
+            "title": rubric.title,
+            "source": rubric.source,
+            "points": {
+                "missing": rubric.points.missing,
+                "manual": rubric.points.manual,
+                "automated": rubric.points.automated,
+            },
+            "bands": [
+                {"label": band.label, "interval": rubric.band_interval(i)}
+                for i, band in enumerate(rubric.bands)
+            ],
+        },
+        "credit_mode": credit_mode.value,
+        "manual_max_age_days": max_age_days,
+        "departures": departures_from_paper(credit_mode, max_age_days, attestations),
+        "score": score,
+        "max_score": min(rubric.section_max(s) for s in rubric.sections),
+        "band": {
+            "index": band_index,
+            "label": rubric.bands[band_index].label,
+            "interval": rubric.band_interval(band_index),
+        },
+        "sections": [
+            {
+                "id": section.id,
+                "title": section.title,
+                "score": sections[section.id],
+                "max": rubric.section_max(section),
+                "counts": {s.value: counts_by_section[section.id].get(s.value, 0) for s in Status},
+            }
+            for section in rubric.sections
+        ],
+        "weakest_sections": weakest_sections(sections),
+        "items": items,
+        "next_steps": [
+            {
+                "id": step.item_id,
+                "title": rubric.item(step.item_id).title,
+                "status": step.status.value,
+                "remediation": rubric.item(step.item_id).remediation,
+                "final_after": step.final_after,
+                "gain": step.gain,
+            }
+            for step in plan
+        ],
+        "tests": {
+            "total": len(runs),
+            "claiming": sum(1 for run in runs if run.claims or run.checks),
+            **{outcome: outcome_counts.get(outcome, 0) for outcome in TEST_OUTCOMES},
+        },
+        "warnings": list(warnings),
+    }

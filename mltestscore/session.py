@@ -1,0 +1,298 @@
+"""What ``pytest --mlscore`` does: translate pytest items and outcomes into evidence,
+score them, and report.
+
+Claims are computed where collection happens (a pytest-xdist worker or the only process) and
+travel on ``item.user_properties``, as do check results and measurements recorded while a
+test runs. The controller (or the only process) reads them back from the test reports, so a
+distributed run scores exactly like a serial one.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mltestscore import recording
+from mltestscore.config import ProjectConfig, load_project_config, parse_credit
+from mltestscore.errors import MLScoreError
+from mltestscore.evidence import Attestation, TestRun
+from mltestscore.report.atomic import remove_stale
+from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from mltestscore.scorecard import Scorecard, build_scorecard, git_commit
+from mltestscore.scoring import CreditMode
+
+_OUTCOME_RANK = {"passed": 0, "skipped": 1, "xpassed": 1, "xfailed": 1, "failed": 2, "error": 3}
+
+
+@dataclass
+class _RunState:
+    outcome: str = "passed"
+    duration: float = 0.0
+    message: str = ""
+    properties: list[tuple[str, Any]] = field(default_factory=list)
+
+
+def _phase_outcome(report: pytest.TestReport) -> str:
+    xfail = hasattr(report, "wasxfail")
+    if report.when != "call":
+        if report.failed:
+            return "error"
+        if report.skipped:
+            return "xfailed" if xfail else "skipped"
+        return "passed"
+    if report.passed:
+        return "xpassed" if xfail else "passed"
+    if report.skipped:
+        return "xfailed" if xfail else "skipped"
+    return "failed"
+
+
+def _short_message(report: pytest.TestReport) -> str:
+    if report.passed:
+        return ""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    crash = getattr(longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None) or report.longreprtext.strip().splitlines()[-1:]
+    text = message if isinstance(message, str) else " ".join(message)
+    if hasattr(report, "wasxfail") and report.wasxfail:
+        text = f"{text} (xfail: {report.wasxfail})" if text else f"xfail: {report.wasxfail}"
+    return text if len(text) <= 1000 else text[:999] + "…"
+
+
+def _pyproject_path(config: pytest.Config) -> Path:
+    inipath = config.inipath
+    if inipath is not None and inipath.name == "pyproject.toml":
+        return inipath
+    return config.rootpath / "pyproject.toml"
+
+
+class MLScoreSession:
+    """The ``--mlscore`` plugin object; registered only when the option is given."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        project: ProjectConfig,
+        rubric: Rubric,
+        credit_mode: CreditMode,
+        attestations: list[Attestation],
+        mapping: list[tuple[str, tuple[str, ...]]],
+        json_path: Path,
+        fail_under: float | None,
+    ) -> None:
+        self.config = config
+        self.project = project
+        self.rubric = rubric
+        self.credit_mode = credit_mode
+        self.attestations = attestations
+        self.mapping = mapping
+        self.json_path = json_path
+        self.fail_under = fail_under
+        self.is_worker = hasattr(config, "workerinput")
+        self.runs: dict[str, _RunState] = {}
+        self.scorecard: Scorecard | None = None
+        self.written: list[tuple[str, Path]] = []
+        self.problems: list[str] = []
+
+    # -- collection: claims from markers and the [tool.mltestscore.map] patterns ----------
+    def claims_for(self, item: pytest.Item) -> dict[str, str]:
+        claims: dict[str, str] = {}
+        for marker in item.iter_markers("mlscore"):
+            where = f"{item.nodeid}: @pytest.mark.mlscore"
+            if not marker.args:
+                raise pytest.UsageError(f"{where} needs at least one rubric id, e.g. 'data-1'")
+            for item_id in marker.args:
+                if not isinstance(item_id, str):
+                    raise pytest.UsageError(f"{where} takes rubric ids as strings, got {item_id!r}")
+                if item_id not in self.rubric.item_ids:
+                    path, line = item.location[0], (item.location[1] or 0) + 1
+                    raise pytest.UsageError(
+                        f"{path}:{line}: {item.nodeid}: @pytest.mark.mlscore: "
+                        f"{self.rubric.unknown_id_message(item_id)}"
+                    )
+                claims.setdefault(item_id, "marker")
+        for pattern, ids in self.mapping:
+            if fnmatch.fnmatchcase(item.nodeid, pattern):
+                for item_id in ids:
+                    claims.setdefault(item_id, "map")
+        return claims
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            claims = self.claims_for(item)
+            if claims:
+                item.user_properties.append((recording.CLAIMS_PROPERTY, claims))
+
+    # -- while a test runs: checks and measurements record into its user_properties -------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        def sink(kind: str, payload: Any) -> None:
+            item.user_properties.append((kind, payload))
+
+        with recording.recording_into(sink):
+            return (yield)
+
+    # -- controller side: combine phase reports into one outcome per test -----------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.is_worker:
+            return
+        state = self.runs.setdefault(report.nodeid, _RunState())
+        outcome = _phase_outcome(report)
+        # The call phase decides after a passing setup; an error in any phase wins.
+        replaces = report.when == "call" and state.outcome == "passed"
+        if replaces or _OUTCOME_RANK[outcome] > _OUTCOME_RANK[state.outcome]:
+            state.outcome = outcome
+            state.message = _short_message(report) or state.message
+        state.duration += report.duration
+        # user_properties grow through the phases: the latest report has them all.
+        if len(report.user_properties) >= len(state.properties):
+            state.properties = list(report.user_properties)
+
+    def _test_runs(self) -> list[TestRun]:
+        runs = []
+        for nodeid, state in self.runs.items():
+            claimed: dict[str, str] = {}
+            checks: list[dict[str, Any]] = []
+            measurements: list[dict[str, Any]] = []
+            for name, value in state.properties:
+                if name == recording.CLAIMS_PROPERTY:
+                    for item_id, via in dict(value).items():
+                        claimed.setdefault(item_id, via)
+                elif name == recording.CHECK_PROPERTY:
+                    checks.append(dict(value))
+                    for item_id in value["rubric_ids"]:
+                        claimed.setdefault(item_id, "check")
+                elif name == recording.MEASUREMENT_PROPERTY:
+                    measurements.append(dict(value))
+            unknown = sorted(i for i in claimed if i not in self.rubric.item_ids)
+            for item_id in unknown:
+                self.problems.append(
+                    f"{nodeid}: ignored evidence for {self.rubric.unknown_id_message(item_id)}"
+                )
+                claimed.pop(item_id)
+            checks = [
+                dict(c, rubric_ids=[i for i in c["rubric_ids"] if i in self.rubric.item_ids])
+                for c in checks
+            ]
+            runs.append(
+                TestRun(
+                    nodeid=nodeid,
+                    outcome=state.outcome,
+                    duration=state.duration,
+                    claims=tuple(claimed),
+                    message=state.message,
+                    checks=tuple(checks),
+                    measurements=tuple(measurements),
+                    claimed_by=claimed,
+                )
+            )
+        return runs
+
+    def _warnings(self) -> list[str]:
+        warnings = list(self.problems)
+        for pattern, ids in self.mapping:
+            if not any(fnmatch.fnmatchcase(nodeid, pattern) for nodeid in self.runs):
+                warnings.append(
+                    f"[tool.mltestscore.map] pattern {pattern!r} (for {', '.join(ids)}) "
+                    "matched no test that ran"
+                )
+        return warnings
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            return
+        from mltestscore.report.json_report import write_json
+
+        self.scorecard = build_scorecard(
+            self.rubric,
+            self._test_runs(),
+            self.attestations,
+            credit_mode=self.credit_mode,
+            max_age_days=self.project.max_age_days,
+            commit=git_commit(self.config.rootpath),
+            warnings=self._warnings(),
+        )
+        try:
+            self.written.append(("JSON scorecard", write_json(self.scorecard, self.json_path)))
+        except OSError as exc:
+            self.problems.append(f"could not write {self.json_path}: {exc.strerror or exc}")
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            return
+        self._gate(session)
+
+    def _gate(self, session: pytest.Session) -> None:
+        from mltestscore.plugin import EXIT_SCORE_BELOW_THRESHOLD
+
+        assert self.scorecard is not None
+        if self.fail_under is None or self.scorecard["score"] >= self.fail_under:
+            return
+        short = [
+            f"{s['id']} {s['score']:g}"
+            for s in self.scorecard["sections"]
+            if s["score"] < self.fail_under
+        ]
+        self.problems.append(
+            f"final ML Test Score {self.scorecard['score']:g} is below --mlscore-fail-under="
+            f"{self.fail_under:g}; sections short of it: {', '.join(short)}"
+        )
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = EXIT_SCORE_BELOW_THRESHOLD
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.is_worker or (self.scorecard is None and not self.problems):
+            return
+        from mltestscore.report.terminal import summary_lines
+
+        terminalreporter.write_sep("=", "ML Test Score")
+        if self.scorecard is not None:
+            for line in summary_lines(self.scorecard, width=terminalreporter._tw.fullwidth):
+                terminalreporter.write_line(line)
+        for label, path in self.written:
+            terminalreporter.write_line(f"{label}: {path}")
+        for problem in self.problems:
+            terminalreporter.write_line(f"mlscore: {problem}", red=True, bold=True)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def start_session(config: pytest.Config) -> MLScoreSession:
+    """Read options, configuration and rubric; any problem stops the run with a usage error
+    and removes the report an earlier run left at the same path."""
+    json_option = config.getoption("mlscore_json")
+    json_path = Path(json_option) if json_option else config.rootpath / "reports" / "mlscore.json"
+    if not json_path.is_absolute():
+        json_path = Path(config.invocation_params.dir) / json_path
+    try:
+        project = load_project_config(_pyproject_path(config))
+        rubric_choice = config.getoption("mlscore_rubric") or project.rubric or DEFAULT_RUBRIC
+        rubric = load_rubric(rubric_choice)
+        credit_option = config.getoption("mlscore_credit") or config.getini("mlscore_credit")
+        credit_mode = (
+            parse_credit(credit_option, "mlscore_credit")
+            if credit_option
+            else project.credit or CreditMode.PASSED
+        )
+        fail_under = config.getoption("mlscore_fail_under")
+        if fail_under is None:
+            fail_under = project.fail_under
+        attestations = project.attestations(rubric, _today())
+        mapping = project.mapping(rubric)
+    except MLScoreError as exc:
+        if not hasattr(config, "workerinput"):
+            remove_stale(json_path)
+        raise pytest.UsageError(f"mltestscore: {exc}") from None
+    return MLScoreSession(
+        config, project, rubric, credit_mode, attestations, mapping, json_path, fail_under
+    )
