@@ -1,0 +1,493 @@
+"""Debuggability [infra-5]: explain one example with SHAP and step a Pipeline through it.
+
+The rubric asks that a person can observe the step-by-step computation of inference on a
+single example. Two checks give that evidence: SHAP attributions for one row, with the
+additivity check (base value + attributions = model output) that tells the explanation is
+faithful to the model, and a walk through each step of a fitted scikit-learn Pipeline showing
+what every step outputs and that the walk reproduces the model's prediction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.checks._fitted_model_inputs import (
+    NotApplicableError,
+    fmt,
+    require_frame,
+    require_model,
+    sample_rows,
+)
+from mltestscore.checks.registry import CheckInputError, register_check
+from mltestscore.checks.result import CheckResult, Table
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+RUBRIC = ("infra-5",)
+
+
+@dataclass(frozen=True)
+class Attributions:
+    """SHAP attributions grouped back to the model's input columns."""
+
+    values: np.ndarray  # (rows, input features): attributions of the explained output
+    base_values: np.ndarray  # (rows,)
+    outputs: np.ndarray  # (rows,): the model output the attributions should add up to
+    features: list[str]  # input feature names, one per column of ``values``
+    explainer: str  # tree / linear / permutation
+    output_space: str  # what ``outputs`` is, in words
+    class_label: str | None  # the explained class of a classifier
+
+    @property
+    def additivity_error(self) -> np.ndarray:
+        import numpy as np
+
+        gap: np.ndarray = np.abs(self.base_values + self.values.sum(axis=1) - self.outputs)
+        return gap
+
+
+def split_pipeline(model: Any) -> tuple[Any | None, Any]:
+    """(preprocessing, final estimator) of a Pipeline; (None, model) for anything else."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(model, Pipeline) and len(model.steps) > 1:
+        return model[:-1], model[-1]
+    return None, model
+
+
+def _dense(matrix: Any) -> np.ndarray:
+    import numpy as np
+
+    if hasattr(matrix, "toarray"):
+        matrix = matrix.toarray()
+    dense: np.ndarray = np.asarray(matrix, dtype=float)
+    return dense
+
+
+def input_feature_of_each_output(preprocess: Any, columns: Sequence[str], width: int) -> list[str]:
+    """For each column the preprocessing outputs, the input column it comes from.
+
+    Reads the ColumnTransformer (alone or as the first step of the preprocessing) so that
+    one-hot columns fold back into their source column; when the mapping is unclear the
+    output's own name is kept, so nothing is attributed to the wrong input.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    try:
+        out_names = [str(n) for n in preprocess.get_feature_names_out()]
+    except Exception:
+        out_names = [f"x{i}" for i in range(width)]
+    if len(out_names) != width:
+        out_names = [f"x{i}" for i in range(width)]
+    first = preprocess[0] if isinstance(preprocess, Pipeline) else preprocess
+    if not isinstance(first, ColumnTransformer):
+        return out_names if len(columns) != width else list(columns)
+    mapping = list(out_names)
+    total = sum(s.stop - s.start for s in first.output_indices_.values())
+    if total != width:
+        return out_names
+    for name, _, cols in first.transformers_:
+        span = first.output_indices_.get(name)
+        if span is None or span.stop <= span.start:
+            continue
+        listed = [cols] if isinstance(cols, str) else list(cols)
+        resolved = [columns[c] if isinstance(c, int) else str(c) for c in listed]
+        if span.stop - span.start == len(resolved):
+            mapping[span] = resolved
+            continue
+        for index in range(span.start, span.stop):
+            stripped = out_names[index].split("__", 1)[-1]
+            owners = [c for c in resolved if stripped.startswith(c)]
+            if owners:
+                mapping[index] = max(owners, key=len)
+    return mapping
+
+
+def _group(values: np.ndarray, owners: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Sum attributions of outputs that come from the same input column."""
+    import numpy as np
+
+    features = list(dict.fromkeys(owners))
+    grouped = np.zeros((values.shape[0], len(features)))
+    for j, owner in enumerate(owners):
+        grouped[:, features.index(owner)] += values[:, j]
+    return grouped, features
+
+
+def _pick_class(values: np.ndarray, k: int) -> np.ndarray:
+    return values[..., k] if values.ndim == 3 else values
+
+
+def shap_attributions(
+    model: Any,
+    X: pd.DataFrame,
+    *,
+    class_index: int | None = None,
+    background: pd.DataFrame | None = None,
+    background_size: int = 100,
+    max_evals: int | None = None,
+    seed: int = 0,
+) -> Attributions:
+    """SHAP attributions of ``model`` on the rows of ``X``, grouped to input columns.
+
+    Tree ensembles use the exact TreeExplainer (log-odds for boosted classifiers), linear
+    models the LinearExplainer, anything else the model-agnostic Permutation explainer on the
+    probability of the explained class (or the prediction of a regressor). Classifiers without
+    probabilities or a decision function cannot be explained: NotApplicableError.
+    """
+    import numpy as np
+    from sklearn.base import is_classifier
+
+    try:
+        import shap  # noqa: F401
+    except ImportError as exc:
+        raise NotApplicableError("shap is not installed (pip install shap)") from exc
+
+    preprocess, estimator = split_pipeline(model)
+    columns = [str(c) for c in X.columns]
+    transform = (lambda frame: frame) if preprocess is None else preprocess.transform
+    X_matrix = _dense(transform(X))
+    owners = (
+        input_feature_of_each_output(preprocess, columns, X_matrix.shape[1])
+        if preprocess is not None
+        else columns
+    )
+    bg_sample, _ = sample_rows(X if background is None else background, None, background_size, seed)
+    bg_matrix = _dense(transform(bg_sample))
+
+    classes = list(getattr(estimator, "classes_", [])) if is_classifier(estimator) else []
+    k = 0
+    if classes:
+        k = class_index if class_index is not None else (1 if len(classes) == 2 else 0)
+        if not 0 <= k < len(classes):
+            raise CheckInputError("class_index", f"{k} is not in 0..{len(classes) - 1}")
+    explained = _model_specific(estimator, X_matrix, bg_matrix, classes, k)
+    if explained is None:
+        explained = _model_agnostic(estimator, X_matrix, bg_matrix, classes, k, max_evals, seed)
+    raw, base, outputs, kind, space = explained
+    n = X_matrix.shape[0]
+    grouped, features = _group(np.asarray(raw, dtype=float).reshape(n, -1), owners)
+    return Attributions(
+        grouped,
+        np.array(np.broadcast_to(np.asarray(base, dtype=float).reshape(-1), (n,))),
+        np.asarray(outputs, dtype=float),
+        features,
+        kind,
+        space,
+        str(classes[k]) if classes else None,
+    )
+
+
+_Explained = tuple[Any, Any, Any, str, str]  # values, base values, outputs, explainer, space
+
+
+def _model_specific(
+    estimator: Any, X_matrix: np.ndarray, bg_matrix: np.ndarray, classes: list[Any], k: int
+) -> _Explained | None:
+    """Exact explainers in the model's margin space: TreeExplainer, else LinearExplainer."""
+    import numpy as np
+    import shap
+
+    try:
+        explanation = shap.TreeExplainer(estimator)(X_matrix, check_additivity=False)
+        kind = "tree"
+    except Exception:
+        if not hasattr(estimator, "coef_"):
+            return None
+        explanation = shap.LinearExplainer(estimator, bg_matrix)(X_matrix)
+        kind = "linear"
+    raw, base = np.asarray(explanation.values), np.asarray(explanation.base_values)
+    if classes and callable(getattr(estimator, "decision_function", None)):
+        outputs = np.asarray(estimator.decision_function(X_matrix), dtype=float)
+        space = "decision function (log-odds for probabilistic classifiers)"
+    elif classes:
+        outputs = np.asarray(estimator.predict_proba(X_matrix), dtype=float)
+        space = "predicted probability"
+    else:
+        outputs = np.asarray(estimator.predict(X_matrix), dtype=float)
+        space = "prediction"
+    if raw.ndim == 3:
+        raw = raw[..., k]
+    if base.ndim == 2:
+        base = base[:, k]
+    if outputs.ndim == 2:
+        outputs = outputs[:, k]
+    elif len(classes) == 2 and k == 0:  # one margin for two classes: class 0 is its negative
+        outputs, raw, base = -outputs, -raw, -base
+    return raw, base, outputs, kind, space
+
+
+def _model_agnostic(
+    estimator: Any,
+    X_matrix: np.ndarray,
+    bg_matrix: np.ndarray,
+    classes: list[Any],
+    k: int,
+    max_evals: int | None,
+    seed: int,
+) -> _Explained:
+    """The Permutation explainer on a continuous output of any model."""
+    import numpy as np
+    import shap
+
+    def probability(matrix: np.ndarray) -> np.ndarray:
+        return np.asarray(estimator.predict_proba(matrix), dtype=float)[:, k]
+
+    def decision(matrix: np.ndarray) -> np.ndarray:
+        scores = np.asarray(estimator.decision_function(matrix), dtype=float)
+        if scores.ndim == 2:
+            return scores[:, k]
+        return scores if k == len(classes) - 1 else -scores
+
+    def prediction(matrix: np.ndarray) -> np.ndarray:
+        return np.asarray(estimator.predict(matrix), dtype=float)
+
+    if classes and callable(getattr(estimator, "predict_proba", None)):
+        explained, space = probability, "predicted probability"
+    elif classes and callable(getattr(estimator, "decision_function", None)):
+        explained, space = decision, "decision function"
+    elif classes:
+        raise NotApplicableError(
+            f"{type(estimator).__name__} has neither a tree structure, coefficients, "
+            "predict_proba nor decision_function, so there is no continuous output to attribute"
+        )
+    else:
+        explained, space = prediction, "prediction"
+    masker = shap.maskers.Independent(bg_matrix, max_samples=len(bg_matrix))
+    explainer = shap.explainers.Permutation(explained, masker, seed=seed)
+    least = 2 * X_matrix.shape[1] + 1
+    explanation = explainer(X_matrix, max_evals=max(max_evals or least, least), silent=True)
+    raw, base = np.asarray(explanation.values), np.asarray(explanation.base_values)
+    return raw, base, explained(X_matrix), "permutation", space
+
+
+def _locate(X: pd.DataFrame, index: object) -> int:
+    """Position of the example: a label of ``X.index`` first, else a position."""
+    if index in X.index:
+        located = X.index.get_loc(index)
+        if isinstance(located, int):
+            return located
+    if isinstance(index, int) and -len(X) <= index < len(X):
+        return index % len(X)
+    raise CheckInputError("index", f"{index!r} is neither a label nor a position in X")
+
+
+@register_check(*RUBRIC)
+def check_single_example_explanation(
+    model: Any,
+    X: pd.DataFrame,
+    index: object = 0,
+    *,
+    additivity_tolerance: float = 1e-3,
+    sample_size: int = 200,
+    background_size: int = 100,
+    class_index: int | None = None,
+    seed: int = 0,
+    top: int = 15,
+    time_budget_s: float = 10.0,
+) -> CheckResult:
+    """Explain one example with SHAP and verify base value + attributions = model output.
+
+    A model is debuggable when a person can see why it gave one answer. SHAP gives per-feature
+    attributions; they are only trustworthy when they add up to the model's output, so the
+    check fails when the additivity gap exceeds ``additivity_tolerance`` for the example or
+    for any of ``sample_size`` rows used for the global importance chart in the report. The
+    global sample shrinks to fit ``time_budget_s`` when the explainer is slow (model-agnostic
+    explainers on slow models); the size used is recorded.
+    """
+    name = "check_single_example_explanation"
+    require_model(model)
+    X = require_frame(X)
+    position = _locate(X, index)
+    if additivity_tolerance < 0:
+        raise CheckInputError("additivity_tolerance", "must be non-negative")
+    parameters: dict[str, object] = {
+        "index": str(index),
+        "sample_size": sample_size,
+        "time_budget_s": time_budget_s,
+        "background_size": background_size,
+        "seed": seed,
+    }
+    rows = X.iloc[[position]]
+    start = time.perf_counter()
+    try:
+        local = shap_attributions(
+            model,
+            rows,
+            class_index=class_index,
+            background=X,
+            background_size=background_size,
+            seed=seed,
+        )
+        per_row = time.perf_counter() - start
+        # model-agnostic explainers cost a lot per row: fit the global sample to the budget
+        affordable = max(1, int(time_budget_s / max(per_row, 1e-6)))
+        used = min(sample_size, affordable, len(X))
+        parameters["sample_size_used"] = used
+        sample, _ = sample_rows(X, None, used, seed)
+        overall = shap_attributions(
+            model,
+            sample,
+            class_index=class_index,
+            background=X,
+            background_size=background_size,
+            seed=seed,
+        )
+    except NotApplicableError as exc:
+        return CheckResult.not_applicable(name, RUBRIC, str(exc), parameters=parameters)
+    elapsed = time.perf_counter() - start
+
+    import numpy as np
+
+    order = np.argsort(-np.abs(local.values[0]))[:top]
+    example = X.iloc[position]
+    local_table = Table.build(
+        f"Attributions for example {index!r} ({local.output_space}"
+        + (f", class {local.class_label}" if local.class_label is not None else "")
+        + ")",
+        ["feature", "value", "attribution"],
+        [
+            [local.features[j], example.get(local.features[j], ""), local.values[0, j]]
+            for j in order
+        ],
+        chart="attribution",
+    )
+    mean_abs = np.abs(overall.values).mean(axis=0)
+    global_order = np.argsort(-mean_abs)
+    global_table = Table.build(
+        f"Global importance: mean |SHAP| over {len(sample)} rows",
+        ["feature", "mean_abs_shap"],
+        [[overall.features[j], mean_abs[j]] for j in global_order],
+        chart="mean_abs_shap",
+    )
+    local_gap = float(local.additivity_error[0])
+    worst_gap = float(max(local_gap, overall.additivity_error.max()))
+    top_feature = local.features[order[0]] if len(order) else "none"
+    measurements = {
+        "explainer": local.explainer,
+        "output": float(local.outputs[0]),
+        "base_value": float(local.base_values[0]),
+        "attribution_sum": float(local.values[0].sum()),
+        "additivity_gap": local_gap,
+        "worst_additivity_gap_in_sample": worst_gap,
+        "top_feature": top_feature,
+        "seconds": elapsed,
+    }
+    ok = worst_gap <= additivity_tolerance
+    reason = (
+        f"example {index!r}: base {fmt(local.base_values[0])} + attributions "
+        f"{fmt(local.values[0].sum())} = {fmt(local.outputs[0])} ({local.explainer} explainer, "
+        f"top feature {top_feature}); additivity gap {worst_gap:.2g}"
+        + (" within" if ok else " exceeds")
+        + f" tolerance {additivity_tolerance:g}"
+    )
+    return CheckResult.judge(
+        ok,
+        name,
+        RUBRIC,
+        reason,
+        measurements=measurements,
+        thresholds={"additivity_tolerance": additivity_tolerance},
+        parameters=parameters,
+        tables=[local_table, global_table],
+    )
+
+
+def _preview(output: Any, names: Sequence[str] | None, limit: int = 8) -> str:
+    import numpy as np
+
+    if hasattr(output, "iloc"):
+        values = output.iloc[0].tolist()
+        names = [str(c) for c in getattr(output, "columns", [])] or names
+    else:
+        values = list(np.asarray(_dense(output) if hasattr(output, "toarray") else output)[0])
+    labels = list(names) if names is not None and len(names) == len(values) else None
+    parts = []
+    for i, value in enumerate(values[:limit]):
+        shown = f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
+        parts.append(f"{labels[i]}={shown}" if labels else shown)
+    more = f" … (+{len(values) - limit})" if len(values) > limit else ""
+    return ", ".join(parts) + more
+
+
+@register_check(*RUBRIC)
+def check_pipeline_step_through(
+    pipeline: Any, X: pd.DataFrame, index: object = 0, *, tolerance: float = 1e-9
+) -> CheckResult:
+    """Step a fitted Pipeline through one example, showing each step's output.
+
+    Observing the intermediate values of one example is how a person debugs a wrong answer.
+    The check transforms the example step by step, reports each step's output (shape and the
+    first values, with feature names) and fails when the manual walk does not reproduce the
+    pipeline's own prediction, which means the pipeline cannot be debugged step by step.
+    """
+    import numpy as np
+    from sklearn.pipeline import Pipeline
+
+    name = "check_pipeline_step_through"
+    require_model(pipeline, "pipeline")
+    X = require_frame(X)
+    if not isinstance(pipeline, Pipeline):
+        return CheckResult.not_applicable(
+            name,
+            RUBRIC,
+            f"{type(pipeline).__name__} is not a scikit-learn Pipeline; there are no steps to "
+            "walk through (use check_single_example_explanation)",
+        )
+    position = _locate(X, index)
+    current: Any = X.iloc[[position]]
+    rows: list[list[object]] = []
+    for step_name, step in pipeline.steps[:-1]:
+        if step is None or step == "passthrough":
+            rows.append([step_name, "passthrough", str(np.shape(current)), _preview(current, None)])
+            continue
+        try:
+            current = step.transform(current)
+        except Exception as exc:
+            raise CheckInputError(
+                f"pipeline step {step_name!r}", f"transform failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        try:
+            names: list[str] | None = [str(n) for n in step.get_feature_names_out()]
+        except Exception:
+            names = None
+        rows.append(
+            [step_name, type(step).__name__, str(np.shape(current)), _preview(current, names)]
+        )
+    final_name, final = pipeline.steps[-1]
+    stepped = np.asarray(final.predict(current))
+    direct = np.asarray(pipeline.predict(X.iloc[[position]]))
+    rows.append([final_name, type(final).__name__, str(stepped.shape), f"predict → {stepped[0]}"])
+    if np.issubdtype(stepped.dtype, np.number) and np.issubdtype(direct.dtype, np.number):
+        gap = float(np.max(np.abs(stepped.astype(float) - direct.astype(float))))
+        same = gap <= tolerance
+    else:
+        gap = 0.0 if (stepped == direct).all() else 1.0
+        same = gap == 0.0
+    table = Table.build(
+        f"Pipeline steps on example {index!r}",
+        ["step", "estimator", "output_shape", "output"],
+        rows,
+    )
+    reason = (
+        f"walked {len(pipeline.steps)} steps on example {index!r}; stepped prediction "
+        f"{stepped[0]} "
+        + ("matches" if same else "differs from")
+        + f" the pipeline's prediction {direct[0]}"
+    )
+    return CheckResult.judge(
+        same,
+        name,
+        RUBRIC,
+        reason,
+        measurements={"steps": len(pipeline.steps), "prediction_gap": gap},
+        thresholds={"tolerance": tolerance},
+        parameters={"index": str(index)},
+        tables=[table],
+    )
