@@ -101,24 +101,53 @@ class MLScoreSession:
         self.scorecard: Scorecard | None = None
         self.written: list[tuple[str, Path]] = []
         self.problems: list[str] = []
+        self.collection_errors = 0
 
     # -- collection: claims from markers and the [tool.mltestscore.map] patterns ----------
+    def marker_problems(self, item: pytest.Item) -> list[str]:
+        """Unknown or malformed ids in an item's mlscore markers, each naming file and line."""
+        problems = []
+        path, line = item.location[0], (item.location[1] or 0) + 1
+        where = f"{path}:{line}: {item.nodeid}: @pytest.mark.mlscore"
+        for marker in item.iter_markers("mlscore"):
+            if not marker.args:
+                problems.append(f"{where} needs at least one rubric id, e.g. 'data-1'")
+            for item_id in marker.args:
+                if not isinstance(item_id, str):
+                    problems.append(f"{where} takes rubric ids as strings, got {item_id!r}")
+                elif item_id not in self.rubric.item_ids:
+                    problems.append(f"{where}: {self.rubric.unknown_id_message(item_id)}")
+        return problems
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """Turn a bad rubric id in a marker into a collection error of the file that has it.
+
+        A collection error stops the run the same way in a serial and an xdist run (an
+        exception raised on an xdist worker would crash the controller instead).
+        """
+        report = yield
+        if report.passed:
+            problems = [
+                problem
+                for node in report.result
+                if isinstance(node, pytest.Item)
+                for problem in self.marker_problems(node)
+            ]
+            if problems:
+                report.outcome = "failed"
+                report.longrepr = "mltestscore: " + "\nmltestscore: ".join(problems)
+                report.result = []
+        return report
+
     def claims_for(self, item: pytest.Item) -> dict[str, str]:
         claims: dict[str, str] = {}
         for marker in item.iter_markers("mlscore"):
-            where = f"{item.nodeid}: @pytest.mark.mlscore"
-            if not marker.args:
-                raise pytest.UsageError(f"{where} needs at least one rubric id, e.g. 'data-1'")
             for item_id in marker.args:
-                if not isinstance(item_id, str):
-                    raise pytest.UsageError(f"{where} takes rubric ids as strings, got {item_id!r}")
-                if item_id not in self.rubric.item_ids:
-                    path, line = item.location[0], (item.location[1] or 0) + 1
-                    raise pytest.UsageError(
-                        f"{path}:{line}: {item.nodeid}: @pytest.mark.mlscore: "
-                        f"{self.rubric.unknown_id_message(item_id)}"
-                    )
-                claims.setdefault(item_id, "marker")
+                if isinstance(item_id, str) and item_id in self.rubric.item_ids:
+                    claims.setdefault(item_id, "marker")
         for pattern, ids in self.mapping:
             if fnmatch.fnmatchcase(item.nodeid, pattern):
                 for item_id in ids:
@@ -207,11 +236,38 @@ class MLScoreSession:
                 )
         return warnings
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed and not self.is_worker:
+            self.collection_errors += 1
+
+    def _incomplete_reason(self, session: pytest.Session) -> str | None:
+        """Why this run cannot be scored (a partial scorecard would mislead), or None."""
+        if self.collection_errors:
+            return f"{self.collection_errors} error(s) during collection"
+        if self.config.option.collectonly:
+            return "only collected tests (--collect-only)"
+        if session.exitstatus in {
+            pytest.ExitCode.INTERRUPTED,
+            pytest.ExitCode.INTERNAL_ERROR,
+            pytest.ExitCode.USAGE_ERROR,
+        }:
+            return f"the run did not complete (pytest exit status {int(session.exitstatus)})"
+        return None
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
             return
         from mltestscore.report.json_report import write_json
+
+        incomplete = self._incomplete_reason(session)
+        if incomplete is not None:
+            remove_stale(self.json_path)
+            self.problems.append(f"no scorecard written: {incomplete}")
+            return
+        warnings = self._warnings()
+        if session.shouldstop or session.shouldfail:
+            warnings.append("the run stopped early (-x / --maxfail): not every test ran")
 
         self.scorecard = build_scorecard(
             self.rubric,
@@ -220,7 +276,7 @@ class MLScoreSession:
             credit_mode=self.credit_mode,
             max_age_days=self.project.max_age_days,
             commit=git_commit(self.config.rootpath),
-            warnings=self._warnings(),
+            warnings=warnings,
         )
         try:
             self.written.append(("JSON scorecard", write_json(self.scorecard, self.json_path)))
