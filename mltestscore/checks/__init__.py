@@ -31,6 +31,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name.startswith("_"):
+        # private submodules (``from mltestscore.checks import _models``) are not checks:
+        # looking them up in the registry would import every check module mid-import
+        raise AttributeError(f"module 'mltestscore.checks' has no attribute {name!r}")
     from mltestscore.checks.registry import registered_names
 
     checks = registered_names()
