@@ -1,0 +1,772 @@
+"""Training/serving skew and drift (monitor-3).
+
+Two questions the rubric asks of a served model: do serving inputs still look like the data
+the model was trained on (``check_feature_drift``), and does the serving code compute the same
+feature values as the training code for the same raw example (``check_feature_parity``)?
+
+The drift check is built to run on every batch of a serving log: one pass per column with
+vectorised numpy (quantile bins taken from the reference, ``searchsorted`` + ``bincount`` for
+the counts), scipy only for p-values, and no copy of the whole frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.checks.registry import CheckInputError, register_check
+from mltestscore.checks.result import CheckResult, Table
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+
+RUBRIC_IDS = ("monitor-3",)
+MISSING_LABEL = "<missing>"
+RARE_LABEL = "<rare>"
+EXACT_KS_PVALUE_MAX_N = 10_000
+
+
+def as_frame(data: Any, argument: str) -> Any:
+    """A pandas DataFrame from a DataFrame or a Parquet / CSV path, or a ``CheckInputError``
+    naming ``argument`` (shared by the monitoring checks)."""
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(data, str | Path):
+        path = Path(data)
+        if not path.is_file():
+            raise CheckInputError(argument, f"file {str(path)!r} does not exist")
+        suffixes = "".join(path.suffixes).lower()
+        if ".parquet" in suffixes or suffixes.endswith(".pq"):
+            frame = pd.read_parquet(path)
+        elif ".csv" in suffixes:
+            frame = pd.read_csv(path)
+        else:
+            raise CheckInputError(argument, f"{str(path)!r} is neither a .parquet nor a .csv file")
+    else:
+        raise CheckInputError(
+            argument, f"expected a pandas DataFrame or a file path, got {type(data).__name__}"
+        )
+    if frame.shape[0] == 0:
+        raise CheckInputError(argument, "the data has no rows")
+    if frame.shape[1] == 0:
+        raise CheckInputError(argument, "the data has no columns")
+    return frame
+
+
+def _is_numeric(series: Any) -> bool:
+    import pandas as pd
+
+    dtype = series.dtype
+    return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """Distances for one feature; ``severity`` is the worst statistic over its threshold."""
+
+    feature: str
+    kind: str  # "numeric" or "categorical"
+    missing_reference: float
+    missing_current: float
+    psi: float | None = None
+    ks: float | None = None
+    ks_resolution: float | None = None
+    ks_pvalue: float | None = None
+    js: float | None = None
+    linf: float | None = None
+    chi2_pvalue: float | None = None
+    largest_change: str = ""
+    severity: float = 0.0
+    drifted: bool = False
+
+    def describe(self) -> str:
+        if self.kind == "numeric":
+            return f"{self.feature} (PSI {_fmt(self.psi)}, KS {_fmt(self.ks)})"
+        return f"{self.feature} (JS {_fmt(self.js)}, L∞ {_fmt(self.linf)})"
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.3g}"
+
+
+@dataclass(frozen=True)
+class _Thresholds:
+    psi: float
+    ks: float
+    js: float
+    linf: float
+    ks_alpha: float | None
+    chi2_alpha: float | None
+
+
+def _psi(expected: FloatArray, actual: FloatArray, epsilon: float) -> float:
+    import numpy as np
+
+    p = np.maximum(expected, epsilon)
+    q = np.maximum(actual, epsilon)
+    return float(np.sum((q - p) * np.log(q / p)))
+
+
+def _bin_counts(values: FloatArray, edges: FloatArray) -> tuple[Any, int]:
+    """Counts per bin ``(edges[i-1], edges[i]]`` (last bin open to +inf) and the NaN count."""
+    import numpy as np
+
+    nan_count = int(np.count_nonzero(np.isnan(values)))
+    counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(edges) + 1)
+    counts[-1] -= nan_count  # NaN sorts after every edge
+    return counts, nan_count
+
+
+def _reference_edges(
+    reference: FloatArray, bins: int, ks_grid: int, edge_sample_size: int, seed: int
+) -> tuple[FloatArray, FloatArray]:
+    """Fine (KS grid) and coarse (PSI) quantile edges of the reference's non-missing values.
+
+    Quantiles come from a seeded sample of at most ``edge_sample_size`` values: the bins only
+    need to be fixed by the reference, the counts inside them are exact on all rows.
+    """
+    import numpy as np
+
+    valid = reference[~np.isnan(reference)]
+    if valid.size > edge_sample_size:
+        rng = np.random.default_rng(seed)
+        valid = valid[rng.choice(valid.size, edge_sample_size, replace=False)]
+    ordered = np.sort(valid)
+    finite = ordered[np.isfinite(ordered)]
+    if finite.size == 0:
+        finite = ordered
+
+    def quantiles(count: int) -> FloatArray:
+        positions = (np.arange(1, count) * (finite.size - 1)) // count
+        return np.unique(finite[positions])
+
+    return quantiles(ks_grid), quantiles(bins)
+
+
+def _numeric_drift(
+    name: str,
+    reference: FloatArray,
+    current: FloatArray,
+    thresholds: _Thresholds,
+    *,
+    bins: int,
+    ks_grid: int,
+    edge_sample_size: int,
+    seed: int,
+    psi_epsilon: float,
+) -> FeatureDrift:
+    import numpy as np
+    from scipy.stats import kstwo, kstwobign
+
+    fine, coarse = _reference_edges(reference, bins, ks_grid, edge_sample_size, seed)
+    edges = np.union1d(fine, coarse)
+    ref_counts, ref_nan = _bin_counts(reference, edges)
+    cur_counts, cur_nan = _bin_counts(current, edges)
+    n_ref_valid = reference.size - ref_nan
+    n_cur_valid = current.size - cur_nan
+
+    # PSI over the coarse bins plus one bin for missing values.
+    ref_cum = np.cumsum(ref_counts)
+    cur_cum = np.cumsum(cur_counts)
+    at_coarse = np.searchsorted(edges, coarse)
+    ref_coarse = np.diff(np.concatenate([[0], ref_cum[at_coarse], [ref_cum[-1]]]))
+    cur_coarse = np.diff(np.concatenate([[0], cur_cum[at_coarse], [cur_cum[-1]]]))
+    psi = _psi(
+        np.append(ref_coarse, ref_nan) / reference.size,
+        np.append(cur_coarse, cur_nan) / current.size,
+        psi_epsilon,
+    )
+
+    # KS on the non-missing values, evaluated at every edge: exact up to the largest
+    # reference mass inside one bin (reported as the resolution).
+    ks = ks_p = resolution = float("nan")
+    if n_ref_valid and n_cur_valid:
+        ref_cdf = ref_cum[:-1] / n_ref_valid
+        cur_cdf = cur_cum[:-1] / n_cur_valid
+        ks = float(np.max(np.abs(ref_cdf - cur_cdf), initial=0.0))
+        resolution = float(ref_counts.max() / n_ref_valid)
+        effective_n = round(n_ref_valid * n_cur_valid / (n_ref_valid + n_cur_valid))
+        # The exact distribution is slow for large n; its limit is then accurate to 1e-3.
+        if effective_n > EXACT_KS_PVALUE_MAX_N:
+            ks_p = float(kstwobign.sf(math.sqrt(effective_n) * ks))
+        else:
+            ks_p = float(kstwo.sf(ks, max(effective_n, 1)))
+    elif n_ref_valid and not n_cur_valid:
+        ks = 1.0  # every current value is missing: as far apart as distributions get
+
+    ref_mean = float(np.nanmean(reference)) if n_ref_valid else float("nan")
+    cur_mean = float(np.nanmean(current)) if n_cur_valid else float("nan")
+    ref_std = float(np.nanstd(reference)) if n_ref_valid else float("nan")
+    shift = (cur_mean - ref_mean) / ref_std if ref_std > 0 else float("nan")
+    largest_change = f"mean {ref_mean:.4g} → {cur_mean:.4g} ({_fmt(shift)} sd)"
+
+    ratios = [psi / thresholds.psi]
+    if not math.isnan(ks):
+        ratios.append(ks / thresholds.ks)
+    drifted = psi > thresholds.psi or (not math.isnan(ks) and ks > thresholds.ks)
+    if thresholds.ks_alpha is not None and not math.isnan(ks_p):
+        drifted = drifted or ks_p < thresholds.ks_alpha
+    return FeatureDrift(
+        feature=name,
+        kind="numeric",
+        missing_reference=ref_nan / reference.size,
+        missing_current=cur_nan / current.size,
+        psi=psi,
+        ks=ks,
+        ks_resolution=resolution,
+        ks_pvalue=ks_p,
+        largest_change=largest_change,
+        severity=max(ratios),
+        drifted=drifted,
+    )
+
+
+def _category_counts(series: Any) -> Any:
+    counts = series.value_counts(dropna=False)
+    counts.index = [MISSING_LABEL if _is_missing(v) else str(v) for v in counts.index]
+    return counts.groupby(level=0).sum()
+
+
+def _is_missing(value: object) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _categorical_drift(
+    name: str, reference: Any, current: Any, thresholds: _Thresholds, rare_category_share: float
+) -> FeatureDrift:
+    import numpy as np
+    from scipy.stats import chi2_contingency
+
+    ref_counts = _category_counts(reference)
+    cur_counts = _category_counts(current)
+    categories = ref_counts.index.union(cur_counts.index)
+    ref = ref_counts.reindex(categories, fill_value=0).to_numpy(dtype=np.float64)
+    cur = cur_counts.reindex(categories, fill_value=0).to_numpy(dtype=np.float64)
+    p = ref / ref.sum()
+    q = cur / cur.sum()
+    # Categories rare on both sides are pooled: dozens of tiny categories inflate the
+    # distances by sampling noise alone. A new category that is frequent in serving stays.
+    rare = (p < rare_category_share) & (q < rare_category_share)
+    if rare.sum() > 1:
+        keep = ~rare
+        categories = [*(str(c) for c in categories[keep]), RARE_LABEL]
+        ref = np.append(ref[keep], ref[rare].sum())
+        cur = np.append(cur[keep], cur[rare].sum())
+        p = np.append(p[keep], p[rare].sum())
+        q = np.append(q[keep], q[rare].sum())
+    else:
+        categories = [str(c) for c in categories]
+
+    middle = (p + q) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_p = np.where(p > 0, p * np.log2(p / middle), 0.0)
+        kl_q = np.where(q > 0, q * np.log2(q / middle), 0.0)
+    js = float(math.sqrt(max(float(np.sum(kl_p) + np.sum(kl_q)) / 2, 0.0)))
+    differences = q - p
+    worst = int(np.argmax(np.abs(differences)))
+    linf = float(abs(differences[worst]))
+    chi2_p = float("nan")
+    if len(categories) > 1:
+        chi2_p = float(chi2_contingency(np.vstack([ref, cur]))[1])
+    missing_at = categories.index(MISSING_LABEL) if MISSING_LABEL in categories else None
+
+    drifted = js > thresholds.js or linf > thresholds.linf
+    if thresholds.chi2_alpha is not None and not math.isnan(chi2_p):
+        drifted = drifted or chi2_p < thresholds.chi2_alpha
+    return FeatureDrift(
+        feature=name,
+        kind="categorical",
+        missing_reference=float(p[missing_at]) if missing_at is not None else 0.0,
+        missing_current=float(q[missing_at]) if missing_at is not None else 0.0,
+        js=js,
+        linf=linf,
+        chi2_pvalue=chi2_p,
+        largest_change=f"{categories[worst]}: {p[worst]:.1%} → {q[worst]:.1%}",
+        severity=max(js / thresholds.js, linf / thresholds.linf),
+        drifted=drifted,
+    )
+
+
+def _numeric_values(series: Any) -> FloatArray:
+    import numpy as np
+
+    values: FloatArray = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values
+
+
+def _sample_rows(frame: Any, sample_size: int | None, seed: int) -> tuple[Any, bool]:
+    if sample_size is None or len(frame) <= sample_size:
+        return frame, False
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(frame), sample_size, replace=False))
+    return frame.iloc[rows], True
+
+
+@register_check(*RUBRIC_IDS)
+def check_feature_drift(
+    reference: Any,
+    current: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] = (),
+    psi_threshold: float = 0.2,
+    ks_threshold: float = 0.1,
+    js_threshold: float = 0.1,
+    linf_threshold: float = 0.1,
+    ks_alpha: float | None = None,
+    chi2_alpha: float | None = None,
+    max_drifted: int = 0,
+    bins: int = 10,
+    ks_grid: int = 100,
+    psi_epsilon: float = 1e-4,
+    rare_category_share: float = 0.01,
+    edge_sample_size: int = 100_000,
+    sample_size: int | None = None,
+    seed: int = 0,
+    n_jobs: int = 1,
+    max_table_rows: int = 30,
+) -> CheckResult:
+    """Per-feature distance between training (reference) and serving (current) data.
+
+    Skew between the data a model learned from and the data it serves on is the silent
+    failure of production ML. Numeric features get the population stability index over
+    ``bins`` reference-quantile bins (plus a missing-value bin) and the Kolmogorov-Smirnov
+    statistic on a grid of ``ks_grid`` reference quantiles (exact up to the reported
+    resolution); categorical features get the Jensen-Shannon distance (base 2, 0..1), the
+    largest change of one category's share (L∞) and a chi-squared p-value, with categories
+    below ``rare_category_share`` on both sides pooled into one. A feature drifts
+    when a distance exceeds its threshold (or, when ``ks_alpha`` / ``chi2_alpha`` are given,
+    when a p-value falls below it: on large samples p-values flag tiny harmless shifts, so
+    they are off by default). The check fails when more than ``max_drifted`` features drift.
+    ``sample_size`` rows (seeded) are used from each side when given; bins always come from
+    the reference. ``n_jobs`` > 1 compares columns in that many threads.
+    """
+    name = "check_feature_drift"
+    ref_frame = as_frame(reference, "reference")
+    cur_frame = as_frame(current, "current")
+    selected = _validate_drift_inputs(
+        ref_frame,
+        cur_frame,
+        columns,
+        categorical,
+        bins=bins,
+        ks_grid=ks_grid,
+        edge_sample_size=edge_sample_size,
+        n_jobs=n_jobs,
+    )
+    ref_frame, ref_sampled = _sample_rows(ref_frame, sample_size, seed)
+    cur_frame, cur_sampled = _sample_rows(cur_frame, sample_size, seed + 1)
+    thresholds = _Thresholds(
+        psi_threshold, ks_threshold, js_threshold, linf_threshold, ks_alpha, chi2_alpha
+    )
+    forced_categorical = set(categorical)
+
+    def compare(column: str) -> FeatureDrift:
+        ref_col, cur_col = ref_frame[column], cur_frame[column]
+        if column in forced_categorical or not _is_numeric(ref_col):
+            return _categorical_drift(column, ref_col, cur_col, thresholds, rare_category_share)
+        return _numeric_drift(
+            column,
+            _numeric_values(ref_col),
+            _numeric_values(cur_col),
+            thresholds,
+            bins=bins,
+            ks_grid=ks_grid,
+            edge_sample_size=edge_sample_size,
+            seed=seed,
+            psi_epsilon=psi_epsilon,
+        )
+
+    if n_jobs > 1:  # numpy's binning releases the GIL, so threads use the cores
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            results = list(pool.map(compare, selected))
+    else:
+        results = [compare(column) for column in selected]
+
+    ranked = sorted(results, key=lambda r: r.severity, reverse=True)
+    drifted = [r for r in ranked if r.drifted]
+    measurements = _drift_measurements(ranked)
+    measurements["reference_rows"] = len(ref_frame)
+    measurements["current_rows"] = len(cur_frame)
+    parameters = {
+        "bins": bins,
+        "ks_grid": ks_grid,
+        "psi_epsilon": psi_epsilon,
+        "rare_category_share": rare_category_share,
+        "edge_sample_size": edge_sample_size,
+        "sample_size": sample_size,
+        "sampled": ref_sampled or cur_sampled,
+        "seed": seed,
+        "n_jobs": n_jobs,
+    }
+    threshold_values = {
+        "psi": psi_threshold,
+        "ks": ks_threshold,
+        "js": js_threshold,
+        "linf": linf_threshold,
+        "ks_alpha": ks_alpha,
+        "chi2_alpha": chi2_alpha,
+        "max_drifted": max_drifted,
+    }
+    if drifted:
+        listed = ", ".join(r.describe() for r in drifted[:5])
+        more = f" and {len(drifted) - 5} more" if len(drifted) > 5 else ""
+        reason = f"{len(drifted)} of {len(results)} features drift: {listed}{more}"
+    else:
+        reason = (
+            f"no drift in {len(results)} features; closest to a threshold: {ranked[0].describe()}"
+        )
+    return CheckResult.judge(
+        len(drifted) <= max_drifted,
+        name,
+        RUBRIC_IDS,
+        reason,
+        measurements=measurements,
+        thresholds=threshold_values,
+        parameters=parameters,
+        tables=[_drift_table(ranked, max_table_rows)],
+    )
+
+
+def _validate_drift_inputs(
+    ref_frame: Any,
+    cur_frame: Any,
+    columns: Sequence[str] | None,
+    categorical: Sequence[str],
+    *,
+    bins: int,
+    ks_grid: int,
+    edge_sample_size: int,
+    n_jobs: int,
+) -> list[str]:
+    """The columns to compare, or a ``CheckInputError`` naming what is wrong."""
+    for label, value in (
+        ("bins", bins),
+        ("ks_grid", ks_grid),
+        ("edge_sample_size", edge_sample_size),
+    ):
+        if value < 2:
+            raise CheckInputError(label, f"must be at least 2, got {value}")
+    if n_jobs < 1:
+        raise CheckInputError("n_jobs", f"must be at least 1, got {n_jobs}")
+    selected = list(columns) if columns is not None else [str(c) for c in ref_frame.columns]
+    if not selected:
+        raise CheckInputError("columns", "no columns to compare")
+    for column in selected:
+        if column not in ref_frame.columns:
+            raise CheckInputError(f"column {column!r}", "is not in the reference data")
+        if column not in cur_frame.columns:
+            raise CheckInputError(f"column {column!r}", "is not in the current data")
+    unknown = [c for c in categorical if c not in selected]
+    if unknown:
+        raise CheckInputError("categorical", f"columns {unknown} are not among the compared ones")
+    for column in selected:
+        ref_col, cur_col = ref_frame[column], cur_frame[column]
+        if ref_col.isna().all():
+            raise CheckInputError(f"column {column!r}", "is entirely missing in the reference")
+        numeric = column not in categorical and _is_numeric(ref_col)
+        if numeric and not _is_numeric(cur_col) and not cur_col.isna().all():
+            raise CheckInputError(
+                f"column {column!r}",
+                f"is numeric in the reference but {cur_col.dtype} in the current data",
+            )
+    return selected
+
+
+def _drift_measurements(ranked: Sequence[FeatureDrift]) -> dict[str, object]:
+    numeric = [r for r in ranked if r.kind == "numeric"]
+    categorical = [r for r in ranked if r.kind == "categorical"]
+    measurements: dict[str, object] = {
+        "features": len(ranked),
+        "drifted_features": sum(r.drifted for r in ranked),
+        "worst_feature": ranked[0].feature,
+        "worst_severity": round(ranked[0].severity, 4),
+    }
+    if numeric:
+        measurements["max_psi"] = max(r.psi or 0.0 for r in numeric)
+        ks_values = [r.ks for r in numeric if r.ks is not None and not math.isnan(r.ks)]
+        measurements["max_ks"] = max(ks_values, default=None)
+    if categorical:
+        measurements["max_js"] = max(r.js or 0.0 for r in categorical)
+        measurements["max_linf"] = max(r.linf or 0.0 for r in categorical)
+    return measurements
+
+
+def _drift_table(ranked: Sequence[FeatureDrift], max_rows: int) -> Table:
+    columns = ["feature", "type", "PSI", "KS", "KS p", "JS", "L∞", "chi² p"]
+    columns += ["missing ref → cur", "largest change", "severity", "drifted"]
+    rows = [
+        [
+            r.feature,
+            r.kind,
+            _round(r.psi),
+            _round(r.ks),
+            _round(r.ks_pvalue),
+            _round(r.js),
+            _round(r.linf),
+            _round(r.chi2_pvalue),
+            f"{r.missing_reference:.1%} → {r.missing_current:.1%}",
+            r.largest_change,
+            round(r.severity, 3),
+            r.drifted,
+        ]
+        for r in ranked
+    ]
+    return Table.build(
+        "Feature drift, most severe first (severity = worst distance / its threshold)",
+        columns,
+        rows,
+        chart="severity",
+        max_rows=max_rows,
+    )
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    if value is None or math.isnan(value):
+        return None
+    return round(value, digits)
+
+
+# --------------------------------------------------------------------------------------------
+# Parity: the same raw examples through the training and the serving feature code.
+
+
+def _features_frame(output: Any, argument: str) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(output, pd.DataFrame):
+        return output.reset_index(drop=True)
+    if isinstance(output, pd.Series):
+        return output.to_frame().reset_index(drop=True)
+    if isinstance(output, np.ndarray):
+        array = output.reshape(len(output), -1) if output.ndim == 1 else output
+        if array.ndim != 2:
+            raise CheckInputError(argument, f"returned an array of shape {output.shape}")
+        return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+    raise CheckInputError(
+        argument, f"must return a DataFrame, Series or numpy array, got {type(output).__name__}"
+    )
+
+
+def _serve_row_by_row(serving_features: Callable[..., Any], raw: Any) -> Any:
+    """Call the serving code on one example at a time, as an online server would."""
+    import pandas as pd
+
+    rows = []
+    for record in raw.to_dict(orient="records"):
+        output = serving_features(record)
+        if isinstance(output, pd.DataFrame):
+            if len(output) != 1:
+                raise CheckInputError(
+                    "serving_features", f"returned {len(output)} rows for one example"
+                )
+            rows.append(output.iloc[0].to_dict())
+        elif isinstance(output, pd.Series):
+            rows.append(output.to_dict())
+        elif isinstance(output, dict):
+            rows.append(output)
+        else:
+            raise CheckInputError(
+                "serving_features",
+                f"must return a dict, Series or one-row DataFrame per example in row mode, "
+                f"got {type(output).__name__}",
+            )
+    return pd.DataFrame.from_records(rows)
+
+
+def _cells_equal(train: Any, serve: Any, rtol: float, atol: float) -> Any:
+    """Boolean array: the two columns agree (numbers within tolerance, NaN equals NaN)."""
+    import numpy as np
+
+    if _is_numeric(train) and _is_numeric(serve):
+        a = train.to_numpy(dtype=np.float64, na_value=np.nan)
+        b = serve.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
+    a_missing = train.isna().to_numpy()
+    b_missing = serve.isna().to_numpy()
+    same = np.asarray(train.astype(object).to_numpy() == serve.astype(object).to_numpy())
+    return (same & ~(a_missing | b_missing)) | (a_missing & b_missing)
+
+
+@register_check(*RUBRIC_IDS)
+def check_feature_parity(
+    raw: Any,
+    training_features: Callable[..., Any],
+    serving_features: Callable[..., Any],
+    *,
+    serving_row_by_row: bool = False,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    max_differing_cells: int = 0,
+    sample_size: int | None = 1000,
+    seed: int = 0,
+    max_listed: int = 20,
+) -> CheckResult:
+    """The training and the serving feature code give the same values for the same examples.
+
+    Training pipelines and serving code are often two implementations of one feature set
+    (a batch job and an online service); a one-feature difference skews every prediction
+    without raising an error. The same raw examples (``sample_size`` of them, seeded) go
+    through ``training_features`` (called on the whole frame) and ``serving_features`` (on the
+    frame, or one example dict at a time with ``serving_row_by_row=True``); values must agree
+    within ``rtol`` / ``atol``, missing equals missing. Lists the first differing examples and
+    columns and a per-column mismatch count.
+    """
+    name = "check_feature_parity"
+    frame = as_frame(raw, "raw")
+    for argument, function in (
+        ("training_features", training_features),
+        ("serving_features", serving_features),
+    ):
+        if not callable(function):
+            raise CheckInputError(argument, f"must be callable, got {type(function).__name__}")
+    sample, sampled = _sample_rows(frame, sample_size, seed)
+    labels = list(sample.index)  # report examples by their row label in ``raw``
+    sample = sample.reset_index(drop=True)
+    parameters = {
+        "examples": len(sample),
+        "sample_size": sample_size,
+        "sampled": sampled,
+        "seed": seed,
+        "serving_row_by_row": serving_row_by_row,
+    }
+    thresholds = {"rtol": rtol, "atol": atol, "max_differing_cells": max_differing_cells}
+
+    train = _features_frame(training_features(sample.copy()), "training_features")
+    if serving_row_by_row:
+        serve = _serve_row_by_row(serving_features, sample.copy())
+    else:
+        serve = _features_frame(serving_features(sample.copy()), "serving_features")
+    train.columns = [str(c) for c in train.columns]
+    serve.columns = [str(c) for c in serve.columns]
+    mismatch = _shape_mismatch(train, serve)
+    if mismatch:
+        return CheckResult.failed(
+            name,
+            RUBRIC_IDS,
+            "training and serving features differ in shape: " + mismatch,
+            measurements={
+                "training_columns": train.shape[1],
+                "serving_columns": serve.shape[1],
+                "training_rows": len(train),
+                "serving_rows": len(serve),
+            },
+            thresholds=thresholds,
+            parameters=parameters,
+        )
+
+    per_column, examples, differing_rows = _compare_columns(
+        train, serve, labels, rtol=rtol, atol=atol, max_listed=max_listed
+    )
+    differing_cells = sum(count for _, count, _ in per_column)
+    measurements = {
+        "examples": len(train),
+        "columns": train.shape[1],
+        "differing_cells": differing_cells,
+        "differing_rows": differing_rows,
+        "differing_columns": len(per_column),
+    }
+    tables = []
+    if per_column:
+        tables.append(
+            Table.build(
+                "Columns whose training and serving values differ",
+                ["column", "differing examples", "share", "max |difference|"],
+                [[c, n, round(n / len(train), 4), m] for c, n, m in per_column],
+                chart="differing examples",
+            )
+        )
+        tables.append(
+            Table.build(
+                "First differing examples (row label in the raw data)",
+                ["example", "column", "training value", "serving value"],
+                examples,
+            )
+        )
+        listed = ", ".join(f"{c} ({n} of {len(train)})" for c, n, _ in per_column[:5])
+        first_row, first_col, first_train, first_serve = examples[0]
+        reason = (
+            f"{len(per_column)} of {train.shape[1]} features differ between training and "
+            f"serving code: {listed}; first at example {first_row}, {first_col}: "
+            f"{first_train!r} vs {first_serve!r}"
+        )
+    else:
+        reason = (
+            f"training and serving code agree on all {train.shape[1]} features "
+            f"for {len(train)} examples"
+        )
+    return CheckResult.judge(
+        differing_cells <= max_differing_cells,
+        name,
+        RUBRIC_IDS,
+        reason,
+        measurements=measurements,
+        thresholds=thresholds,
+        parameters=parameters,
+        tables=tables,
+    )
+
+
+def _shape_mismatch(train: Any, serve: Any) -> str:
+    """What differs in columns or rows between the two outputs ('' when they line up)."""
+    only_train = [c for c in train.columns if c not in serve.columns]
+    only_serve = [c for c in serve.columns if c not in train.columns]
+    problems = []
+    if only_train:
+        problems.append(f"only the training code produces {only_train[:10]}")
+    if only_serve:
+        problems.append(f"only the serving code produces {only_serve[:10]}")
+    if len(train) != len(serve):
+        problems.append(f"{len(train)} training rows vs {len(serve)} serving rows")
+    return "; ".join(problems)
+
+
+def _compare_columns(
+    train: Any, serve: Any, labels: Sequence[Any], *, rtol: float, atol: float, max_listed: int
+) -> tuple[list[tuple[str, int, float | None]], list[list[object]], int]:
+    """Per differing column (name, count, max |difference|), the first differing cells
+    (row label, column, training value, serving value) and the number of differing rows."""
+    import numpy as np
+
+    per_column: list[tuple[str, int, float | None]] = []
+    cells: list[tuple[int, str]] = []
+    differing_rows = np.zeros(len(train), dtype=bool)
+    for column in train.columns:
+        mismatched = np.flatnonzero(~_cells_equal(train[column], serve[column], rtol, atol))
+        if mismatched.size == 0:
+            continue
+        differing_rows[mismatched] = True
+        max_abs = None
+        if _is_numeric(train[column]) and _is_numeric(serve[column]):
+            diffs = np.abs(
+                _numeric_values(train[column])[mismatched]
+                - _numeric_values(serve[column])[mismatched]
+            )
+            max_abs = float(np.nanmax(diffs)) if np.isfinite(diffs).any() else None
+        per_column.append((column, int(mismatched.size), max_abs))
+        cells.extend((int(row), column) for row in mismatched[:max_listed])
+    cells.sort()
+    examples: list[list[object]] = [
+        [labels[row], column, train[column].iloc[row], serve[column].iloc[row]]
+        for row, column in cells[:max_listed]
+    ]
+    per_column.sort(key=lambda c: c[1], reverse=True)
+    return per_column, examples, int(differing_rows.sum())
