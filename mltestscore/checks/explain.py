@@ -133,13 +133,17 @@ def shap_attributions(
     background_size: int = 100,
     max_evals: int | None = None,
     seed: int = 0,
+    exact_only: bool = False,
+    method: str = "auto",
 ) -> Attributions:
     """SHAP attributions of ``model`` on the rows of ``X``, grouped to input columns.
 
     Tree ensembles use the exact TreeExplainer (log-odds for boosted classifiers), linear
     models the LinearExplainer, anything else the model-agnostic Permutation explainer on the
     probability of the explained class (or the prediction of a regressor). Classifiers without
-    probabilities or a decision function cannot be explained: NotApplicableError.
+    probabilities or a decision function cannot be explained: NotApplicableError, raised too
+    when ``exact_only`` and no tree or linear explainer applies. ``method`` forces one
+    explainer: "tree", "linear" or "permutation" ("auto" picks the first that applies).
     """
     import numpy as np
     from sklearn.base import is_classifier
@@ -167,7 +171,17 @@ def shap_attributions(
         k = class_index if class_index is not None else (1 if len(classes) == 2 else 0)
         if not 0 <= k < len(classes):
             raise CheckInputError("class_index", f"{k} is not in 0..{len(classes) - 1}")
-    explained = _model_specific(estimator, X_matrix, bg_matrix, classes, k)
+    if method not in {"auto", "tree", "linear", "permutation"}:
+        raise CheckInputError("method", f"{method!r} is not auto, tree, linear or permutation")
+    explained = None
+    if method != "permutation":
+        explained = _model_specific(estimator, X_matrix, bg_matrix, classes, k, method)
+    if explained is None and method in {"tree", "linear"}:
+        raise NotApplicableError(f"no {method} SHAP explainer for {type(estimator).__name__}")
+    if explained is None and exact_only:
+        raise NotApplicableError(
+            f"no exact SHAP explainer (tree or linear) for {type(estimator).__name__}"
+        )
     if explained is None:
         explained = _model_agnostic(estimator, X_matrix, bg_matrix, classes, k, max_evals, seed)
     raw, base, outputs, kind, space = explained
@@ -188,20 +202,30 @@ _Explained = tuple[Any, Any, Any, str, str]  # values, base values, outputs, exp
 
 
 def _model_specific(
-    estimator: Any, X_matrix: np.ndarray, bg_matrix: np.ndarray, classes: list[Any], k: int
+    estimator: Any,
+    X_matrix: np.ndarray,
+    bg_matrix: np.ndarray,
+    classes: list[Any],
+    k: int,
+    method: str = "auto",
 ) -> _Explained | None:
     """Exact explainers in the model's margin space: TreeExplainer, else LinearExplainer."""
     import numpy as np
     import shap
 
-    try:
-        explanation = shap.TreeExplainer(estimator)(X_matrix, check_additivity=False)
-        kind = "tree"
-    except Exception:
-        if not hasattr(estimator, "coef_"):
-            return None
+    explanation = None
+    kind = ""
+    if method in {"auto", "tree"}:
+        try:
+            explanation = shap.TreeExplainer(estimator)(X_matrix, check_additivity=False)
+            kind = "tree"
+        except Exception:
+            explanation = None
+    if explanation is None and method in {"auto", "linear"} and hasattr(estimator, "coef_"):
         explanation = shap.LinearExplainer(estimator, bg_matrix)(X_matrix)
         kind = "linear"
+    if explanation is None:
+        return None
     raw, base = np.asarray(explanation.values), np.asarray(explanation.base_values)
     if classes and callable(getattr(estimator, "decision_function", None)):
         outputs = np.asarray(estimator.decision_function(X_matrix), dtype=float)
@@ -291,6 +315,7 @@ def check_single_example_explanation(
     seed: int = 0,
     top: int = 15,
     time_budget_s: float = 10.0,
+    method: str = "auto",
 ) -> CheckResult:
     """Explain one example with SHAP and verify base value + attributions = model output.
 
@@ -299,7 +324,8 @@ def check_single_example_explanation(
     check fails when the additivity gap exceeds ``additivity_tolerance`` for the example or
     for any of ``sample_size`` rows used for the global importance chart in the report. The
     global sample shrinks to fit ``time_budget_s`` when the explainer is slow (model-agnostic
-    explainers on slow models); the size used is recorded.
+    explainers on slow models); the size used is recorded. ``method`` forces an explainer
+    ("tree", "linear", "permutation"); "auto" takes the first exact one that applies.
     """
     name = "check_single_example_explanation"
     require_model(model)
@@ -313,6 +339,7 @@ def check_single_example_explanation(
         "time_budget_s": time_budget_s,
         "background_size": background_size,
         "seed": seed,
+        "method": method,
     }
     rows = X.iloc[[position]]
     start = time.perf_counter()
@@ -324,6 +351,7 @@ def check_single_example_explanation(
             background=X,
             background_size=background_size,
             seed=seed,
+            method=method,
         )
         per_row = time.perf_counter() - start
         # model-agnostic explainers cost a lot per row: fit the global sample to the budget
@@ -338,6 +366,7 @@ def check_single_example_explanation(
             background=X,
             background_size=background_size,
             seed=seed,
+            method=method,
         )
     except NotApplicableError as exc:
         return CheckResult.not_applicable(name, RUBRIC, str(exc), parameters=parameters)
@@ -386,6 +415,12 @@ def check_single_example_explanation(
         f"top feature {top_feature}); additivity gap {worst_gap:.2g}"
         + (" within" if ok else " exceeds")
         + f" tolerance {additivity_tolerance:g}"
+        + (
+            ""
+            if ok
+            else ": the attributions do not explain this model's output (try method="
+            "'permutation', which needs only the model's outputs)"
+        )
     )
     return CheckResult.judge(
         ok,

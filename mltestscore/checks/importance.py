@@ -1,0 +1,300 @@
+"""All features are beneficial [data-2]: permutation importance with repeats, plus SHAP.
+
+A feature that brings nothing still costs: latency, upstream dependencies, and a door for
+instability. Permutation importance on held-out data measures what each input column brings
+to the metric you care about; repeating the shuffles gives a spread, so a feature is flagged
+only when its importance is not *clearly* above zero (mean - k * std <= threshold), not when
+it is merely small. SHAP mean |value| is added beside it for tree and linear models, as a
+second opinion that does not depend on shuffles.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.checks._fitted_model_inputs import (
+    MetricChoice,
+    NotApplicableError,
+    best_time,
+    choose_metric,
+    fmt,
+    quality,
+    quality_scorer,
+    require_columns,
+    require_frame,
+    require_model,
+    require_target,
+    sample_rows,
+)
+from mltestscore.checks.registry import CheckInputError, register_check
+from mltestscore.checks.result import CheckResult, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RUBRIC = ("data-2",)
+MIN_REPEATS = 3
+MIN_SAMPLE = 200
+
+
+@dataclass(frozen=True)
+class PermutationImportance:
+    """Per-feature importance (drop in quality when the column is shuffled) and its spread."""
+
+    features: list[str]
+    mean: list[float]
+    std: list[float]
+    baseline: float  # quality on the unshuffled sample (the metric, negated if lower is better)
+    metric: MetricChoice
+    sample_size: int
+    n_repeats: int
+    seconds: float
+    estimated_seconds: float
+    reduced_for_budget: bool
+
+
+def permutation_importances(
+    model: Any,
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    metric: str | None = None,
+    features: Sequence[str] | None = None,
+    n_repeats: int = 5,
+    sample_size: int | None = 1000,
+    time_budget_s: float = 10.0,
+    seed: int = 0,
+) -> PermutationImportance:
+    """Permutation importance of each input column with scikit-learn, within a time budget.
+
+    One prediction on the sample is timed first; when all shuffles would exceed
+    ``time_budget_s``, repeats shrink (down to 3), then the sample (down to 200 rows).
+    """
+    from sklearn.inspection import permutation_importance
+
+    choice = choose_metric(model, y, metric)
+    X_sample, y_sample = sample_rows(X, y, sample_size, seed)
+    columns = [str(c) for c in X.columns] if features is None else list(features)
+    one_predict = best_time(lambda: quality(model, X_sample, y_sample, choice, cached=False), 1)
+    repeats, rows = n_repeats, len(X_sample)
+
+    def estimate(repeats: int, rows: int) -> float:
+        return one_predict * rows / len(X_sample) * (1 + len(columns) * repeats)
+
+    reduced = False
+    while estimate(repeats, rows) > time_budget_s and repeats > MIN_REPEATS:
+        repeats, reduced = repeats - 1, True
+    if estimate(repeats, rows) > time_budget_s and rows > MIN_SAMPLE:
+        rows = max(MIN_SAMPLE, int(rows * time_budget_s / estimate(repeats, rows)))
+        X_sample, y_sample = sample_rows(X_sample, y_sample, rows, seed)
+        reduced = True
+    start = time.perf_counter()
+    all_columns = [str(c) for c in X_sample.columns]
+    positions = [all_columns.index(c) for c in columns]
+    # scikit-learn shuffles every column; restrict to the requested ones by giving it a view
+    # where the others stay fixed inside a wrapper.
+    result = permutation_importance(
+        _FixedColumns(model, X_sample, positions) if len(positions) < len(all_columns) else model,
+        X_sample[columns] if len(positions) < len(all_columns) else X_sample,
+        y_sample,
+        scoring=quality_scorer(choice),
+        n_repeats=repeats,
+        random_state=seed,
+        n_jobs=1,
+    )
+    elapsed = time.perf_counter() - start
+    return PermutationImportance(
+        columns,
+        [float(v) for v in result.importances_mean],
+        [float(v) for v in result.importances_std],
+        quality(model, X_sample, y_sample, choice, cached=False),
+        choice,
+        len(X_sample),
+        repeats,
+        elapsed,
+        estimate(repeats, len(X_sample)),
+        reduced,
+    )
+
+
+class _FixedColumns:
+    """A model seen through a subset of columns: the other columns are restored from the
+    original sample, so scikit-learn shuffles only the requested features."""
+
+    def __init__(self, model: Any, X_full: pd.DataFrame, positions: list[int]) -> None:
+        self.model = model
+        self.X_full = X_full
+        self.columns = [X_full.columns[p] for p in positions]
+        self.classes_ = getattr(model, "classes_", None)
+
+    def _full(self, X_part: pd.DataFrame) -> pd.DataFrame:
+        full = self.X_full.copy()
+        for column in self.columns:
+            full[column] = X_part[column].to_numpy()
+        return full
+
+    def fit(self, *args: Any, **kwargs: Any) -> _FixedColumns:  # pragma: no cover - API shape
+        return self
+
+    def predict(self, X_part: pd.DataFrame) -> Any:
+        return self.model.predict(self._full(X_part))
+
+    def predict_proba(self, X_part: pd.DataFrame) -> Any:
+        return self.model.predict_proba(self._full(X_part))
+
+
+def shap_mean_abs(
+    model: Any,
+    X: pd.DataFrame,
+    *,
+    sample_size: int = 200,
+    seed: int = 0,
+    additivity_tolerance: float = 1e-3,
+) -> tuple[dict[str, float], str]:
+    """Mean |SHAP| per input column from an exact (tree or linear) explainer.
+
+    Returns ({}, why) when no exact explainer applies: model-agnostic SHAP is too slow to run
+    beside permutation importance, and the explain check covers it. Values whose additivity
+    fails (e.g. TreeExplainer on native categorical splits) are dropped with the reason.
+    """
+    import numpy as np
+
+    from mltestscore.checks.explain import shap_attributions
+
+    sample, _ = sample_rows(X, None, sample_size, seed)
+    try:
+        attributions = shap_attributions(model, sample, seed=seed, max_evals=None, exact_only=True)
+    except NotApplicableError as exc:
+        return {}, str(exc)
+    gap = float(attributions.additivity_error.max())
+    if gap > additivity_tolerance:
+        return {}, (
+            f"omitted: {attributions.explainer} SHAP values do not add up to the model output "
+            f"(gap {gap:.3g}), so they would mislead"
+        )
+    means = np.abs(attributions.values).mean(axis=0)
+    return {f: float(m) for f, m in zip(attributions.features, means, strict=True)}, (
+        f"{attributions.explainer} explainer, {attributions.output_space}"
+    )
+
+
+@register_check(*RUBRIC)
+def check_features_are_beneficial(
+    model: Any,
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    metric: str | None = None,
+    features: Sequence[str] | None = None,
+    std_multiplier: float = 2.0,
+    min_importance: float = 0.0,
+    n_repeats: int = 5,
+    sample_size: int | None = 1000,
+    time_budget_s: float = 10.0,
+    shap_sample_size: int = 200,
+    use_shap: bool = True,
+    seed: int = 0,
+) -> CheckResult:
+    """Every feature must clearly improve the metric: permutation importance mean - k*std > 0.
+
+    Pass held-out data: on training data an overfit model makes noise look important. A
+    feature is flagged when ``mean - std_multiplier * std <= min_importance`` (importance in
+    the metric's units, positive when shuffling hurts). ``features`` limits the verdict to
+    some columns; the sample size, repeats and time budget used are recorded. SHAP mean |value|
+    (tree and linear models) is reported beside it.
+    """
+    name = "check_features_are_beneficial"
+    require_model(model)
+    X = require_frame(X)
+    y = require_target(y, len(X))
+    if features is not None:
+        features = require_columns(X, features, "features")
+    if n_repeats < 2:
+        raise CheckInputError("n_repeats", "needs at least 2 repeats to measure a spread")
+    if std_multiplier < 0:
+        raise CheckInputError("std_multiplier", "must be non-negative")
+    parameters: dict[str, object] = {"seed": seed, "requested_sample_size": sample_size}
+    try:
+        imp = permutation_importances(
+            model,
+            X,
+            y,
+            metric=metric,
+            features=features,
+            n_repeats=n_repeats,
+            sample_size=sample_size,
+            time_budget_s=time_budget_s,
+            seed=seed,
+        )
+    except NotApplicableError as exc:
+        return CheckResult.not_applicable(name, RUBRIC, str(exc), parameters=parameters)
+    shap_values: dict[str, float] = {}
+    shap_note = "disabled"
+    if use_shap:
+        shap_values, shap_note = shap_mean_abs(model, X, sample_size=shap_sample_size, seed=seed)
+    lower = [m - std_multiplier * s for m, s in zip(imp.mean, imp.std, strict=True)]
+    flagged = [i for i, bound in enumerate(lower) if bound <= min_importance]
+    order = sorted(range(len(imp.features)), key=lambda i: -imp.mean[i])
+    table = Table.build(
+        f"Permutation importance ({imp.metric.metric}, {imp.n_repeats} repeats, "
+        f"{imp.sample_size} rows)",
+        [
+            "feature",
+            "importance_mean",
+            "importance_std",
+            "lower_bound",
+            "mean_abs_shap",
+            "beneficial",
+        ],
+        [
+            [
+                imp.features[i],
+                imp.mean[i],
+                imp.std[i],
+                lower[i],
+                shap_values.get(imp.features[i]),
+                i not in flagged,
+            ]
+            for i in order
+        ],
+        chart="importance_mean",
+    )
+    flagged_text = ", ".join(
+        f"{imp.features[i]} ({fmt(imp.mean[i])} ± {fmt(imp.std[i])})"
+        for i in sorted(flagged, key=lambda i: imp.mean[i])[:5]
+    )
+    reason = (
+        f"{len(flagged)} of {len(imp.features)} features are not clearly beneficial: {flagged_text}"
+        if flagged
+        else f"all {len(imp.features)} features clearly improve {imp.metric.metric}; weakest "
+        f"{imp.features[order[-1]]} ({fmt(imp.mean[order[-1]])} ± {fmt(imp.std[order[-1]])})"
+    )
+    parameters.update(
+        metric=imp.metric.metric,
+        n_repeats=imp.n_repeats,
+        requested_n_repeats=n_repeats,
+        sample_size=imp.sample_size,
+        time_budget_s=time_budget_s,
+        reduced_for_budget=imp.reduced_for_budget,
+        shap=shap_note,
+        shap_sample_size=shap_sample_size,
+    )
+    return CheckResult.judge(
+        not flagged,
+        name,
+        RUBRIC,
+        reason,
+        measurements={
+            "features": len(imp.features),
+            "not_beneficial": len(flagged),
+            "baseline_quality": imp.baseline,
+            "seconds": imp.seconds,
+            "estimated_seconds": imp.estimated_seconds,
+        },
+        thresholds={"std_multiplier": std_multiplier, "min_importance": min_importance},
+        parameters=parameters,
+        tables=[table],
+    )
