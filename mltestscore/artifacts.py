@@ -1,0 +1,229 @@
+"""Safe model persistence: save with skops, load without running code from the file.
+
+A pickle (and a joblib file, which is a pickle) is a program: loading one executes whatever it
+says. So the default here is skops, which rebuilds objects from a description and refuses
+types nobody vouched for. Pickle and joblib load only when the caller says the file is
+trusted, and the result says that it was loaded that way. ONNX models load through
+onnxruntime when it is installed.
+
+Standard library at import time; skops, joblib and onnxruntime load inside the functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SKOPS = "skops"
+PICKLE = "pickle"
+JOBLIB = "joblib"
+ONNX = "onnx"
+
+_SUFFIXES = {
+    ".skops": SKOPS,
+    ".pkl": PICKLE,
+    ".pickle": PICKLE,
+    ".joblib": JOBLIB,
+    ".onnx": ONNX,
+}
+CODE_EXECUTING_FORMATS = frozenset({PICKLE, JOBLIB})
+
+Trust = bool | Sequence[str]
+
+
+class ArtifactError(Exception):
+    """A model artifact could not be saved or loaded; the message names the file."""
+
+    def __init__(self, path: str | os.PathLike[str], message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = Path(path)
+
+
+class UntrustedArtifactError(ArtifactError):
+    """Loading would run or trust code nobody vouched for.
+
+    ``untrusted_types`` lists what skops found (empty for pickle/joblib, where any type can
+    hide in the file).
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], message: str, untrusted_types: Sequence[str] = ()
+    ) -> None:
+        super().__init__(path, message)
+        self.untrusted_types = tuple(untrusted_types)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model loaded from disk and how it was loaded, so results can say so."""
+
+    model: Any
+    path: Path
+    format: str
+    untrusted_types: tuple[str, ...]
+    trusted_by_caller: bool
+
+    @property
+    def note(self) -> str:
+        """One line on how the file was loaded (shown in check results)."""
+        if self.format in CODE_EXECUTING_FORMATS:
+            return f"loaded {self.path.name} with {self.format} because the caller trusts it"
+        if self.untrusted_types:
+            return (
+                f"loaded {self.path.name} with skops, trusting {len(self.untrusted_types)} "
+                f"type(s) the caller vouched for: {', '.join(self.untrusted_types)}"
+            )
+        return f"loaded {self.path.name} with {self.format}"
+
+
+def artifact_format(path: str | os.PathLike[str]) -> str:
+    """The persistence format implied by the file name (``.skops``, ``.pkl``, ``.joblib``...)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise ArtifactError(
+            path, f"unknown model file type {suffix!r}; expected one of {sorted(_SUFFIXES)}"
+        )
+    return _SUFFIXES[suffix]
+
+
+def save_model(model: Any, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+    """Save ``model`` (skops unless the file name or ``format`` says otherwise), atomically.
+
+    The file is written next to its destination and moved into place with ``os.replace``, so a
+    reader never sees half a model.
+    """
+    target = Path(path)
+    kind = format or artifact_format(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        if kind == SKOPS:
+            import skops.io as sio
+
+            sio.dump(model, partial)
+        elif kind == JOBLIB:
+            importlib.import_module("joblib").dump(model, partial)
+        elif kind == PICKLE:
+            with open(partial, "wb") as handle:
+                pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            raise ArtifactError(target, f"saving as {kind!r} is not supported; use skops")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def untrusted_types(path: str | os.PathLike[str]) -> list[str]:
+    """The types in a skops file that skops does not trust by default."""
+    import skops.io as sio
+
+    return list(sio.get_untrusted_types(file=Path(path)))
+
+
+def load_model(
+    path: str | os.PathLike[str], *, trusted: Trust = (), format: str | None = None
+) -> LoadedModel:
+    """Load a model without running code from the file unless the caller trusts it.
+
+    ``trusted`` is a list of type names for skops files (what ``untrusted_types`` reports and
+    you have reviewed), or ``True`` to trust the whole file: required for pickle and joblib,
+    and it accepts every type in a skops file.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise ArtifactError(source, "model file not found")
+    kind = format or artifact_format(source)
+    if kind == SKOPS:
+        return _load_skops(source, trusted)
+    if kind in CODE_EXECUTING_FORMATS:
+        if trusted is not True:
+            raise UntrustedArtifactError(
+                source,
+                f"a {kind} file runs code when loaded; refusing it unless trusted=True "
+                "(or save the model with skops)",
+            )
+        return LoadedModel(_load_code_executing(source, kind), source, kind, (), True)
+    if kind == ONNX:
+        return LoadedModel(OnnxModel(source), source, kind, (), trusted is True)
+    raise ArtifactError(source, f"loading {kind!r} files is not supported")
+
+
+def _load_skops(source: Path, trusted: Trust) -> LoadedModel:
+    import skops.io as sio
+
+    try:
+        found = untrusted_types(source)
+    except Exception as exc:
+        raise ArtifactError(source, f"not a readable skops file ({exc})") from exc
+    allowed = set(found) if trusted is True else set(trusted or ())
+    refused = [name for name in found if name not in allowed]
+    if refused:
+        raise UntrustedArtifactError(
+            source,
+            f"skops found {len(refused)} untrusted type(s): {', '.join(refused)}; review them "
+            "and pass them as trusted=[...] to load",
+            refused,
+        )
+    try:
+        model = sio.load(source, trusted=found)
+    except Exception as exc:
+        raise ArtifactError(
+            source, f"skops could not load it: {type(exc).__name__}: {exc}"
+        ) from exc
+    return LoadedModel(model, source, SKOPS, tuple(found), trusted is True)
+
+
+def _load_code_executing(source: Path, kind: str) -> Any:
+    try:
+        if kind == JOBLIB:
+            return importlib.import_module("joblib").load(source)
+        with open(source, "rb") as handle:
+            return pickle.load(handle)  # the caller marked the file trusted
+    except Exception as exc:
+        raise ArtifactError(
+            source, f"{kind} could not load it: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+class OnnxModel:
+    """A scikit-learn-like ``predict`` / ``predict_proba`` over an onnxruntime session."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            ort = importlib.import_module("onnxruntime")
+        except ImportError as exc:
+            raise ArtifactError(
+                path, "loading ONNX models needs onnxruntime, which is not installed"
+            ) from exc
+        self.path = path
+        self._session: Any = ort.InferenceSession(str(path))
+        self._input = self._session.get_inputs()[0].name
+
+    def _run(self, X: Any) -> list[Any]:
+        import numpy as np
+
+        values = np.asarray(X, dtype=np.float32)
+        return list(self._session.run(None, {self._input: values}))
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        return np.asarray(self._run(X)[0]).ravel()
+
+    def predict_proba(self, X: Any) -> Any:
+        import numpy as np
+
+        outputs = self._run(X)
+        if len(outputs) < 2:
+            raise AttributeError(f"{self.path.name} has no probability output")
+        probabilities = outputs[1]
+        if isinstance(probabilities, list):  # ZipMap output: one dict per row
+            keys = sorted(probabilities[0])
+            return np.asarray([[row[k] for k in keys] for row in probabilities])
+        return np.asarray(probabilities)

@@ -1,0 +1,248 @@
+"""A small model registry: versioned models and a "current" pointer you can roll back.
+
+Rollback (infra-7) is only real when the previous model still exists, still loads and can be
+made current again in one atomic step. The local backend keeps each version in its own folder::
+
+    root/
+      v0001/ model.skops  environment.json  metrics.json
+      v0002/ ...
+      CURRENT            "v0002", replaced with os.replace so readers never see a torn pointer
+
+The MLflow backend maps the same operations onto registered-model versions and an alias; it is
+used only when mlflow is importable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from mltestscore import artifacts, environment
+
+MODEL_FILE = "model.skops"
+METRICS_FILE = "metrics.json"
+CURRENT_FILE = "CURRENT"
+_VERSION = re.compile(r"^v(\d{4,})$")
+
+
+class ModelStoreError(Exception):
+    """The registry is missing something a caller asked for (a version, a pointer...)."""
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    name: str  # "v0003" locally, the version number as text in MLflow
+    number: int
+    location: str  # folder or URI, for messages
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ModelStore(Protocol):
+    """What the rollback, gate and canary checks need from a registry."""
+
+    def register(
+        self,
+        model: Any,
+        metrics: Mapping[str, float] | None = None,
+        data_files: Iterable[str | os.PathLike[str]] = (),
+        make_current: bool = False,
+    ) -> ModelVersion: ...
+
+    def versions(self) -> list[ModelVersion]: ...
+
+    def current(self) -> ModelVersion | None: ...
+
+    def set_current(self, version: ModelVersion) -> None: ...
+
+    def previous(self, version: ModelVersion) -> ModelVersion | None: ...
+
+    def load(self, version: ModelVersion, trusted: artifacts.Trust = ()) -> Any: ...
+
+    def metrics(self, version: ModelVersion) -> dict[str, float]: ...
+
+
+class LocalModelStore:
+    """Versioned folders on a local (or mounted) file system."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"LocalModelStore({str(self.root)!r})"
+
+    def _version(self, number: int) -> ModelVersion:
+        name = f"v{number:04d}"
+        return ModelVersion(name, number, str(self.root / name))
+
+    def versions(self) -> list[ModelVersion]:
+        """Every complete version (one with a model file), oldest first."""
+        if not self.root.is_dir():
+            return []
+        numbers = []
+        for child in self.root.iterdir():
+            match = _VERSION.match(child.name)
+            if match and (child / MODEL_FILE).is_file():
+                numbers.append(int(match.group(1)))
+        return [self._version(n) for n in sorted(numbers)]
+
+    def register(
+        self,
+        model: Any,
+        metrics: Mapping[str, float] | None = None,
+        data_files: Iterable[str | os.PathLike[str]] = (),
+        make_current: bool = False,
+    ) -> ModelVersion:
+        """Save ``model`` as the next version with its environment snapshot and metrics.
+
+        The folder is assembled under a temporary name and renamed into place, so a crash never
+        leaves a half-written version that ``versions()`` would list.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        existing = self.versions()
+        version = self._version(existing[-1].number + 1 if existing else 1)
+        staging = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{version.name}."))
+        artifacts.save_model(model, staging / MODEL_FILE)
+        environment.write_snapshot(staging, data_files)
+        (staging / METRICS_FILE).write_text(
+            json.dumps({k: float(v) for k, v in (metrics or {}).items()}, indent=2, sort_keys=True),
+            encoding="utf-8",
+        )
+        os.rename(staging, version.location)
+        if make_current:
+            self.set_current(version)
+        return version
+
+    def current(self) -> ModelVersion | None:
+        pointer = self.root / CURRENT_FILE
+        if not pointer.is_file():
+            return None
+        name = pointer.read_text(encoding="utf-8").strip()
+        match = _VERSION.match(name)
+        if not match:
+            raise ModelStoreError(f"{pointer} does not name a version: {name!r}")
+        return self._version(int(match.group(1)))
+
+    def set_current(self, version: ModelVersion) -> None:
+        """Point CURRENT at ``version`` in one atomic file replacement."""
+        if not (Path(version.location) / MODEL_FILE).is_file():
+            raise ModelStoreError(f"version {version} has no {MODEL_FILE} in {self.root}")
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".CURRENT.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(version.name + "\n")
+            os.replace(tmp, self.root / CURRENT_FILE)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def previous(self, version: ModelVersion) -> ModelVersion | None:
+        """The newest version older than ``version``, or None when there is none."""
+        older = [v for v in self.versions() if v.number < version.number]
+        return older[-1] if older else None
+
+    def model_path(self, version: ModelVersion) -> Path:
+        return Path(version.location) / MODEL_FILE
+
+    def load(self, version: ModelVersion, trusted: artifacts.Trust = ()) -> Any:
+        return artifacts.load_model(self.model_path(version), trusted=trusted).model
+
+    def metrics(self, version: ModelVersion) -> dict[str, float]:
+        path = Path(version.location) / METRICS_FILE
+        if not path.is_file():
+            return {}
+        return {str(k): float(v) for k, v in json.loads(path.read_text("utf-8")).items()}
+
+
+def metric_history(store: ModelStore, metric: str, last: int | None = None) -> list[float]:
+    """The recorded ``metric`` of the last ``last`` versions that have it, oldest first."""
+    values = [m[metric] for v in store.versions() if metric in (m := store.metrics(v))]
+    return values[-last:] if last else values
+
+
+class MlflowModelStore:
+    """The same operations on an MLflow registered model; "current" is a model alias.
+
+    Needs mlflow (not a dependency of mltestscore): constructing one without it raises
+    ``ModelStoreError`` saying so.
+    """
+
+    def __init__(
+        self, model_name: str, alias: str = "current", tracking_uri: str | None = None
+    ) -> None:
+        try:
+            self._mlflow: Any = importlib.import_module("mlflow")
+            self._mlflow_sklearn: Any = importlib.import_module("mlflow.sklearn")
+        except ImportError as exc:
+            raise ModelStoreError(
+                "the MLflow model store needs mlflow, which is not installed"
+            ) from exc
+        if tracking_uri:
+            self._mlflow.set_tracking_uri(tracking_uri)
+        self._client: Any = self._mlflow.MlflowClient()
+        self.model_name = model_name
+        self.alias = alias
+
+    def _version(self, number: int) -> ModelVersion:
+        return ModelVersion(str(number), number, f"models:/{self.model_name}/{number}")
+
+    def versions(self) -> list[ModelVersion]:
+        found = self._client.search_model_versions(f"name='{self.model_name}'")
+        return [self._version(n) for n in sorted(int(v.version) for v in found)]
+
+    def register(
+        self,
+        model: Any,
+        metrics: Mapping[str, float] | None = None,
+        data_files: Iterable[str | os.PathLike[str]] = (),
+        make_current: bool = False,
+    ) -> ModelVersion:
+        with self._mlflow.start_run():
+            self._mlflow.log_metrics({k: float(v) for k, v in (metrics or {}).items()})
+            self._mlflow.log_dict(environment.take_snapshot(data_files), "environment.json")
+            info = self._mlflow_sklearn.log_model(
+                model, name="model", registered_model_name=self.model_name
+            )
+        version = self._version(int(info.registered_model_version))
+        if make_current:
+            self.set_current(version)
+        return version
+
+    def current(self) -> ModelVersion | None:
+        try:
+            found = self._client.get_model_version_by_alias(self.model_name, self.alias)
+        except Exception:
+            return None
+        return self._version(int(found.version))
+
+    def set_current(self, version: ModelVersion) -> None:
+        self._client.set_registered_model_alias(self.model_name, self.alias, version.name)
+
+    def previous(self, version: ModelVersion) -> ModelVersion | None:
+        older = [v for v in self.versions() if v.number < version.number]
+        return older[-1] if older else None
+
+    def load(self, version: ModelVersion, trusted: artifacts.Trust = ()) -> Any:
+        # MLflow's sklearn flavour stores pickles: loading one runs code.
+        if trusted is not True:
+            raise artifacts.UntrustedArtifactError(
+                version.location, "MLflow sklearn models are pickles; pass trusted=True to load"
+            )
+        return self._mlflow_sklearn.load_model(version.location)
+
+    def metrics(self, version: ModelVersion) -> dict[str, float]:
+        found = self._client.get_model_version(self.model_name, version.name)
+        run = self._client.get_run(found.run_id)
+        return {str(k): float(v) for k, v in run.data.metrics.items()}
+
+
+def describe(versions: Sequence[ModelVersion]) -> str:
+    return ", ".join(v.name for v in versions) or "none"

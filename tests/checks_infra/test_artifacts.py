@@ -1,0 +1,80 @@
+"""Safe model persistence: skops by default, pickle only when trusted, ONNX when available."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mltestscore import artifacts
+
+
+def test_it_round_trips_a_pipeline_through_skops_with_reviewed_types(
+    saved_artifact: Path, trusted_types: list[str], adult_model: Any, adult_xy: Any
+) -> None:
+    X_test = adult_xy[2].head(50)
+    loaded = artifacts.load_model(saved_artifact, trusted=trusted_types)
+    assert loaded.format == "skops"
+    assert set(loaded.untrusted_types) == set(trusted_types)
+    assert "trusting" in loaded.note
+    np.testing.assert_array_equal(loaded.model.predict_proba(X_test), adult_model.predict_proba(X_test))
+
+
+def test_it_refuses_a_skops_file_with_types_nobody_vouched_for(
+    saved_artifact: Path, trusted_types: list[str]
+) -> None:
+    with pytest.raises(artifacts.UntrustedArtifactError) as caught:
+        artifacts.load_model(saved_artifact)
+    assert set(caught.value.untrusted_types) == set(trusted_types)
+    assert "TreePredictor" in str(caught.value)
+
+
+def test_it_refuses_a_pickle_unless_the_caller_trusts_it(
+    tmp_path: Path, adult_model: Any
+) -> None:
+    path = artifacts.save_model(adult_model, tmp_path / "model.pkl")
+    with pytest.raises(artifacts.UntrustedArtifactError, match="runs code when loaded"):
+        artifacts.load_model(path)
+    loaded = artifacts.load_model(path, trusted=True)
+    assert loaded.trusted_by_caller
+    assert "because the caller trusts it" in loaded.note
+
+
+def test_it_loads_joblib_only_when_trusted(tmp_path: Path, adult_model: Any) -> None:
+    path = artifacts.save_model(adult_model, tmp_path / "model.joblib")
+    with pytest.raises(artifacts.UntrustedArtifactError):
+        artifacts.load_model(path, trusted=["sklearn.pipeline.Pipeline"])
+    assert artifacts.load_model(path, trusted=True).format == "joblib"
+
+
+def test_it_names_the_file_when_it_is_missing_or_of_unknown_type(tmp_path: Path) -> None:
+    with pytest.raises(artifacts.ArtifactError, match="not found"):
+        artifacts.load_model(tmp_path / "nope.skops")
+    odd = tmp_path / "model.bin"
+    odd.write_bytes(b"x")
+    with pytest.raises(artifacts.ArtifactError, match="unknown model file type"):
+        artifacts.load_model(odd)
+
+
+def test_it_reports_a_corrupt_skops_file_as_unreadable(tmp_path: Path) -> None:
+    broken = tmp_path / "model.skops"
+    broken.write_bytes(pickle.dumps({"not": "a skops zip"}))
+    with pytest.raises(artifacts.ArtifactError, match="not a readable skops file"):
+        artifacts.load_model(broken)
+
+
+def test_it_says_onnx_needs_onnxruntime_when_it_is_missing(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("onnxruntime is installed here")
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"\x08\x01")
+    with pytest.raises(artifacts.ArtifactError, match="needs onnxruntime"):
+        artifacts.load_model(model)
