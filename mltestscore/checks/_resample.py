@@ -1,0 +1,171 @@
+"""Fast bootstrap confidence intervals for the metrics of ``_models.score``.
+
+A bootstrap resample of ``n`` rows is the same as weighting every row by how often it was
+drawn (a multinomial count). Written with those weights, each metric becomes a few matrix
+products, so hundreds of resamples of every slice cost milliseconds instead of a Python loop
+of scikit-learn calls. Metrics without a weighted form fall back to that loop.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.checks import _models
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+_MAX_CELLS = 4_000_000  # resample weights held in memory at once (rows x resamples)
+
+
+def bootstrap_weights(n: int, n_boot: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """``n_boot`` rows of multinomial draw counts: row b says how often each row was drawn."""
+    import numpy as np
+
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
+
+
+def weighted_scores(
+    metric: str, y_true: Any, y_pred: Any, proba: Any | None, weights: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The metric under each row of ``weights`` (shape resamples x rows), one value per row.
+
+    Equals ``_models.score`` on the resampled rows; NaN where the metric is undefined (an AUC
+    on a resample with one class).
+    """
+    import numpy as np
+
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    total = weights.sum(axis=1)
+    if metric in {"accuracy", "error_rate"}:
+        accuracy = weights @ (y_true == y_pred).astype(np.float64) / total
+        return np.asarray(accuracy if metric == "accuracy" else 1.0 - accuracy)
+    if metric in {"rmse", "mae", "r2"}:
+        return _regression_scores(metric, y_true, y_pred, weights, total)
+    if metric == "f1" and set(np.unique(np.concatenate([y_true, y_pred])).tolist()) <= {0, 1}:
+        return _f1_scores(y_true == 1, y_pred == 1, weights)
+    if metric == "f1_macro":
+        return _f1_macro_scores(y_true, y_pred, weights)
+    if metric == "roc_auc":
+        positive_score = proba[:, -1] if proba is not None else y_pred
+        return _auc_scores(y_true, np.asarray(positive_score, dtype=np.float64), weights)
+    if metric == "log_loss" and proba is not None and np.issubdtype(y_true.dtype, np.integer):
+        eps = np.finfo(np.float64).eps
+        picked = np.clip(proba[np.arange(len(y_true)), y_true], eps, 1.0)
+        return np.asarray(weights @ -np.log(picked) / total)
+    return _looped_scores(metric, y_true, y_pred, proba, weights)
+
+
+def _regression_scores(
+    metric: str, y_true: Any, y_pred: Any, weights: Any, total: Any
+) -> NDArray[np.float64]:
+    import numpy as np
+
+    error = y_true.astype(np.float64) - y_pred.astype(np.float64)
+    if metric == "mae":
+        return np.asarray(weights @ np.abs(error) / total)
+    squared = weights @ error**2
+    if metric == "rmse":
+        return np.asarray(np.sqrt(squared / total))
+    mean = weights @ y_true.astype(np.float64) / total
+    spread = weights @ y_true.astype(np.float64) ** 2 - total * mean**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(spread > 1e-12, 1.0 - squared / spread, np.nan))
+
+
+def _f1_scores(actual: Any, predicted: Any, weights: Any) -> NDArray[np.float64]:
+    import numpy as np
+
+    tp = weights @ (actual & predicted).astype(np.float64)
+    fp = weights @ (~actual & predicted).astype(np.float64)
+    fn = weights @ (actual & ~predicted).astype(np.float64)
+    denominator = 2 * tp + fp + fn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(denominator > 0, 2 * tp / denominator, 0.0))
+
+
+def _f1_macro_scores(y_true: Any, y_pred: Any, weights: Any) -> NDArray[np.float64]:
+    """Macro F1 over the labels present in each resample (as scikit-learn does)."""
+    import numpy as np
+
+    per_label = []
+    present = []
+    for label in np.unique(np.concatenate([y_true, y_pred])):
+        actual, predicted = y_true == label, y_pred == label
+        per_label.append(_f1_scores(actual, predicted, weights))
+        present.append(weights @ (actual | predicted).astype(np.float64) > 0)
+    f1 = np.vstack(per_label)
+    seen = np.vstack(present)
+    return np.asarray((f1 * seen).sum(axis=0) / np.maximum(seen.sum(axis=0), 1))
+
+
+def _auc_scores(y_true: Any, score: Any, weights: Any) -> NDArray[np.float64]:
+    """Weighted Mann-Whitney AUC, ties counted half, for every resample at once."""
+    import numpy as np
+
+    labels = np.unique(y_true)
+    if len(labels) != 2:
+        return np.full(weights.shape[0], np.nan)
+    positive = y_true == labels[-1]
+    order = np.argsort(score, kind="mergesort")
+    sorted_score = score[order]
+    starts = np.flatnonzero(np.r_[True, sorted_score[1:] != sorted_score[:-1]])
+    w = weights[:, order]
+    pos = np.add.reduceat(w * positive[order], starts, axis=1)
+    neg = np.add.reduceat(w * ~positive[order], starts, axis=1)
+    neg_below = np.cumsum(neg, axis=1) - neg
+    pairs = pos.sum(axis=1) * neg.sum(axis=1)
+    concordant = (pos * (neg_below + 0.5 * neg)).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(pairs > 0, concordant / pairs, np.nan))
+
+
+def _looped_scores(
+    metric: str, y_true: Any, y_pred: Any, proba: Any | None, weights: Any
+) -> NDArray[np.float64]:
+    import numpy as np
+
+    values = []
+    for row in weights:
+        index = np.repeat(np.arange(len(y_true)), row.astype(np.int64))
+        values.append(
+            _models.score(
+                metric, y_true[index], y_pred[index], None if proba is None else proba[index]
+            )
+        )
+    return np.asarray(values, dtype=np.float64)
+
+
+def bootstrap_interval(
+    metric: str,
+    y_true: Any,
+    y_pred: Any,
+    proba: Any | None,
+    *,
+    n_boot: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the metric; (nan, nan) when it is undefined."""
+    import numpy as np
+
+    n = len(y_true)
+    if n == 0 or n_boot <= 0:
+        return float("nan"), float("nan")
+    chunk = max(1, _MAX_CELLS // n)
+    values = np.concatenate(
+        [
+            weighted_scores(
+                metric, y_true, y_pred, proba, bootstrap_weights(n, min(chunk, n_boot - i), rng)
+            )
+            for i in range(0, n_boot, chunk)
+        ]
+    )
+    values = values[~np.isnan(values)]
+    if len(values) < max(10, n_boot // 2):
+        return float("nan"), float("nan")
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(values, [tail, 1.0 - tail])
+    return float(low), float(high)

@@ -1,0 +1,612 @@
+"""Slices [model-6]: model quality is sufficient on every important data slice.
+
+A good overall metric can hide a slice where the model fails (a country, an age band, a
+device). Two checks look for it:
+
+* ``check_slice_quality`` computes the metric on the slices of the columns a person names
+  (the slices ``_slices.make_slices`` makes, shared with the serving gate and monitoring) and
+  holds each to absolute and relative limits. Each slice gets a bootstrap confidence interval
+  and fails only when even its favourable end is past the limit, so a small slice is not
+  condemned on noise; slices under a minimum size are reported but not judged.
+* ``check_weak_segments`` searches every one- and two-feature segment for the ones where the
+  per-row loss is much worse than overall, for the weak spots nobody thought to name.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from mltestscore.checks import _models, _resample, _slices
+from mltestscore.checks._quality_inputs import (
+    NeedsProbabilities,
+    aligned_frame,
+    predictions,
+    require_columns,
+    require_frame,
+    require_model,
+    require_target,
+    resolve_metric,
+    sample_rows,
+    task_of,
+)
+from mltestscore.checks.registry import CheckInputError, register_check
+from mltestscore.checks.result import CheckResult, Table
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import NDArray
+
+RUBRIC = ("model-6",)
+
+
+@dataclass(frozen=True)
+class SliceScore:
+    name: str
+    rows: int
+    value: float
+    ci_low: float
+    ci_high: float
+    status: str  # "fails", "past the limit within noise", "ok", "too small", "undefined"
+
+
+@register_check(*RUBRIC)
+def check_slice_quality(
+    model: Any,
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    columns: Sequence[str],
+    slice_data: pd.DataFrame | None = None,
+    metric: str | None = None,
+    max_gap: float | None = 0.05,
+    max_relative_gap: float | None = None,
+    slice_limit: float | None = None,
+    min_slice_size: int = 30,
+    n_bootstrap: int = 200,
+    confidence: float = 0.95,
+    numeric_bins: int = 4,
+    max_rows: int = 20_000,
+    random_state: int = 0,
+) -> CheckResult:
+    """The metric on every slice of the named columns stays within limits of the overall metric.
+
+    Slices are the values of each column in ``columns`` (numeric columns in ``numeric_bins``
+    quantile bins), taken from ``slice_data`` (a frame aligned with ``X``, for columns the
+    model does not see) or from ``X``. A slice's limit is the strictest of: the overall metric
+    minus ``max_gap`` (metric units), the overall metric minus ``max_relative_gap`` times its
+    size, and ``slice_limit`` (a floor, or a ceiling for losses such as RMSE). A slice fails
+    only when its whole ``confidence`` bootstrap interval (``n_bootstrap`` resamples) is past
+    the limit; slices with fewer than ``min_slice_size`` rows are listed but not judged.
+    """
+    name = "check_slice_quality"
+    require_model(model)
+    X = require_frame(X)
+    y = require_target(y, len(X))
+    if isinstance(columns, str):
+        columns = [columns]
+    slice_frame = _slice_frame(X, slice_data, columns)
+    if max_gap is None and max_relative_gap is None and slice_limit is None:
+        raise CheckInputError(
+            "max_gap", "set at least one of max_gap, max_relative_gap, slice_limit"
+        )
+    if not 0.5 <= confidence < 1.0:
+        raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
+    if min_slice_size < 1:
+        raise CheckInputError("min_slice_size", f"must be at least 1, got {min_slice_size}")
+
+    predicted, proba = predictions(model, X)
+    task = task_of(y, model)
+    try:
+        metric, note = resolve_metric(metric, task, proba is not None)
+    except NeedsProbabilities as exc:
+        return CheckResult.not_applicable(
+            name, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
+        )
+    start = time.perf_counter()
+    rows = sample_rows(len(X), max_rows, random_state)
+    y, predicted = y[rows], predicted[rows]
+    proba = None if proba is None else proba[rows]
+    slice_frame = slice_frame.iloc[rows]
+    overall = _models.score(metric, y, predicted, proba)
+    if math.isnan(overall):
+        raise CheckInputError("y", f"{metric} is undefined on these labels (a single class?)")
+    higher = _models.higher_is_better(metric)
+    limit = _strictest_limit(overall, higher, max_gap, max_relative_gap, slice_limit)
+
+    import numpy as np
+
+    rng = np.random.default_rng(random_state)
+    scores = [
+        _score_slice(
+            piece,
+            y,
+            predicted,
+            proba,
+            metric,
+            limit,
+            higher,
+            min_slice_size,
+            n_bootstrap,
+            confidence,
+            rng,
+        )
+        for piece in _slices.make_slices(slice_frame, columns, numeric_bins=numeric_bins)
+    ]
+    elapsed = time.perf_counter() - start
+    return _slice_verdict(
+        name, scores, metric, overall, limit, higher, note, confidence, min_slice_size,
+        measurements={"seconds": elapsed},
+        thresholds={
+            "max_gap": max_gap,
+            "max_relative_gap": max_relative_gap,
+            "slice_limit": slice_limit,
+            "effective_limit": limit,
+            "min_slice_size": min_slice_size,
+        },
+        parameters={
+            "columns": ", ".join(columns),
+            "metric": metric,
+            "task": task,
+            "n_bootstrap": n_bootstrap,
+            "confidence": confidence,
+            "numeric_bins": numeric_bins,
+            "rows_used": len(rows),
+            "rows_total": len(X),
+            "max_rows": max_rows,
+            "random_state": random_state,
+        },
+    )  # fmt: skip
+
+
+def _slice_frame(
+    X: pd.DataFrame, slice_data: pd.DataFrame | None, columns: Sequence[str]
+) -> pd.DataFrame:
+    """The slice columns, each from ``slice_data`` when it has it, else from ``X``."""
+    import pandas as pd
+
+    extra = None if slice_data is None else aligned_frame(slice_data, X, "slice_data")
+    source = {c: extra[c] for c in columns if extra is not None and c in extra.columns}
+    source.update({c: X[c] for c in columns if c not in source and c in X.columns})
+    frame = pd.DataFrame(source, index=X.index)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CheckInputError("columns", f"column(s) {missing} are neither in X nor in slice_data")
+    require_columns(frame, columns, "columns")
+    return frame.reset_index(drop=True)
+
+
+def _strictest_limit(
+    overall: float,
+    higher: bool,
+    max_gap: float | None,
+    max_relative_gap: float | None,
+    slice_limit: float | None,
+) -> float:
+    sign = 1.0 if higher else -1.0
+    candidates = []
+    if max_gap is not None:
+        candidates.append(overall - sign * max_gap)
+    if max_relative_gap is not None:
+        candidates.append(overall - sign * abs(overall) * max_relative_gap)
+    if slice_limit is not None:
+        candidates.append(slice_limit)
+    return max(candidates) if higher else min(candidates)
+
+
+def _score_slice(
+    piece: _slices.Slice,
+    y: Any,
+    predicted: Any,
+    proba: Any,
+    metric: str,
+    limit: float,
+    higher: bool,
+    min_slice_size: int,
+    n_bootstrap: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> SliceScore:
+    mask = piece.mask
+    n = int(mask.sum())
+    nan = float("nan")
+    if n < min_slice_size:
+        piece_proba = None if proba is None or not n else proba[mask]
+        value = _models.score(metric, y[mask], predicted[mask], piece_proba) if n else nan
+        return SliceScore(piece.name, n, value, nan, nan, "too small")
+    slice_proba = None if proba is None else proba[mask]
+    value = _models.score(metric, y[mask], predicted[mask], slice_proba)
+    if math.isnan(value):
+        return SliceScore(piece.name, n, value, nan, nan, "undefined")
+    low, high = _resample.bootstrap_interval(
+        metric, y[mask], predicted[mask], slice_proba,
+        n_boot=n_bootstrap, confidence=confidence, rng=rng,
+    )  # fmt: skip
+    favourable = value if math.isnan(high) else (high if higher else low)
+    point_past = value < limit if higher else value > limit
+    interval_past = favourable < limit if higher else favourable > limit
+    status = "fails" if interval_past else ("past the limit within noise" if point_past else "ok")
+    return SliceScore(piece.name, n, value, low, high, status)
+
+
+def _slice_verdict(
+    name: str,
+    scores: list[SliceScore],
+    metric: str,
+    overall: float,
+    limit: float,
+    higher: bool,
+    note: str | None,
+    confidence: float,
+    min_slice_size: int,
+    measurements: dict[str, object],
+    thresholds: dict[str, object],
+    parameters: dict[str, object],
+) -> CheckResult:
+    sign = 1.0 if higher else -1.0
+    order = {"fails": 0, "past the limit within noise": 1, "ok": 2, "undefined": 3, "too small": 4}
+    ranked = sorted(
+        scores, key=lambda s: (order[s.status], 0.0 if math.isnan(s.value) else sign * s.value)
+    )
+    failing = [s for s in ranked if s.status == "fails"]
+    judged = [s for s in scores if s.status in {"fails", "past the limit within noise", "ok"}]
+    small = sum(s.status == "too small" for s in scores)
+    noisy = sum(s.status == "past the limit within noise" for s in scores)
+    table = Table.build(
+        f"{metric} per slice (overall {overall:.4g}, limit {limit:.4g})",
+        ["slice", "rows", metric, "ci_low", "ci_high", "status"],
+        [(s.name, s.rows, s.value, s.ci_low, s.ci_high, s.status) for s in ranked],
+        chart=metric,
+    )
+    worst = min(judged, key=lambda s: sign * s.value) if judged else None
+    measurements = {
+        f"overall_{metric}": overall,
+        "slices": len(scores),
+        "slices_judged": len(judged),
+        "slices_failing": len(failing),
+        "slices_past_limit_within_noise": noisy,
+        "slices_too_small": small,
+        "worst_slice": worst.name if worst else None,
+        f"worst_slice_{metric}": worst.value if worst else None,
+        **measurements,
+    }
+    kw: dict[str, Any] = {
+        "measurements": measurements,
+        "thresholds": thresholds,
+        "parameters": parameters,
+        "tables": [table],
+    }
+    suffix = f"; {note}" if note else ""
+    if not judged:
+        return CheckResult.not_applicable(
+            name,
+            RUBRIC,
+            f"no slice has a defined {metric} on at least {min_slice_size} rows "
+            f"({len(scores)} slices){suffix}",
+            **kw,
+        )
+    pct = f"{confidence:.0%}"
+    if failing:
+        side = "<" if higher else ">"
+        listed = "; ".join(
+            f"{s.name} ({metric} {s.value:.3g}, {pct} CI {s.ci_low:.3g}-{s.ci_high:.3g} "
+            f"{side} limit {limit:.3g}, {s.rows} rows)"
+            for s in failing[:3]
+        )
+        more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
+        return CheckResult.failed(
+            name,
+            RUBRIC,
+            f"{len(failing)} of {len(judged)} slices are worse than the limit: {listed}{more}"
+            f"{suffix}",
+            **kw,
+        )
+    extra = f", {noisy} past it only within noise" if noisy else ""
+    return CheckResult.passed(
+        name,
+        RUBRIC,
+        f"all {len(judged)} judged slices meet the {metric} limit {limit:.3g} "
+        f"(overall {overall:.3g}; worst {worst.name if worst else '-'} "
+        f"{worst.value if worst else float('nan'):.3g}{extra}; {small} slices under "
+        f"{min_slice_size} rows not judged){suffix}",
+        **kw,
+    )
+
+
+# --- weak-segment discovery -------------------------------------------------------------
+
+Loss = Literal["error", "log_loss", "absolute_error", "squared_error"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    rows: int
+    loss: float
+    ci_low: float
+    ci_high: float
+    flagged: bool
+    columns: tuple[str, ...]
+
+
+@register_check(*RUBRIC)
+def check_weak_segments(
+    model: Any,
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    loss: Loss | None = None,
+    max_gap: float | None = None,
+    max_relative_gap: float | None = 1.0,
+    min_support: float = 0.02,
+    min_size: int = 30,
+    confidence: float = 0.95,
+    include_pairs: bool = True,
+    numeric_bins: int = 4,
+    max_categories: int = 12,
+    max_columns: int = 20,
+    max_rows: int = 20_000,
+    max_reported: int = 15,
+    random_state: int = 0,
+) -> CheckResult:
+    """No one- or two-feature segment has a per-row loss much worse than overall.
+
+    Searches the slices of ``columns`` (default: every column of ``X``, at most
+    ``max_columns``) and, with ``include_pairs``, every intersection of two slices of
+    different columns, for segments with at least ``min_support`` of the rows and
+    ``min_size`` rows. The per-row ``loss`` is the error indicator for classifiers (the
+    segment's error rate) and the absolute error for regressors, or the log loss / squared
+    error on request. A segment is flagged when the lower end of its ``confidence`` interval
+    is above the limit: overall loss plus ``max_gap`` and/or times (1 + ``max_relative_gap``),
+    whichever is stricter to reach. A pair is flagged only when neither of its single-feature
+    parents is, so one weak slice is not reported once per other column.
+    """
+    name = "check_weak_segments"
+    require_model(model)
+    X = require_frame(X)
+    y = require_target(y, len(X))
+    columns = require_columns(X, list(X.columns) if columns is None else columns, "columns")
+    if max_gap is None and max_relative_gap is None:
+        raise CheckInputError("max_gap", "set max_gap, max_relative_gap or both")
+    if not 0.0 < min_support < 1.0:
+        raise CheckInputError("min_support", f"must be in (0, 1), got {min_support}")
+    if not 0.5 <= confidence < 1.0:
+        raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
+    searched = columns[:max_columns]
+
+    predicted, proba = predictions(model, X)
+    task = task_of(y, model)
+    loss = _resolve_loss(loss, task, proba is not None)
+    if loss is None:
+        return CheckResult.not_applicable(
+            name, RUBRIC, f"log_loss needs predict_proba and {type(model).__name__} has none"
+        )
+    start = time.perf_counter()
+    rows = sample_rows(len(X), max_rows, random_state)
+    losses = _row_losses(loss, y[rows], predicted[rows], None if proba is None else proba[rows])
+    frame = X[searched].iloc[rows].reset_index(drop=True)
+    pieces = _slices.make_slices(
+        frame, searched, numeric_bins=numeric_bins, max_categories=max_categories
+    )
+    overall = float(losses.mean())
+    limits = []
+    if max_gap is not None:
+        limits.append(overall + max_gap)
+    if max_relative_gap is not None:
+        limits.append(overall * (1.0 + max_relative_gap))
+    limit = max(limits)
+    size_floor = max(min_size, int(min_support * len(rows) + 0.999))
+    segments = _segments(pieces, losses, loss, limit, size_floor, confidence, include_pairs)
+    elapsed = time.perf_counter() - start
+    return _segment_verdict(
+        name, segments, loss, overall, limit, max_reported,
+        measurements={"seconds": elapsed},
+        thresholds={
+            "max_gap": max_gap,
+            "max_relative_gap": max_relative_gap,
+            "effective_limit": limit,
+            "min_support": min_support,
+            "min_size": min_size,
+            "min_rows_used": size_floor,
+        },
+        parameters={
+            "loss": loss,
+            "task": task,
+            "columns_searched": ", ".join(searched),
+            "columns_skipped": max(0, len(columns) - len(searched)),
+            "include_pairs": include_pairs,
+            "numeric_bins": numeric_bins,
+            "max_categories": max_categories,
+            "confidence": confidence,
+            "rows_used": len(rows),
+            "rows_total": len(X),
+            "max_rows": max_rows,
+            "random_state": random_state,
+        },
+    )  # fmt: skip
+
+
+def _resolve_loss(loss: Loss | None, task: _models.Task, has_proba: bool) -> Loss | None:
+    if loss is None:
+        return "absolute_error" if task == "regression" else "error"
+    allowed = {"absolute_error", "squared_error"} if task == "regression" else {"error", "log_loss"}
+    if loss not in allowed:
+        raise CheckInputError(
+            "loss", f"{loss!r} does not fit a {task} task; use one of {sorted(allowed)}"
+        )
+    if loss == "log_loss" and not has_proba:
+        return None
+    return loss
+
+
+def _row_losses(loss: Loss, y: Any, predicted: Any, proba: Any) -> NDArray[np.float64]:
+    import numpy as np
+
+    if loss == "error":
+        return np.asarray(np.asarray(y) != np.asarray(predicted), dtype=np.float64)
+    if loss == "log_loss":
+        codes = np.searchsorted(np.unique(y), y) if not np.issubdtype(y.dtype, np.integer) else y
+        picked = proba[np.arange(len(y)), codes]
+        return np.asarray(-np.log(np.clip(picked, 1e-15, 1.0)), dtype=np.float64)
+    error = np.asarray(y, dtype=np.float64) - np.asarray(predicted, dtype=np.float64)
+    return np.asarray(np.abs(error) if loss == "absolute_error" else error**2)
+
+
+def _segments(
+    pieces: list[_slices.Slice],
+    losses: NDArray[np.float64],
+    loss: Loss,
+    limit: float,
+    size_floor: int,
+    confidence: float,
+    include_pairs: bool,
+) -> list[Segment]:
+    """Every supported segment, scored at once with matrix products over slice masks."""
+    import numpy as np
+    from scipy.stats import norm
+
+    z = float(norm.ppf(0.5 + confidence / 2.0))
+    masks = np.column_stack([p.mask for p in pieces]).astype(np.float64)
+    counts = masks.sum(axis=0)
+    sums = losses @ masks
+    squares = (losses**2) @ masks
+    segments: list[Segment] = []
+    flagged_single: set[int] = set()
+    for i, piece in enumerate(pieces):
+        if counts[i] >= size_floor:
+            segment = _segment(
+                piece.name, (piece.column,), counts[i], sums[i], squares[i], loss, limit, z
+            )
+            segments.append(segment)
+            if segment.flagged:
+                flagged_single.add(i)
+    if not include_pairs:
+        return segments
+    pair_counts = masks.T @ masks
+    pair_sums = masks.T @ (masks * losses[:, None])
+    pair_squares = masks.T @ (masks * (losses**2)[:, None])
+    for i, first in enumerate(pieces):
+        for j in range(i + 1, len(pieces)):
+            second = pieces[j]
+            if first.column == second.column or pair_counts[i, j] < size_floor:
+                continue
+            segment = _segment(
+                f"{first.name} & {second.name}", (first.column, second.column),
+                pair_counts[i, j], pair_sums[i, j], pair_squares[i, j], loss, limit, z,
+            )  # fmt: skip
+            if segment.flagged and (i in flagged_single or j in flagged_single):
+                segment = replace(segment, flagged=False)
+            segments.append(segment)
+    return segments
+
+
+def _segment(
+    name: str,
+    columns: tuple[str, ...],
+    count: float,
+    total: float,
+    squares: float,
+    loss: Loss,
+    limit: float,
+    z: float,
+) -> Segment:
+    """Mean loss with a Wilson interval (0/1 error) or a normal interval (other losses)."""
+    import math
+
+    n = float(count)
+    mean = total / n
+    if loss == "error":
+        centre = (mean + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(mean * (1 - mean) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        low, high = centre - half, centre + half
+    else:
+        variance = max(squares / n - mean * mean, 0.0) * n / max(n - 1.0, 1.0)
+        half = z * math.sqrt(variance / n)
+        low, high = mean - half, mean + half
+    return Segment(name, int(n), mean, low, high, low > limit, columns)
+
+
+def _segment_verdict(
+    name: str,
+    segments: list[Segment],
+    loss: str,
+    overall: float,
+    limit: float,
+    max_reported: int,
+    measurements: dict[str, object],
+    thresholds: dict[str, object],
+    parameters: dict[str, object],
+) -> CheckResult:
+    label = {"error": "error rate", "log_loss": "log loss"}.get(
+        loss, f"mean {loss.replace('_', ' ')}"
+    )
+    if not segments:
+        return CheckResult.not_applicable(
+            name,
+            RUBRIC,
+            f"no segment reaches the minimum size of {thresholds['min_rows_used']} rows",
+            measurements=measurements,
+            thresholds=thresholds,
+            parameters=parameters,
+        )
+    flagged = sorted((s for s in segments if s.flagged), key=lambda s: -(s.ci_low - limit))
+    worst = sorted(segments, key=lambda s: -s.loss)
+    shown = flagged[:max_reported] or worst[:max_reported]
+    table = Table.build(
+        f"{'Weak' if flagged else 'Weakest'} segments by {label} (overall {overall:.4g}, "
+        f"limit {limit:.4g})",
+        ["segment", "rows", label, "ci_low", "ci_high", "times overall", "flagged"],
+        [
+            (
+                s.name,
+                s.rows,
+                s.loss,
+                s.ci_low,
+                s.ci_high,
+                s.loss / overall if overall else None,
+                s.flagged,
+            )
+            for s in shown
+        ],
+        chart=label,
+    )
+    kw: dict[str, Any] = {
+        "measurements": {
+            f"overall_{loss}": overall,
+            "segments_searched": len(segments),
+            "single_feature_segments": sum(len(s.columns) == 1 for s in segments),
+            "two_feature_segments": sum(len(s.columns) == 2 for s in segments),
+            "segments_flagged": len(flagged),
+            "worst_segment": worst[0].name,
+            f"worst_segment_{loss}": worst[0].loss,
+            **measurements,
+        },
+        "thresholds": thresholds,
+        "parameters": parameters,
+        "tables": [table],
+    }
+    if flagged:
+        listed = "; ".join(
+            f"{s.name} ({label} {s.loss:.3g} vs {overall:.3g} overall, {s.rows} rows)"
+            for s in flagged[:3]
+        )
+        more = f" and {len(flagged) - 3} more" if len(flagged) > 3 else ""
+        return CheckResult.failed(
+            name,
+            RUBRIC,
+            f"{len(flagged)} of {len(segments)} segments are much worse than overall "
+            f"(limit {limit:.3g}): {listed}{more}",
+            **kw,
+        )
+    return CheckResult.passed(
+        name,
+        RUBRIC,
+        f"no segment of {len(segments)} is clearly above the {label} limit {limit:.3g} "
+        f"(overall {overall:.3g}; weakest {worst[0].name} at {worst[0].loss:.3g})",
+        **kw,
+    )
