@@ -22,13 +22,13 @@ from mltestscore.scoring import (
     CreditMode,
     Signal,
     Status,
-    check_signal,
+    signal_of_check,
     final_score,
     item_points,
     next_steps,
     section_scores,
     statuses_from_signals,
-    test_signal,
+    signal_of_test,
     weakest_sections,
 )
 
@@ -111,11 +111,11 @@ def build_scorecard(
     evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for run in sorted(runs, key=lambda r: r.nodeid):
         for item_id in run.claims:
-            signals[item_id].append(test_signal(run.outcome, credit_mode))
+            signals[item_id].append(signal_of_test(run.outcome, credit_mode))
             evidence[item_id].append(_test_entry(run, item_id))
         for check in run.checks:
             for item_id in check["rubric_ids"]:
-                signals[item_id].append(check_signal(check["outcome"], credit_mode))
+                signals[item_id].append(signal_of_check(check["outcome"], credit_mode))
                 evidence[item_id].append(_check_entry(run, dict(check)))
     valid = [a for a in attestations if not a.expired]
     for attestation in valid:

@@ -75,11 +75,11 @@ _CHECK_SIGNALS = {
 }
 
 
-def test_signal(outcome: str, mode: CreditMode) -> Signal:
+def signal_of_test(outcome: str, mode: CreditMode) -> Signal:
     return _TEST_SIGNALS[mode][outcome]
 
 
-def check_signal(outcome: str, mode: CreditMode) -> Signal:
+def signal_of_check(outcome: str, mode: CreditMode) -> Signal:
     return _CHECK_SIGNALS[mode][outcome]
 
 
