@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, bundled_rubrics, load_rubric
 
-DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "rubric.md"
+DEFAULT_OUTPUT = Path("docs") / "rubric.md"
 
 
 def _checks_by_item() -> dict[str, list[str]]:
@@ -69,17 +69,19 @@ def render_rubric_docs() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mltestscore.docs", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only compare, do not write")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="%(default)s")
     args = parser.parse_args(argv)
+    output: Path = args.output
     text = render_rubric_docs()
-    current = DOCS_PATH.read_text(encoding="utf-8") if DOCS_PATH.exists() else ""
+    current = output.read_text(encoding="utf-8") if output.exists() else ""
     if args.check:
         if current != text:
-            print(f"{DOCS_PATH} is out of date: run python -m mltestscore.docs", file=sys.stderr)
+            print(f"{output} is out of date: run python -m mltestscore.docs", file=sys.stderr)
             return 1
         return 0
-    DOCS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOCS_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {DOCS_PATH}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output}")
     return 0
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mltestscore.checks import all_checks
-from mltestscore.docs import DOCS_PATH, render_rubric_docs
+from mltestscore.docs import render_rubric_docs
 from mltestscore.errors import RubricError
 from mltestscore.rubric import bundled_rubrics, load_rubric
 
@@ -100,6 +100,9 @@ def test_rubric_files_that_extend_each_other_in_a_cycle_are_refused(tmp_path: Pa
     (tmp_path / "b.yaml").write_text("schema_version: 1\nextends: a.yaml\nid: b\ntitle: B\n")
     with pytest.raises(RubricError, match="cycle"):
         load_rubric(str(tmp_path / "a.yaml"))
+
+
+DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "rubric.md"
 
 
 def test_the_generated_rubric_docs_are_up_to_date() -> None:
