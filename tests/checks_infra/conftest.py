@@ -54,3 +54,12 @@ def wife_corrupted_model(adult_xy: Any, adult_pipeline_factory: Any) -> Any:
     wives = (X_train["relationship"] == "Wife").to_numpy()
     flipped[wives] = 1 - flipped[wives]
     return adult_pipeline_factory().fit(X_train, flipped)
+
+
+@pytest.fixture(autouse=True)
+def one_thread_per_test() -> Any:
+    """OpenMP threads fight over the 2 shared CPUs; one thread per library is faster here."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield

@@ -1,0 +1,86 @@
+"""Input validation shared by the infrastructure and serving checks (infra-*, monitor-6/7).
+
+Each helper raises ``CheckInputError`` naming the argument or column at fault, which the
+registry turns into an ``error`` result instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mltestscore.checks.registry import CheckInputError
+
+
+def require_model(model: Any, argument: str) -> Any:
+    """A fitted-looking model: anything with a callable ``predict``."""
+    if model is None or not callable(getattr(model, "predict", None)):
+        raise CheckInputError(
+            argument, f"expected a fitted model with predict(), got {type(model).__name__}"
+        )
+    return model
+
+
+def require_rows(X: Any, argument: str) -> Any:
+    """A non-empty table of inputs (DataFrame or 2-D array)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        if X.shape[0] == 0:
+            raise CheckInputError(argument, "the data frame has no rows")
+        if X.shape[1] == 0:
+            raise CheckInputError(argument, "the data frame has no columns")
+        all_nan = [str(c) for c in X.columns if X[c].isna().all()]
+        if all_nan:
+            raise CheckInputError(argument, f"column(s) entirely missing: {', '.join(all_nan)}")
+        return X
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        if X.shape[0] == 0:
+            raise CheckInputError(argument, "the array has no rows")
+        return X
+    raise CheckInputError(
+        argument, f"expected a pandas DataFrame or a 2-D numpy array, got {type(X).__name__}"
+    )
+
+
+def require_labels(y: Any, n_rows: int, argument: str) -> Any:
+    """Labels as a 1-D numpy array aligned with ``n_rows`` inputs, without missing values."""
+    import numpy as np
+    import pandas as pd
+
+    if y is None:
+        raise CheckInputError(argument, "labels are required")
+    values = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
+    if values.ndim != 1:
+        raise CheckInputError(argument, f"expected 1-D labels, got shape {values.shape}")
+    if len(values) != n_rows:
+        raise CheckInputError(argument, f"{len(values)} labels for {n_rows} rows")
+    if pd.isna(values).any():
+        raise CheckInputError(argument, f"{int(pd.isna(values).sum())} missing labels")
+    return values
+
+
+def require_columns(X: Any, columns: Sequence[str], argument: str) -> None:
+    missing = [c for c in columns if c not in getattr(X, "columns", ())]
+    if missing:
+        raise CheckInputError(argument, f"column(s) not in the data: {', '.join(missing)}")
+
+
+def take_rows(X: Any, rows: Any) -> Any:
+    """Rows by position for a DataFrame or an array."""
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+
+
+def sample_rows(X: Any, size: int | None, seed: int) -> Any:
+    """Positions of a seeded sample of at most ``size`` rows (all rows when None)."""
+    import numpy as np
+
+    n = len(X)
+    if size is None or size >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def fmt(value: float) -> str:
+    return f"{value:.4g}"
