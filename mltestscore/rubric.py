@@ -24,7 +24,7 @@ SCHEMA_FILE = "rubric.schema.json"
 def rubric_dir() -> Path:
     """The bundled rubric folder: inside the wheel, or at the top of a source checkout."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "rubric", here.parent / "rubric"):
+    for candidate in (here / "rubrics", here.parent / "rubric"):
         if (candidate / SCHEMA_FILE).is_file():
             return candidate
     raise RubricError(f"the bundled rubric folder is missing (looked in {here} and its parent)")
