@@ -7,8 +7,9 @@ registry turns bad input into an ``error`` result that says where to look.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -137,12 +138,12 @@ def quality(model: Any, X: Any, y: Any, choice: MetricChoice, cached: bool = Tru
     """
     import numpy as np
 
-    if cached:
-        y_pred = _models.predict(model, X)
-        proba = _models.predict_proba(model, X) if choice.needs_proba else None
+    y_pred: Any = None
+    proba: Any = None
+    if choice.needs_proba:  # probability metrics never look at hard predictions
+        proba = _models.predict_proba(model, X) if cached else np.asarray(model.predict_proba(X))
     else:
-        y_pred = np.asarray(model.predict(X))
-        proba = np.asarray(model.predict_proba(X)) if choice.needs_proba else None
+        y_pred = _models.predict(model, X) if cached else np.asarray(model.predict(X))
     value = _models.score(choice.metric, y, y_pred, proba)
     return value if choice.higher_is_better else -value
 
@@ -169,3 +170,19 @@ def best_time(function: Callable[[], object], repeats: int) -> float:
 def fmt(value: float) -> str:
     """Short human formatting for reasons."""
     return f"{value:.3g}"
+
+
+@contextlib.contextmanager
+def limited_threads(n_threads: int | None) -> Iterator[None]:
+    """Cap OpenMP/BLAS threads while a check repeats many small predictions.
+
+    On a shared CI box, gradient boosting's OpenMP threads oversubscribe the cores and a
+    500-row prediction can take ten times longer than single-threaded. None leaves it alone.
+    """
+    if n_threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    with threadpool_limits(limits=n_threads):
+        yield

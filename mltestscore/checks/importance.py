@@ -21,6 +21,7 @@ from mltestscore.checks._fitted_model_inputs import (
     best_time,
     choose_metric,
     fmt,
+    limited_threads,
     quality,
     quality_scorer,
     require_columns,
@@ -197,6 +198,7 @@ def check_features_are_beneficial(
     shap_sample_size: int = 200,
     use_shap: bool = True,
     seed: int = 0,
+    n_threads: int | None = 1,
 ) -> CheckResult:
     """Every feature must clearly improve the metric: permutation importance mean - k*std > 0.
 
@@ -204,7 +206,8 @@ def check_features_are_beneficial(
     feature is flagged when ``mean - std_multiplier * std <= min_importance`` (importance in
     the metric's units, positive when shuffling hurts). ``features`` limits the verdict to
     some columns; the sample size, repeats and time budget used are recorded. SHAP mean |value|
-    (tree and linear models) is reported beside it.
+    (tree and linear models) is reported beside it. ``n_threads`` caps OpenMP/BLAS threads
+    during the shuffles (None: leave as is); on a shared box one thread is much faster.
     """
     name = "check_features_are_beneficial"
     require_model(model)
@@ -218,17 +221,18 @@ def check_features_are_beneficial(
         raise CheckInputError("std_multiplier", "must be non-negative")
     parameters: dict[str, object] = {"seed": seed, "requested_sample_size": sample_size}
     try:
-        imp = permutation_importances(
-            model,
-            X,
-            y,
-            metric=metric,
-            features=features,
-            n_repeats=n_repeats,
-            sample_size=sample_size,
-            time_budget_s=time_budget_s,
-            seed=seed,
-        )
+        with limited_threads(n_threads):
+            imp = permutation_importances(
+                model,
+                X,
+                y,
+                metric=metric,
+                features=features,
+                n_repeats=n_repeats,
+                sample_size=sample_size,
+                time_budget_s=time_budget_s,
+                seed=seed,
+            )
     except NotApplicableError as exc:
         return CheckResult.not_applicable(name, RUBRIC, str(exc), parameters=parameters)
     shap_values: dict[str, float] = {}
@@ -281,6 +285,7 @@ def check_features_are_beneficial(
         reduced_for_budget=imp.reduced_for_budget,
         shap=shap_note,
         shap_sample_size=shap_sample_size,
+        n_threads=n_threads,
     )
     return CheckResult.judge(
         not flagged,
