@@ -1,0 +1,818 @@
+"""Inclusion [model-7]: the model has been tested for considerations of inclusion.
+
+Two checks, both using fairlearn for the fairness maths:
+
+* ``check_group_fairness`` measures the model per group of each sensitive attribute and of
+  each intersection of two (a model can be fair to women and to Black people and unfair to
+  Black women): selection rate, true and false positive rates, the quality metric and the
+  group size (fairlearn ``MetricFrame``), then demographic parity difference and ratio and
+  equalized odds difference (fairlearn's functions). Bootstrap intervals keep small groups
+  from being condemned on noise: a criterion fails only when its whole interval is past the
+  limit.
+* ``check_sensitive_proxies`` lists the features that predict a sensitive attribute, with a
+  cross-validated AUC for each, because dropping the attribute from the inputs does not stop
+  a model from using its proxies.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.checks import _models, _resample
+from mltestscore.checks._quality_inputs import (
+    NeedsProbabilities,
+    aligned_frame,
+    predictions,
+    require_columns,
+    require_frame,
+    require_model,
+    require_target,
+    resolve_metric,
+    sample_rows,
+    task_of,
+)
+from mltestscore.checks.registry import CheckInputError, register_check
+from mltestscore.checks.result import CheckResult, Table
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import NDArray
+
+RUBRIC = ("model-7",)
+
+
+@dataclass
+class Criterion:
+    """One fairness measure of one attribute: point estimate, interval, limit and verdict."""
+
+    name: str
+    value: float
+    ci_low: float
+    ci_high: float
+    limit: float | None
+    higher_is_fair: bool
+
+    @property
+    def fails(self) -> bool:
+        """Past the limit even at the favourable end of the interval."""
+        if self.limit is None or math.isnan(self.value):
+            return False
+        favourable = self.ci_high if self.higher_is_fair else self.ci_low
+        if math.isnan(favourable):
+            favourable = self.value
+        return favourable < self.limit if self.higher_is_fair else favourable > self.limit
+
+
+@dataclass
+class AttributeReport:
+    attribute: str
+    outcome: str
+    groups: int
+    small_groups: list[str]
+    criteria: list[Criterion] = field(default_factory=list)
+
+
+@register_check(*RUBRIC)
+def check_group_fairness(
+    model: Any,
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    sensitive_features: Sequence[str],
+    sensitive_data: pd.DataFrame | None = None,
+    intersections: bool = True,
+    favourable_label: Any = None,
+    metric: str | None = None,
+    min_selection_rate_ratio: float | None = 0.8,
+    max_selection_rate_difference: float | None = None,
+    max_equalized_odds_difference: float | None = 0.1,
+    max_relative_metric_gap: float | None = 0.25,
+    min_group_size: int = 30,
+    n_bootstrap: int = 200,
+    confidence: float = 0.95,
+    max_rows: int = 50_000,
+    random_state: int = 0,
+) -> CheckResult:
+    """Selection rates, error rates and quality are comparable across sensitive groups.
+
+    ``sensitive_features`` are columns of ``sensitive_data`` (a frame aligned with ``X``, for
+    attributes the model does not see) or of ``X``; with ``intersections`` every pair of them
+    is also tested. Groups under ``min_group_size`` rows are listed, not judged. For
+    classifiers, the favourable outcome is ``favourable_label`` (default: the last class of
+    a binary model; every class in turn for a multiclass model) and the limits are the
+    four-fifths rule on the demographic parity ratio (``min_selection_rate_ratio``), an
+    optional ``max_selection_rate_difference`` and ``max_equalized_odds_difference``. For
+    every task the worst group's metric may be at most ``max_relative_metric_gap`` (a
+    fraction) worse than overall. A criterion fails only when its whole ``confidence``
+    bootstrap interval (``n_bootstrap`` resamples) is past its limit.
+    """
+    name = "check_group_fairness"
+    require_model(model)
+    X = require_frame(X)
+    y = require_target(y, len(X))
+    if isinstance(sensitive_features, str):
+        sensitive_features = [sensitive_features]
+    groups_frame = _sensitive_frame(X, sensitive_data, sensitive_features)
+    if min_group_size < 1:
+        raise CheckInputError("min_group_size", f"must be at least 1, got {min_group_size}")
+    if not 0.5 <= confidence < 1.0:
+        raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
+
+    predicted, proba = predictions(model, X)
+    task = task_of(y, model)
+    try:
+        metric, note = resolve_metric(metric, task, proba is not None)
+    except NeedsProbabilities as exc:
+        return CheckResult.not_applicable(
+            name, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
+        )
+    outcomes = _favourable_outcomes(task, y, model, favourable_label)
+    start = time.perf_counter()
+    rows = sample_rows(len(X), max_rows, random_state)
+    y, predicted = y[rows], predicted[rows]
+    proba = None if proba is None else proba[rows]
+    groups_frame = groups_frame.iloc[rows].reset_index(drop=True)
+
+    import numpy as np
+
+    rng = np.random.default_rng(random_state)
+    limits = {
+        "selection_rate_ratio": min_selection_rate_ratio,
+        "selection_rate_difference": max_selection_rate_difference,
+        "equalized_odds_difference": max_equalized_odds_difference,
+        "relative_metric_gap": max_relative_metric_gap,
+    }
+    reports: list[AttributeReport] = []
+    group_rows: list[tuple[object, ...]] = []
+    for attribute, labels in _attributes(groups_frame, sensitive_features, intersections):
+        kept, small = _split_small_groups(labels, min_group_size)
+        for outcome in outcomes:
+            report = AttributeReport(attribute, str(outcome), len(set(kept[kept.notna()])), small)
+            if report.groups >= 2:
+                group_rows += _measure_attribute(
+                    report,
+                    kept,
+                    y,
+                    predicted,
+                    proba,
+                    outcome,
+                    metric,
+                    limits,
+                    n_bootstrap,
+                    confidence,
+                    rng,
+                )
+            reports.append(report)
+    elapsed = time.perf_counter() - start
+    return _fairness_verdict(
+        name,
+        reports,
+        group_rows,
+        metric,
+        note,
+        confidence,
+        thresholds={**limits, "min_group_size": min_group_size},
+        parameters={
+            "sensitive_features": ", ".join(sensitive_features),
+            "intersections": intersections,
+            "metric": metric,
+            "task": task,
+            "favourable_outcomes": ", ".join(str(o) for o in outcomes),
+            "n_bootstrap": n_bootstrap,
+            "confidence": confidence,
+            "rows_used": len(rows),
+            "rows_total": len(X),
+            "max_rows": max_rows,
+            "random_state": random_state,
+            "seconds": round(elapsed, 3),
+        },
+    )
+
+
+def _sensitive_frame(
+    X: pd.DataFrame, sensitive_data: pd.DataFrame | None, columns: Sequence[str]
+) -> pd.DataFrame:
+    """The sensitive columns, from ``sensitive_data`` when it has them, else from ``X``."""
+    import pandas as pd
+
+    extra = None if sensitive_data is None else aligned_frame(sensitive_data, X, "sensitive_data")
+    source = {c: extra[c] for c in columns if extra is not None and c in extra.columns}
+    source.update({c: X[c] for c in columns if c not in source and c in X.columns})
+    frame = pd.DataFrame(source, index=X.index)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CheckInputError(
+            "sensitive_features", f"column(s) {missing} are neither in X nor in sensitive_data"
+        )
+    require_columns(frame, columns, "sensitive_features")
+    return frame.reset_index(drop=True)
+
+
+def _favourable_outcomes(task: _models.Task, y: Any, model: Any, favourable: Any) -> list[Any]:
+    import numpy as np
+
+    if task == "regression":
+        return ["(regression)"]
+    known = getattr(model, "classes_", None)
+    classes = list(known) if known is not None else list(np.unique(y))
+    if favourable is not None:
+        if favourable not in classes:
+            raise CheckInputError(
+                "favourable_label", f"{favourable!r} is not one of the classes {classes}"
+            )
+        return [favourable]
+    return [classes[-1]] if task == "binary" else classes
+
+
+def _attributes(
+    frame: pd.DataFrame, columns: Sequence[str], intersections: bool
+) -> list[tuple[str, pd.Series]]:
+    """Each sensitive column as group labels, then each pair of them crossed."""
+    labelled = {c: _as_labels(frame[c]) for c in columns}
+    attributes = [(c, labelled[c]) for c in columns]
+    if intersections:
+        for i, first in enumerate(columns):
+            for second in columns[i + 1 :]:
+                crossed = first + "=" + labelled[first] + " & " + second + "=" + labelled[second]
+                attributes.append((f"{first} x {second}", crossed))
+    return attributes
+
+
+def _as_labels(column: pd.Series) -> pd.Series:
+    """Group labels as text; missing values form their own group."""
+    return column.astype(object).where(column.notna(), "missing").astype(str)
+
+
+def _split_small_groups(labels: pd.Series, min_size: int) -> tuple[pd.Series, list[str]]:
+    """Labels with groups under ``min_size`` rows blanked out (NaN), and those groups' names."""
+    counts = labels.value_counts()
+    small = [f"{g} ({n})" for g, n in counts.items() if n < min_size]
+    kept = labels.where(labels.map(counts) >= min_size)
+    return kept, small
+
+
+def _measure_attribute(
+    report: AttributeReport,
+    labels: pd.Series,
+    y: Any,
+    predicted: Any,
+    proba: Any,
+    outcome: Any,
+    metric: str,
+    limits: dict[str, float | None],
+    n_bootstrap: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> list[tuple[object, ...]]:
+    """Fill ``report`` with the criteria of one attribute; return its per-group table rows."""
+    keep = labels.notna().to_numpy()
+    groups = labels[keep].to_numpy()
+    y, predicted = y[keep], predicted[keep]
+    proba = None if proba is None else proba[keep]
+    names = sorted(set(groups))
+    masks = {g: groups == g for g in names}
+    metric_by_group = {
+        g: _models.score(metric, y[m], predicted[m], None if proba is None else proba[m])
+        for g, m in masks.items()
+    }
+    overall = _models.score(metric, y, predicted, proba)
+    low, high = _gap_interval(
+        metric, y, predicted, proba, masks, overall, n_bootstrap, confidence, rng
+    )
+    gap = _relative_gap(metric, overall, metric_by_group)
+    report.criteria.append(
+        Criterion("relative_metric_gap", gap, low, high, limits["relative_metric_gap"], False)
+    )
+    if outcome == "(regression)":
+        return [
+            (
+                report.attribute,
+                report.outcome,
+                g,
+                int(m.sum()),
+                None,
+                None,
+                None,
+                metric_by_group[g],
+                float(predicted[m].mean()),
+            )
+            for g, m in masks.items()
+        ]
+    from fairlearn.metrics import (
+        MetricFrame,
+        count,
+        demographic_parity_difference,
+        demographic_parity_ratio,
+        equalized_odds_difference,
+        false_positive_rate,
+        selection_rate,
+        true_positive_rate,
+    )
+
+    actual = (y == outcome).astype(int)
+    chosen = (predicted == outcome).astype(int)
+    frame = MetricFrame(
+        metrics={
+            "count": count,
+            "selection_rate": selection_rate,
+            "true_positive_rate": true_positive_rate,
+            "false_positive_rate": false_positive_rate,
+        },
+        y_true=actual,
+        y_pred=chosen,
+        sensitive_features=groups,
+    ).by_group
+    fair_args = {"sensitive_features": groups}
+    point = {
+        "selection_rate_ratio": float(demographic_parity_ratio(actual, chosen, **fair_args)),
+        "selection_rate_difference": float(
+            demographic_parity_difference(actual, chosen, **fair_args)
+        ),
+        "equalized_odds_difference": float(equalized_odds_difference(actual, chosen, **fair_args)),
+    }
+    intervals = _rate_intervals(actual, chosen, groups, names, n_bootstrap, confidence, rng)
+    for key, higher_is_fair in (
+        ("selection_rate_ratio", True),
+        ("selection_rate_difference", False),
+        ("equalized_odds_difference", False),
+    ):
+        report.criteria.append(
+            Criterion(key, point[key], *intervals[key], limits[key], higher_is_fair)
+        )
+    return [
+        (
+            report.attribute,
+            report.outcome,
+            g,
+            int(frame.loc[g, "count"]),
+            float(frame.loc[g, "selection_rate"]),
+            float(frame.loc[g, "true_positive_rate"]),
+            float(frame.loc[g, "false_positive_rate"]),
+            metric_by_group[g],
+            None,
+        )
+        for g in names
+    ]
+
+
+def _relative_gap(metric: str, overall: float, by_group: dict[str, float]) -> float:
+    """How much worse than overall the worst group is, as a fraction of the overall value."""
+    values = [v for v in by_group.values() if not math.isnan(v)]
+    if not values or math.isnan(overall) or overall == 0:
+        return float("nan")
+    if _models.higher_is_better(metric):
+        return (overall - min(values)) / abs(overall)
+    return (max(values) - overall) / abs(overall)
+
+
+def _gap_interval(
+    metric: str,
+    y: Any,
+    predicted: Any,
+    proba: Any,
+    masks: dict[str, Any],
+    overall: float,
+    n_bootstrap: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Interval of the relative gap, from each group's bootstrap interval of the metric."""
+    favourable, unfavourable = {}, {}
+    higher = _models.higher_is_better(metric)
+    for g, m in masks.items():
+        low, high = _resample.bootstrap_interval(
+            metric,
+            y[m],
+            predicted[m],
+            None if proba is None else proba[m],
+            n_boot=n_bootstrap,
+            confidence=confidence,
+            rng=rng,
+        )
+        favourable[g], unfavourable[g] = (high, low) if higher else (low, high)
+    return _relative_gap(metric, overall, favourable), _relative_gap(metric, overall, unfavourable)
+
+
+def _rate_intervals(
+    actual: Any,
+    chosen: Any,
+    groups: Any,
+    names: list[str],
+    n_bootstrap: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> dict[str, tuple[float, float]]:
+    """Bootstrap intervals of the parity measures, every resample at once.
+
+    Group rates under multinomial resampling weights are ratios of weighted sums, so each
+    resample's selection rates, TPRs and FPRs come from a few matrix products.
+    """
+    import numpy as np
+
+    nan = (float("nan"), float("nan"))
+    if n_bootstrap <= 0:
+        return dict.fromkeys(
+            ("selection_rate_ratio", "selection_rate_difference", "equalized_odds_difference"),
+            nan,
+        )
+    member = np.column_stack([groups == g for g in names]).astype(np.float64)
+    weights = _resample.bootstrap_weights(len(actual), n_bootstrap, rng)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = weights @ member
+        selection = (weights @ (member * chosen[:, None])) / size
+        positives = weights @ (member * actual[:, None])
+        negatives = weights @ (member * (1 - actual)[:, None])
+        tpr = (weights @ (member * (chosen * actual)[:, None])) / positives
+        fpr = (weights @ (member * (chosen * (1 - actual))[:, None])) / negatives
+        ratio = np.nanmin(selection, axis=1) / np.nanmax(selection, axis=1)
+    difference = np.nanmax(selection, axis=1) - np.nanmin(selection, axis=1)
+    odds = np.maximum(
+        np.nanmax(tpr, axis=1) - np.nanmin(tpr, axis=1),
+        np.nanmax(fpr, axis=1) - np.nanmin(fpr, axis=1),
+    )
+    tail = (1.0 - confidence) / 2.0
+
+    def interval(values: NDArray[np.float64]) -> tuple[float, float]:
+        values = values[np.isfinite(values)]
+        if len(values) < max(10, n_bootstrap // 2):
+            return nan
+        low, high = np.quantile(values, [tail, 1.0 - tail])
+        return float(low), float(high)
+
+    return {
+        "selection_rate_ratio": interval(ratio),
+        "selection_rate_difference": interval(difference),
+        "equalized_odds_difference": interval(odds),
+    }
+
+
+def _fairness_verdict(
+    name: str,
+    reports: list[AttributeReport],
+    group_rows: list[tuple[object, ...]],
+    metric: str,
+    note: str | None,
+    confidence: float,
+    thresholds: dict[str, object],
+    parameters: dict[str, object],
+) -> CheckResult:
+    judged = [r for r in reports if r.groups >= 2]
+    failures = [(r, c) for r in judged for c in r.criteria if c.fails]
+    pct = f"{confidence:.0%}"
+    attribute_table = Table.build(
+        "Fairness measures per sensitive attribute",
+        [
+            "attribute",
+            "outcome",
+            "groups judged",
+            "measure",
+            "value",
+            "ci_low",
+            "ci_high",
+            "limit",
+            "result",
+            "groups too small",
+        ],
+        [
+            (
+                r.attribute,
+                r.outcome,
+                r.groups,
+                c.name,
+                c.value,
+                c.ci_low,
+                c.ci_high,
+                c.limit,
+                "fails" if c.fails else ("ok" if c.limit is not None else "reported"),
+                ", ".join(r.small_groups[:5]),
+            )
+            for r in judged
+            for c in r.criteria
+        ],
+        max_rows=60,
+    )
+    group_table = Table.build(
+        f"Per group ({metric})",
+        [
+            "attribute",
+            "outcome",
+            "group",
+            "rows",
+            "selection_rate",
+            "true_positive_rate",
+            "false_positive_rate",
+            metric,
+            "mean_prediction",
+        ],
+        group_rows,
+        chart="selection_rate" if any(r[4] is not None for r in group_rows) else metric,
+        max_rows=60,
+    )
+    measurements: dict[str, object] = {
+        "attributes_judged": len(judged),
+        "violations": len(failures),
+    }
+    several_outcomes = len({r.outcome for r in judged}) > 1
+    for r in judged:
+        prefix = f"{r.attribute}[{r.outcome}]" if several_outcomes else r.attribute
+        for c in r.criteria:
+            measurements[f"{prefix}.{c.name}"] = c.value
+    kw: dict[str, Any] = {
+        "measurements": measurements,
+        "thresholds": thresholds,
+        "parameters": parameters,
+        "tables": [attribute_table, group_table],
+    }
+    suffix = f"; {note}" if note else ""
+    if not judged:
+        return CheckResult.not_applicable(
+            name,
+            RUBRIC,
+            "no sensitive attribute has two groups of at least "
+            f"{thresholds['min_group_size']} rows{suffix}",
+            **kw,
+        )
+    if failures:
+        listed = "; ".join(
+            f"{r.attribute}{'' if r.outcome in {'1', 'True'} else f' [{r.outcome}]'}: "
+            f"{c.name.replace('_', ' ')} {c.value:.3g} ({pct} CI {c.ci_low:.3g}-{c.ci_high:.3g}, "
+            f"limit {c.limit:.3g})"
+            for r, c in failures[:3]
+        )
+        more = f" and {len(failures) - 3} more" if len(failures) > 3 else ""
+        return CheckResult.failed(
+            name, RUBRIC, f"{len(failures)} fairness limits broken: {listed}{more}{suffix}", **kw
+        )
+    attributes = ", ".join(dict.fromkeys(r.attribute for r in judged))
+    return CheckResult.passed(
+        name,
+        RUBRIC,
+        f"no fairness limit is clearly broken for {attributes} "
+        f"({sum(c.limit is not None for r in judged for c in r.criteria)} measures judged at "
+        f"{pct} confidence){suffix}",
+        **kw,
+    )
+
+
+# --- proxies of sensitive attributes -----------------------------------------------------
+
+
+@register_check(*RUBRIC)
+def check_sensitive_proxies(
+    X: pd.DataFrame,
+    sensitive: str | Sequence[str] | pd.Series | pd.DataFrame,
+    *,
+    features: Sequence[str] | None = None,
+    max_auc: float = 0.8,
+    max_joint_auc: float | None = None,
+    joint_model: bool = True,
+    cv: int = 3,
+    numeric_bins: int = 10,
+    min_class_size: int = 20,
+    max_rows: int = 5_000,
+    random_state: int = 0,
+) -> CheckResult:
+    """No single feature predicts a sensitive attribute well (it would act as a proxy).
+
+    ``sensitive`` names columns of ``X`` (they are left out of the features) or gives the
+    attribute values aligned with ``X``. For each of ``features`` (default: every other
+    column) a one-feature model (category frequencies; numeric columns in ``numeric_bins``
+    quantile bins) is cross-validated with ``cv`` folds and scored by ROC AUC (one-vs-rest
+    macro average for attributes with more than two values; values with fewer than
+    ``min_class_size`` rows are pooled). A feature with AUC at or above ``max_auc`` fails
+    the check. With ``joint_model``, a gradient-boosted model on all features shows how well
+    the attribute can be reconstructed from everything together, judged only when
+    ``max_joint_auc`` is set. At most ``max_rows`` rows are used, sampled with
+    ``random_state``.
+    """
+    name = "check_sensitive_proxies"
+    X = require_frame(X)
+    attributes = _sensitive_attributes(X, sensitive)
+    if features is None:
+        features = [c for c in X.columns if c not in attributes.columns]
+    features = require_columns(X, features, "features")
+    features = [f for f in features if f not in attributes.columns]
+    if not features:
+        raise CheckInputError("features", "no feature is left once the sensitive columns go")
+    if cv < 2:
+        raise CheckInputError("cv", f"needs at least 2 folds, got {cv}")
+    if not 0.5 < max_auc <= 1.0:
+        raise CheckInputError("max_auc", f"must be in (0.5, 1], got {max_auc}")
+
+    start = time.perf_counter()
+    rows = sample_rows(len(X), max_rows, random_state)
+    data = X[features].iloc[rows].reset_index(drop=True)
+    findings: list[tuple[str, str, float]] = []
+    joint: dict[str, float] = {}
+    for attribute in attributes.columns:
+        target = _pooled_codes(attributes[attribute].iloc[rows], min_class_size, attribute)
+        folds = _folds(target, cv, random_state)
+        for feature in features:
+            codes = _feature_codes(data[feature], numeric_bins)
+            findings.append((attribute, feature, _one_feature_auc(codes, target, folds)))
+        if joint_model:
+            joint[attribute] = _joint_auc(data, target, folds, random_state)
+    elapsed = time.perf_counter() - start
+    return _proxy_verdict(
+        name,
+        findings,
+        joint,
+        max_auc,
+        max_joint_auc,
+        parameters={
+            "sensitive": ", ".join(attributes.columns),
+            "features": len(features),
+            "cv": cv,
+            "numeric_bins": numeric_bins,
+            "min_class_size": min_class_size,
+            "joint_model": joint_model,
+            "rows_used": len(rows),
+            "rows_total": len(X),
+            "max_rows": max_rows,
+            "random_state": random_state,
+            "seconds": round(elapsed, 3),
+        },
+    )
+
+
+def _sensitive_attributes(
+    X: pd.DataFrame, sensitive: str | Sequence[str] | pd.Series | pd.DataFrame
+) -> pd.DataFrame:
+    import pandas as pd
+
+    if isinstance(sensitive, pd.Series | pd.DataFrame):
+        frame = aligned_frame(sensitive, X, "sensitive")
+        frame.columns = [str(c) for c in frame.columns]
+    else:
+        names = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+        frame = X[require_columns(X, names, "sensitive")]
+    for column in frame.columns:
+        values = frame[column]
+        if values.isna().all():
+            raise CheckInputError("sensitive", f"column {column!r} is entirely missing")
+        if values.nunique(dropna=False) < 2:
+            raise CheckInputError("sensitive", f"column {column!r} has a single value")
+    return frame
+
+
+def _pooled_codes(values: pd.Series, min_class_size: int, attribute: str) -> NDArray[np.intp]:
+    """Integer codes of the attribute, rare values pooled into one class."""
+    import numpy as np
+
+    labels = _as_labels(values.reset_index(drop=True))
+    counts = labels.value_counts()
+    labels = labels.where(labels.map(counts) >= min_class_size, "(rare values)")
+    codes = np.unique(labels.to_numpy(), return_inverse=True)[1]
+    if len(np.unique(codes)) < 2:
+        raise CheckInputError(
+            "sensitive", f"column {attribute!r} has fewer than two values with enough rows"
+        )
+    return np.asarray(codes, dtype=np.intp)
+
+
+def _folds(target: Any, cv: int, seed: int) -> NDArray[np.intp]:
+    """Fold number of every row, stratified on the attribute."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    smallest = int(np.bincount(target).min())
+    splits = max(2, min(cv, smallest))
+    fold = np.zeros(len(target), dtype=np.intp)
+    splitter = StratifiedKFold(splits, shuffle=True, random_state=seed)
+    for k, (_, test) in enumerate(splitter.split(np.zeros(len(target)), target)):
+        fold[test] = k
+    return fold
+
+
+def _feature_codes(column: pd.Series, bins: int) -> NDArray[np.intp]:
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(column) and column.nunique() > bins:
+        column = pd.qcut(column, q=bins, duplicates="drop")
+    return np.asarray(pd.factorize(column, use_na_sentinel=False)[0], dtype=np.intp)
+
+
+def _one_feature_auc(codes: Any, target: Any, folds: Any) -> float:
+    """Out-of-fold AUC of predicting the attribute from the feature's value frequencies."""
+    import numpy as np
+
+    n_codes, n_classes = int(codes.max()) + 1, int(target.max()) + 1
+    scores = np.zeros((len(target), n_classes))
+    for k in np.unique(folds):
+        train, test = folds != k, folds == k
+        table = np.ones((n_codes, n_classes))  # Laplace smoothing: unseen values get the prior
+        np.add.at(table, (codes[train], target[train]), 1.0)
+        scores[test] = table[codes[test]] / table[codes[test]].sum(axis=1, keepdims=True)
+    return _auc(target, scores)
+
+
+def _auc(target: Any, scores: Any) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    if scores.shape[1] == 2:
+        return float(roc_auc_score(target, scores[:, 1]))
+    return float(roc_auc_score(target, scores, multi_class="ovr", average="macro"))
+
+
+def _joint_auc(data: pd.DataFrame, target: Any, folds: Any, seed: int) -> float:
+    """Out-of-fold AUC of a small gradient-boosted model on all features together."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    encoded = pd.DataFrame(
+        {
+            c: data[c].astype(float)
+            if pd.api.types.is_numeric_dtype(data[c])
+            else pd.Series(pd.factorize(data[c])[0], dtype=float).where(data[c].notna())
+            for c in data.columns
+        }
+    )
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    categorical = [not pd.api.types.is_numeric_dtype(data[c]) for c in data.columns]
+    scores = np.zeros((len(target), int(target.max()) + 1))
+    # one thread: on a busy machine OpenMP workers contending for cores cost 30x the time
+    with threadpool_limits(limits=1):
+        for k in np.unique(folds):
+            train, test = folds != k, folds == k
+            model = HistGradientBoostingClassifier(
+                max_iter=40, categorical_features=categorical, random_state=seed
+            )
+            model.fit(encoded[train], target[train])
+            scores[np.ix_(test, model.classes_)] = model.predict_proba(encoded[test])
+    return _auc(target, scores)
+
+
+def _proxy_verdict(
+    name: str,
+    findings: list[tuple[str, str, float]],
+    joint: dict[str, float],
+    max_auc: float,
+    max_joint_auc: float | None,
+    parameters: dict[str, object],
+) -> CheckResult:
+    ranked = sorted(findings, key=lambda f: -f[2])
+    proxies = [f for f in ranked if f[2] >= max_auc]
+    joint_failures = [
+        a for a, auc in joint.items() if max_joint_auc is not None and auc >= max_joint_auc
+    ]
+    moderate = 0.5 + (max_auc - 0.5) / 2
+
+    def strength(auc: float) -> str:
+        return "proxy" if auc >= max_auc else ("moderate" if auc >= moderate else "weak")
+
+    rows = [(a, f, auc, strength(auc)) for a, f, auc in ranked]
+    rows = [(a, "(all features together)", auc, strength(auc)) for a, auc in joint.items()] + rows
+    table = Table.build(
+        "How well each feature predicts the sensitive attribute (cross-validated ROC AUC)",
+        ["sensitive", "feature", "auc", "strength"],
+        rows,
+        chart="auc",
+    )
+    measurements: dict[str, object] = {
+        "proxies": len(proxies),
+        "strongest_feature": ranked[0][1],
+        "strongest_auc": ranked[0][2],
+        **{f"joint_auc.{a}": auc for a, auc in joint.items()},
+    }
+    kw: dict[str, Any] = {
+        "measurements": measurements,
+        "thresholds": {"max_auc": max_auc, "max_joint_auc": max_joint_auc},
+        "parameters": parameters,
+        "tables": [table],
+    }
+    together = "; ".join(
+        f"all features together predict {a} with AUC {auc:.2f}" for a, auc in joint.items()
+    )
+    together = f" ({together})" if together else ""
+    if proxies or joint_failures:
+        listed = ", ".join(f"{f} predicts {a} (AUC {auc:.2f})" for a, f, auc in proxies[:4])
+        more = f" and {len(proxies) - 4} more" if len(proxies) > 4 else ""
+        joint_text = (
+            f"; together the features reach the joint limit {max_joint_auc} for "
+            + ", ".join(joint_failures)
+            if joint_failures
+            else ""
+        )
+        return CheckResult.failed(
+            name,
+            RUBRIC,
+            f"{len(proxies)} feature(s) act as proxies (AUC >= {max_auc}): {listed}{more}"
+            f"{joint_text}{together}",
+            **kw,
+        )
+    attribute, feature, auc = ranked[0]
+    return CheckResult.passed(
+        name,
+        RUBRIC,
+        f"no single feature predicts the sensitive attribute with AUC >= {max_auc} "
+        f"(strongest: {feature} for {attribute}, AUC {auc:.2f}){together}",
+        **kw,
+    )
