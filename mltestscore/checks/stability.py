@@ -1,0 +1,627 @@
+"""Numerical stability (monitor-5): the model's outputs stay finite and well-formed.
+
+A NaN or an infinity in a prediction usually means an input the training data never showed:
+a zero where a log or a division expects a positive value, a huge value that overflows, a
+missing value, a category never seen. ``check_numerical_stability`` feeds the model such
+inputs on purpose: the given data, one probe per column at each edge of the observed domain
+(min, max, zero, very large of both signs, missing, an unseen category), and rows that
+hypothesis generates inside and at the edges of that domain, then shrinks to the simplest
+failing row. The domain comes from a reference frame or from a Great Expectations suite
+(``expect_column_values_to_be_between`` / ``expect_column_values_to_be_in_set``), the same
+schema the data-1 check infers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mltestscore.checks import _models
+from mltestscore.checks.registry import CheckInputError, register_check
+from mltestscore.checks.result import CheckResult, Table
+
+RUBRIC_IDS = ("monitor-5",)
+UNSEEN_CATEGORY = "__mltestscore_unseen__"
+
+
+@dataclass
+class ColumnDomain:
+    """The values a column may take: a numeric range, or a set of categories."""
+
+    name: str
+    numeric: bool
+    low: float = 0.0
+    high: float = 0.0
+    integer: bool = False
+    values: list[Any] = field(default_factory=list)
+    typical: Any = None
+    source: str = ""
+
+    def edge_values(self, large_factor: float, missing: bool, unseen: bool) -> list[Any]:
+        """The probe values for this column, each tried alone in an otherwise typical row."""
+        edges: list[Any]
+        if self.numeric:
+            big = max(abs(self.low), abs(self.high), 1.0) * large_factor
+            edges = [self.low, self.high, 0.0, -big, big]
+        else:
+            edges = list(self.values[:1]) + list(self.values[-1:])
+            if unseen:
+                edges.append(UNSEEN_CATEGORY)
+        if missing:
+            edges.append(math.nan if self.numeric else None)
+        unique: list[Any] = []
+        for value in edges:
+            if not any(_same(value, seen) for seen in unique):
+                unique.append(value)
+        return unique
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and bool(a == b)
+
+
+def _domains_from_frame(frame: Any, columns: Sequence[str], source: str) -> dict[str, ColumnDomain]:
+    import pandas as pd
+
+    domains: dict[str, ColumnDomain] = {}
+    for column in columns:
+        values = frame[column]
+        present = values.dropna()
+        if present.empty:
+            raise CheckInputError(f"column {column!r}", f"is entirely missing in the {source}")
+        dtype = values.dtype
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            domains[column] = ColumnDomain(
+                column,
+                numeric=True,
+                low=float(present.min()),
+                high=float(present.max()),
+                integer=bool(pd.api.types.is_integer_dtype(dtype)),
+                typical=float(present.median()),
+                source=source,
+            )
+        else:
+            counts = present.value_counts()
+            domains[column] = ColumnDomain(
+                column,
+                numeric=False,
+                values=[_plain(v) for v in counts.index],
+                typical=_plain(counts.index[0]),
+                source=source,
+            )
+    return domains
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _bounds(low: Any, high: Any) -> tuple[float, float] | None:
+    """A usable (low, high) from an expectation's bounds; a one-sided one gets a unit span."""
+    if low is None and high is None:
+        return None
+    if low is None:
+        return float(high) - 1.0, float(high)
+    if high is None:
+        return float(low), float(low) + 1.0
+    return float(low), float(high)
+
+
+def _domains_from_suite(suite: Any) -> dict[str, ColumnDomain]:
+    from mltestscore.checks.schema import schema_to_dict
+
+    domains: dict[str, ColumnDomain] = {}
+    for expectation in schema_to_dict(suite)["expectations"]:
+        kind = expectation.get("type")
+        kwargs = expectation.get("kwargs") or {}
+        column = kwargs.get("column")
+        if not isinstance(column, str):
+            continue
+        if kind == "expect_column_values_to_be_between":
+            bounds = _bounds(kwargs.get("min_value"), kwargs.get("max_value"))
+            if bounds is None:
+                continue
+            low, high = bounds
+            domains[column] = ColumnDomain(
+                column,
+                numeric=True,
+                low=low,
+                high=high,
+                integer=float(low).is_integer() and float(high).is_integer(),
+                typical=(low + high) / 2,
+                source="schema",
+            )
+        elif kind == "expect_column_values_to_be_in_set" and kwargs.get("value_set"):
+            values = list(kwargs["value_set"])
+            domains[column] = ColumnDomain(
+                column, numeric=False, values=values, typical=values[0], source="schema"
+            )
+    return domains
+
+
+def _model_columns(model: Any, *frames: Any) -> list[str]:
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        return [str(n) for n in names]
+    for frame in frames:
+        if frame is not None:
+            return [str(c) for c in frame.columns]
+    return []
+
+
+def _build_domains(
+    model: Any, data: Any, reference: Any, schema: Any, columns: Sequence[str] | None
+) -> dict[str, ColumnDomain]:
+    selected = list(columns) if columns is not None else _model_columns(model, reference, data)
+    suite_domains = _domains_from_suite(schema) if schema is not None else {}
+    if not selected:
+        selected = list(suite_domains)
+    if not selected:
+        raise CheckInputError("columns", "no input columns: give data, a reference or a schema")
+    base = reference if reference is not None else data
+    missing = [c for c in selected if c not in suite_domains]
+    if missing and base is None:
+        raise CheckInputError(
+            "schema", f"has no range or value set for {missing[:5]} and no reference data was given"
+        )
+    frame_domains: dict[str, ColumnDomain] = {}
+    if missing:
+        absent = [c for c in missing if c not in base.columns]
+        if absent:
+            label = "reference" if reference is not None else "data"
+            raise CheckInputError(f"column {absent[0]!r}", f"is not in the {label}")
+        frame_domains = _domains_from_frame(
+            base, missing, "reference" if reference is not None else "data"
+        )
+    return {c: suite_domains.get(c) or frame_domains[c] for c in selected}
+
+
+# --------------------------------------------------------------------------------------------
+# Judging outputs
+
+
+def _output_problems(
+    model: Any, frame: Any, proba_tolerance: float, *, cached: bool = False
+) -> tuple[Any, bool]:
+    """Per-row problem descriptions ('' when fine) and whether probabilities were checked."""
+    import numpy as np
+
+    predict: Callable[[Any, Any], Any] = _models.predict if cached else _direct_predict
+    predict_proba: Callable[[Any, Any], Any] = _models.predict_proba if cached else _direct_proba
+    problems = np.full(len(frame), "", dtype=object)
+    predictions = np.asarray(predict(model, frame))
+    if predictions.shape[0] != len(frame):
+        raise CheckInputError(
+            "model", f"predict returned {predictions.shape[0]} rows for {len(frame)}"
+        )
+    if np.issubdtype(predictions.dtype, np.number):
+        flat = predictions.reshape(len(frame), -1).astype(np.float64)
+        bad = ~np.isfinite(flat).all(axis=1)
+        problems[bad] = [_nonfinite("prediction", row) for row in flat[bad]]
+    proba = predict_proba(model, frame)
+    if proba is None:
+        return problems, False
+    proba = np.asarray(proba, dtype=np.float64).reshape(len(frame), -1)
+    nonfinite = np.asarray(~np.isfinite(proba).all(axis=1))
+    out_of_range = np.asarray(
+        ((proba < -proba_tolerance) | (proba > 1 + proba_tolerance)).any(axis=1)
+    )
+    bad_sum = np.asarray(np.abs(proba.sum(axis=1) - 1.0) > proba_tolerance)
+    for row in np.flatnonzero(nonfinite | out_of_range | bad_sum):
+        if problems[row]:
+            continue
+        if nonfinite[row]:
+            problems[row] = _nonfinite("probability", proba[row])
+        elif out_of_range[row]:
+            problems[row] = f"probability outside [0, 1]: {_short(proba[row])}"
+        else:
+            problems[row] = f"probabilities sum to {proba[row].sum():.6g}, not 1"
+    return problems, True
+
+
+def _direct_predict(model: Any, frame: Any) -> Any:
+    return model.predict(frame)
+
+
+def _direct_proba(model: Any, frame: Any) -> Any:
+    if not callable(getattr(model, "predict_proba", None)):
+        return None
+    return model.predict_proba(frame)
+
+
+def _nonfinite(what: str, row: Any) -> str:
+    return f"{what} is not finite: {_short(row)}"
+
+
+def _short(row: Any) -> str:
+    return (
+        "["
+        + ", ".join(f"{float(v):.4g}" for v in list(row)[:4])
+        + (", …]" if len(row) > 4 else "]")
+    )
+
+
+def _frame_of(rows: Sequence[Mapping[str, Any]], domains: Mapping[str, ColumnDomain]) -> Any:
+    """Rows as a DataFrame with numeric columns as float and categorical ones as object."""
+    import numpy as np
+    import pandas as pd
+
+    data: dict[str, Any] = {}
+    for name, domain in domains.items():
+        column = [row[name] for row in rows]
+        if domain.numeric:
+            data[name] = np.asarray(
+                [math.nan if v is None else float(v) for v in column], dtype=np.float64
+            )
+        else:
+            data[name] = pd.Series(column, dtype=object)
+    return pd.DataFrame(data)
+
+
+def _run_rows(
+    model: Any,
+    rows: Sequence[Mapping[str, Any]],
+    domains: Mapping[str, ColumnDomain],
+    proba_tolerance: float,
+) -> tuple[list[str], bool]:
+    """One problem description per row; when the batch raises, rows are retried one by one
+    so the error is pinned on the inputs that cause it. Warnings the model emits on these
+    deliberately odd inputs are silenced: the outputs are what is judged."""
+    with warnings.catch_warnings(), _single_threaded():
+        warnings.simplefilter("ignore")
+        return _run_rows_quietly(model, rows, domains, proba_tolerance)
+
+
+def _single_threaded() -> contextlib.AbstractContextManager[object]:
+    """Native thread pools (OpenMP, BLAS) limited to one thread while predicting a few rows:
+    for a handful of rows, spinning up threads costs far more than the work, and on a busy
+    machine it can cost seconds per call."""
+    try:
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - scikit-learn installs it
+        return contextlib.nullcontext()
+    limits: contextlib.AbstractContextManager[object] = threadpool_limits(limits=1)
+    return limits
+
+
+def _run_rows_quietly(
+    model: Any,
+    rows: Sequence[Mapping[str, Any]],
+    domains: Mapping[str, ColumnDomain],
+    proba_tolerance: float,
+) -> tuple[list[str], bool]:
+    try:
+        problems, proba_checked = _output_problems(model, _frame_of(rows, domains), proba_tolerance)
+        return [str(p) for p in problems], proba_checked
+    except CheckInputError:
+        raise
+    except Exception:
+        pass
+    results: list[str] = []
+    proba_checked = False
+    for row in rows:
+        try:
+            problems, proba_checked = _output_problems(
+                model, _frame_of([row], domains), proba_tolerance
+            )
+            results.append(str(problems[0]))
+        except Exception as exc:
+            results.append(f"the model raised {type(exc).__name__}: {_first_line(exc)}")
+    return results, proba_checked
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:160] if text else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Hypothesis search
+
+
+def _row_strategy(
+    domains: Mapping[str, ColumnDomain], large_factor: float, missing: bool, unseen: bool
+) -> Any:
+    from hypothesis import strategies as st
+
+    fields: dict[str, Any] = {}
+    for name, domain in domains.items():
+        if domain.numeric:
+            inside = (
+                st.integers(math.ceil(domain.low), math.floor(domain.high)).map(float)
+                if domain.integer and math.ceil(domain.low) <= math.floor(domain.high)
+                else st.floats(domain.low, domain.high, allow_nan=False)
+            )
+            fields[name] = st.one_of(
+                st.just(domain.typical),
+                inside,
+                st.sampled_from(domain.edge_values(large_factor, missing, unseen)),
+            )
+        else:
+            fields[name] = st.one_of(
+                st.just(domain.typical),
+                st.sampled_from(domain.values),
+                st.sampled_from(domain.edge_values(large_factor, missing, unseen)),
+            )
+    return st.fixed_dictionaries(fields)
+
+
+def _search(
+    model: Any,
+    domains: Mapping[str, ColumnDomain],
+    *,
+    max_examples: int,
+    rows_per_example: int,
+    seed: int,
+    large_factor: float,
+    missing: bool,
+    unseen: bool,
+    proba_tolerance: float,
+) -> tuple[dict[str, Any] | None, str]:
+    """The shrunk failing row hypothesis finds (or None) and its problem.
+
+    Each example is a batch of up to ``rows_per_example`` rows (one model call per batch,
+    which matters for models with a high per-call cost); hypothesis shrinks a failing batch
+    to the single simplest failing row.
+    """
+    import random
+
+    from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    def fails(rows: list[dict[str, Any]]) -> bool:
+        problems, _ = _run_rows(model, rows, domains, proba_tolerance)
+        return any(problems)
+
+    config = settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        verbosity=Verbosity.quiet,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    rows = st.lists(
+        _row_strategy(domains, large_factor, missing, unseen),
+        min_size=1,
+        max_size=rows_per_example,
+    )
+    try:
+        shrunk = find(rows, fails, settings=config, random=random.Random(seed))
+    except NoSuchExample:
+        return None, ""
+    problems, _ = _run_rows(model, shrunk, domains, proba_tolerance)
+    for row, problem in zip(shrunk, problems, strict=True):
+        if problem:
+            return dict(row), problem
+    return dict(shrunk[0]), "failed during the search but not when replayed (non-deterministic)"
+
+
+# --------------------------------------------------------------------------------------------
+# The check
+
+
+@register_check(*RUBRIC_IDS)
+def check_numerical_stability(
+    model: Any,
+    data: Any = None,
+    *,
+    reference: Any = None,
+    schema: Any = None,
+    columns: Sequence[str] | None = None,
+    max_examples: int = 25,
+    rows_per_example: int = 20,
+    seed: int = 0,
+    sample_size: int | None = 1000,
+    large_factor: float = 1e6,
+    include_missing: bool = True,
+    include_unseen: bool = True,
+    proba_tolerance: float = 1e-6,
+    max_listed: int = 20,
+) -> CheckResult:
+    """Predictions stay finite, and probabilities in [0, 1] summing to 1, on edge-case inputs.
+
+    Three sources of inputs, all judged the same way (no NaN or infinity in ``predict``;
+    ``predict_proba``, when the model has it, within [0, 1] and rows summing to 1 within
+    ``proba_tolerance``; the model must not raise):
+    the given ``data`` (``sample_size`` rows, seeded); one probe per column and edge value
+    (observed min and max, zero, ±``large_factor`` times the largest magnitude, missing,
+    an unseen category) in an otherwise typical row; and ``max_examples`` hypothesis
+    examples of up to ``rows_per_example`` rows each, drawn inside and at the edges of the
+    domain and shrunk to the simplest failing row. The domain comes from ``schema`` (a Great
+    Expectations suite, its JSON dict or path) where it has a range or value set, else from
+    ``reference`` (or ``data``). Turn off ``include_missing`` / ``include_unseen`` when the
+    serving layer provably rejects such inputs before the model.
+    """
+    from mltestscore.checks.drift import as_frame
+
+    name = "check_numerical_stability"
+    if not callable(getattr(model, "predict", None)):
+        raise CheckInputError("model", f"has no predict method ({type(model).__name__})")
+    for label, value in (("max_examples", max_examples), ("rows_per_example", rows_per_example)):
+        if value < 1:
+            raise CheckInputError(label, f"must be at least 1, got {value}")
+    data_frame = as_frame(data, "data") if data is not None else None
+    reference_frame = as_frame(reference, "reference") if reference is not None else None
+    domains = _build_domains(model, data_frame, reference_frame, schema, columns)
+    report = _Report(max_listed=max_listed, columns=len(domains))
+
+    if data_frame is not None:
+        _check_given_data(model, data_frame, domains, report, sample_size, seed, proba_tolerance)
+    base_row = {column: d.typical for column, d in domains.items()}
+    _check_edge_probes(
+        model,
+        domains,
+        base_row,
+        report,
+        large_factor,
+        include_missing,
+        include_unseen,
+        proba_tolerance,
+    )
+    shrunk, shrunk_problem = _search(
+        model,
+        domains,
+        max_examples=max_examples,
+        rows_per_example=rows_per_example,
+        seed=seed,
+        large_factor=large_factor,
+        missing=include_missing,
+        unseen=include_unseen,
+        proba_tolerance=proba_tolerance,
+    )
+    report.measurements["generated_examples"] = max_examples
+    report.measurements["generated_failure"] = shrunk is not None
+    report.measurements["probabilities_checked"] = report.proba_checked
+    if shrunk is not None:
+        unusual = {k: v for k, v in shrunk.items() if not _same(v, base_row[k])} or shrunk
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in list(unusual.items())[:6])
+        report.failures.append(f"generated row {shown}: {shrunk_problem}")
+        report.tables.append(
+            Table.build(
+                "Simplest failing row hypothesis found (shrunk)",
+                ["column", "value", "typical value"],
+                [[k, _show(v), _show(base_row[k])] for k, v in shrunk.items()],
+            )
+        )
+    if report.findings:
+        report.tables.insert(
+            0,
+            Table.build(
+                "Inputs with unstable outputs",
+                ["source", "where", "input value", "problem"],
+                report.findings,
+                max_rows=max_listed * 2,
+            ),
+        )
+    no_proba = (
+        "" if report.proba_checked else " (no predict_proba: probability checks not applicable)"
+    )
+    if report.failures:
+        reason = "unstable outputs on " + "; ".join(report.failures) + no_proba
+    else:
+        reason = (
+            f"outputs finite{' and probabilities valid' if report.proba_checked else ''} on "
+            f"{report.measurements.get('data_rows', 0)} given rows, "
+            f"{report.measurements['edge_probes']} edge probes and {max_examples} generated "
+            f"examples over {len(domains)} columns{no_proba}"
+        )
+    return CheckResult.judge(
+        not report.failures,
+        name,
+        RUBRIC_IDS,
+        reason,
+        measurements=report.measurements,
+        thresholds={"proba_tolerance": proba_tolerance},
+        parameters={
+            "max_examples": max_examples,
+            "rows_per_example": rows_per_example,
+            "seed": seed,
+            "sample_size": sample_size,
+            "large_factor": large_factor,
+            "include_missing": include_missing,
+            "include_unseen": include_unseen,
+            "domain_source": ",".join(sorted({d.source for d in domains.values()})),
+        },
+        tables=report.tables,
+    )
+
+
+@dataclass
+class _Report:
+    """What the three input sources found, gathered for one result."""
+
+    max_listed: int
+    columns: int
+    measurements: dict[str, object] = field(default_factory=dict)
+    findings: list[list[object]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    proba_checked: bool = False
+
+    def __post_init__(self) -> None:
+        self.measurements["columns"] = self.columns
+
+
+def _check_given_data(
+    model: Any,
+    frame: Any,
+    domains: Mapping[str, ColumnDomain],
+    report: _Report,
+    sample_size: int | None,
+    seed: int,
+    proba_tolerance: float,
+) -> None:
+    from mltestscore.checks.drift import _sample_rows
+
+    absent = [c for c in domains if c not in frame.columns]
+    if absent:
+        raise CheckInputError(f"column {absent[0]!r}", "is not in the data")
+    sample, _ = _sample_rows(frame, sample_size, seed)
+    sample = sample[list(domains)]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            problems, report.proba_checked = _output_problems(
+                model, sample, proba_tolerance, cached=True
+            )
+    except CheckInputError:
+        raise
+    except Exception as exc:
+        problems = [f"the model raised {type(exc).__name__}: {_first_line(exc)}"] * len(sample)
+    bad_rows = [i for i, p in enumerate(problems) if p]
+    report.measurements["data_rows"] = len(sample)
+    report.measurements["data_rows_failing"] = len(bad_rows)
+    for i in bad_rows[: report.max_listed]:
+        report.findings.append(["given data", f"row {sample.index[i]}", "", str(problems[i])])
+    if bad_rows:
+        report.failures.append(
+            f"{len(bad_rows)} of {len(sample)} given rows (first: {problems[bad_rows[0]]})"
+        )
+
+
+def _check_edge_probes(
+    model: Any,
+    domains: Mapping[str, ColumnDomain],
+    base_row: Mapping[str, Any],
+    report: _Report,
+    large_factor: float,
+    include_missing: bool,
+    include_unseen: bool,
+    proba_tolerance: float,
+) -> None:
+    probes = [
+        (column, value)
+        for column, domain in domains.items()
+        for value in domain.edge_values(large_factor, include_missing, include_unseen)
+    ]
+    rows = [{**base_row, column: value} for column, value in probes]
+    problems, proba_checked = _run_rows(model, rows, domains, proba_tolerance)
+    report.proba_checked = report.proba_checked or proba_checked
+    failing = [(probes[i], p) for i, p in enumerate(problems) if p]
+    report.measurements["edge_probes"] = len(probes)
+    report.measurements["edge_probes_failing"] = len(failing)
+    for (column, value), problem in failing[: report.max_listed]:
+        report.findings.append(["edge probe", column, _show(value), problem])
+    if failing:
+        (column, value), problem = failing[0]
+        report.failures.append(
+            f"{len(failing)} of {len(probes)} edge probes (first: {column}={_show(value)}: "
+            f"{problem})"
+        )
+
+
+def _show(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "missing"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return repr(value) if isinstance(value, str) else str(value)
