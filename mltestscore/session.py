@@ -27,6 +27,7 @@ from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from mltestscore.scorecard import Scorecard, build_scorecard, git_commit
 from mltestscore.scoring import CreditMode
 
+_MARKER_CLAIMS = pytest.StashKey[dict[str, str]]()
 _OUTCOME_RANK = {"passed": 0, "skipped": 1, "xpassed": 1, "xfailed": 1, "failed": 2, "error": 3}
 
 
@@ -77,6 +78,8 @@ def _pyproject_path(config: pytest.Config) -> Path:
 class MLScoreSession:
     """The ``--mlscore`` plugin object; registered only when the option is given."""
 
+    comparison_lines: tuple[str, ...] = ()  # set when --mlscore-compare gave a base
+
     def __init__(
         self,
         config: pytest.Config,
@@ -104,50 +107,53 @@ class MLScoreSession:
         self.collection_errors = 0
 
     # -- collection: claims from markers and the [tool.mltestscore.map] patterns ----------
-    def marker_problems(self, item: pytest.Item) -> list[str]:
-        """Unknown or malformed ids in an item's mlscore markers, each naming file and line."""
-        problems = []
-        path, line = item.location[0], (item.location[1] or 0) + 1
-        where = f"{path}:{line}: {item.nodeid}: @pytest.mark.mlscore"
+    def _read_markers(self, item: pytest.Item) -> tuple[dict[str, str], list[str]]:
+        """The rubric ids an item's mlscore markers claim, and the problems with them
+        (unknown or malformed ids), each problem naming file and line."""
+        claims: dict[str, str] = {}
+        problems: list[str] = []
         for marker in item.iter_markers("mlscore"):
+            path, line = item.location[0], (item.location[1] or 0) + 1
+            where = f"{path}:{line}: {item.nodeid}: @pytest.mark.mlscore"
             if not marker.args:
                 problems.append(f"{where} needs at least one rubric id, e.g. 'data-1'")
             for item_id in marker.args:
                 if not isinstance(item_id, str):
                     problems.append(f"{where} takes rubric ids as strings, got {item_id!r}")
-                elif item_id not in self.rubric.item_ids:
+                elif item_id not in self.rubric.id_set:
                     problems.append(f"{where}: {self.rubric.unknown_id_message(item_id)}")
-        return problems
+                else:
+                    claims.setdefault(item_id, "marker")
+        return claims, problems
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
         self, collector: pytest.Collector
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-        """Turn a bad rubric id in a marker into a collection error of the file that has it.
+        """Read each collected item's markers once; a bad rubric id becomes a collection
+        error of the file that has it.
 
         A collection error stops the run the same way in a serial and an xdist run (an
         exception raised on an xdist worker would crash the controller instead).
         """
         report = yield
-        if report.passed:
-            problems = [
-                problem
-                for node in report.result
-                if isinstance(node, pytest.Item)
-                for problem in self.marker_problems(node)
-            ]
-            if problems:
-                report.outcome = "failed"
-                report.longrepr = "mltestscore: " + "\nmltestscore: ".join(problems)
-                report.result = []
+        if not report.passed:
+            return report
+        problems = []
+        for node in report.result:
+            if isinstance(node, pytest.Item):
+                claims, found = self._read_markers(node)
+                node.stash[_MARKER_CLAIMS] = claims
+                problems.extend(found)
+        if problems:
+            report.outcome = "failed"
+            report.longrepr = "mltestscore: " + "\nmltestscore: ".join(problems)
+            report.result = []
         return report
 
     def claims_for(self, item: pytest.Item) -> dict[str, str]:
-        claims: dict[str, str] = {}
-        for marker in item.iter_markers("mlscore"):
-            for item_id in marker.args:
-                if isinstance(item_id, str) and item_id in self.rubric.item_ids:
-                    claims.setdefault(item_id, "marker")
+        claims = item.stash.get(_MARKER_CLAIMS, None)
+        claims = dict(claims) if claims is not None else self._read_markers(item)[0]
         for pattern, ids in self.mapping:
             if fnmatch.fnmatchcase(item.nodeid, pattern):
                 for item_id in ids:
@@ -202,14 +208,14 @@ class MLScoreSession:
                         claimed.setdefault(item_id, "check")
                 elif name == recording.MEASUREMENT_PROPERTY:
                     measurements.append(dict(value))
-            unknown = sorted(i for i in claimed if i not in self.rubric.item_ids)
+            unknown = sorted(i for i in claimed if i not in self.rubric.id_set)
             for item_id in unknown:
                 self.problems.append(
                     f"{nodeid}: ignored evidence for {self.rubric.unknown_id_message(item_id)}"
                 )
                 claimed.pop(item_id)
             checks = [
-                dict(c, rubric_ids=[i for i in c["rubric_ids"] if i in self.rubric.item_ids])
+                dict(c, rubric_ids=[i for i in c["rubric_ids"] if i in self.rubric.id_set])
                 for c in checks
             ]
             runs.append(
@@ -259,10 +265,12 @@ class MLScoreSession:
         if self.is_worker:
             return
         from mltestscore.report.json_report import write_json
+        from mltestscore.report.outputs import ReportOptions, write_reports
 
         incomplete = self._incomplete_reason(session)
         if incomplete is not None:
             remove_stale(self.json_path)
+            ReportOptions.from_config(self.config, self.json_path).remove_stale()
             self.problems.append(f"no scorecard written: {incomplete}")
             return
         warnings = self._warnings()
@@ -284,7 +292,16 @@ class MLScoreSession:
             self.problems.append(f"could not write {self.json_path}: {exc.strerror or exc}")
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
             return
+        options = ReportOptions.from_config(self.config, self.json_path)
+        reports = write_reports(self.scorecard, options)
+        self.written.extend(reports.written)
+        self.problems.extend(reports.problems)
+        self.comparison_lines = tuple(reports.comparison_lines)
+        if reports.write_failed:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
         self._gate(session)
+        if options.fail_on_regression:
+            self._regression_gate(session, reports.regression, reports.gate_unusable)
 
     def _gate(self, session: pytest.Session) -> None:
         from mltestscore.plugin import EXIT_SCORE_BELOW_THRESHOLD
@@ -304,6 +321,24 @@ class MLScoreSession:
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = EXIT_SCORE_BELOW_THRESHOLD
 
+    def _regression_gate(
+        self, session: pytest.Session, regression: str | None, unusable: bool
+    ) -> None:
+        """--mlscore-fail-on-regression: a lower final or section score than the base exits
+        with EXIT_SCORE_REGRESSED; a base that cannot be compared is a usage error (the gate
+        must not pass by accident)."""
+        from mltestscore.plugin import EXIT_SCORE_REGRESSED
+
+        if unusable:
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            return
+        if regression is None:
+            return
+        self.problems.append(regression)
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = EXIT_SCORE_REGRESSED
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker or (self.scorecard is None and not self.problems):
             return
@@ -313,6 +348,8 @@ class MLScoreSession:
         if self.scorecard is not None:
             for line in summary_lines(self.scorecard, width=terminalreporter._tw.fullwidth):
                 terminalreporter.write_line(line)
+        for line in self.comparison_lines:
+            terminalreporter.write_line(line)
         for label, path in self.written:
             terminalreporter.write_line(f"{label}: {path}")
         for problem in self.problems:
