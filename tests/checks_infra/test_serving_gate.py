@@ -1,0 +1,140 @@
+"""Pre-serving gate (infra-4): candidate vs production on the Adult holdout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mltestscore.checks.result import Outcome
+from mltestscore.checks.serving_gate import check_serving_gate
+
+SLICES = ["relationship", "sex", "race"]
+
+
+@pytest.fixture(scope="module")
+def golden(adult_model: Any, adult_xy: Any) -> tuple[pd.DataFrame, Any]:
+    """Examples everyone knows the answer to: the production model is confident and right."""
+    _, _, X_test, y_test = adult_xy
+    proba = adult_model.predict_proba(X_test)[:, 1]
+    sure = np.flatnonzero(((proba > 0.95) & (y_test == 1)) | ((proba < 0.02) & (y_test == 0)))
+    return X_test.iloc[sure[:20]].reset_index(drop=True), y_test[sure[:20]]
+
+
+def test_a_candidate_as_good_as_production_passes(adult_model: Any, adult_xy: Any) -> None:
+    _, _, X_test, y_test = adult_xy
+    result = check_serving_gate(
+        adult_model,
+        adult_model,
+        X_test,
+        y_test,
+        slice_columns=SLICES,
+        recorded_metrics=[0.89, 0.90],
+    ).assert_ok()
+    assert result.measurements["overall_drop"] == 0
+    assert result.parameters["recorded_versions"] == 2
+    assert len(result.tables[0].rows) > 5
+
+
+def test_it_blocks_a_candidate_worse_on_one_slice_only(
+    adult_model: Any, wife_corrupted_model: Any, adult_xy: Any
+) -> None:
+    _, _, X_test, y_test = adult_xy
+    result = check_serving_gate(
+        wife_corrupted_model, adult_model, X_test, y_test, slice_columns=SLICES
+    )
+    assert result.outcome is Outcome.FAILED
+    assert result.measurements["overall_drop"] <= 0.01  # the average hides it
+    assert "relationship=Wife" in result.reason
+    assert result.tables[0].rows[1][0] == "relationship=Wife"  # worst slice first
+
+
+def test_without_slices_the_same_candidate_slips_through(
+    adult_model: Any, wife_corrupted_model: Any, adult_xy: Any
+) -> None:
+    _, _, X_test, y_test = adult_xy
+    result = check_serving_gate(wife_corrupted_model, adult_model, X_test, y_test)
+    assert result.ok, result.summary()
+
+
+def test_it_blocks_a_candidate_that_gets_golden_examples_wrong(
+    adult_model: Any, adult_xy: Any, golden: tuple[pd.DataFrame, Any]
+) -> None:
+    _, _, X_test, y_test = adult_xy
+    golden_X, golden_y = golden
+    assert check_serving_gate(
+        adult_model, adult_model, X_test, y_test, golden_X=golden_X, golden_y=golden_y
+    ).ok
+    wrong = golden_y.copy()
+    wrong[:2] = 1 - wrong[:2]
+    result = check_serving_gate(
+        adult_model, adult_model, X_test, y_test, golden_X=golden_X, golden_y=wrong
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "2 golden example(s) answered wrong (rows 0, 1)" in result.reason
+
+
+def test_it_blocks_a_sudden_drop_against_the_previous_version(
+    adult_model: Any, adult_xy: Any, adult_pipeline_factory: Any
+) -> None:
+    X_train, y_train, X_test, y_test = adult_xy
+    weak = adult_pipeline_factory().set_params(model__max_iter=1).fit(X_train, y_train)
+    result = check_serving_gate(weak, adult_model, X_test, y_test)
+    assert result.outcome is Outcome.FAILED
+    assert "roc_auc drops" in result.reason
+
+
+def test_it_blocks_a_slow_drift_below_the_best_recorded_version(
+    adult_model: Any, adult_xy: Any
+) -> None:
+    _, _, X_test, y_test = adult_xy
+    history = [0.95, 0.93, 0.92, 0.91]  # each release a little worse than the last
+    result = check_serving_gate(
+        adult_model, adult_model, X_test, y_test, recorded_metrics=history, history_window=4
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "below the best of the last 4 versions (0.95" in result.reason
+    shorter = check_serving_gate(
+        adult_model, adult_model, X_test, y_test, recorded_metrics=history, history_window=2
+    )
+    assert shorter.ok, shorter.summary()
+
+
+def test_it_orients_drops_for_metrics_where_lower_is_better(
+    adult_model: Any, adult_xy: Any, adult_pipeline_factory: Any
+) -> None:
+    X_train, y_train, X_test, y_test = adult_xy
+    weak = adult_pipeline_factory().set_params(model__max_iter=2).fit(X_train, y_train)
+    result = check_serving_gate(weak, adult_model, X_test, y_test, metric="log_loss")
+    assert result.outcome is Outcome.FAILED
+    assert result.measurements["overall_drop"] > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"candidate": "model.skops"}, "candidate"),
+        ({"production": None}, "production"),
+        ({"X": pd.DataFrame()}, "X"),
+        ({"y": np.zeros(3)}, "y"),
+        ({"slice_columns": ["zodiac"]}, "zodiac"),
+        ({"golden_X": pd.DataFrame({"age": [1]})}, "golden"),
+        ({"recorded_metrics": [float("nan")]}, "recorded_metrics"),
+    ],
+)
+def test_it_names_the_bad_input(
+    kwargs: dict[str, Any], argument: str, adult_model: Any, adult_xy: Any
+) -> None:
+    _, _, X_test, y_test = adult_xy
+    arguments: dict[str, Any] = {
+        "candidate": adult_model,
+        "production": adult_model,
+        "X": X_test,
+        "y": y_test,
+        **kwargs,
+    }
+    result = check_serving_gate(**arguments)
+    assert result.outcome is Outcome.ERROR
+    assert argument in result.reason
