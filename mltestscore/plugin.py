@@ -61,6 +61,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="'passed' (default): claiming tests must pass; 'present': the paper-literal "
         "reading, a test that runs earns credit.",
     )
+    group.addoption(
+        "--mlscore-html",
+        metavar="PATH",
+        default=None,
+        help="where to write the HTML scorecard (default: next to the JSON, mlscore.html).",
+    )
+    group.addoption(
+        "--mlscore-md",
+        metavar="PATH",
+        default=None,
+        help="write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set).",
+    )
+    group.addoption(
+        "--mlscore-badge",
+        metavar="PATH",
+        default=None,
+        help="write an SVG badge 'ML Test Score | score' coloured by band.",
+    )
+    group.addoption(
+        "--mlscore-history",
+        metavar="PATH",
+        default=None,
+        help="the score history each run appends to (default: mlscore-history.jsonl next to "
+        "the JSON).",
+    )
+    group.addoption(
+        "--mlscore-compare",
+        metavar="BASE.json",
+        default=None,
+        help="compare with a saved scorecard (e.g. from the main branch): section and item "
+        "changes in the terminal, HTML and Markdown.",
+    )
+    group.addoption(
+        "--mlscore-fail-on-regression",
+        action="store_true",
+        default=False,
+        help=f"exit with code {EXIT_SCORE_REGRESSED} when the final or any section score is "
+        "lower than in --mlscore-compare.",
+    )
     parser.addini(
         "mlscore_credit",
         help="credit mode for --mlscore: 'passed' (default) or 'present' (paper-literal).",

@@ -265,7 +265,7 @@ class MLScoreSession:
         if self.is_worker:
             return
         from mltestscore.report.json_report import write_json
-        from mltestscore.report.outputs import ReportOptions, write_reports
+        from mltestscore.report.outputs import ReportOptions, read_base, write_reports
 
         incomplete = self._incomplete_reason(session)
         if incomplete is not None:
@@ -286,14 +286,15 @@ class MLScoreSession:
             commit=git_commit(self.config.rootpath),
             warnings=warnings,
         )
+        options = ReportOptions.from_config(self.config, self.json_path)
+        base = read_base(options)  # before the JSON is rewritten: it may be the base
         try:
             self.written.append(("JSON scorecard", write_json(self.scorecard, self.json_path)))
         except OSError as exc:
             self.problems.append(f"could not write {self.json_path}: {exc.strerror or exc}")
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
             return
-        options = ReportOptions.from_config(self.config, self.json_path)
-        reports = write_reports(self.scorecard, options)
+        reports = write_reports(self.scorecard, options, base)
         self.written.extend(reports.written)
         self.problems.extend(reports.problems)
         self.comparison_lines = tuple(reports.comparison_lines)

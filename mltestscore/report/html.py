@@ -1,0 +1,602 @@
+"""The HTML scorecard: one self-contained page rendered from the scorecard model.
+
+Python prepares a *view* of the scorecard (plain strings and numbers: clipped texts, chart
+geometry, safe links) and the Jinja2 templates in ``mltestscore/templates`` turn it into
+markup with autoescaping on, so nothing from the run (test names, messages, table cells,
+attestation fields) can become markup. The page loads nothing from anywhere: CSS is inline
+and allowed by its hash in a Content-Security-Policy that forbids every other load, charts
+are inline SVG, and the filter is CSS-only (radio inputs), so the page needs no script.
+
+Everything a run records is capped (entries per item, tables, rows, text length) so the page
+stays small however much evidence a run collects; the page says where it cut, and the JSON
+report keeps everything.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import math
+import os
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.report.atomic import write_atomic
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from mltestscore.scorecard import Scorecard
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+STATUS_ICONS = {"automated": "✓", "manual": "◐", "failing": "✗", "missing": "○"}
+STATUS_WORDS = {
+    "automated": "automated",
+    "manual": "manual",
+    "failing": "failing",
+    "missing": "missing",
+}
+OUTCOME_ICONS = {
+    "passed": "✓",
+    "failed": "✗",
+    "error": "⚠",
+    "skipped": "–",
+    "xfailed": "–",
+    "xpassed": "!",
+    "not_applicable": "–",
+}
+# Outcomes that make an entry worth showing first.
+BAD_OUTCOMES = {"failed", "error"}
+BAR_WIDTH = 80
+
+
+@dataclass(frozen=True)
+class HtmlLimits:
+    """Caps that keep the page small whatever a run records (the JSON keeps everything)."""
+
+    entries_per_item: int = 20
+    tables_per_item: int = 6
+    rows_per_table: int = 12
+    values_per_entry: int = 16
+    message_chars: int = 500
+    text_chars: int = 160
+    history_runs: int = 30
+
+
+# -- small formatting helpers -------------------------------------------------------------
+
+
+def clip(text: object, limit: int) -> str:
+    """The text, cut to ``limit`` characters with an ellipsis when longer."""
+    value = "" if text is None else str(text)
+    return value if len(value) <= limit else value[: max(limit - 1, 0)] + "…"
+
+
+def number(value: float) -> str:
+    return f"{value:g}"
+
+
+def format_value(value: object) -> str:
+    """A scalar as a person reads it: 4 significant digits, no float noise."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if 1e4 <= abs(value) < 1e12:
+            return f"{value:,.0f}"
+        return f"{value:.4g}"
+    return str(value)
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.0f} ms"
+    return f"{seconds:.2f} s"
+
+
+def safe_href(url: object) -> str | None:
+    """The URL when it is a plain http(s) link, else None (then it is shown as text only).
+
+    ``javascript:``, ``data:``, relative paths and anything with control characters or
+    spaces stay text: a report must not turn recorded strings into active links.
+    """
+    if not isinstance(url, str):
+        return None
+    candidate = url.strip()
+    if any(ord(ch) < 33 or ord(ch) == 127 for ch in candidate):
+        return None
+    lowered = candidate.lower()
+    if not lowered.startswith(("http://", "https://")):
+        return None
+    if len(candidate) <= len("https://") or "\\" in candidate:
+        return None
+    return candidate
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not (isinstance(value, float) and math.isnan(value))
+
+
+def band_level(index: int, count: int) -> int:
+    """The band's place on a 0-5 colour scale, whatever the number of bands in the rubric."""
+    if count <= 1:
+        return 5
+    return round(5 * index / (count - 1))
+
+
+# -- evidence ---------------------------------------------------------------------------
+
+
+def _bars(values: Sequence[object]) -> list[dict[str, Any] | None]:
+    """Bar geometry (x and width in a BAR_WIDTH box) for a column, zero as the baseline."""
+    numbers = [float(v) for v in values if _is_number(v)]  # type: ignore[arg-type]
+    if not numbers:
+        return [None for _ in values]
+    low, high = min(0.0, *numbers), max(0.0, *numbers)
+    span = (high - low) or 1.0
+    zero = (0.0 - low) / span * BAR_WIDTH
+    bars: list[dict[str, Any] | None] = []
+    for value in values:
+        if not _is_number(value):
+            bars.append(None)
+            continue
+        position = (float(value) - low) / span * BAR_WIDTH  # type: ignore[arg-type]
+        bars.append(
+            {
+                "x": round(min(zero, position), 2),
+                "width": round(max(abs(position - zero), 0.5), 2),
+                "negative": float(value) < 0,  # type: ignore[arg-type]
+            }
+        )
+    return bars
+
+
+def table_view(table: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
+    columns = [clip(c, limits.text_chars) for c in table.get("columns", [])]
+    all_rows = list(table.get("rows", []))
+    rows = all_rows[: limits.rows_per_table]
+    chart = table.get("chart")
+    raw_columns = list(table.get("columns", []))
+    chart_index = raw_columns.index(chart) if chart in raw_columns else None
+    if chart_index is None:
+        bars: list[dict[str, Any] | None] = [None] * len(rows)
+    else:
+        bars = _bars([r[chart_index] if chart_index < len(r) else None for r in rows])
+    return {
+        "title": clip(table.get("title", ""), limits.text_chars),
+        "columns": columns,
+        "numeric": [
+            bool(rows) and all(_is_number(r[i]) or r[i] is None for r in rows if i < len(r))
+            for i in range(len(columns))
+        ],
+        "rows": [
+            {
+                "cells": [clip(format_value(v), limits.text_chars) for v in row],
+                "bar": bar,
+            }
+            for row, bar in zip(rows, bars, strict=True)
+        ],
+        "chart": clip(chart, limits.text_chars) if chart_index is not None else None,
+        "bar_index": chart_index,
+        "hidden_rows": len(all_rows) - len(rows),
+    }
+
+
+def _pairs(values: Mapping[str, Any] | None, limits: HtmlLimits) -> list[tuple[str, str]]:
+    items = list((values or {}).items())[: limits.values_per_entry]
+    return [
+        (clip(k, limits.text_chars), clip(format_value(v), limits.text_chars)) for k, v in items
+    ]
+
+
+def _entry_priority(entry: Mapping[str, Any]) -> int:
+    """Attestations first, then failures, then entries carrying measurements, then the rest."""
+    if entry["kind"] == "attestation":
+        return 0
+    if entry.get("outcome") in BAD_OUTCOMES:
+        return 1
+    if entry.get("measurements") or entry.get("tables"):
+        return 2
+    return 3
+
+
+class _TableBudget:
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+        self.hidden = 0
+
+    def take(self, tables: Sequence[Mapping[str, Any]], limits: HtmlLimits) -> list[Any]:
+        shown = list(tables[: max(self.left, 0)])
+        self.hidden += len(tables) - len(shown)
+        self.left -= len(shown)
+        return [table_view(t, limits) for t in shown]
+
+
+def entry_view(
+    entry: Mapping[str, Any], limits: HtmlLimits, budget: _TableBudget
+) -> dict[str, Any]:
+    kind = entry["kind"]
+    if kind == "attestation":
+        return {
+            "kind": kind,
+            "evidence": clip(entry.get("evidence", ""), limits.message_chars),
+            "href": safe_href(entry.get("evidence")),
+            "date": clip(entry.get("date", ""), limits.text_chars),
+            "owner": clip(entry.get("owner"), limits.text_chars) if entry.get("owner") else None,
+            "expired": bool(entry.get("expired")),
+        }
+    outcome = str(entry.get("outcome", ""))
+    view: dict[str, Any] = {
+        "kind": kind,
+        "nodeid": clip(entry.get("nodeid", ""), limits.text_chars * 2),
+        "outcome": outcome,
+        "icon": OUTCOME_ICONS.get(outcome, "?"),
+        "bad": outcome in BAD_OUTCOMES,
+    }
+    if kind == "check":
+        view.update(
+            check=clip(entry.get("check", ""), limits.text_chars),
+            reason=clip(entry.get("reason", ""), limits.message_chars),
+            measured=_pairs(entry.get("measurements"), limits),
+            thresholds=_pairs(entry.get("thresholds"), limits),
+            parameters=_pairs(entry.get("parameters"), limits),
+            tables=budget.take(list(entry.get("tables") or []), limits),
+        )
+        return view
+    message = str(entry.get("message") or "")
+    measurements = list(entry.get("measurements") or [])
+    values = [m for m in measurements if "table" not in m][: limits.values_per_entry]
+    tables = [m["table"] for m in measurements if "table" in m]
+    view.update(
+        duration=format_duration(float(entry.get("duration") or 0.0)),
+        via=str(entry.get("via", "")),
+        message=clip(message, limits.message_chars),
+        message_clipped=len(message) > limits.message_chars,
+        values=[
+            {
+                "name": clip(m.get("name", ""), limits.text_chars),
+                "value": clip(format_value(m.get("value")), limits.text_chars),
+                "unit": clip(m.get("unit"), limits.text_chars) if m.get("unit") else "",
+            }
+            for m in values
+        ],
+        tables=budget.take(tables, limits),
+    )
+    return view
+
+
+def evidence_summary(evidence: Sequence[Mapping[str, Any]]) -> str:
+    """A one-line count of the evidence, e.g. '12 tests: 10 passed, 2 failed · 1 attestation'."""
+    parts = []
+    for kind, noun in (("test", "test"), ("check", "check")):
+        outcomes = Counter(str(e.get("outcome")) for e in evidence if e["kind"] == kind)
+        total = sum(outcomes.values())
+        if total:
+            detail = ", ".join(
+                f"{count} {outcome.replace('_', ' ')}" for outcome, count in outcomes.most_common()
+            )
+            parts.append(f"{total} {noun}{'s' if total != 1 else ''}: {detail}")
+    attestations = sum(1 for e in evidence if e["kind"] == "attestation")
+    if attestations:
+        parts.append(f"{attestations} attestation{'s' if attestations != 1 else ''}")
+    return " · ".join(parts) or "no evidence recorded"
+
+
+def item_view(item: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
+    evidence = list(item.get("evidence", []))
+    ordered = sorted(evidence, key=_entry_priority)
+    shown = ordered[: limits.entries_per_item]
+    budget = _TableBudget(limits.tables_per_item)
+    status = str(item["status"])
+    return {
+        "id": item["id"],
+        "anchor": f"item-{item['id']}",
+        "title": item["title"],
+        "status": status,
+        "icon": STATUS_ICONS.get(status, "?"),
+        "status_text": STATUS_WORDS.get(status, status),
+        "points": number(item["points"]),
+        "max_points": number(item["max_points"]),
+        "guidance": item.get("guidance", ""),
+        "remediation": item.get("remediation", ""),
+        "summary": evidence_summary(evidence),
+        "entries": [entry_view(e, limits, budget) for e in shown],
+        "hidden_entries": len(evidence) - len(shown),
+        "hidden_tables": budget.hidden,
+        "expired": [
+            entry_view(a, limits, _TableBudget(0)) for a in item.get("expired_attestations", [])
+        ][: limits.entries_per_item],
+    }
+
+
+# -- charts -------------------------------------------------------------------------------
+
+
+def sections_chart(scorecard: Scorecard) -> dict[str, Any]:
+    """Geometry of the section bar chart: one bar per section out of its maximum, split into
+    automated and manual points, with the final score (the minimum) as a line."""
+    sections = scorecard["sections"]
+    points = scorecard["rubric"]["points"]
+    maximum = max((s["max"] for s in sections), default=1.0) or 1.0
+    left, width, row = 150.0, 380.0, 34.0
+    scale = width / maximum
+    step = 1.0 if maximum <= 10 else 2.0
+    ticks = []
+    value = 0.0
+    while value <= maximum + 1e-9:
+        ticks.append({"x": round(left + value * scale, 2), "label": number(value)})
+        value += step
+    rows = []
+    for index, section in enumerate(sections):
+        automated = section["counts"].get("automated", 0) * points["automated"]
+        manual = section["counts"].get("manual", 0) * points["manual"]
+        y = 26 + index * row
+        rows.append(
+            {
+                "id": section["id"],
+                "title": section["title"],
+                "y": y,
+                "text_y": y + 15,
+                "max_width": round(section["max"] * scale, 2),
+                "automated_width": round(automated * scale, 2),
+                "manual_x": round(left + automated * scale, 2),
+                "manual_width": round(manual * scale, 2),
+                "value": f"{number(section['score'])} / {number(section['max'])}",
+                "weakest": section["id"] in scorecard["weakest_sections"],
+            }
+        )
+    bottom = 26 + len(sections) * row
+    final_x = round(left + scorecard["score"] * scale, 2)
+    return {
+        "width": 640,
+        "height": bottom + 8,
+        "left": left,
+        "right": left + width,
+        "ticks": ticks,
+        "rows": rows,
+        "bottom": bottom,
+        "final_x": final_x,
+        "final_label": f"final {number(scorecard['score'])}",
+        "automated_points": number(points["automated"]),
+        "manual_points": number(points["manual"]),
+        "final_anchor": "end" if final_x > left + width - 40 else "start",
+        "label": (
+            "Section scores out of "
+            + number(maximum)
+            + ": "
+            + "; ".join(f"{s['id']} {number(s['score'])}" for s in sections)
+            + f"; final score (the minimum) {number(scorecard['score'])}"
+        ),
+    }
+
+
+def history_chart(
+    records: Sequence[Mapping[str, Any]], scorecard: Scorecard, limits: HtmlLimits
+) -> dict[str, Any] | None:
+    """Geometry of the trend chart over the last runs of the same rubric, or None."""
+    rubric_id = scorecard["rubric"]["id"]
+    runs = [r for r in records if r.get("rubric") == rubric_id][-limits.history_runs :]
+    if not runs:
+        return None
+    maximum = float(scorecard["max_score"]) or 1.0
+    left, top, width, height = 40.0, 14.0, 480.0, 130.0
+    step_x = width / max(len(runs) - 1, 1)
+
+    def at(index: int, value: float) -> tuple[float, float]:
+        x = left + (index * step_x if len(runs) > 1 else width / 2)
+        y = top + height - min(max(value, 0.0), maximum) / maximum * height
+        return round(x, 2), round(y, 2)
+
+    final = [at(i, float(r["score"])) for i, r in enumerate(runs)]
+    section_ids = [s["id"] for s in scorecard["sections"]]
+    sections = []
+    for section_id in section_ids:
+        line = [
+            at(i, float(r["sections"][section_id]))
+            for i, r in enumerate(runs)
+            if _is_number(r.get("sections", {}).get(section_id))
+        ]
+        if line:
+            sections.append(
+                {
+                    "id": section_id,
+                    "points": " ".join(f"{x},{y}" for x, y in line),
+                    "label_x": line[-1][0] + 6,
+                    "label_y": line[-1][1] + 4,
+                }
+            )
+    _spread_labels(sections)
+    y_step = 1.0 if maximum <= 10 else 2.0
+    y_ticks = []
+    value = 0.0
+    while value <= maximum + 1e-9:
+        y_ticks.append({"y": at(0, value)[1], "label": number(value)})
+        value += y_step
+    dots = [
+        {
+            "x": x,
+            "y": y,
+            "title": f"{clip(r.get('generated_at', ''), 32)} · "
+            f"{clip(r.get('commit') or 'no commit', 12)} · final {number(float(r['score']))}",
+        }
+        for (x, y), r in zip(final, runs, strict=True)
+    ]
+    first, last = runs[0], runs[-1]
+    return {
+        "width": 640,
+        "height": top + height + 30,
+        "left": left,
+        "right": left + width,
+        "bottom": top + height,
+        "y_ticks": y_ticks,
+        "final": " ".join(f"{x},{y}" for x, y in final),
+        "dots": dots,
+        "sections": sections,
+        "first_label": clip(str(first.get("generated_at", ""))[:10], 12),
+        "last_label": clip(str(last.get("generated_at", ""))[:10], 12),
+        "count": len(runs),
+        "label": (
+            f"Final score over the last {len(runs)} run(s): "
+            + ", ".join(number(float(r["score"])) for r in runs)
+        ),
+    }
+
+
+def _spread_labels(sections: list[dict[str, Any]], gap: float = 11.0) -> None:
+    """Move line-end labels apart vertically so equal scores do not print on each other."""
+    ordered = sorted(sections, key=lambda s: s["label_y"])
+    for previous, current in itertools.pairwise(ordered):
+        if current["label_y"] - previous["label_y"] < gap:
+            current["label_y"] = round(previous["label_y"] + gap, 2)
+
+
+# -- the page -------------------------------------------------------------------------------
+
+
+@cache
+def environment() -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = number
+    return env
+
+
+@cache
+def stylesheet() -> tuple[str, str]:
+    """The inline CSS exactly as the page embeds it, and its CSP hash source."""
+    css = environment().get_template("scorecard.css").render()
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    return css, f"'sha256-{digest}'"
+
+
+def content_security_policy() -> str:
+    """No load of any kind is allowed except the page's own inline stylesheet."""
+    _, style_hash = stylesheet()
+    return (
+        f"default-src 'none'; style-src {style_hash}; img-src 'none'; script-src 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def page_view(
+    scorecard: Scorecard,
+    history: Sequence[Mapping[str, Any]] = (),
+    comparison: Mapping[str, Any] | None = None,
+    extra_warnings: Sequence[str] = (),
+    limits: HtmlLimits | None = None,
+) -> dict[str, Any]:
+    """Everything the template shows, as plain strings and numbers."""
+    limits = limits or HtmlLimits()
+    items = {item["id"]: item_view(item, limits) for item in scorecard["items"]}
+    statuses = Counter(item["status"] for item in scorecard["items"])
+    bands = scorecard["rubric"]["bands"]
+    band = scorecard["band"]
+    commit = scorecard.get("commit")
+    return {
+        "csp": content_security_policy(),
+        "score": number(scorecard["score"]),
+        "max_score": number(scorecard["max_score"]),
+        "band": band,
+        "band_level": band_level(band["index"], len(bands)),
+        "bands": [
+            {
+                "interval": b["interval"],
+                "label": b["label"],
+                "current": i == band["index"],
+                "level": band_level(i, len(bands)),
+            }
+            for i, b in enumerate(bands)
+        ],
+        "rubric": scorecard["rubric"],
+        "tool": scorecard["tool"],
+        "generated_at": scorecard["generated_at"],
+        "commit": clip(commit, 12) if commit else None,
+        "commit_full": clip(commit, 80) if commit else None,
+        "credit_mode": scorecard["credit_mode"],
+        "tests": scorecard["tests"],
+        "departures": list(scorecard["departures"]),
+        "warnings": [clip(w, limits.message_chars) for w in scorecard["warnings"]]
+        + [clip(w, limits.message_chars) for w in extra_warnings],
+        "weakest": [
+            {"id": s["id"], "title": s["title"], "score": number(s["score"])}
+            for s in scorecard["sections"]
+            if s["id"] in scorecard["weakest_sections"]
+        ],
+        "next_steps": [
+            dict(
+                step,
+                icon=STATUS_ICONS.get(step["status"], "?"),
+                final_after=number(step["final_after"]),
+                gain=number(step["gain"]),
+                anchor=f"item-{step['id']}",
+            )
+            for step in scorecard["next_steps"]
+        ],
+        "chart": sections_chart(scorecard),
+        "trend": history_chart(history, scorecard, limits),
+        "comparison": comparison,
+        "counts": {
+            "all": len(scorecard["items"]),
+            "todo": statuses["failing"] + statuses["missing"],
+            "failing": statuses["failing"],
+            "missing": statuses["missing"],
+        },
+        "sections": [
+            {
+                "id": s["id"],
+                "title": s["title"],
+                "score": number(s["score"]),
+                "max": number(s["max"]),
+                "counts": s["counts"],
+                "weakest": s["id"] in scorecard["weakest_sections"],
+                "items": [items[i["id"]] for i in scorecard["items"] if i["section"] == s["id"]],
+            }
+            for s in scorecard["sections"]
+        ],
+        "limits": limits,
+    }
+
+
+def render_html(
+    scorecard: Scorecard,
+    history: Sequence[Mapping[str, Any]] = (),
+    comparison: Mapping[str, Any] | None = None,
+    extra_warnings: Sequence[str] = (),
+    limits: HtmlLimits | None = None,
+) -> str:
+    """The scorecard page as one self-contained HTML document."""
+    view = page_view(scorecard, history, comparison, extra_warnings, limits)
+    return environment().get_template("scorecard.html.j2").render(page=view)
+
+
+def write_html(
+    scorecard: Scorecard,
+    path: str | os.PathLike[str],
+    history: Sequence[Mapping[str, Any]] = (),
+    comparison: Mapping[str, Any] | None = None,
+    extra_warnings: Sequence[str] = (),
+    limits: HtmlLimits | None = None,
+) -> Path:
+    return write_atomic(path, render_html(scorecard, history, comparison, extra_warnings, limits))
