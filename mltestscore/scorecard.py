@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,13 +22,13 @@ from mltestscore.scoring import (
     CreditMode,
     Signal,
     Status,
-    signal_of_check,
     final_score,
     item_points,
     next_steps,
     section_scores,
-    statuses_from_signals,
+    signal_of_check,
     signal_of_test,
+    statuses_from_signals,
     weakest_sections,
 )
 
@@ -106,7 +106,10 @@ def build_scorecard(
     commit: str | None = None,
     warnings: Sequence[str] = (),
     now: datetime | None = None,
+    hints: Mapping[str, Sequence[str]] | None = None,
 ) -> Scorecard:
+    """``hints``: per item id, how it could be automated here (for example "set
+    `serving = ...` in [tool.mltestscore]"), shown next to items that are not automated."""
     signals: dict[str, list[Signal]] = defaultdict(list)
     evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for run in sorted(runs, key=lambda r: r.nodeid):
@@ -144,6 +147,9 @@ def build_scorecard(
                 "expired_attestations": [
                     a.to_dict() for a in attestations if a.item == item.id and a.expired
                 ],
+                "hints": list((hints or {}).get(item.id, ()))
+                if status is not Status.AUTOMATED
+                else [],
             }
         )
     counts_by_section = {

@@ -68,8 +68,10 @@ def summary_lines(scorecard: Scorecard, width: int = 100) -> list[str]:
                 )
     if scorecard["next_steps"]:
         lines.append("next steps (what raises the final score most):")
+        hints = {item["id"]: item["hints"] for item in scorecard["items"]}
         for number, step in enumerate(scorecard["next_steps"], start=1):
             lines.append(f"  {number}. {step['id']} {step['title']} ({step['status']})")
+            lines.extend(f"     could be automated: {hint}" for hint in hints[step["id"]])
             lines.extend(
                 textwrap.wrap(
                     step["remediation"],
