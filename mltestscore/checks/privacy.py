@@ -1,0 +1,347 @@
+"""Privacy controls (data-5): no personal data hiding in columns, no world-readable data files.
+
+The rubric asks whether the data pipeline has appropriate privacy controls. Two things can be
+checked automatically: whether columns hold personal identifiers (emails, phone numbers, US
+social security numbers, payment card numbers, IP addresses, IBANs), and whether the data
+files on disk can be read or written by every user of the machine. Detection is strict where
+a checksum exists (Luhn for cards, mod-97 for IBANs, ``ipaddress`` for IPs), so that ids or
+timestamps that merely look like numbers do not raise alarms.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.checks.registry import CheckInputError, register_check
+from mltestscore.checks.result import CheckResult, Table
+from mltestscore.checks.schema import as_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RUBRIC_IDS = ("data-5",)
+# column, kind, matching values, scanned values, fraction, masked examples
+Finding = tuple[str, str, int, int, float, str]
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_PHONE = re.compile(
+    r"(?<![\w.\-+])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.\-]\d{3,4}[\s.\-]\d{3,4}"
+    r"(?![\w\-]|\.\d)"
+)
+_SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
+_CARD = re.compile(r"(?<![\d-])\d(?:[ \-]?\d){12,18}(?![\d-])")
+_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
+_IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def iban_valid(text: str) -> bool:
+    """ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97."""
+    compact = text.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34 or not compact.isalnum():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def _card(match: str) -> bool:
+    digits = re.sub(r"[ \-]", "", match)
+    # Issuer ranges of the major networks (Amex/Diners 3, Visa 4, Mastercard 2/5, Discover 6),
+    # so a 13-digit millisecond timestamp (starts with 1) is never a card.
+    return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits)
+
+
+def _ssn(match: re.Match[str]) -> bool:
+    area, group, serial = match.group(1), match.group(2), match.group(3)
+    return area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000"
+
+
+def _ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _phone(match: str) -> bool:
+    return 9 <= sum(c.isdigit() for c in match) <= 15
+
+
+Detector = Callable[[str], str | None]
+
+
+def _finder(pattern: re.Pattern[str], valid: Callable[[str], bool]) -> Detector:
+    def find(text: str) -> str | None:
+        for match in pattern.finditer(text):
+            if valid(match.group(0)):
+                return match.group(0)
+        return None
+
+    return find
+
+
+def _find_ssn(text: str) -> str | None:
+    for match in _SSN.finditer(text):
+        if _ssn(match):
+            return match.group(0)
+    return None
+
+
+DETECTORS: dict[str, Detector] = {
+    "email": _finder(_EMAIL, lambda _: True),
+    "us_ssn": _find_ssn,
+    "payment_card": _finder(_CARD, _card),
+    "iban": _finder(_IBAN, iban_valid),
+    "ipv4": _finder(_IPV4, _ip),
+    "ipv6": _finder(_IPV6, lambda m: m.count(":") >= 2 and _ip(m)),
+    "phone": _finder(_PHONE, _phone),
+}
+
+
+def mask(text: str) -> str:
+    """Hide a matched identifier: keep the first and the last two letters or digits."""
+    positions = [i for i, c in enumerate(text) if c.isalnum()]
+    keep = set(positions[:1] + positions[-2:]) if len(positions) > 4 else set(positions[:1])
+    return "".join(c if (i in keep or not c.isalnum()) else "*" for i, c in enumerate(text))
+
+
+def detect(text: str) -> dict[str, str]:
+    """Every kind of personal identifier found in ``text``, with the matching substring.
+
+    A card or SSN match also matches the looser phone pattern; the phone is then dropped.
+    """
+    found = {kind: m for kind, find in DETECTORS.items() if (m := find(text)) is not None}
+    if "phone" in found and ({"payment_card", "us_ssn", "iban"} & found.keys()):
+        del found["phone"]
+    return found
+
+
+@register_check(*RUBRIC_IDS)
+def check_pii(
+    data: pd.DataFrame | str | os.PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+    sample_rows: int | None = 10_000,
+    seed: int = 0,
+    max_match_fraction: float = 0.0,
+    max_examples: int = 3,
+) -> CheckResult:
+    """Scan columns for personal identifiers (email, phone, SSN, card, IP, IBAN).
+
+    Text columns and integer columns (card numbers stored as numbers) are scanned, by default
+    on a seeded sample of ``sample_rows`` non-null values per column (``None`` scans all).
+    A column fails when the share of its values holding one kind of identifier exceeds
+    ``max_match_fraction`` (default 0: any personal identifier is a finding). Examples are
+    masked so the report itself leaks nothing.
+    """
+    frame = as_frame(data)
+    if frame.shape[1] == 0 or frame.shape[0] == 0:
+        raise CheckInputError("data", f"is empty ({frame.shape[0]} rows, {frame.shape[1]} columns)")
+    if sample_rows is not None and sample_rows < 1:
+        raise CheckInputError(
+            "sample_rows", f"must be a positive number or None, not {sample_rows}"
+        )
+    if not 0 <= max_match_fraction < 1:
+        raise CheckInputError("max_match_fraction", "must be in [0, 1)")
+    selected = _columns_to_scan(frame, columns)
+    rows: list[Finding] = []
+    scanned_values = 0
+    for column in selected:
+        values = _sample(frame[column], sample_rows, seed)
+        scanned_values += len(values)
+        rows.extend(_scan_column(column, values, max_examples))
+    findings = [r for r in rows if r[4] > max_match_fraction]
+    kw: dict[str, Any] = {
+        "measurements": {
+            "columns_scanned": len(selected),
+            "values_scanned": scanned_values,
+            "columns_with_pii": len({r[0] for r in findings}),
+        },
+        "thresholds": {"max_match_fraction": max_match_fraction},
+        "parameters": {"sample_rows": sample_rows, "seed": seed, "rows": int(frame.shape[0])},
+        "tables": [_table(rows)] if rows else [],
+    }
+    if not findings:
+        return CheckResult.passed(
+            "check_pii",
+            RUBRIC_IDS,
+            f"no personal identifiers in {len(selected)} scanned columns"
+            + (f" (some below the {max_match_fraction:.1%} limit)" if rows else ""),
+            **kw,
+        )
+    by_column: dict[str, list[str]] = {}
+    for column, kind, _, _, fraction, _ in findings:
+        by_column.setdefault(column, []).append(f"{kind} {fraction:.1%}")
+    shown = ", ".join(f"{c} ({', '.join(k)})" for c, k in list(by_column.items())[:4])
+    return CheckResult.failed(
+        "check_pii",
+        RUBRIC_IDS,
+        f"personal identifiers in {len(by_column)} of {len(selected)} columns: {shown}",
+        **kw,
+    )
+
+
+def _columns_to_scan(frame: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:
+    import pandas as pd
+
+    if columns is not None:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise CheckInputError(f"column {missing[0]!r}", "is not in the data")
+        return list(columns)
+    return [
+        str(c)
+        for c in frame.columns
+        if pd.api.types.is_string_dtype(frame[c])
+        or pd.api.types.is_object_dtype(frame[c])
+        or pd.api.types.is_integer_dtype(frame[c])
+        or isinstance(frame[c].dtype, pd.CategoricalDtype)
+    ]
+
+
+def _sample(series: pd.Series, sample_rows: int | None, seed: int) -> pd.Series:
+    values = series.dropna()
+    if sample_rows is not None and len(values) > sample_rows:
+        values = values.sample(n=sample_rows, random_state=seed)
+    return values
+
+
+def _scan_column(column: str, values: pd.Series, max_examples: int) -> list[Finding]:
+    """One row per kind of identifier found: counts, share and masked examples.
+
+    Each distinct value is examined once and weighted by its count, so categorical columns
+    cost as much as their number of categories.
+    """
+    if len(values) == 0:
+        return []
+    counts = values.astype(str).value_counts()
+    matched: dict[str, int] = {}
+    examples: dict[str, list[str]] = {}
+    for value, count in counts.items():
+        for kind, text in detect(str(value)).items():
+            matched[kind] = matched.get(kind, 0) + int(count)
+            shown = examples.setdefault(kind, [])
+            if len(shown) < max_examples:
+                shown.append(mask(text))
+    total = len(values)
+    return [
+        (column, kind, n, total, round(n / total, 6), "; ".join(examples[kind]))
+        for kind, n in sorted(matched.items(), key=lambda item: -item[1])
+    ]
+
+
+def _table(rows: list[Finding]) -> Table:
+    ordered = sorted(rows, key=lambda r: r[4], reverse=True)
+    return Table.build(
+        "Personal identifiers per column",
+        ["column", "kind", "matching_values", "scanned_values", "fraction", "masked_examples"],
+        ordered,
+        chart="fraction",
+    )
+
+
+# --- file permissions ------------------------------------------------------------------------
+
+
+@register_check(*RUBRIC_IDS)
+def check_data_file_permissions(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    allow_group_read: bool = True,
+    max_files: int = 10_000,
+) -> CheckResult:
+    """Check data files are not readable or writable by every user (and dirs not writable).
+
+    Files must not be world-readable or world-writable; directories (walked recursively, at
+    most ``max_files`` entries) must not be world-writable, since that lets anyone swap a file.
+    With ``allow_group_read=False`` group read access on files is a finding too.
+    """
+    if os.name != "posix":
+        return CheckResult.not_applicable(
+            "check_data_file_permissions", RUBRIC_IDS, "POSIX permissions do not apply here"
+        )
+    roots = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not roots:
+        raise CheckInputError("paths", "no data files given")
+    entries: list[Path] = []
+    for root in map(Path, roots):
+        if not root.exists():
+            raise CheckInputError("paths", f"file {str(root)!r} does not exist")
+        entries.extend(_walk(root, max_files - len(entries)))
+    rows = []
+    for entry in entries:
+        mode = entry.stat().st_mode
+        problems = _permission_problems(mode, entry.is_dir(), allow_group_read)
+        if problems:
+            rows.append((str(entry), stat.filemode(mode), "; ".join(problems)))
+    kw: dict[str, Any] = {
+        "measurements": {"entries_checked": len(entries), "entries_too_open": len(rows)},
+        "thresholds": {"entries_too_open_allowed": 0},
+        "parameters": {
+            "allow_group_read": allow_group_read,
+            "max_files": max_files,
+            "truncated": len(entries) >= max_files,
+        },
+        "tables": [Table.build("Data files open to others", ["path", "mode", "problem"], rows)]
+        if rows
+        else [],
+    }
+    if not rows:
+        return CheckResult.passed(
+            "check_data_file_permissions",
+            RUBRIC_IDS,
+            f"none of {len(entries)} data files and directories is open to other users",
+            **kw,
+        )
+    first = rows[0]
+    return CheckResult.failed(
+        "check_data_file_permissions",
+        RUBRIC_IDS,
+        f"{len(rows)} of {len(entries)} data paths are open to other users, "
+        f"e.g. {first[0]} ({first[1]}: {first[2]}); fix with chmod o-rwx",
+        **kw,
+    )
+
+
+def _walk(root: Path, budget: int) -> list[Path]:
+    if budget <= 0:
+        return []
+    if not root.is_dir():
+        return [root]
+    found = [root]
+    for directory, subdirs, files in os.walk(root):
+        subdirs.sort()
+        for name in [*sorted(subdirs), *sorted(files)]:
+            if len(found) >= budget:
+                return found
+            found.append(Path(directory) / name)
+    return found
+
+
+def _permission_problems(mode: int, is_dir: bool, allow_group_read: bool) -> list[str]:
+    problems = []
+    if mode & stat.S_IWOTH:
+        problems.append("world-writable")
+    if not is_dir and mode & stat.S_IROTH:
+        problems.append("world-readable")
+    if not is_dir and not allow_group_read and mode & stat.S_IRGRP:
+        problems.append("group-readable")
+    return problems
