@@ -1,0 +1,202 @@
+"""check_feature_drift (monitor-3) on the Adult sample with planted shifts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mltestscore.checks import Outcome
+from mltestscore.checks.drift import check_feature_drift
+
+
+def test_it_passes_a_random_split_of_the_same_data(adult_features: Any) -> None:
+    train, test = adult_features
+    result = check_feature_drift(train, test)
+    assert result.outcome is Outcome.PASSED, result.summary()
+    assert result.measurements["features"] == train.shape[1]
+    assert result.measurements["drifted_features"] == 0
+    assert result.rubric_ids == ("monitor-3",)
+
+
+def test_it_flags_a_feature_shifted_by_two_standard_deviations(adult_features: Any) -> None:
+    train, test = adult_features
+    shifted = test.assign(age=test["age"] + 2 * train["age"].std())
+    result = check_feature_drift(train, shifted)
+    assert result.outcome is Outcome.FAILED
+    assert result.measurements["drifted_features"] == 1
+    assert result.measurements["worst_feature"] == "age"
+    assert "1 of 14 features drift: age (PSI" in result.reason
+
+
+def test_it_flags_a_category_whose_share_changes(adult_features: Any) -> None:
+    train, test = adult_features
+    changed = test.copy()
+    changed.loc[changed.index[:400], "relationship"] = "Wife"
+    result = check_feature_drift(train, changed)
+    assert result.outcome is Outcome.FAILED
+    assert result.measurements["worst_feature"] == "relationship"
+    row = next(r for r in result.tables[0].rows if r[0] == "relationship")
+    assert "Wife" in str(row[9])
+
+
+def test_it_flags_a_frequent_category_never_seen_in_training(adult_features: Any) -> None:
+    train, test = adult_features
+    changed = test.copy()
+    changed.loc[changed.index[:200], "workclass"] = "Gig-economy"
+    result = check_feature_drift(train, changed, columns=["workclass"])
+    assert result.outcome is Outcome.FAILED
+    assert "Gig-economy" in str(result.tables[0].rows[0])
+
+
+def test_it_flags_a_numeric_column_that_goes_missing_in_serving(adult_features: Any) -> None:
+    train, test = adult_features
+    broken = test.copy()
+    broken.loc[broken.index[:600], "hours-per-week"] = np.nan
+    result = check_feature_drift(train, broken)
+    assert result.outcome is Outcome.FAILED
+    assert "hours-per-week" in result.reason
+    row = next(r for r in result.tables[0].rows if r[0] == "hours-per-week")
+    assert row[8] == "0.0% → 50.0%"
+
+
+def test_the_table_ranks_features_by_severity_and_charts_it(adult_features: Any) -> None:
+    train, test = adult_features
+    result = check_feature_drift(train, test.assign(age=test["age"] + 5))
+    table = result.tables[0]
+    assert table.chart == "severity"
+    severities = [row[table.columns.index("severity")] for row in table.rows]
+    assert severities == sorted(severities, reverse=True)
+    assert table.rows[0][0] == "age"
+
+
+def test_max_drifted_tolerates_a_known_number_of_drifting_features(adult_features: Any) -> None:
+    train, test = adult_features
+    shifted = test.assign(age=test["age"] + 20)
+    assert check_feature_drift(train, shifted, max_drifted=1).outcome is Outcome.PASSED
+    assert check_feature_drift(train, shifted, max_drifted=0).outcome is Outcome.FAILED
+
+
+def test_it_records_sample_size_and_seed_when_it_samples(adult_features: Any) -> None:
+    train, test = adult_features
+    result = check_feature_drift(train, test, sample_size=500, seed=3)
+    assert result.parameters["sampled"] is True
+    assert result.parameters["sample_size"] == 500
+    assert result.parameters["seed"] == 3
+    assert result.measurements["reference_rows"] == 500
+    assert result.measurements["current_rows"] == 500
+
+
+def test_p_value_thresholds_are_off_by_default_and_catch_small_shifts_when_on() -> None:
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"x": rng.normal(0, 1, 200_000)})
+    current = pd.DataFrame({"x": rng.normal(0.05, 1, 200_000)})
+    assert check_feature_drift(reference, current).outcome is Outcome.PASSED
+    strict = check_feature_drift(reference, current, ks_alpha=0.01)
+    assert strict.outcome is Outcome.FAILED
+    assert strict.thresholds["ks_alpha"] == 0.01
+
+
+def test_threads_give_the_same_result_as_one_thread(adult_features: Any) -> None:
+    train, test = adult_features
+    one = check_feature_drift(train, test.assign(age=test["age"] + 9))
+    two = check_feature_drift(train, test.assign(age=test["age"] + 9), n_jobs=2)
+    assert one.tables == two.tables
+    assert one.outcome is two.outcome is Outcome.FAILED
+
+
+def test_it_reads_parquet_and_csv_paths(adult_features: Any, tmp_path: Path) -> None:
+    train, test = adult_features
+    train.to_parquet(tmp_path / "train.parquet")
+    test.to_csv(tmp_path / "serving.csv", index=False)
+    result = check_feature_drift(tmp_path / "train.parquet", str(tmp_path / "serving.csv"))
+    assert result.outcome is Outcome.PASSED, result.summary()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_ref=st.integers(50, 3000),
+    n_cur=st.integers(50, 3000),
+    shift=st.floats(-2, 2),
+    seed=st.integers(0, 2**16),
+    discrete=st.booleans(),
+)
+def test_its_ks_statistic_matches_scipy_within_the_reported_resolution(
+    n_ref: int, n_cur: int, shift: float, seed: int, discrete: bool
+) -> None:
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(seed)
+    ref = rng.normal(0, 1, n_ref)
+    cur = rng.normal(shift, 1, n_cur)
+    if discrete:
+        ref, cur = np.round(ref * 2), np.round(cur * 2)
+    result = check_feature_drift(pd.DataFrame({"x": ref}), pd.DataFrame({"x": cur}))
+    exact = ks_2samp(ref, cur).statistic
+    ours = result.tables[0].rows[0][3]
+    resolution_bound = 1.0 / 100 * 2 + 1e-3  # ks_grid=100, sampled edges, rounding to 4 dp
+    assert ours <= exact + 1e-3
+    assert exact - ours <= resolution_bound
+    assert result.measurements["max_psi"] >= 0
+
+
+def test_identical_data_has_zero_distance(adult_features: Any) -> None:
+    train, _ = adult_features
+    result = check_feature_drift(train, train)
+    assert result.measurements["max_psi"] == pytest.approx(0.0, abs=1e-12)
+    assert result.measurements["max_ks"] == 0.0
+    assert result.measurements["max_js"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("reference", "current", "expected"),
+    [
+        (pd.DataFrame(), "test", "reference: the data has no rows"),
+        ("train", pd.DataFrame({"age": []}), "current: the data has no rows"),
+        ("train", "no-age", "column 'age': is not in the current data"),
+        ("all-nan-age", "test", "column 'age': is entirely missing in the reference"),
+        ("train", "age-as-text", "column 'age': is numeric in the reference but"),
+        ((1, 2, 3), "test", "reference: expected a pandas DataFrame or a file path, got tuple"),
+        ("train", "missing.parquet", "current: file 'missing.parquet' does not exist"),
+    ],
+)
+def test_bad_input_gives_an_error_naming_the_argument_or_column(
+    adult_features: Any, reference: Any, current: Any, expected: str
+) -> None:
+    train, test = adult_features
+    frames = {
+        "train": train,
+        "test": test,
+        "no-age": test.drop(columns=["age"]),
+        "all-nan-age": train.assign(age=np.nan),
+        "age-as-text": test.assign(age=test["age"].astype(str) + " years"),
+    }
+
+    def pick(value: Any) -> Any:
+        return frames[value] if isinstance(value, str) and value in frames else value
+
+    result = check_feature_drift(pick(reference), pick(current))
+    assert result.outcome is Outcome.ERROR
+    assert expected in result.reason
+
+
+def test_unknown_columns_and_bad_parameters_are_named(adult_features: Any) -> None:
+    train, test = adult_features
+    result = check_feature_drift(train, test, columns=["age"], categorical=["sex"])
+    assert result.outcome is Outcome.ERROR
+    assert "categorical" in result.reason
+    result = check_feature_drift(train, test, bins=1)
+    assert result.outcome is Outcome.ERROR
+    assert "bins: must be at least 2" in result.reason
+
+
+def test_a_column_that_is_entirely_missing_in_serving_drifts(adult_features: Any) -> None:
+    train, test = adult_features
+    result = check_feature_drift(train, test.assign(age=np.nan), columns=["age"])
+    assert result.outcome is Outcome.FAILED
+    assert result.measurements["max_ks"] == 1.0
