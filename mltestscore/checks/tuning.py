@@ -1,0 +1,535 @@
+"""All hyperparameters have been tuned [model-3].
+
+Two kinds of evidence. When a search was run, its record must show that the parameters in use
+are the best it found: a refit callable that picks another candidate, a halving search read
+on the wrong iteration, or a deployed model whose parameters drifted from ``best_params_`` all
+leave a gap between the chosen and the best score. When no search record exists, a small,
+time-bounded random search around the current parameters is run: if a neighbour beats them by
+more than a tolerance, the model has not been tuned.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.checks._fitted_model_inputs import (
+    NotApplicableError,
+    choose_metric,
+    fmt,
+    limited_threads,
+    quality,
+    require_frame,
+    require_target,
+    sample_rows,
+)
+from mltestscore.checks.registry import CheckInputError, register_check
+from mltestscore.checks.result import CheckResult, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RUBRIC = ("model-3",)
+MAX_TABLE_ROWS = 15
+
+
+def _format_params(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={_short(v)}" for k, v in sorted(params.items()))
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    try:
+        return bool(a == b)
+    except Exception:
+        return repr(a) == repr(b)
+
+
+def _judge_choice(
+    name: str,
+    params: Sequence[Mapping[str, Any]],
+    scores: Sequence[float],
+    chosen: int,
+    tolerance: float,
+    source: str,
+    extra_problems: Sequence[str] = (),
+    parameters: Mapping[str, object] | None = None,
+) -> CheckResult:
+    """Compare the chosen trial's score (higher is better) with the best one."""
+    finite = [i for i, s in enumerate(scores) if s is not None and math.isfinite(s)]
+    if not finite:
+        raise CheckInputError(source, "no trial has a finite score")
+    best = max(finite, key=lambda i: scores[i])
+    chosen_score = scores[chosen]
+    gap = (
+        scores[best] - chosen_score
+        if chosen_score is not None and math.isfinite(chosen_score)
+        else math.inf
+    )
+    order = sorted(finite, key=lambda i: -scores[i])[:MAX_TABLE_ROWS]
+    if chosen not in order:
+        order.append(chosen)
+    table = Table.build(
+        f"Trials of the {source} (best first)",
+        ["rank", "params", "score", "chosen", "best"],
+        [
+            [order.index(i) + 1, _format_params(params[i]), scores[i], i == chosen, i == best]
+            for i in order
+        ],
+        chart="score",
+    )
+    problems = list(extra_problems)
+    if gap > tolerance:
+        problems.insert(
+            0,
+            f"the chosen parameters ({_format_params(params[chosen])}) score "
+            f"{fmt(chosen_score)}, {fmt(gap)} below the best found "
+            f"({_format_params(params[best])}, {fmt(scores[best])})",
+        )
+    reason = (
+        "; ".join(problems)
+        if problems
+        else f"the chosen parameters ({_format_params(params[chosen])}) are the best of "
+        f"{len(finite)} trials (score {fmt(chosen_score)})"
+    )
+    return CheckResult.judge(
+        not problems,
+        name,
+        RUBRIC,
+        reason,
+        measurements={
+            "trials": len(scores),
+            "failed_trials": len(scores) - len(finite),
+            "chosen_score": chosen_score,
+            "best_score": scores[best],
+            "gap": gap,
+        },
+        thresholds={"tolerance": tolerance},
+        parameters=dict(parameters or {}),
+        tables=[table],
+    )
+
+
+def _deployed_mismatches(model: Any, best_params: Mapping[str, Any]) -> list[str]:
+    """Parameters of the deployed model that differ from the ones the search chose."""
+    if not callable(getattr(model, "get_params", None)):
+        raise CheckInputError("model", f"{type(model).__name__} has no get_params")
+    current = model.get_params(deep=True)
+    problems = []
+    for key, value in best_params.items():
+        if key not in current:
+            problems.append(f"the model has no parameter {key!r} the search tuned")
+        elif not _same(current[key], value):
+            problems.append(
+                f"the model uses {key}={_short(current[key])} but the search chose {_short(value)}"
+            )
+    return problems
+
+
+@register_check(*RUBRIC)
+def check_search_chose_best(
+    search: Any, *, model: Any | None = None, tolerance: float = 0.0
+) -> CheckResult:
+    """A fitted GridSearchCV / RandomizedSearchCV / Halving*SearchCV chose its best candidate.
+
+    Reads ``cv_results_`` (the refit metric when several were scored; the last iteration of a
+    halving search, the only one run on full resources) and fails when the candidate at
+    ``best_index_`` scores more than ``tolerance`` below the best, or when ``model`` (the model
+    actually deployed) does not use ``best_params_``.
+    """
+    import numpy as np
+
+    results = getattr(search, "cv_results_", None)
+    best_index = getattr(search, "best_index_", None)
+    if results is None or best_index is None:
+        raise CheckInputError(
+            "search",
+            f"expected a fitted scikit-learn search with cv_results_ and best_index_, got "
+            f"{type(search).__name__} (fit it, and keep refit on)",
+        )
+    refit = getattr(search, "refit", True)
+    key = f"mean_test_{refit}" if isinstance(refit, str) else "mean_test_score"
+    if key not in results:
+        raise CheckInputError("search", f"cv_results_ has no {key!r} column")
+    scores = np.asarray(results[key], dtype=float)
+    candidates = list(range(len(scores)))
+    kind = type(search).__name__
+    if "iter" in results:  # successive halving: only the last round saw full resources
+        rounds = np.asarray(results["iter"])
+        candidates = [i for i in candidates if rounds[i] == rounds.max()]
+    if int(best_index) not in candidates:
+        raise CheckInputError("search", f"best_index_ {best_index} is not a final candidate")
+    params = [dict(results["params"][i]) for i in candidates]
+    problems = [] if model is None else _deployed_mismatches(model, search.best_params_)
+    return _judge_choice(
+        "check_search_chose_best",
+        params,
+        [float(scores[i]) for i in candidates],
+        candidates.index(int(best_index)),
+        tolerance,
+        kind,
+        problems,
+        parameters={"search": kind, "score_column": key, "refit": str(refit)},
+    )
+
+
+def _trials_frame(trials: Any) -> pd.DataFrame:
+    import pandas as pd
+
+    if isinstance(trials, pd.DataFrame):
+        frame = trials
+    elif isinstance(trials, str) or hasattr(trials, "__fspath__"):
+        try:
+            frame = pd.read_csv(trials)
+        except (OSError, ValueError) as exc:
+            raise CheckInputError(f"trials file {str(trials)!r}", f"cannot be read: {exc}") from exc
+    elif isinstance(trials, Sequence):
+        frame = pd.DataFrame(list(trials))
+    else:
+        raise CheckInputError(
+            "trials",
+            f"expected a DataFrame, a CSV path or a list of dicts, got {type(trials).__name__}",
+        )
+    if frame.empty:
+        raise CheckInputError("trials", "has no trials")
+    return frame.reset_index(drop=True)
+
+
+@register_check(*RUBRIC)
+def check_trials_chose_best(
+    trials: Any,
+    chosen: int | Mapping[str, Any],
+    *,
+    score_column: str = "score",
+    param_columns: Sequence[str] | None = None,
+    higher_is_better: bool = True,
+    tolerance: float = 0.0,
+) -> CheckResult:
+    """A table of tuning trials (DataFrame, CSV or list of dicts) shows the chosen one is best.
+
+    ``chosen`` is the row position of the trial in use, or its parameters as a mapping. Use
+    it with any tuner (Optuna's ``study.trials_dataframe()``, Ray Tune, a spreadsheet). Fails
+    when the chosen trial is more than ``tolerance`` worse than the best finite score.
+    """
+    import pandas as pd
+
+    frame = _trials_frame(trials)
+    if score_column not in frame.columns:
+        raise CheckInputError("score_column", f"column {score_column!r} is not in the trials")
+    scores_series = pd.to_numeric(frame[score_column], errors="coerce")
+    columns = (
+        [c for c in frame.columns if c != score_column]
+        if param_columns is None
+        else list(param_columns)
+    )
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CheckInputError("param_columns", f"column {missing[0]!r} is not in the trials")
+    params = [{c: frame.at[i, c] for c in columns} for i in range(len(frame))]
+    if isinstance(chosen, Mapping):
+        matches = [
+            i for i, p in enumerate(params) if all(_same(p.get(k), v) for k, v in chosen.items())
+        ]
+        if not matches:
+            raise CheckInputError("chosen", f"no trial has {_format_params(chosen)}")
+        position = matches[0]
+    elif isinstance(chosen, int) and 0 <= chosen < len(frame):
+        position = chosen
+    else:
+        raise CheckInputError(
+            "chosen", f"{chosen!r} is not a trial position or a parameter mapping"
+        )
+    sign = 1.0 if higher_is_better else -1.0
+    scores = [sign * float(s) for s in scores_series]
+    return _judge_choice(
+        "check_trials_chose_best",
+        params,
+        scores,
+        position,
+        tolerance,
+        "trials table",
+        parameters={
+            "score_column": score_column,
+            "higher_is_better": higher_is_better,
+            "scores": "as given" if higher_is_better else "negated (lower is better)",
+        },
+    )
+
+
+# Parameters worth perturbing, with the range a multiplicative step must stay in.
+_NUMERIC_BOUNDS: dict[str, tuple[float, float, bool]] = {
+    # name: (low, high, integer)
+    "learning_rate": (1e-4, 1.0, False),
+    "max_iter": (5, 2000, True),
+    "n_estimators": (5, 2000, True),
+    "max_leaf_nodes": (2, 512, True),
+    "max_depth": (1, 64, True),
+    "min_samples_leaf": (1, 500, True),
+    "min_samples_split": (2, 500, True),
+    "l2_regularization": (0.0, 100.0, False),
+    "C": (1e-5, 1e5, False),
+    "alpha": (1e-8, 1e3, False),
+    "subsample": (0.05, 1.0, False),
+    "colsample_bytree": (0.05, 1.0, False),
+    "num_leaves": (2, 1024, True),
+    "n_neighbors": (1, 200, True),
+}
+
+
+def neighbourhood(
+    estimator: Any, spread: float, prefix: str = ""
+) -> dict[str, tuple[float, float, bool]]:
+    """The numeric parameters of ``estimator`` to perturb: (current value, spread bounds...).
+
+    Returns ``{param: (low, high, integer)}`` around each current value: a log-uniform window of
+    ``current / spread .. current * spread`` clipped to the parameter's valid range.
+    """
+    current = estimator.get_params(deep=False)
+    space: dict[str, tuple[float, float, bool]] = {}
+    for key, (low, high, integer) in _NUMERIC_BOUNDS.items():
+        value = current.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value is None:
+            continue
+        if integer and isinstance(value, float):
+            continue  # e.g. min_samples_leaf as a fraction: leave it alone
+        if value == 0:
+            space[prefix + key] = (low, max(low, 1e-3) * spread, integer)
+            continue
+        space[prefix + key] = (
+            max(low, value / spread),
+            min(high, value * spread),
+            integer,
+        )
+    return space
+
+
+def _sample_params(space: Mapping[str, tuple[float, float, bool]], rng: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for key, (low, high, integer) in space.items():
+        if low <= 0:
+            value = float(rng.uniform(low, high))
+        else:
+            value = float(math.exp(rng.uniform(math.log(low), math.log(high))))
+        params[key] = max(int(low), round(value)) if integer else value
+    return params
+
+
+def _final_step(model: Any) -> tuple[Any, str]:
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(model, Pipeline):
+        return model.steps[-1][1], model.steps[-1][0] + "__"
+    return model, ""
+
+
+def _folds(model: Any, X: pd.DataFrame, y: Any, cv: int, seed: int) -> list[tuple[Any, Any]]:
+    """Fixed cross-validation folds, stratified for classifiers when every class allows it."""
+    import numpy as np
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    estimator, _ = _final_step(model)
+    if is_classifier(estimator) and np.unique(y, return_counts=True)[1].min() >= cv:
+        return list(StratifiedKFold(cv, shuffle=True, random_state=seed).split(X, y))
+    return list(KFold(cv, shuffle=True, random_state=seed).split(X))
+
+
+def _cross_validated_quality(
+    model: Any,
+    params: Mapping[str, Any],
+    X: pd.DataFrame,
+    y: Any,
+    folds: Sequence[tuple[Any, Any]],
+    metric: str | None,
+) -> tuple[float, str]:
+    """Mean validation quality (bigger is better) of ``model`` refitted with ``params``."""
+    from sklearn.base import clone
+
+    qualities = []
+    metric_name = metric or ""
+    for fit_rows, val_rows in folds:
+        fitted = clone(model).set_params(**params).fit(X.iloc[fit_rows], y[fit_rows])
+        choice = choose_metric(fitted, y[fit_rows], metric)
+        metric_name = choice.metric
+        qualities.append(quality(fitted, X.iloc[val_rows], y[val_rows], choice, cached=False))
+    return sum(qualities) / len(qualities), metric_name
+
+
+def _candidates(
+    model: Any,
+    param_distributions: Mapping[str, Any] | None,
+    spread: float,
+    n_trials: int,
+    seed: int,
+) -> tuple[list[dict[str, Any]], str]:
+    import numpy as np
+    from sklearn.model_selection import ParameterSampler
+
+    if param_distributions is not None:
+        known = model.get_params(deep=True)
+        unknown = [k for k in param_distributions if k not in known]
+        if unknown:
+            raise CheckInputError(
+                "param_distributions", f"the model has no parameter {unknown[0]!r}"
+            )
+        sampled = ParameterSampler(dict(param_distributions), n_trials, random_state=seed)
+        return [dict(p) for p in sampled], "given"
+    estimator, prefix = _final_step(model)
+    space = neighbourhood(estimator, spread, prefix)
+    if not space:
+        raise NotApplicableError(
+            f"{type(estimator).__name__} has none of the numeric hyperparameters this check "
+            "knows how to perturb; pass param_distributions"
+        )
+    rng = np.random.default_rng(seed)
+    note = "; ".join(f"{k} in [{_short(lo)}, {_short(hi)}]" for k, (lo, hi, _) in space.items())
+    return [_sample_params(space, rng) for _ in range(n_trials)], note
+
+
+@register_check(*RUBRIC)
+def check_no_better_params_nearby(
+    model: Any,
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    param_distributions: Mapping[str, Any] | None = None,
+    spread: float = 4.0,
+    n_trials: int = 8,
+    tolerance: float = 0.01,
+    metric: str | None = None,
+    sample_size: int | None = 2000,
+    cv: int = 3,
+    time_budget_s: float = 15.0,
+    seed: int = 0,
+    n_threads: int | None = 1,
+) -> CheckResult:
+    """A small random search around the current hyperparameters finds nothing clearly better.
+
+    The current parameters and up to ``n_trials`` random neighbours are each scored by the
+    same ``cv``-fold cross-validation on a ``sample_size`` sample; the check fails when the
+    best neighbour beats the current parameters by more than ``tolerance`` (metric units).
+    Neighbours multiply each numeric hyperparameter (learning rate, iterations, depth, leaves,
+    regularisation...) by a log-uniform factor within ``1/spread .. spread``, or come from
+    ``param_distributions`` (lists or scipy distributions, scikit-learn style). The search
+    stops at ``time_budget_s``; the trials run are recorded.
+    """
+    name = "check_no_better_params_nearby"
+    if not callable(getattr(model, "get_params", None)) or not callable(
+        getattr(model, "fit", None)
+    ):
+        raise CheckInputError(
+            "model",
+            f"expected a scikit-learn estimator (get_params, fit), got {type(model).__name__}",
+        )
+    X = require_frame(X, min_rows=20)
+    y = require_target(y, len(X))
+    if cv < 2:
+        raise CheckInputError("cv", "needs at least 2 folds")
+    if n_trials < 1:
+        raise CheckInputError("n_trials", "must be at least 1")
+    if spread <= 1:
+        raise CheckInputError("spread", "must be greater than 1")
+    try:
+        candidates, space_note = _candidates(model, param_distributions, spread, n_trials, seed)
+    except NotApplicableError as exc:
+        return CheckResult.not_applicable(name, RUBRIC, str(exc))
+    X_sample, y_sample = sample_rows(X, y, sample_size, seed)
+    folds = _folds(model, X_sample, y_sample, cv, seed)
+    current = {k: model.get_params(deep=True)[k] for k in candidates[0]}
+    parameters: dict[str, object] = {
+        "sample_size": len(X_sample),
+        "cv": cv,
+        "n_trials": n_trials,
+        "time_budget_s": time_budget_s,
+        "seed": seed,
+        "search_space": space_note,
+        "n_threads": n_threads,
+    }
+    start = time.perf_counter()
+    tried: list[tuple[dict[str, Any], float]] = []
+    with limited_threads(n_threads):
+        try:
+            baseline, metric_name = _cross_validated_quality(
+                model, {}, X_sample, y_sample, folds, metric
+            )
+        except NotApplicableError as exc:
+            return CheckResult.not_applicable(name, RUBRIC, str(exc), parameters=parameters)
+        for params in candidates:
+            if time.perf_counter() - start > time_budget_s:
+                break
+            try:
+                score, _ = _cross_validated_quality(
+                    model, params, X_sample, y_sample, folds, metric
+                )
+            except Exception as exc:  # an invalid neighbour is a skipped trial, not a verdict
+                score = float("nan")
+                parameters.setdefault("first_trial_error", f"{type(exc).__name__}: {exc}")
+            tried.append((params, score))
+    elapsed = time.perf_counter() - start
+    parameters.update(metric=metric_name, trials_run=len(tried))
+    return _judge_neighbours(
+        name, current, baseline, tried, metric_name, tolerance, elapsed, parameters
+    )
+
+
+def _judge_neighbours(
+    name: str,
+    current: dict[str, Any],
+    baseline: float,
+    tried: list[tuple[dict[str, Any], float]],
+    metric: str,
+    tolerance: float,
+    elapsed: float,
+    parameters: dict[str, object],
+) -> CheckResult:
+    from mltestscore.checks import _models
+
+    sign = 1.0 if _models.higher_is_better(metric) else -1.0
+    finite = [(p, q) for p, q in tried if math.isfinite(q)]
+    best_params, best_quality = max(finite, key=lambda t: t[1]) if finite else (current, baseline)
+    gain = best_quality - baseline
+    rows = sorted(
+        [(current, baseline, "current"), *((p, q, "") for p, q in tried)],
+        key=lambda r: -r[1] if math.isfinite(r[1]) else math.inf,
+    )
+    table = Table.build(
+        f"Random search around the current parameters ({metric}, cross-validated)",
+        ["params", metric, "gain_over_current", "note"],
+        [[_format_params(p), sign * q, q - baseline, note] for p, q, note in rows],
+        chart=metric,
+    )
+    ok = gain <= tolerance
+    reason = (
+        f"no neighbour of the current parameters beats them by more than {fmt(tolerance)} "
+        f"{metric} ({len(tried)} trials in {elapsed:.1f}s; best gain {fmt(gain)})"
+        if ok
+        else f"{_format_params(best_params)} beats the current parameters "
+        f"({_format_params(current)}) by {fmt(gain)} {metric} "
+        f"({fmt(sign * best_quality)} vs {fmt(sign * baseline)}): the model is not tuned"
+    )
+    return CheckResult.judge(
+        ok,
+        name,
+        RUBRIC,
+        reason,
+        measurements={
+            "current_score": sign * baseline,
+            "best_neighbour_score": sign * best_quality,
+            "gain": gain,
+            "trials_run": len(tried),
+            "seconds": elapsed,
+        },
+        thresholds={"tolerance": tolerance},
+        parameters=parameters,
+        tables=[table],
+    )
