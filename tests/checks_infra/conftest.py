@@ -62,7 +62,9 @@ def one_thread_per_library() -> Any:
     one thread and 2-20 s with the default under load. Session scope, so that it is in place
     before the shared session fixtures (``adult_model``) fit; it stays until the session ends.
     """
+    import sklearn.ensemble  # load the OpenMP and BLAS runtimes first: limits apply to loaded ones
     from threadpoolctl import threadpool_limits
 
+    del sklearn
     with threadpool_limits(limits=1):
         yield

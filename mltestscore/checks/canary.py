@@ -1,0 +1,275 @@
+"""Models are canaried before serving (infra-6): load the artifact where serving would.
+
+A model that works in the training notebook can fail in the serving process: a class pickled
+from a module only the training code has, a library version that changed how the file loads or
+what it predicts. The canary starts a fresh Python (``sys.executable -I``: no caller's sys.path,
+no PYTHONPATH), loads the artifact there, predicts on sample inputs and compares those
+predictions with the ones made in this process. It also lists the packages whose versions
+differ from the training snapshot (``environment.json``), the usual cause of a mismatch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mltestscore import artifacts, environment
+from mltestscore.checks import _infra_inputs as inputs
+from mltestscore.checks.registry import CheckInputError, register_check
+from mltestscore.checks.result import CheckResult, Table
+
+RUBRIC = ("infra-6",)
+CHECK = "check_canary"
+WORKER = Path(__file__).with_name("_canary_worker.py")
+
+
+def version_differences(
+    trained: dict[str, str], serving: dict[str, str]
+) -> list[tuple[str, str, str]]:
+    """(package, training version, serving version or "missing") for each difference."""
+    return [
+        (name, version, serving.get(name, "missing"))
+        for name, version in sorted(trained.items())
+        if serving.get(name) != version
+    ]
+
+
+def _write_inputs(X: Any, folder: Path) -> Path:
+    import numpy as np
+
+    if hasattr(X, "to_parquet"):
+        path = folder / "inputs.parquet"
+        X.to_parquet(path)
+    else:
+        path = folder / "inputs.npy"
+        np.save(path, np.asarray(X), allow_pickle=False)
+    return path
+
+
+def _compare(local: Any, served: Any, atol: float) -> tuple[int, float]:
+    """(rows that differ, largest numeric difference) between two prediction arrays."""
+    import numpy as np
+
+    local = np.asarray(local)
+    served = np.asarray(served)
+    if local.shape != served.shape:
+        return len(local), float("inf")
+    if np.issubdtype(local.dtype, np.number) and np.issubdtype(served.dtype, np.number):
+        gap = np.abs(local.astype(float) - served.astype(float)).reshape(len(local), -1).max(axis=1)
+        return int((gap > atol).sum()), float(gap.max(initial=0.0))
+    differ = (local.astype(str) != served.astype(str)).reshape(len(local), -1).any(axis=1)
+    return int(differ.sum()), float(differ.any())
+
+
+class _CanaryCrashed(Exception):
+    """The canary process died or hung before writing its result."""
+
+
+def _artifact_and_format(
+    artifact: str | os.PathLike[str], trusted: artifacts.Trust
+) -> tuple[Path, str]:
+    path = Path(artifact)
+    if not path.is_file():
+        raise CheckInputError("artifact", f"model file not found: {path}")
+    kind = artifacts.artifact_format(path)
+    if kind not in {artifacts.SKOPS, artifacts.PICKLE, artifacts.JOBLIB}:
+        raise CheckInputError("artifact", f"the canary loads skops, pickle or joblib, not {kind}")
+    if kind in artifacts.CODE_EXECUTING_FORMATS and trusted is not True:
+        raise CheckInputError(
+            "trusted", f"{path.name} is a {kind} file, which runs code on load; pass trusted=True"
+        )
+    return path, kind
+
+
+def _training_snapshot(
+    path: Path, environment_file: str | os.PathLike[str] | None
+) -> tuple[Path, dict[str, Any] | None]:
+    snapshot_path = (
+        Path(environment_file) if environment_file else path.parent / environment.SNAPSHOT_FILE
+    )
+    if snapshot_path.is_file():
+        try:
+            return snapshot_path, environment.read_snapshot(snapshot_path)
+        except ValueError as exc:
+            raise CheckInputError("environment_file", str(exc)) from exc
+    if environment_file is not None:
+        raise CheckInputError("environment_file", f"not found: {snapshot_path}")
+    return snapshot_path, None
+
+
+def _run_canary(
+    path: Path, kind: str, trusted: artifacts.Trust, X: Any, python: str, timeout: float
+) -> dict[str, Any]:
+    """Run the worker; its result.json with ``predictions`` / ``proba`` arrays added."""
+    import numpy as np
+
+    with tempfile.TemporaryDirectory(prefix="mltestscore-canary-") as scratch:
+        folder = Path(scratch)
+        request = {
+            "artifact": str(path.resolve()),
+            "format": kind,
+            "trusted": trusted if trusted is True else list(trusted or ()),
+            "inputs": str(_write_inputs(X, folder)),
+        }
+        request_file = folder / "request.json"
+        request_file.write_text(json.dumps(request), encoding="utf-8")
+        command = [python, "-I", str(WORKER), str(request_file)]
+        try:
+            process = subprocess.run(
+                command, cwd=folder, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise _CanaryCrashed(f"the canary process did not finish within {timeout}s") from exc
+        result_file = folder / "result.json"
+        if not result_file.is_file():
+            tail = (process.stderr or process.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise _CanaryCrashed(
+                f"the canary process exited with code {process.returncode}: {tail[0]}"
+            )
+        served: dict[str, Any] = json.loads(result_file.read_text(encoding="utf-8"))
+        for name in ("predictions", "proba"):
+            array_file = folder / f"{name}.npy"
+            served[name] = np.load(array_file) if array_file.is_file() else None
+    return served
+
+
+@register_check(*RUBRIC)
+def check_canary(
+    artifact: str | os.PathLike[str],
+    X_sample: Any,
+    *,
+    reference_model: Any = None,
+    trusted: artifacts.Trust = (),
+    environment_file: str | os.PathLike[str] | None = None,
+    atol: float = 1e-9,
+    fail_on_version_mismatch: bool | Sequence[str] = False,
+    python: str | None = None,
+    timeout: float = 120.0,
+) -> CheckResult:
+    """The artifact loads in a fresh Python process and predicts what it predicts here.
+
+    ``artifact`` is loaded in a subprocess of ``python`` (default ``sys.executable``) in
+    isolated mode, with the same trust rules as ``mltestscore.artifacts.load_model``
+    (``trusted``); it predicts ``X_sample`` and the predictions (and probabilities) must match
+    ``reference_model``'s, or the artifact loaded in this process, within ``atol``. Package
+    versions of that process are compared with the training snapshot (``environment_file``,
+    default ``environment.json`` beside the artifact) and reported; they fail the check when
+    ``fail_on_version_mismatch`` is True (any package) or names the packages that matter.
+    """
+    import numpy as np
+
+    path, kind = _artifact_and_format(artifact, trusted)
+    X_sample = inputs.require_rows(X_sample, "X_sample")
+    if reference_model is None:
+        try:
+            reference_model = artifacts.load_model(path, trusted=trusted).model
+        except artifacts.ArtifactError as exc:
+            raise CheckInputError(
+                "artifact", f"cannot load it in this process either: {exc}"
+            ) from exc
+    inputs.require_model(reference_model, "reference_model")
+    snapshot_path, snapshot = _training_snapshot(path, environment_file)
+
+    local_pred = np.asarray(reference_model.predict(X_sample))
+    local_proba = None
+    if callable(getattr(reference_model, "predict_proba", None)):
+        local_proba = np.asarray(reference_model.predict_proba(X_sample))
+    interpreter = python or sys.executable
+    try:
+        served = _run_canary(path, kind, trusted, X_sample, interpreter, timeout)
+    except _CanaryCrashed as exc:
+        return CheckResult.failed(
+            CHECK,
+            RUBRIC,
+            str(exc),
+            thresholds={"timeout_seconds": timeout},
+            parameters={"python": interpreter},
+        )
+    served_pred, served_proba = served["predictions"], served["proba"]
+
+    differences = version_differences(snapshot["packages"], served["packages"]) if snapshot else []
+    if fail_on_version_mismatch is True:
+        blocking = differences
+    else:
+        watched = {p.lower().replace("_", "-") for p in (fail_on_version_mismatch or ())}
+        blocking = [d for d in differences if d[0] in watched]
+
+    parameters = {
+        "python": interpreter,
+        "serving_python": served.get("python"),
+        "rows": len(X_sample),
+        "format": kind,
+        "environment_file": str(snapshot_path) if snapshot else None,
+    }
+    tables = (
+        [
+            Table.build(
+                "Package versions: training snapshot vs canary process",
+                ["package", "training", "serving"],
+                differences,
+            )
+        ]
+        if differences
+        else []
+    )
+    if not served["ok"]:
+        return CheckResult.failed(
+            CHECK,
+            RUBRIC,
+            f"the artifact fails in a clean process at '{served['stage']}': {served['error']}",
+            measurements={"package_differences": len(differences)},
+            parameters=parameters,
+            tables=tables,
+        )
+
+    differing, gap = _compare(local_pred, served_pred, atol)
+    if local_proba is not None and served_proba is not None:
+        proba_rows, proba_gap = _compare(local_proba, served_proba, atol)
+        differing, gap = max(differing, proba_rows), max(gap, proba_gap)
+    problems = []
+    if differing:
+        problems.append(
+            f"{differing} of {len(X_sample)} predictions differ from this process "
+            f"(largest difference {inputs.fmt(gap)})"
+        )
+    if blocking:
+        named = ", ".join(f"{n} {t}→{s}" for n, t, s in blocking[:4])
+        problems.append(f"{len(blocking)} watched package version(s) differ: {named}")
+    if problems:
+        reason = "canary failed: " + "; ".join(problems)
+    else:
+        reason = f"{path.name} loads in a fresh process and predicts the same {len(X_sample)} rows"
+        if snapshot is None:
+            reason += "; no environment.json to compare package versions"
+        elif differences:
+            reason += f"; {len(differences)} package version(s) differ from training (reported)"
+        else:
+            reason += "; package versions match the training snapshot"
+    return CheckResult.judge(
+        not problems,
+        CHECK,
+        RUBRIC,
+        reason,
+        measurements={
+            "differing_rows": differing,
+            "max_difference": gap,
+            "package_differences": len(differences),
+            "blocking_package_differences": len(blocking),
+            "load_seconds": served.get("load_seconds"),
+            "predict_seconds": served.get("predict_seconds"),
+        },
+        thresholds={
+            "atol": atol,
+            "fail_on_version_mismatch": fail_on_version_mismatch
+            if isinstance(fail_on_version_mismatch, bool)
+            else ", ".join(fail_on_version_mismatch),
+        },
+        parameters=parameters,
+        tables=tables,
+    )

@@ -1,0 +1,130 @@
+"""Canary (infra-6): the artifact loads and predicts the same in a fresh Python process.
+
+Each test here starts a subprocess (about 2 s), so there are only four of them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from mltestscore import artifacts
+from mltestscore.checks.canary import check_canary, version_differences
+from mltestscore.checks.result import Outcome
+
+
+class ThresholdedModel:
+    """Defined in the test module: a clean serving process cannot import it."""
+
+    def __init__(self, model: Any, threshold: float = 0.3) -> None:
+        self.model = model
+        self.threshold = threshold
+
+    def predict(self, X: Any) -> Any:
+        return (self.model.predict_proba(X)[:, 1] > self.threshold).astype(int)
+
+
+def _copy_with_snapshot(saved_artifact: Path, folder: Path, **versions: str) -> Path:
+    """The artifact in ``folder`` with its snapshot claiming other package versions."""
+    target = Path(shutil.copy(saved_artifact, folder / saved_artifact.name))
+    snapshot = json.loads((saved_artifact.parent / "environment.json").read_text())
+    snapshot["packages"].update(versions)
+    (folder / "environment.json").write_text(json.dumps(snapshot))
+    return target
+
+
+@pytest.fixture(scope="module")
+def sample(adult_xy: Any) -> pd.DataFrame:
+    return adult_xy[2].head(200)
+
+
+def test_a_skops_artifact_serves_the_same_predictions_in_a_fresh_process(
+    saved_artifact: Path,
+    trusted_types: list[str],
+    adult_model: Any,
+    sample: pd.DataFrame,
+    tmp_path: Path,
+) -> None:
+    artifact = _copy_with_snapshot(saved_artifact, tmp_path, numpy="1.26.0")
+    result = check_canary(
+        artifact, sample, reference_model=adult_model, trusted=trusted_types
+    ).assert_ok()
+    assert result.measurements["differing_rows"] == 0
+    assert result.measurements["package_differences"] == 1
+    assert "1 package version(s) differ from training (reported)" in result.reason
+    assert result.tables[0].rows[0][:2] == ("numpy", "1.26.0")
+
+
+def test_it_fails_on_a_version_difference_in_a_package_that_matters(
+    saved_artifact: Path, trusted_types: list[str], sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    artifact = _copy_with_snapshot(saved_artifact, tmp_path, **{"scikit-learn": "1.5.0"})
+    result = check_canary(
+        artifact, sample, trusted=trusted_types, fail_on_version_mismatch=["scikit-learn"]
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "scikit-learn 1.5.0→" in result.reason
+
+
+def test_it_flags_an_artifact_that_only_loads_where_it_was_trained(
+    adult_model: Any, sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = artifacts.save_model(ThresholdedModel(adult_model), tmp_path / "model.joblib")
+    assert artifacts.load_model(path, trusted=True).model.predict(sample).shape == (200,)
+    result = check_canary(path, sample, trusted=True)
+    assert result.outcome is Outcome.FAILED
+    assert "fails in a clean process at 'load'" in result.reason
+    assert "No module named 'test_canary'" in result.reason
+
+
+def test_it_flags_serving_predictions_that_differ_from_this_process(
+    saved_artifact: Path,
+    trusted_types: list[str],
+    wife_corrupted_model: Any,
+    sample: pd.DataFrame,
+) -> None:
+    result = check_canary(
+        saved_artifact, sample, reference_model=wife_corrupted_model, trusted=trusted_types
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "predictions differ from this process" in result.reason
+    assert result.measurements["differing_rows"] > 0
+
+
+def test_it_refuses_a_pickle_nobody_trusts_before_starting_a_process(
+    adult_model: Any, sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = artifacts.save_model(adult_model, tmp_path / "model.pkl")
+    result = check_canary(path, sample)
+    assert result.outcome is Outcome.ERROR
+    assert "trusted" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("artifact", "X", "argument"),
+    [
+        ("missing.skops", None, "artifact"),
+        (None, pd.DataFrame(), "X_sample"),
+        (None, "rows", "X_sample"),
+    ],
+)
+def test_it_names_the_bad_input(
+    artifact: Any, X: Any, argument: str, saved_artifact: Path, sample: pd.DataFrame
+) -> None:
+    result = check_canary(artifact or saved_artifact, sample if X is None else X, trusted=True)
+    assert result.outcome is Outcome.ERROR
+    assert argument in result.reason
+
+
+def test_it_lists_changed_and_missing_packages() -> None:
+    trained = {"numpy": "2.4.0", "scikit-learn": "1.9.1", "skops": "0.16.0"}
+    serving = {"numpy": "2.4.0", "scikit-learn": "1.8.0", "extra": "1.0"}
+    assert version_differences(trained, serving) == [
+        ("scikit-learn", "1.9.1", "1.8.0"),
+        ("skops", "0.16.0", "missing"),
+    ]
