@@ -145,13 +145,25 @@ def sample_rows(n_rows: int, max_rows: int, seed: int) -> NDArray[np.intp]:
     return np.sort(rng.choice(n_rows, size=max_rows, replace=False))
 
 
-def task_of(y: Any, model: Any) -> _models.Task:
-    """``_models.infer_task``, falling back to the labels for duck-typed models.
+def task_of(y: Any, model: Any, task: str | None = None) -> _models.Task:
+    """``_models.infer_task``, trusting a scikit-learn regressor and falling back to the
+    labels for duck-typed models; ``task`` overrides the guess.
 
-    scikit-learn's ``is_classifier`` raises on objects that only look like estimators (a
-    wrapper with ``predict``), which must not make the check fail.
+    ``type_of_target`` calls whole-number targets (hours, counts) multiclass, so a regressor
+    is believed first; scikit-learn's ``is_classifier`` raises on objects that only look like
+    estimators (a wrapper with ``predict``), which must not make the check fail.
     """
+    from sklearn.base import is_regressor
+
+    if task is not None:
+        if task not in {"binary", "multiclass", "regression"}:
+            raise CheckInputError(
+                "task", f"must be 'binary', 'multiclass' or 'regression', got {task!r}"
+            )
+        return task  # type: ignore[return-value]
     try:
+        if is_regressor(model):  # integer-valued targets (hours, counts) look like classes
+            return "regression"
         return _models.infer_task(y, model)
     except Exception:
         return _models.infer_task(y)

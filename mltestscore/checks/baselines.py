@@ -50,6 +50,7 @@ def check_simpler_model_is_not_better(
     n_simple_features: int = 5,
     cv: int = 3,
     max_rows: int = 20_000,
+    task: str | None = None,
     random_state: int = 0,
 ) -> CheckResult:
     """The model beats a dummy baseline and a linear model on few features by a margin.
@@ -63,6 +64,7 @@ def check_simpler_model_is_not_better(
     ``gain="relative"``. The linear model uses ``simple_features`` or the
     ``n_simple_features`` columns with the highest mutual information with the target.
     Rows beyond ``max_rows`` are sampled with ``random_state``; the sizes used are recorded.
+    ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     require_model(model)
     X = require_frame(X)
@@ -81,7 +83,7 @@ def check_simpler_model_is_not_better(
     if simple_features is not None:
         simple_features = require_columns(X, simple_features, "simple_features")
 
-    task = task_of(y if y_train is None else y_train, model)
+    task = task_of(y if y_train is None else y_train, model, task)
     # holdout scores the fitted model; cross-validation refits clones, so it may be unfitted
     predicted, proba = predictions(model, X) if holdout else (None, None)
     has_proba = proba is not None if holdout else callable(getattr(model, "predict_proba", None))
@@ -95,16 +97,40 @@ def check_simpler_model_is_not_better(
     if holdout:
         assert X_train is not None
         scores, sizes = _holdout_scores(
-            model, X, y, X_train, y_train, task, metric, predicted, proba,
-            simple_features, n_simple_features, max_rows, random_state,
-        )  # fmt: skip
+            model,
+            X,
+            y,
+            X_train,
+            y_train,
+            task,
+            metric,
+            predicted,
+            proba,
+            simple_features,
+            n_simple_features,
+            max_rows,
+            random_state,
+        )
     else:
         scores, sizes = _cross_validated_scores(
-            model, X, y, task, metric, cv, simple_features, n_simple_features, max_rows,
+            model,
+            X,
+            y,
+            task,
+            metric,
+            cv,
+            simple_features,
+            n_simple_features,
+            max_rows,
             random_state,
-        )  # fmt: skip
+        )
     return _verdict(
-        scores, metric, note, gain, min_gain_over_dummy, min_gain_over_linear,
+        scores,
+        metric,
+        note,
+        gain,
+        min_gain_over_dummy,
+        min_gain_over_linear,
         parameters={
             "mode": "holdout" if holdout else f"{cv}-fold cross-validation",
             "metric": metric,
@@ -115,7 +141,7 @@ def check_simpler_model_is_not_better(
             "max_rows": max_rows,
             **sizes,
         },
-    )  # fmt: skip
+    )
 
 
 class _Scores:

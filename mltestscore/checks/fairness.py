@@ -96,6 +96,7 @@ def check_group_fairness(
     n_bootstrap: int = 200,
     confidence: float = 0.95,
     max_rows: int = 50_000,
+    task: str | None = None,
     random_state: int = 0,
 ) -> CheckResult:
     """Selection rates, error rates and quality are comparable across sensitive groups.
@@ -110,6 +111,7 @@ def check_group_fairness(
     every task the worst group's metric may be at most ``max_relative_metric_gap`` (a
     fraction) worse than overall. A criterion fails only when its whole ``confidence``
     bootstrap interval (``n_bootstrap`` resamples) is past its limit.
+    ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     name = "check_group_fairness"
     require_model(model)
@@ -124,7 +126,7 @@ def check_group_fairness(
         raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
 
     predicted, proba = predictions(model, X)
-    task = task_of(y, model)
+    task = task_of(y, model, task)
     try:
         metric, note = resolve_metric(metric, task, proba is not None)
     except NeedsProbabilities as exc:

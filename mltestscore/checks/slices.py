@@ -71,6 +71,7 @@ def check_slice_quality(
     confidence: float = 0.95,
     numeric_bins: int = 4,
     max_rows: int = 20_000,
+    task: str | None = None,
     random_state: int = 0,
 ) -> CheckResult:
     """The metric on every slice of the named columns stays within limits of the overall metric.
@@ -82,6 +83,7 @@ def check_slice_quality(
     size, and ``slice_limit`` (a floor, or a ceiling for losses such as RMSE). A slice fails
     only when its whole ``confidence`` bootstrap interval (``n_bootstrap`` resamples) is past
     the limit; slices with fewer than ``min_slice_size`` rows are listed but not judged.
+    ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     name = "check_slice_quality"
     require_model(model)
@@ -100,7 +102,7 @@ def check_slice_quality(
         raise CheckInputError("min_slice_size", f"must be at least 1, got {min_slice_size}")
 
     predicted, proba = predictions(model, X)
-    task = task_of(y, model)
+    task = task_of(y, model, task)
     try:
         metric, note = resolve_metric(metric, task, proba is not None)
     except NeedsProbabilities as exc:
@@ -139,7 +141,15 @@ def check_slice_quality(
     ]
     elapsed = time.perf_counter() - start
     return _slice_verdict(
-        name, scores, metric, overall, limit, higher, note, confidence, min_slice_size,
+        name,
+        scores,
+        metric,
+        overall,
+        limit,
+        higher,
+        note,
+        confidence,
+        min_slice_size,
         measurements={"seconds": elapsed},
         thresholds={
             "max_gap": max_gap,
@@ -160,7 +170,7 @@ def check_slice_quality(
             "max_rows": max_rows,
             "random_state": random_state,
         },
-    )  # fmt: skip
+    )
 
 
 def _slice_frame(
@@ -223,9 +233,14 @@ def _score_slice(
     if math.isnan(value):
         return SliceScore(piece.name, n, value, nan, nan, "undefined")
     low, high = _resample.bootstrap_interval(
-        metric, y[mask], predicted[mask], slice_proba,
-        n_boot=n_bootstrap, confidence=confidence, rng=rng,
-    )  # fmt: skip
+        metric,
+        y[mask],
+        predicted[mask],
+        slice_proba,
+        n_boot=n_bootstrap,
+        confidence=confidence,
+        rng=rng,
+    )
     favourable = value if math.isnan(high) else (high if higher else low)
     point_past = value < limit if higher else value > limit
     interval_past = favourable < limit if higher else favourable > limit
@@ -352,6 +367,7 @@ def check_weak_segments(
     max_columns: int = 20,
     max_rows: int = 20_000,
     max_reported: int = 15,
+    task: str | None = None,
     random_state: int = 0,
 ) -> CheckResult:
     """No one- or two-feature segment has a per-row loss much worse than overall.
@@ -365,6 +381,7 @@ def check_weak_segments(
     is above the limit: overall loss plus ``max_gap`` and/or times (1 + ``max_relative_gap``),
     whichever is stricter to reach. A pair is flagged only when neither of its single-feature
     parents is, so one weak slice is not reported once per other column.
+    ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     name = "check_weak_segments"
     require_model(model)
@@ -380,7 +397,7 @@ def check_weak_segments(
     searched = columns[:max_columns]
 
     predicted, proba = predictions(model, X)
-    task = task_of(y, model)
+    task = task_of(y, model, task)
     loss = _resolve_loss(loss, task, proba is not None)
     if loss is None:
         return CheckResult.not_applicable(
@@ -404,7 +421,12 @@ def check_weak_segments(
     segments = _segments(pieces, losses, loss, limit, size_floor, confidence, include_pairs)
     elapsed = time.perf_counter() - start
     return _segment_verdict(
-        name, segments, loss, overall, limit, max_reported,
+        name,
+        segments,
+        loss,
+        overall,
+        limit,
+        max_reported,
         measurements={"seconds": elapsed},
         thresholds={
             "max_gap": max_gap,
@@ -428,7 +450,7 @@ def check_weak_segments(
             "max_rows": max_rows,
             "random_state": random_state,
         },
-    )  # fmt: skip
+    )
 
 
 def _resolve_loss(loss: Loss | None, task: _models.Task, has_proba: bool) -> Loss | None:
@@ -496,9 +518,15 @@ def _segments(
             if first.column == second.column or pair_counts[i, j] < size_floor:
                 continue
             segment = _segment(
-                f"{first.name} & {second.name}", (first.column, second.column),
-                pair_counts[i, j], pair_sums[i, j], pair_squares[i, j], loss, limit, z,
-            )  # fmt: skip
+                f"{first.name} & {second.name}",
+                (first.column, second.column),
+                pair_counts[i, j],
+                pair_sums[i, j],
+                pair_squares[i, j],
+                loss,
+                limit,
+                z,
+            )
             if segment.flagged and (i in flagged_single or j in flagged_single):
                 segment = replace(segment, flagged=False)
             segments.append(segment)

@@ -1,0 +1,278 @@
+"""model-6: model quality is sufficient on every important slice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mltestscore.checks import Outcome
+from mltestscore.checks.slices import check_slice_quality
+
+COLUMNS = ["occupation", "sex", "age", "race"]
+
+
+@pytest.fixture(scope="session")
+def clean_slices(adult_model: Any, xy_test: Any) -> Any:
+    X, y = xy_test
+    return check_slice_quality(adult_model, X, y, columns=COLUMNS)
+
+
+def test_the_clean_model_meets_the_limit_on_every_slice(clean_slices: Any) -> None:
+    result = clean_slices.assert_ok()
+    assert result.rubric_ids == ("model-6",)
+    assert result.parameters["metric"] == "roc_auc"
+    assert result.measurements["slices_failing"] == 0
+    assert result.measurements["slices_judged"] >= 15
+    assert result.thresholds["effective_limit"] == pytest.approx(
+        result.measurements["overall_roc_auc"] - 0.05
+    )
+
+
+def test_small_slices_are_listed_but_not_judged(clean_slices: Any) -> None:
+    rows = {row[0]: row for row in clean_slices.tables[0].rows}
+    assert rows["race=Other"][1] < 30
+    assert rows["race=Other"][-1] == "too small"
+    assert clean_slices.measurements["slices_too_small"] >= 1
+
+
+def test_every_judged_slice_has_an_interval_around_its_value(clean_slices: Any) -> None:
+    judged = [r for r in clean_slices.tables[0].rows if r[-1] not in {"too small", "undefined"}]
+    assert judged
+    for _, _, value, low, high, _ in judged:
+        assert low <= value + 1e-9
+        assert value <= high + 1e-9
+
+
+def test_it_fails_a_slice_made_worse_on_purpose(
+    adult_model: Any, xy_test: Any, wrappers: Any
+) -> None:
+    X, y = xy_test
+    model = wrappers["Inverted"](adult_model, lambda frame: frame["occupation"] == "Sales")
+
+    result = check_slice_quality(model, X, y, columns=COLUMNS)
+
+    assert result.outcome is Outcome.FAILED
+    assert result.measurements["slices_failing"] == 1
+    assert result.measurements["worst_slice"] == "occupation=Sales"
+    assert "occupation=Sales" in result.reason
+    assert result.tables[0].rows[0][0] == "occupation=Sales"
+    assert result.tables[0].rows[0][-1] == "fails"
+
+
+def _flip(y: Any, rows: Any) -> Any:
+    flipped = y.copy()
+    flipped[rows] = 1 - flipped[rows]
+    return flipped
+
+
+@pytest.mark.parametrize(("cohort_size", "expected"), [(12, Outcome.PASSED), (300, Outcome.FAILED)])
+def test_a_small_slice_is_not_condemned_on_noise_but_a_large_one_is(
+    xy_test: Any, wrappers: Any, cohort_size: int, expected: Outcome
+) -> None:
+    """Same error rate (one third wrong) in a 12-row and a 300-row cohort: only the
+    large cohort's interval lies wholly below the limit."""
+    import numpy as np
+    import pandas as pd
+
+    X, y = xy_test
+    rng = np.random.default_rng(0)
+    predictions = _flip(y, rng.random(len(y)) < 0.1)  # a 90%-accurate model everywhere
+    cohort = np.zeros(len(y), dtype=bool)
+    cohort[:cohort_size] = True
+    predictions[:cohort_size] = _flip(y[:cohort_size], np.arange(cohort_size) % 3 == 0)
+    labels = pd.DataFrame({"cohort": np.where(cohort, "small-or-large", "rest")})
+
+    result = check_slice_quality(
+        wrappers["FixedPredictions"](predictions),
+        X,
+        y,
+        columns=["cohort"],
+        slice_data=labels,
+        min_slice_size=10,
+    )
+
+    assert result.parameters["metric"] == "accuracy"
+    rows = {row[0]: row for row in result.tables[0].rows}
+    assert rows["cohort=small-or-large"][2] == pytest.approx(2 / 3, abs=0.01)
+    assert result.outcome is expected
+    if expected is Outcome.PASSED:
+        assert rows["cohort=small-or-large"][-1] == "past the limit within noise"
+        assert "within noise" in result.reason
+
+
+def test_an_absolute_floor_applies_on_top_of_the_relative_limit(
+    adult_model: Any, xy_test: Any
+) -> None:
+    X, y = xy_test
+    result = check_slice_quality(adult_model, X, y, columns=["sex"], slice_limit=0.97)
+    assert result.outcome is Outcome.FAILED
+    assert result.thresholds["effective_limit"] == 0.97
+
+
+def test_a_relative_gap_is_a_fraction_of_the_overall_metric(
+    adult_model: Any, xy_test: Any
+) -> None:
+    X, y = xy_test
+    result = check_slice_quality(
+        adult_model, X, y, columns=["sex"], max_gap=None, max_relative_gap=0.1
+    )
+    overall = result.measurements["overall_roc_auc"]
+    assert result.thresholds["effective_limit"] == pytest.approx(overall * 0.9)
+
+
+def test_slices_can_come_from_columns_the_model_does_not_see(
+    adult_model: Any, xy_test: Any
+) -> None:
+    import pandas as pd
+
+    X, y = xy_test
+    region = pd.Series(["north" if i % 2 else "south" for i in range(len(X))], name="region")
+    result = check_slice_quality(
+        adult_model, X, y, columns=["region", "sex"], slice_data=region.to_frame()
+    )
+    names = {row[0] for row in result.tables[0].rows}
+    assert {"region=north", "region=south", "sex=Male"} <= names
+
+
+def test_a_predict_only_model_is_sliced_on_accuracy(
+    adult_model: Any, xy_test: Any, wrappers: Any
+) -> None:
+    X, y = xy_test
+    result = check_slice_quality(wrappers["PredictOnly"](adult_model), X, y, columns=["sex"])
+    assert result.parameters["metric"] == "accuracy"
+    assert "no predict_proba" in result.reason
+    assert result.outcome is Outcome.PASSED
+
+
+def test_a_regressor_fails_when_one_slice_has_large_errors(
+    regression_task: Any, wrappers: Any
+) -> None:
+    import numpy as np
+
+    model, _, _, X, y = regression_task
+    predictions = model.predict(X)
+    clean = check_slice_quality(model, X, y, columns=["sex"], max_gap=1.5)
+    noisy = predictions + np.where(X["sex"] == "Female", 15.0, 0.0)
+
+    worse = check_slice_quality(
+        wrappers["FixedPredictions"](noisy), X, y, columns=["sex"], max_gap=1.5, task="regression"
+    )
+
+    assert clean.parameters["metric"] == "rmse"
+    assert clean.outcome is Outcome.PASSED, clean.summary()
+    assert worse.outcome is Outcome.FAILED
+    assert "sex=Female" in worse.reason
+
+
+def test_a_multiclass_model_is_sliced_on_macro_f1(multiclass_task: Any) -> None:
+    model, X, y = multiclass_task
+    result = check_slice_quality(model, X, y, columns=["sex"], max_gap=0.2)
+    assert result.parameters["metric"] == "f1_macro"
+    assert result.measurements["slices_judged"] == 2
+
+
+def test_no_slice_large_enough_is_not_applicable(adult_model: Any, xy_test: Any) -> None:
+    X, y = xy_test
+    result = check_slice_quality(adult_model, X, y, columns=["sex"], min_slice_size=5000)
+    assert result.outcome is Outcome.NOT_APPLICABLE
+    assert "5000" in result.reason
+
+
+def test_the_sample_used_is_recorded(adult_model: Any, xy_test: Any) -> None:
+    X, y = xy_test
+    result = check_slice_quality(adult_model, X, y, columns=["sex"], max_rows=500)
+    assert result.parameters["rows_used"] == 500
+    assert result.parameters["rows_total"] == len(X)
+    assert result.parameters["n_bootstrap"] == 200
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"columns": ["no-such-column"]}, "columns"),
+        ({"columns": ["age"], "max_gap": None}, "max_gap"),
+        ({"columns": ["age"], "confidence": 1.5}, "confidence"),
+        ({"columns": ["age"], "metric": "rmse"}, "metric"),
+        ({"columns": ["age"], "max_rows": 0}, "max_rows"),
+        ({"columns": ["age"], "task": "ranking"}, "task"),
+        ({"columns": ["age"], "slice_data": "short"}, "slice_data"),
+        ({"columns": ["empty"]}, "columns"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_bad_input_gives_an_error_naming_the_argument(
+    adult_model: Any, xy_test: Any, kwargs: dict[str, Any], argument: str
+) -> None:
+    import numpy as np
+
+    X, y = xy_test
+    if kwargs.get("slice_data") == "short":
+        kwargs["slice_data"] = X.iloc[:10]
+    if kwargs["columns"] == ["empty"]:
+        X = X.assign(empty=np.nan)
+    result = check_slice_quality(adult_model, X, y, **kwargs)
+    assert result.outcome is Outcome.ERROR
+    assert argument in result.reason
+
+
+def test_an_empty_frame_a_wrong_model_and_wrong_labels_are_named(
+    adult_model: Any, xy_test: Any
+) -> None:
+    X, y = xy_test
+    empty = check_slice_quality(adult_model, X.iloc[:0], y[:0], columns=["sex"])
+    wrong_model = check_slice_quality("a model", X, y, columns=["sex"])
+    short_labels = check_slice_quality(adult_model, X, y[:10], columns=["sex"])
+    not_a_frame = check_slice_quality(adult_model, X.to_numpy(), y, columns=["sex"])
+    assert "X" in empty.reason and empty.outcome is Outcome.ERROR
+    assert "model" in wrong_model.reason and wrong_model.outcome is Outcome.ERROR
+    assert "y" in short_labels.reason and short_labels.outcome is Outcome.ERROR
+    assert "DataFrame" in not_a_frame.reason and not_a_frame.outcome is Outcome.ERROR
+
+
+# --- the weighted bootstrap must equal scikit-learn on the resampled rows -------------------
+
+METRICS = ["accuracy", "error_rate", "f1", "f1_macro", "roc_auc", "log_loss", "rmse", "mae", "r2"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    metric=st.sampled_from(METRICS),
+    seed=st.integers(0, 10_000),
+    n=st.integers(8, 60),
+    classes=st.integers(2, 3),
+)
+def test_weighted_resample_scores_equal_the_metric_on_resampled_rows(
+    metric: str, seed: int, n: int, classes: int
+) -> None:
+    import numpy as np
+
+    from mltestscore.checks import _models, _resample
+
+    rng = np.random.default_rng(seed)
+    if metric in {"rmse", "mae", "r2"}:
+        y = rng.normal(size=n)
+        predicted, proba = y + rng.normal(scale=0.5, size=n), None
+    else:
+        k = 2 if metric in {"f1", "roc_auc"} else classes
+        y = rng.integers(0, k, size=n)
+        proba = rng.dirichlet(np.ones(k), size=n)
+        proba[:, -1] = np.round(proba[:, -1], 1)  # ties, which the AUC counts half
+        proba = proba / proba.sum(axis=1, keepdims=True)
+        predicted = proba.argmax(axis=1)
+    weights = _resample.bootstrap_weights(n, 3, rng)
+
+    fast = _resample.weighted_scores(metric, y, predicted, proba, weights)
+
+    for row, value in zip(weights, fast, strict=True):
+        index = np.repeat(np.arange(n), row.astype(int))
+        p = None if proba is None else proba[index]
+        if metric == "log_loss" and len(np.unique(y[index])) < 2:
+            continue  # scikit-learn refuses a log loss on one class
+        expected = _models.score(metric, y[index], predicted[index], p)
+        if np.isnan(expected):
+            assert np.isnan(value)
+        else:
+            assert value == pytest.approx(expected, abs=1e-9)
