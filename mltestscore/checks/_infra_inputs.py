@@ -84,3 +84,17 @@ def sample_rows(X: Any, size: int | None, seed: int) -> Any:
 
 def fmt(value: float) -> str:
     return f"{value:.4g}"
+
+
+def task_of(labels: Any, model: Any) -> Any:
+    """``_models.infer_task``, tolerating models that are not scikit-learn estimators.
+
+    scikit-learn 1.6+ raises AttributeError from ``is_classifier`` on objects without
+    ``__sklearn_tags__`` (plain wrappers exposing ``predict``); fall back to the labels then.
+    """
+    from mltestscore.checks import _models
+
+    try:
+        return _models.infer_task(labels, model)
+    except AttributeError:
+        return _models.infer_task(labels)

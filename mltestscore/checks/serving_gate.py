@@ -151,7 +151,7 @@ def check_serving_gate(
     labels = inputs.require_labels(y, len(X), "y")
     if slice_columns:
         inputs.require_columns(X, slice_columns, "slice_columns")
-    metric = metric or _models.default_metric(_models.infer_task(labels, candidate))
+    metric = metric or _models.default_metric(inputs.task_of(labels, candidate))
     sign = 1.0 if _models.higher_is_better(metric) else -1.0
 
     cand_value = _metric_on(candidate, X, labels, metric)
