@@ -61,12 +61,32 @@ class HtmlLimits:
     """Caps that keep the page small whatever a run records (the JSON keeps everything)."""
 
     entries_per_item: int = 20
-    tables_per_item: int = 6
-    rows_per_table: int = 12
-    values_per_entry: int = 16
-    message_chars: int = 500
-    text_chars: int = 160
+    tables_per_item: int = 4
+    rows_per_table: int = 10
+    values_per_entry: int = 12
+    message_chars: int = 400
+    text_chars: int = 120
     history_runs: int = 30
+
+    def shrunk(self) -> HtmlLimits:
+        """Tighter limits for a run that recorded more than fits the size budget."""
+        return HtmlLimits(
+            entries_per_item=max(self.entries_per_item // 2, 1),
+            tables_per_item=self.tables_per_item // 2,
+            rows_per_table=max(self.rows_per_table // 2, 3),
+            values_per_entry=max(self.values_per_entry // 2, 2),
+            message_chars=max(self.message_chars // 2, 80),
+            text_chars=max(self.text_chars // 2, 40),
+            history_runs=self.history_runs,
+        )
+
+    @property
+    def at_floor(self) -> bool:
+        return self == self.shrunk()
+
+
+#: The page must stay under 500 KB; this leaves room for the parts that are not capped.
+SIZE_BUDGET = 480 * 1024
 
 
 # -- small formatting helpers -------------------------------------------------------------
@@ -158,8 +178,8 @@ def _bars(values: Sequence[object]) -> list[dict[str, Any] | None]:
         position = (float(value) - low) / span * BAR_WIDTH  # type: ignore[arg-type]
         bars.append(
             {
-                "x": round(min(zero, position), 2),
-                "width": round(max(abs(position - zero), 0.5), 2),
+                "x": round(min(zero, position), 1),
+                "width": round(max(abs(position - zero), 0.5), 1),
                 "negative": float(value) < 0,  # type: ignore[arg-type]
             }
         )
@@ -180,10 +200,6 @@ def table_view(table: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
     return {
         "title": clip(table.get("title", ""), limits.text_chars),
         "columns": columns,
-        "numeric": [
-            bool(rows) and all(_is_number(r[i]) or r[i] is None for r in rows if i < len(r))
-            for i in range(len(columns))
-        ],
         "rows": [
             {
                 "cells": [clip(format_value(v), limits.text_chars) for v in row],
@@ -314,6 +330,7 @@ def item_view(item: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
         "max_points": number(item["max_points"]),
         "guidance": item.get("guidance", ""),
         "remediation": item.get("remediation", ""),
+        "hints": [clip(h, limits.message_chars) for h in item.get("hints", [])][:5],
         "summary": evidence_summary(evidence),
         "entries": [entry_view(e, limits, budget) for e in shown],
         "hidden_entries": len(evidence) - len(shown),
@@ -585,10 +602,22 @@ def render_html(
     comparison: Mapping[str, Any] | None = None,
     extra_warnings: Sequence[str] = (),
     limits: HtmlLimits | None = None,
+    size_budget: int | None = SIZE_BUDGET,
 ) -> str:
-    """The scorecard page as one self-contained HTML document."""
-    view = page_view(scorecard, history, comparison, extra_warnings, limits)
-    return environment().get_template("scorecard.html.j2").render(page=view)
+    """The scorecard page as one self-contained HTML document.
+
+    When a run recorded so much that the page would exceed ``size_budget`` bytes, the
+    evidence lists are shortened further (and the page says so) until it fits.
+    """
+    template = environment().get_template("scorecard.html.j2")
+    limits = limits or HtmlLimits()
+    shortened = False
+    while True:
+        view = page_view(scorecard, history, comparison, extra_warnings, limits)
+        html = template.render(page=view, shortened=shortened)
+        if size_budget is None or len(html.encode("utf-8")) <= size_budget or limits.at_floor:
+            return html
+        limits, shortened = limits.shrunk(), True
 
 
 def write_html(

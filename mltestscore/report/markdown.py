@@ -17,7 +17,9 @@ from mltestscore.report.atomic import write_atomic
 from mltestscore.scorecard import Scorecard
 
 STATUS_ICONS = {"automated": "✅", "manual": "📝", "failing": "❌", "missing": "⬜"}
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Inline Markdown that could change what a line shows; our text never starts a line, so
+# block markers (#, -, 1.) need no escape.
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md_text(value: object, limit: int = 200) -> str:

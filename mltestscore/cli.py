@@ -1,0 +1,170 @@
+"""The ``mltestscore`` command: work from a saved JSON scorecard without rerunning tests.
+
+    mltestscore render reports/mlscore.json --html out.html --md out.md --badge badge.svg
+    mltestscore diff main.json branch.json --fail-on-regression
+    mltestscore rubric --rubric ml-test-score-2016
+
+Errors print one line and exit with code 2, never a traceback; ``diff
+--fail-on-regression`` exits with 7 (as ``pytest --mlscore-fail-on-regression`` does) when
+the final or a section score went down. Imports stay inside the commands so ``--help`` is
+instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+
+def _render(args: argparse.Namespace) -> int:
+    from mltestscore.report.badge import write_badge
+    from mltestscore.report.compare import compare_scorecards
+    from mltestscore.report.history import read_history
+    from mltestscore.report.html import write_html
+    from mltestscore.report.json_report import read_json
+    from mltestscore.report.markdown import write_markdown
+
+    scorecard = read_json(args.report)
+    comparison = None
+    if args.compare:
+        comparison = compare_scorecards(read_json(args.compare), scorecard, Path(args.compare))
+    history, warnings = read_history(args.history) if args.history else ([], [])
+    for warning in warnings:
+        print(f"mltestscore: warning: {warning}", file=sys.stderr)
+    html = args.html
+    if not (args.html or args.md or args.badge):
+        html = str(Path(args.report).with_suffix(".html"))
+    written = []
+    if html:
+        written.append(
+            ("HTML scorecard", write_html(scorecard, html, history, comparison, warnings))
+        )
+    if args.md:
+        written.append(("Markdown summary", write_markdown(scorecard, args.md, comparison)))
+    if args.badge:
+        written.append(("badge", write_badge(scorecard, args.badge, args.badge_label)))
+    for label, path in written:
+        print(f"{label}: {path}")
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from mltestscore.report.compare import (
+        EXIT_SCORE_REGRESSED,
+        compare_scorecards,
+        comparison_lines,
+        regression_message,
+    )
+    from mltestscore.report.json_report import read_json
+    from mltestscore.report.markdown import comparison_markdown
+
+    base, current = read_json(args.base), read_json(args.current)
+    comparison = compare_scorecards(base, current, Path(args.base))
+    if args.format == "md":
+        print("\n".join(comparison_markdown(comparison)))
+    else:
+        print("\n".join(comparison_lines(comparison)))
+    if not args.fail_on_regression:
+        return EXIT_OK
+    if not comparison["comparable"]:
+        print(f"mltestscore: {comparison['reason']}", file=sys.stderr)
+        return EXIT_ERROR
+    message = regression_message(comparison)
+    if message:
+        print(f"mltestscore: {message}", file=sys.stderr)
+        return EXIT_SCORE_REGRESSED
+    return EXIT_OK
+
+
+def _rubric(args: argparse.Namespace) -> int:
+    from mltestscore.rubric import DEFAULT_RUBRIC, load_rubric
+
+    rubric = load_rubric(args.rubric or DEFAULT_RUBRIC)
+    points = rubric.points
+    print(f"{rubric.title} ({rubric.id})")
+    print(
+        f"points: {points.automated:g} automated, {points.manual:g} manual, "
+        f"{points.missing:g} missing; section = sum of its items; final = minimum of sections"
+    )
+    for section in rubric.sections:
+        print(f"\n{section.id}: {section.title}")
+        for item in section.items:
+            print(f"  {item.id:<10} {item.title}")
+            if args.verbose:
+                print(f"             why: {item.guidance}")
+                print(f"             how: {item.remediation}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from mltestscore import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="mltestscore",
+        description="Render and compare ML Test Score scorecards saved by pytest --mlscore.",
+    )
+    parser.add_argument("--version", action="version", version=f"mltestscore {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    render = commands.add_parser(
+        "render",
+        help="write HTML, Markdown or a badge from a saved JSON scorecard",
+        description="Write reports from a saved JSON scorecard. Without --html/--md/--badge, "
+        "writes the HTML next to the JSON.",
+    )
+    render.add_argument("report", metavar="REPORT.json", help="a JSON scorecard")
+    render.add_argument("--html", metavar="PATH", help="write the HTML scorecard here")
+    render.add_argument("--md", metavar="PATH", help="write the Markdown summary here")
+    render.add_argument("--badge", metavar="PATH", help="write the SVG badge here")
+    render.add_argument("--badge-label", default="ML Test Score", help="the badge's label")
+    render.add_argument("--history", metavar="PATH", help="a score history (.jsonl) to chart")
+    render.add_argument("--compare", metavar="BASE.json", help="show changes against a base")
+    render.set_defaults(handler=_render)
+
+    diff = commands.add_parser(
+        "diff",
+        help="show section and item changes between two JSON scorecards",
+        description="Compare two saved scorecards: final, section and item changes.",
+    )
+    diff.add_argument("base", metavar="BASE.json", help="the scorecard to compare against")
+    diff.add_argument("current", metavar="NEW.json", help="the newer scorecard")
+    diff.add_argument("--format", choices=("text", "md"), default="text")
+    diff.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit with code 7 when the final or any section score is lower than in BASE",
+    )
+    diff.set_defaults(handler=_diff)
+
+    rubric = commands.add_parser("rubric", help="print the rubric's items")
+    rubric.add_argument("--rubric", metavar="ID_OR_PATH", help="rubric id or YAML path")
+    rubric.add_argument("-v", "--verbose", action="store_true", help="add guidance and remediation")
+    rubric.set_defaults(handler=_rubric)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from mltestscore.errors import MLScoreError
+
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except MLScoreError as exc:
+        print(f"mltestscore: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # pragma: no cover - output piped into `head`
+        return EXIT_OK
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"mltestscore: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
