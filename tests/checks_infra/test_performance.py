@@ -46,9 +46,10 @@ def test_it_records_a_first_run_and_passes_a_second_run_of_the_same_model(
     history = tmp_path / "perf.jsonl"
     first = check_computing_performance(adult_model, X, history=history, **FAST).assert_ok()
     assert "no earlier runs" in first.reason
-    # a shared CI machine is noisy: the test allows 100%, the planted slowdown is far above
+    # On this 2-CPU machine shared with other test runs, latency medians of one model move by
+    # up to 2x between runs (measured); the planted 40 ms slowdown is 5-10x. Allow 3x here.
     second = check_computing_performance(
-        adult_model, X, history=history, max_regression=1.0, **FAST
+        adult_model, X, history=history, max_regression=3.0, **FAST
     )
     assert second.ok, second.summary()
     assert second.parameters["history_runs"] == 1
