@@ -270,13 +270,15 @@ def _run_rows(
     rows: Sequence[Mapping[str, Any]],
     domains: Mapping[str, ColumnDomain],
     proba_tolerance: float,
+    *,
+    pinpoint: bool = True,
 ) -> tuple[list[str], bool]:
     """One problem description per row; when the batch raises, rows are retried one by one
     so the error is pinned on the inputs that cause it. Warnings the model emits on these
     deliberately odd inputs are silenced: the outputs are what is judged."""
     with warnings.catch_warnings(), _single_threaded():
         warnings.simplefilter("ignore")
-        return _run_rows_quietly(model, rows, domains, proba_tolerance)
+        return _run_rows_quietly(model, rows, domains, proba_tolerance, pinpoint)
 
 
 def _single_threaded() -> contextlib.AbstractContextManager[object]:
@@ -296,25 +298,23 @@ def _run_rows_quietly(
     rows: Sequence[Mapping[str, Any]],
     domains: Mapping[str, ColumnDomain],
     proba_tolerance: float,
+    pinpoint: bool,
 ) -> tuple[list[str], bool]:
+    """Judge a batch; when it raises, bisect it (few model calls for a few bad rows) unless
+    the caller only needs to know that the batch fails."""
     try:
         problems, proba_checked = _output_problems(model, _frame_of(rows, domains), proba_tolerance)
         return [str(p) for p in problems], proba_checked
     except CheckInputError:
         raise
-    except Exception:
-        pass
-    results: list[str] = []
-    proba_checked = False
-    for row in rows:
-        try:
-            problems, proba_checked = _output_problems(
-                model, _frame_of([row], domains), proba_tolerance
-            )
-            results.append(str(problems[0]))
-        except Exception as exc:
-            results.append(f"the model raised {type(exc).__name__}: {_first_line(exc)}")
-    return results, proba_checked
+    except Exception as exc:
+        if not pinpoint or len(rows) == 1:
+            message = f"the model raised {type(exc).__name__}: {_first_line(exc)}"
+            return [message] * len(rows), False
+    middle = len(rows) // 2
+    left, left_proba = _run_rows_quietly(model, rows[:middle], domains, proba_tolerance, True)
+    right, right_proba = _run_rows_quietly(model, rows[middle:], domains, proba_tolerance, True)
+    return left + right, left_proba or right_proba
 
 
 def _first_line(exc: BaseException) -> str:
@@ -359,6 +359,7 @@ def _search(
     *,
     max_examples: int,
     rows_per_example: int,
+    shrink_budget: int,
     seed: int,
     large_factor: float,
     missing: bool,
@@ -369,7 +370,7 @@ def _search(
 
     Each example is a batch of up to ``rows_per_example`` rows (one model call per batch,
     which matters for models with a high per-call cost); hypothesis shrinks a failing batch
-    to the single simplest failing row.
+    to the single simplest failing row within ``shrink_budget`` further model calls.
     """
     import random
 
@@ -377,9 +378,25 @@ def _search(
     from hypothesis import strategies as st
     from hypothesis.errors import NoSuchExample
 
+    known_failing: set[str] = set()
+    shrink_calls = 0
+
     def fails(rows: list[dict[str, Any]]) -> bool:
-        problems, _ = _run_rows(model, rows, domains, proba_tolerance)
-        return any(problems)
+        # Once something fails, every further model call is a shrink step: past the budget,
+        # unseen candidates count as passing so shrinking stops at the best row so far.
+        nonlocal shrink_calls
+        key = repr(rows)
+        if key in known_failing:
+            return True
+        if known_failing:
+            if shrink_calls >= shrink_budget:
+                return False
+            shrink_calls += 1
+        problems, _ = _run_rows(model, rows, domains, proba_tolerance, pinpoint=False)
+        if any(problems):
+            known_failing.add(key)
+            return True
+        return False
 
     config = settings(
         max_examples=max_examples,
@@ -419,6 +436,7 @@ def check_numerical_stability(
     columns: Sequence[str] | None = None,
     max_examples: int = 25,
     rows_per_example: int = 20,
+    shrink_budget: int = 60,
     seed: int = 0,
     sample_size: int | None = 1000,
     large_factor: float = 1e6,
@@ -436,7 +454,8 @@ def check_numerical_stability(
     (observed min and max, zero, ±``large_factor`` times the largest magnitude, missing,
     an unseen category) in an otherwise typical row; and ``max_examples`` hypothesis
     examples of up to ``rows_per_example`` rows each, drawn inside and at the edges of the
-    domain and shrunk to the simplest failing row. The domain comes from ``schema`` (a Great
+    domain and shrunk to the simplest failing row (at most ``shrink_budget`` more model
+    calls). The domain comes from ``schema`` (a Great
     Expectations suite, its JSON dict or path) where it has a range or value set, else from
     ``reference`` (or ``data``). Turn off ``include_missing`` / ``include_unseen`` when the
     serving layer provably rejects such inputs before the model.
@@ -472,6 +491,7 @@ def check_numerical_stability(
         domains,
         max_examples=max_examples,
         rows_per_example=rows_per_example,
+        shrink_budget=shrink_budget,
         seed=seed,
         large_factor=large_factor,
         missing=include_missing,
@@ -524,6 +544,7 @@ def check_numerical_stability(
         parameters={
             "max_examples": max_examples,
             "rows_per_example": rows_per_example,
+            "shrink_budget": shrink_budget,
             "seed": seed,
             "sample_size": sample_size,
             "large_factor": large_factor,

@@ -215,3 +215,17 @@ def test_bad_automation_inputs_give_errors(tmp_path: Path) -> None:
     broken = check_dependency_automation(tmp_path)
     assert broken.outcome is Outcome.ERROR
     assert "dependabot.yml" in broken.reason
+
+
+def test_relative_data_paths_resolve_against_data_root(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    shutil.copy(ADULT_CSV, root / "data" / "adult.csv")
+    snapshot = environment.take_snapshot()
+    snapshot["data_fingerprints"] = {
+        "data/adult.csv": environment.file_fingerprint(root / "data" / "adult.csv")
+    }
+    assert check_dependency_changes(snapshot, data_root=root).outcome is Outcome.PASSED
+    elsewhere = check_dependency_changes(snapshot, data_root=tmp_path)
+    assert elsewhere.outcome is Outcome.FAILED
+    assert "data/adult.csv removed" in elsewhere.reason

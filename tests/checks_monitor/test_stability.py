@@ -1,0 +1,192 @@
+"""check_numerical_stability (monitor-5) on the Adult model and models with planted defects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mltestscore.checks import Outcome
+from mltestscore.checks.stability import UNSEEN_CATEGORY, check_numerical_stability
+
+FAST = {"max_examples": 8, "rows_per_example": 10, "sample_size": 300, "shrink_budget": 15}
+
+
+def test_the_adult_model_is_stable_on_edges_missing_and_unseen_inputs(
+    adult_model: Any, adult_features: Any
+) -> None:
+    train, test = adult_features
+    result = check_numerical_stability(adult_model, test, reference=train, **FAST)
+    assert result.outcome is Outcome.PASSED, result.summary()
+    assert result.measurements["columns"] == 14
+    assert result.measurements["data_rows"] == 300
+    assert result.measurements["probabilities_checked"] is True
+    # 6 numeric columns x (min, max, 0, -big, +big, missing) + 8 categorical x (most and least
+    # frequent, unseen, missing); zero coincides with the minimum of capital-gain/-loss.
+    assert result.measurements["edge_probes"] == 6 * 6 - 2 + 8 * 4
+    assert result.parameters["domain_source"] == "reference"
+
+
+def test_it_catches_a_nan_producing_input_and_reports_the_shrunk_row(
+    legacy_scorer: Any, adult_features: Any
+) -> None:
+    _, test = adult_features
+    result = check_numerical_stability(
+        legacy_scorer, test, columns=["age", "hours-per-week"], **FAST
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "probability is not finite" in result.reason
+    assert result.measurements["generated_failure"] is True
+    findings, shrunk = result.tables
+    assert ("edge probe", "hours-per-week", "missing", "probability is not finite: [nan, nan]") in (
+        findings.rows
+    )
+    assert shrunk.title.startswith("Simplest failing row")
+    assert "generated row" in result.reason
+
+
+def test_clean_given_data_does_not_hide_edge_failures(
+    legacy_scorer: Any, adult_features: Any
+) -> None:
+    _, test = adult_features
+    result = check_numerical_stability(
+        legacy_scorer, test, columns=["age", "hours-per-week"], include_missing=False, **FAST
+    )
+    assert result.measurements["data_rows_failing"] == 0
+    assert result.measurements["edge_probes_failing"] == 1  # hours-per-week at -big
+    assert result.outcome is Outcome.FAILED
+
+
+def test_a_model_that_raises_on_an_input_fails_naming_the_input(
+    adult_pipeline_factory: Any, adult_features: Any, adult_split: Any
+) -> None:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    train, test = adult_features
+    y = adult_split[0]["income"]
+    model = make_pipeline(
+        ColumnTransformer([("log_hours", FunctionTransformer(np.log), ["hours-per-week"])]),
+        LogisticRegression(),
+    ).fit(train, y)
+    result = check_numerical_stability(model, test, reference=train, **FAST)
+    assert result.outcome is Outcome.FAILED
+    raised = [row for row in result.tables[0].rows if "the model raised ValueError" in str(row[3])]
+    assert raised
+    assert {row[1] for row in raised} == {"hours-per-week"}
+
+
+def test_probabilities_that_do_not_sum_to_one_fail(adult_model: Any, adult_features: Any) -> None:
+    class Doubled:
+        feature_names_in_ = adult_model.feature_names_in_
+
+        def predict(self, X: Any) -> Any:
+            return adult_model.predict(X)
+
+        def predict_proba(self, X: Any) -> Any:
+            return adult_model.predict_proba(X) * 1.5
+
+    train, test = adult_features
+    result = check_numerical_stability(Doubled(), test, reference=train, **FAST)
+    assert result.outcome is Outcome.FAILED
+    assert "probabilit" in result.reason
+    assert result.measurements["data_rows_failing"] == 300
+
+
+def test_a_model_without_probabilities_is_checked_on_predictions_only(
+    adult_features: Any, adult_split: Any
+) -> None:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    train, test = adult_features
+    numeric = ["age", "education-num", "hours-per-week"]
+    model = HistGradientBoostingRegressor(max_iter=20).fit(train[numeric], adult_split[0]["income"])
+    result = check_numerical_stability(model, test, reference=train, **FAST)
+    assert result.outcome is Outcome.PASSED, result.summary()
+    assert result.measurements["probabilities_checked"] is False
+    assert "probability checks not applicable" in result.reason
+
+
+def test_the_domain_comes_from_a_great_expectations_schema(adult: pd.DataFrame) -> None:
+    from mltestscore.checks.schema import infer_schema, schema_to_dict
+
+    schema = schema_to_dict(infer_schema(adult[["age", "hours-per-week", "sex"]]))
+
+    class Scorer:
+        def predict(self, X: Any) -> Any:
+            return np.where(X["sex"] == "Female", 1.0, 0.0) + X["age"].to_numpy(float) / 100
+
+    result = check_numerical_stability(Scorer(), schema=schema, include_missing=False, **FAST)
+    assert result.parameters["domain_source"] == "schema"
+    assert result.measurements["columns"] == 3
+    assert result.outcome is Outcome.PASSED, result.summary()
+    with_missing = check_numerical_stability(Scorer(), schema=schema, **FAST)
+    assert with_missing.outcome is Outcome.FAILED
+    assert "age=missing" in with_missing.reason
+
+
+def test_the_search_is_reproducible_with_a_seed(legacy_scorer: Any, adult_features: Any) -> None:
+    _, test = adult_features
+    runs = [
+        check_numerical_stability(legacy_scorer, test, columns=["age", "hours-per-week"], **FAST)
+        for _ in range(2)
+    ]
+    assert runs[0].reason == runs[1].reason
+    assert runs[0].parameters["seed"] == 0
+
+
+def test_unseen_categories_are_probed(adult_model: Any, adult_features: Any) -> None:
+    class RejectsUnseen:
+        feature_names_in_ = adult_model.feature_names_in_
+
+        def predict(self, X: Any) -> Any:
+            if (X["workclass"] == UNSEEN_CATEGORY).any():
+                raise ValueError("Found unknown categories in column workclass")
+            return adult_model.predict(X)
+
+    train, test = adult_features
+    result = check_numerical_stability(RejectsUnseen(), test, reference=train, **FAST)
+    assert result.outcome is Outcome.FAILED
+    assert "workclass" in result.reason
+    assert check_numerical_stability(
+        RejectsUnseen(), test, reference=train, include_unseen=False, **FAST
+    ).ok
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "kwargs", "expected"),
+    [
+        ("not a model", "test", {}, "model: has no predict method (str)"),
+        ("adult", "no-age", {}, "column 'age': is not in the data"),
+        ("adult", "empty", {}, "data: the data has no rows"),
+        ("adult", None, {}, "schema: has no range or value set"),
+        ("adult", "all-nan-age", {}, "column 'age': is entirely missing in the data"),
+        ("adult", "test", {"max_examples": 0}, "max_examples: must be at least 1"),
+    ],
+)
+def test_bad_input_gives_an_error_naming_the_argument(
+    adult_model: Any,
+    adult_features: Any,
+    model: Any,
+    data: Any,
+    kwargs: dict[str, Any],
+    expected: str,
+) -> None:
+    _, test = adult_features
+    frames = {
+        "test": test,
+        "no-age": test.drop(columns=["age"]),
+        "empty": test.iloc[:0],
+        "all-nan-age": test.assign(age=np.nan),
+    }
+    result = check_numerical_stability(
+        adult_model if model == "adult" else model,
+        frames.get(data) if data else None,
+        **kwargs,
+    )
+    assert result.outcome is Outcome.ERROR
+    assert expected in result.reason
