@@ -595,8 +595,11 @@ def check_sensitive_proxies(
     name = "check_sensitive_proxies"
     X = require_frame(X)
     attributes = _sensitive_attributes(X, sensitive)
-    if features is None:
+    skipped: list[str] = []
+    if features is None:  # by default, columns with no values at all cannot be proxies
         features = [c for c in X.columns if c not in attributes.columns]
+        skipped = [c for c in features if X[c].isna().all()]
+        features = [c for c in features if c not in skipped]
     features = require_columns(X, features, "features")
     features = [f for f in features if f not in attributes.columns]
     if not features:
@@ -629,6 +632,7 @@ def check_sensitive_proxies(
         parameters={
             "sensitive": ", ".join(attributes.columns),
             "features": len(features),
+            "features_skipped_as_empty": ", ".join(skipped),
             "cv": cv,
             "numeric_bins": numeric_bins,
             "min_class_size": min_class_size,

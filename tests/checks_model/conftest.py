@@ -122,7 +122,9 @@ def multiclass_task(adult: Any) -> tuple[Any, Any, Any]:
     frame = adult.drop(columns=["income", "relationship"])
     status = frame.pop("marital-status")
     y = status.map(
-        lambda s: "married" if s.startswith("Married") else ("never" if s == "Never-married" else "other")
+        lambda s: (
+            "married" if s.startswith("Married") else ("never" if s == "Never-married" else "other")
+        )
     ).to_numpy()
     X_train, X_test, y_train, y_test = train_test_split(frame, y, test_size=0.3, random_state=0)
     model = _pipeline(frame, classifier=True).fit(X_train, y_train)
@@ -159,3 +161,15 @@ def _pipeline(frame: Any, classifier: bool) -> Any:
         else HistGradientBoostingRegressor(max_iter=20, max_leaf_nodes=15, random_state=0)
     )
     return Pipeline([("preprocess", preprocess), ("model", estimator)])
+
+
+@pytest.fixture(scope="session")
+def sales_made_worse(adult_model: Any) -> Any:
+    """The Adult model with its scores inverted for salespeople: a slice made worse on purpose."""
+    return Inverted(adult_model, lambda frame: frame["occupation"] == "Sales")
+
+
+@pytest.fixture(scope="session")
+def biased_against_women(adult_model: Any) -> Any:
+    """The Adult model with women's chance of a positive decision cut five-fold."""
+    return BiasedAgainst(adult_model, "sex", "Female")

@@ -189,7 +189,7 @@ def test_a_multiclass_model_is_compared_on_macro_f1(multiclass_task: Any, adult:
         ({"X_train": "missing column"}, "X_train"),
         ({"gain": "percent"}, "gain"),
     ],
-    ids=lambda v: str(v),
+    ids=str,
 )
 def test_bad_input_gives_an_error_naming_the_argument(
     adult_model: Any, xy_train: Any, xy_test: Any, change: dict[str, Any], argument: str

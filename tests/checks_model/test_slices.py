@@ -46,11 +46,9 @@ def test_every_judged_slice_has_an_interval_around_its_value(clean_slices: Any) 
         assert value <= high + 1e-9
 
 
-def test_it_fails_a_slice_made_worse_on_purpose(
-    adult_model: Any, xy_test: Any, wrappers: Any
-) -> None:
+def test_it_fails_a_slice_made_worse_on_purpose(sales_made_worse: Any, xy_test: Any) -> None:
     X, y = xy_test
-    model = wrappers["Inverted"](adult_model, lambda frame: frame["occupation"] == "Sales")
+    model = sales_made_worse
 
     result = check_slice_quality(model, X, y, columns=COLUMNS)
 
@@ -112,9 +110,7 @@ def test_an_absolute_floor_applies_on_top_of_the_relative_limit(
     assert result.thresholds["effective_limit"] == 0.97
 
 
-def test_a_relative_gap_is_a_fraction_of_the_overall_metric(
-    adult_model: Any, xy_test: Any
-) -> None:
+def test_a_relative_gap_is_a_fraction_of_the_overall_metric(adult_model: Any, xy_test: Any) -> None:
     X, y = xy_test
     result = check_slice_quality(
         adult_model, X, y, columns=["sex"], max_gap=None, max_relative_gap=0.1
@@ -201,7 +197,7 @@ def test_the_sample_used_is_recorded(adult_model: Any, xy_test: Any) -> None:
         ({"columns": ["age"], "slice_data": "short"}, "slice_data"),
         ({"columns": ["empty"]}, "columns"),
     ],
-    ids=lambda v: str(v),
+    ids=str,
 )
 def test_bad_input_gives_an_error_naming_the_argument(
     adult_model: Any, xy_test: Any, kwargs: dict[str, Any], argument: str
@@ -226,10 +222,14 @@ def test_an_empty_frame_a_wrong_model_and_wrong_labels_are_named(
     wrong_model = check_slice_quality("a model", X, y, columns=["sex"])
     short_labels = check_slice_quality(adult_model, X, y[:10], columns=["sex"])
     not_a_frame = check_slice_quality(adult_model, X.to_numpy(), y, columns=["sex"])
-    assert "X" in empty.reason and empty.outcome is Outcome.ERROR
-    assert "model" in wrong_model.reason and wrong_model.outcome is Outcome.ERROR
-    assert "y" in short_labels.reason and short_labels.outcome is Outcome.ERROR
-    assert "DataFrame" in not_a_frame.reason and not_a_frame.outcome is Outcome.ERROR
+    assert "X" in empty.reason
+    assert empty.outcome is Outcome.ERROR
+    assert "model" in wrong_model.reason
+    assert wrong_model.outcome is Outcome.ERROR
+    assert "y" in short_labels.reason
+    assert short_labels.outcome is Outcome.ERROR
+    assert "DataFrame" in not_a_frame.reason
+    assert not_a_frame.outcome is Outcome.ERROR
 
 
 # --- the weighted bootstrap must equal scikit-learn on the resampled rows -------------------

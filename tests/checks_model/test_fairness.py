@@ -1,0 +1,185 @@
+"""model-7: the model has been tested for considerations of inclusion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mltestscore.checks import Outcome
+from mltestscore.checks.fairness import check_group_fairness
+
+
+@pytest.fixture(scope="session")
+def clean_fairness(adult_model: Any, xy_test: Any) -> Any:
+    X, y = xy_test
+    return check_group_fairness(adult_model, X, y, sensitive_features=["sex", "race"])
+
+
+def test_it_flags_a_model_biased_against_women(biased_against_women: Any, xy_test: Any) -> None:
+    X, y = xy_test
+    result = check_group_fairness(biased_against_women, X, y, sensitive_features=["sex"])
+
+    assert result.outcome is Outcome.FAILED
+    assert result.rubric_ids == ("model-7",)
+    assert result.measurements["sex.selection_rate_ratio"] < 0.2
+    assert result.measurements["sex.equalized_odds_difference"] > 0.4
+    assert "sex: selection rate ratio" in result.reason
+    assert "sex: equalized odds difference" in result.reason
+    groups = {row[2]: row for row in result.tables[1].rows}
+    assert groups["Female"][4] < groups["Male"][4] / 5  # selection rate
+
+
+def test_equalized_odds_alone_passes_the_clean_model_but_not_the_biased_one(
+    adult_model: Any, biased_against_women: Any, xy_test: Any
+) -> None:
+    X, y = xy_test
+    options = {"sensitive_features": ["sex"], "min_selection_rate_ratio": None}
+    clean = check_group_fairness(adult_model, X, y, **options)
+    biased = check_group_fairness(biased_against_women, X, y, **options)
+    assert clean.outcome is Outcome.PASSED, clean.summary()
+    assert biased.outcome is Outcome.FAILED
+
+
+def test_it_reports_the_real_gap_in_selection_rates_between_sexes_in_adult(
+    clean_fairness: Any,
+) -> None:
+    """Women are a third as likely as men to earn >50K in the data, and the model follows:
+    the four-fifths rule fails even for a model that never saw a planted bias."""
+    assert clean_fairness.outcome is Outcome.FAILED
+    assert 0.25 < clean_fairness.measurements["sex.selection_rate_ratio"] < 0.5
+    assert "sex: selection rate ratio" in clean_fairness.reason
+
+
+def test_intersections_of_two_attributes_are_tested(clean_fairness: Any) -> None:
+    assert "sex x race.selection_rate_ratio" in clean_fairness.measurements
+    intersections = [r for r in clean_fairness.tables[1].rows if r[0] == "sex x race"]
+    assert {r[2] for r in intersections} >= {"sex=Female & race=White", "sex=Male & race=Black"}
+    assert all(r[3] >= 30 for r in intersections)
+
+
+def test_groups_too_small_to_judge_are_listed(clean_fairness: Any) -> None:
+    race_rows = [r for r in clean_fairness.tables[0].rows if r[0] == "race"]
+    assert "Other (10)" in race_rows[0][-1]
+
+
+def test_parity_measures_equal_fairlearn_and_sit_inside_their_intervals(
+    adult_model: Any, clean_fairness: Any, xy_test: Any
+) -> None:
+    from fairlearn.metrics import demographic_parity_ratio, equalized_odds_difference
+
+    X, y = xy_test
+    predicted = adult_model.predict(X)
+    assert clean_fairness.measurements["sex.selection_rate_ratio"] == pytest.approx(
+        demographic_parity_ratio(y, predicted, sensitive_features=X["sex"])
+    )
+    assert clean_fairness.measurements["sex.equalized_odds_difference"] == pytest.approx(
+        equalized_odds_difference(y, predicted, sensitive_features=X["sex"])
+    )
+    for attribute, _, _, measure, value, low, high, *_ in clean_fairness.tables[0].rows:
+        if measure != "relative_metric_gap":
+            assert low - 0.05 <= value <= high + 0.05, (attribute, measure)
+
+
+def test_a_model_passes_for_an_attribute_independent_of_everything(
+    adult_model: Any, xy_test: Any
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    X, y = xy_test
+    cohort = pd.DataFrame({"cohort": np.random.default_rng(0).choice(["a", "b"], len(X))})
+    result = check_group_fairness(
+        adult_model, X, y, sensitive_features=["cohort"], sensitive_data=cohort
+    )
+    assert result.outcome is Outcome.PASSED, result.summary()
+    assert result.measurements["cohort.selection_rate_ratio"] > 0.8
+
+
+def test_a_predict_only_model_gets_every_rate_and_accuracy(
+    adult_model: Any, xy_test: Any, wrappers: Any
+) -> None:
+    X, y = xy_test
+    result = check_group_fairness(
+        wrappers["PredictOnly"](adult_model), X, y, sensitive_features=["sex"]
+    )
+    assert result.parameters["metric"] == "accuracy"
+    assert result.outcome is Outcome.FAILED  # the real parity gap, as with probabilities
+    assert "sex.equalized_odds_difference" in result.measurements
+
+
+def test_a_multiclass_model_is_checked_for_each_outcome(multiclass_task: Any) -> None:
+    model, X, y = multiclass_task
+    result = check_group_fairness(
+        model, X, y, sensitive_features=["sex"], min_selection_rate_ratio=None
+    )
+    outcomes = {row[1] for row in result.tables[0].rows}
+    assert outcomes == {"married", "never", "other"}
+    assert "sex[married].equalized_odds_difference" in result.measurements
+
+
+def test_a_favourable_label_restricts_the_outcomes(multiclass_task: Any) -> None:
+    model, X, y = multiclass_task
+    result = check_group_fairness(model, X, y, sensitive_features=["sex"], favourable_label="never")
+    assert {row[1] for row in result.tables[0].rows} == {"never"}
+
+
+def test_a_regressor_is_judged_on_its_quality_gap_between_groups(
+    regression_task: Any, wrappers: Any
+) -> None:
+    import numpy as np
+
+    model, _, _, X, y = regression_task
+    clean = check_group_fairness(model, X, y, sensitive_features=["sex"])
+    noisy = model.predict(X) + np.where(X["sex"] == "Female", 20.0, 0.0)
+    biased = check_group_fairness(
+        wrappers["FixedPredictions"](noisy), X, y, sensitive_features=["sex"], task="regression"
+    )
+    assert clean.parameters["metric"] == "rmse"
+    assert clean.outcome is Outcome.PASSED, clean.summary()
+    assert biased.outcome is Outcome.FAILED
+    assert "relative metric gap" in biased.reason
+
+
+def test_no_group_large_enough_is_not_applicable(adult_model: Any, xy_test: Any) -> None:
+    X, y = xy_test
+    result = check_group_fairness(
+        adult_model, X, y, sensitive_features=["sex"], min_group_size=1000
+    )
+    assert result.outcome is Outcome.NOT_APPLICABLE
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"sensitive_features": ["religion"]}, "sensitive_features"),
+        ({"sensitive_features": ["blank"]}, "sensitive_features"),
+        ({"sensitive_features": ["sex"], "favourable_label": 7}, "favourable_label"),
+        ({"sensitive_features": ["sex"], "sensitive_data": "short"}, "sensitive_data"),
+        ({"sensitive_features": ["sex"], "min_group_size": 0}, "min_group_size"),
+        ({"sensitive_features": ["sex"], "metric": "mae"}, "metric"),
+    ],
+    ids=str,
+)
+def test_bad_input_gives_an_error_naming_the_argument(
+    adult_model: Any, xy_test: Any, kwargs: dict[str, Any], argument: str
+) -> None:
+    import numpy as np
+
+    X, y = xy_test
+    X = X.assign(blank=np.nan)
+    if kwargs.get("sensitive_data") == "short":
+        kwargs["sensitive_data"] = X[["sex"]].iloc[:5]
+    result = check_group_fairness(adult_model, X, y, **kwargs)
+    assert result.outcome is Outcome.ERROR
+    assert argument in result.reason
+
+
+def test_an_empty_frame_and_a_wrong_model_are_named(adult_model: Any, xy_test: Any) -> None:
+    X, y = xy_test
+    empty = check_group_fairness(adult_model, X.iloc[:0], y[:0], sensitive_features=["sex"])
+    wrong = check_group_fairness(42, X, y, sensitive_features=["sex"])
+    assert empty.outcome is Outcome.ERROR
+    assert "X" in empty.reason
+    assert wrong.outcome is Outcome.ERROR
+    assert "model" in wrong.reason
