@@ -300,9 +300,24 @@ def _categorical_drift(
     )
 
 
+def _is_ordered(series: Any) -> bool:
+    """Numbers and times get the numeric distances (times as seconds since the epoch)."""
+    import pandas as pd
+
+    return _is_numeric(series) or bool(pd.api.types.is_datetime64_any_dtype(series.dtype))
+
+
 def _numeric_values(series: Any) -> FloatArray:
     import numpy as np
+    import pandas as pd
 
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            series = series.dt.tz_convert(None)
+        stamps = series.to_numpy(dtype="datetime64[ns]")
+        seconds: FloatArray = stamps.view("int64").astype(np.float64) / 1e9
+        seconds[np.isnat(stamps)] = np.nan
+        return seconds
     values: FloatArray = series.to_numpy(dtype=np.float64, na_value=np.nan)
     return values
 
@@ -378,7 +393,7 @@ def check_feature_drift(
 
     def compare(column: str) -> FeatureDrift:
         ref_col, cur_col = ref_frame[column], cur_frame[column]
-        if column in forced_categorical or not _is_numeric(ref_col):
+        if column in forced_categorical or not _is_ordered(ref_col):
             return _categorical_drift(column, ref_col, cur_col, thresholds, rare_category_share)
         return _numeric_drift(
             column,
@@ -481,11 +496,11 @@ def _validate_drift_inputs(
         ref_col, cur_col = ref_frame[column], cur_frame[column]
         if ref_col.isna().all():
             raise CheckInputError(f"column {column!r}", "is entirely missing in the reference")
-        numeric = column not in categorical and _is_numeric(ref_col)
-        if numeric and not _is_numeric(cur_col) and not cur_col.isna().all():
+        ordered = column not in categorical and _is_ordered(ref_col)
+        if ordered and _is_numeric(ref_col) != _is_numeric(cur_col) and not cur_col.isna().all():
             raise CheckInputError(
                 f"column {column!r}",
-                f"is numeric in the reference but {cur_col.dtype} in the current data",
+                f"is {ref_col.dtype} in the reference but {cur_col.dtype} in the current data",
             )
     return selected
 

@@ -160,7 +160,7 @@ def test_identical_data_has_zero_distance(adult_features: Any) -> None:
         ("train", pd.DataFrame({"age": []}), "current: the data has no rows"),
         ("train", "no-age", "column 'age': is not in the current data"),
         ("all-nan-age", "test", "column 'age': is entirely missing in the reference"),
-        ("train", "age-as-text", "column 'age': is numeric in the reference but"),
+        ("train", "age-as-text", "column 'age': is int64 in the reference but"),
         ((1, 2, 3), "test", "reference: expected a pandas DataFrame or a file path, got tuple"),
         ("train", "missing.parquet", "current: file 'missing.parquet' does not exist"),
     ],
@@ -200,3 +200,14 @@ def test_a_column_that_is_entirely_missing_in_serving_drifts(adult_features: Any
     result = check_feature_drift(train, test.assign(age=np.nan), columns=["age"])
     assert result.outcome is Outcome.FAILED
     assert result.measurements["max_ks"] == 1.0
+
+
+def test_time_columns_are_compared_as_numbers() -> None:
+    start = pd.Timestamp("2026-01-01", tz="UTC")
+    reference = pd.DataFrame({"seen_at": start + pd.to_timedelta(np.arange(2000), unit="h")})
+    later = pd.DataFrame({"seen_at": reference["seen_at"] + pd.Timedelta(days=60)})
+    result = check_feature_drift(reference, later)
+    assert result.outcome is Outcome.FAILED
+    assert result.tables[0].rows[0][1] == "numeric"
+    same = check_feature_drift(reference, reference.sample(frac=0.5, random_state=1))
+    assert same.outcome is Outcome.PASSED, same.summary()
