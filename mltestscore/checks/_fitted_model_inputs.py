@@ -29,6 +29,27 @@ class NotApplicableError(Exception):
     """Raised by helpers when the check cannot apply to this model (e.g. no probabilities)."""
 
 
+def is_classifier(model: object) -> bool:
+    """scikit-learn's ``is_classifier``, False for objects that are not sklearn estimators
+    (scikit-learn 1.6+ raises on objects without ``__sklearn_tags__``)."""
+    from sklearn.base import is_classifier as sklearn_is_classifier
+
+    try:
+        return bool(sklearn_is_classifier(model))
+    except (AttributeError, TypeError):
+        return False
+
+
+def is_regressor(model: object) -> bool:
+    """scikit-learn's ``is_regressor``, False for objects that are not sklearn estimators."""
+    from sklearn.base import is_regressor as sklearn_is_regressor
+
+    try:
+        return bool(sklearn_is_regressor(model))
+    except (AttributeError, TypeError):
+        return False
+
+
 def require_model(model: object, argument: str = "model") -> None:
     """A fitted estimator is anything with a callable ``predict``."""
     if not callable(getattr(model, "predict", None)):
@@ -108,7 +129,13 @@ def choose_metric(model: Any, y: Any, metric: str | None) -> MetricChoice:
     """The metric to judge by: the user's, else the task default (accuracy for classifiers
     without probabilities). Raises NotApplicableError when a probability metric is asked of a
     predict-only model."""
-    task = _models.infer_task(y, model)
+    # integer-valued targets (ages, counts) look like classes to infer_task: trust the model
+    sklearn_like = is_classifier(model) or is_regressor(model)
+    task: _models.Task = (
+        "regression"
+        if is_regressor(model)
+        else _models.infer_task(y, model if sklearn_like else None)
+    )
     has_proba = callable(getattr(model, "predict_proba", None))
     if metric is None:
         metric = _models.default_metric(task)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mltestscore.checks._fitted_model_inputs import (
     NotApplicableError,
     fmt,
+    is_classifier,
     require_frame,
     require_model,
     sample_rows,
@@ -146,7 +147,6 @@ def shap_attributions(
     explainer: "tree", "linear" or "permutation" ("auto" picks the first that applies).
     """
     import numpy as np
-    from sklearn.base import is_classifier
 
     try:
         import shap  # noqa: F401

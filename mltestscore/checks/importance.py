@@ -93,13 +93,11 @@ def permutation_importances(
         X_sample, y_sample = sample_rows(X_sample, y_sample, rows, seed)
         reduced = True
     start = time.perf_counter()
-    all_columns = [str(c) for c in X_sample.columns]
-    positions = [all_columns.index(c) for c in columns]
-    # scikit-learn shuffles every column; restrict to the requested ones by giving it a view
-    # where the others stay fixed inside a wrapper.
+    # scikit-learn shuffles every column it is given and insists on an estimator with ``fit``:
+    # the adapter hands it only the requested columns and accepts predict-only models.
     result = permutation_importance(
-        _FixedColumns(model, X_sample, positions) if len(positions) < len(all_columns) else model,
-        X_sample[columns] if len(positions) < len(all_columns) else X_sample,
+        _FixedColumns(model, X_sample, columns),
+        X_sample[columns],
         y_sample,
         scoring=quality_scorer(choice),
         n_repeats=repeats,
@@ -122,22 +120,25 @@ def permutation_importances(
 
 
 class _FixedColumns:
-    """A model seen through a subset of columns: the other columns are restored from the
-    original sample, so scikit-learn shuffles only the requested features."""
+    """A model seen through some of its columns: the others are restored from the original
+    sample, so scikit-learn shuffles only the requested features."""
 
-    def __init__(self, model: Any, X_full: pd.DataFrame, positions: list[int]) -> None:
+    def __init__(self, model: Any, X_full: pd.DataFrame, columns: list[str]) -> None:
         self.model = model
         self.X_full = X_full
-        self.columns = [X_full.columns[p] for p in positions]
-        self.classes_ = getattr(model, "classes_", None)
+        self.columns = columns
+        self.everything = columns == [str(c) for c in X_full.columns]
 
     def _full(self, X_part: pd.DataFrame) -> pd.DataFrame:
+        if self.everything:
+            return X_part
         full = self.X_full.copy()
         for column in self.columns:
             full[column] = X_part[column].to_numpy()
         return full
 
-    def fit(self, *args: Any, **kwargs: Any) -> _FixedColumns:  # pragma: no cover - API shape
+    def fit(self, *args: Any, **kwargs: Any) -> _FixedColumns:
+        """Never called: present because permutation_importance checks for it."""
         return self
 
     def predict(self, X_part: pd.DataFrame) -> Any:
@@ -170,6 +171,8 @@ def shap_mean_abs(
         attributions = shap_attributions(model, sample, seed=seed, max_evals=None, exact_only=True)
     except NotApplicableError as exc:
         return {}, str(exc)
+    except Exception as exc:  # SHAP is a second opinion: never let it sink the check
+        return {}, f"unavailable: {type(exc).__name__}: {exc}"
     gap = float(attributions.additivity_error.max())
     if gap > additivity_tolerance:
         return {}, (

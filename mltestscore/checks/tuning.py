@@ -19,6 +19,7 @@ from mltestscore.checks._fitted_model_inputs import (
     NotApplicableError,
     choose_metric,
     fmt,
+    is_classifier,
     limited_threads,
     quality,
     require_frame,
@@ -335,7 +336,6 @@ def _final_step(model: Any) -> tuple[Any, str]:
 def _folds(model: Any, X: pd.DataFrame, y: Any, cv: int, seed: int) -> list[tuple[Any, Any]]:
     """Fixed cross-validation folds, stratified for classifiers when every class allows it."""
     import numpy as np
-    from sklearn.base import is_classifier
     from sklearn.model_selection import KFold, StratifiedKFold
 
     estimator, _ = _final_step(model)

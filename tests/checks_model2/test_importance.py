@@ -1,0 +1,111 @@
+"""data-2: all features are beneficial."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import STRONG
+
+from mltestscore.checks.importance import check_features_are_beneficial
+from mltestscore.checks.result import Outcome
+
+
+def test_it_flags_a_pure_noise_feature(noise_model: Any, planted: tuple[Any, Any]) -> None:
+    _, test = planted
+    result = check_features_are_beneficial(noise_model, test[[*STRONG, "noise"]], test["income"])
+    assert result.outcome is Outcome.FAILED
+    assert "noise" in result.reason
+    flagged = {row[0] for row in result.tables[0].rows if row[-1] is False}
+    assert flagged == {"noise"}
+
+
+def test_it_passes_a_model_whose_features_all_help(
+    clean_model: Any, planted: tuple[Any, Any]
+) -> None:
+    _, test = planted
+    result = check_features_are_beneficial(clean_model, test[STRONG], test["income"])
+    result.assert_ok()
+    assert result.measurements["not_beneficial"] == 0
+    assert result.parameters["n_repeats"] == 5
+    assert result.parameters["sample_size"] == 1000
+
+
+def test_it_records_shap_beside_permutation_importance(
+    clean_model: Any, planted: tuple[Any, Any]
+) -> None:
+    _, test = planted
+    result = check_features_are_beneficial(clean_model, test[STRONG], test["income"], n_repeats=2)
+    columns = result.tables[0].columns
+    shap_column = [row[columns.index("mean_abs_shap")] for row in result.tables[0].rows]
+    assert all(isinstance(v, float) and v > 0 for v in shap_column)
+    assert "tree explainer" in str(result.parameters["shap"])
+
+
+def test_it_omits_shap_values_that_do_not_add_up(planted: tuple[Any, Any]) -> None:
+    """TreeExplainer misreads native categorical splits of HistGradientBoosting."""
+    from conftest import CATEGORICAL, NUMERIC, small_pipeline
+
+    train, test = planted
+    categorical_flags = [False] * len(NUMERIC) + [True] * len(CATEGORICAL)
+    model = small_pipeline(NUMERIC, CATEGORICAL, categorical_features=categorical_flags)
+    model.fit(train[STRONG], train["income"])
+    result = check_features_are_beneficial(model, test[STRONG], test["income"], n_repeats=2)
+    assert "omitted" in str(result.parameters["shap"])
+    columns = result.tables[0].columns
+    assert all(row[columns.index("mean_abs_shap")] is None for row in result.tables[0].rows)
+
+
+def test_it_shrinks_repeats_and_sample_to_fit_the_time_budget(
+    clean_model: Any, planted: tuple[Any, Any]
+) -> None:
+    _, test = planted
+    result = check_features_are_beneficial(
+        clean_model, test[STRONG], test["income"], n_repeats=10, time_budget_s=0.001, use_shap=False
+    )
+    assert result.parameters["reduced_for_budget"] is True
+    assert result.parameters["n_repeats"] == 3
+    assert result.parameters["sample_size"] == 200
+
+
+def test_it_judges_only_the_features_asked_for(noise_model: Any, planted: tuple[Any, Any]) -> None:
+    _, test = planted
+    result = check_features_are_beneficial(
+        noise_model, test[[*STRONG, "noise"]], test["income"], features=["age", "capital-gain"]
+    )
+    result.assert_ok()
+    assert [row[0] for row in result.tables[0].rows] == ["capital-gain", "age"] or {
+        row[0] for row in result.tables[0].rows
+    } == {"age", "capital-gain"}
+
+
+def test_it_works_for_multiclass_and_regression(
+    multiclass_model: Any, multiclass_data: Any, regression_model: Any, regression_data: Any
+) -> None:
+    X, y = multiclass_data
+    multiclass = check_features_are_beneficial(
+        multiclass_model, X.iloc[2500:], y[2500:], n_repeats=2, sample_size=300, use_shap=False
+    )
+    assert multiclass.parameters["metric"] == "f1_macro"
+    assert multiclass.outcome in {Outcome.PASSED, Outcome.FAILED}
+    X, y = regression_data
+    regression = check_features_are_beneficial(
+        regression_model, X.iloc[2500:], y[2500:], n_repeats=2, sample_size=300
+    )
+    assert regression.parameters["metric"] == "rmse"
+    assert regression.outcome in {Outcome.PASSED, Outcome.FAILED}
+    # on real data some Adult columns (fnlwgt, race...) bring nothing to predicting age
+    assert regression.measurements["not_beneficial"] >= 1
+
+
+def test_a_predict_only_model_gets_accuracy_or_not_applicable(
+    predict_only: Any, planted: tuple[Any, Any]
+) -> None:
+    _, test = planted
+    default = check_features_are_beneficial(predict_only, test[STRONG], test["income"], n_repeats=2)
+    assert default.parameters["metric"] == "accuracy"
+    assert default.outcome in {Outcome.PASSED, Outcome.FAILED}
+    asked = check_features_are_beneficial(
+        predict_only, test[STRONG], test["income"], metric="roc_auc"
+    )
+    assert asked.outcome is Outcome.NOT_APPLICABLE
+    assert "predict_proba" in asked.reason
