@@ -9,6 +9,7 @@ baselines are fitted on it) or by cross-validation (the model is cloned and refi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -94,6 +95,7 @@ def check_simpler_model_is_not_better(
             NAME, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
         )
 
+    start = time.perf_counter()
     if holdout:
         assert X_train is not None
         scores, sizes = _holdout_scores(
@@ -140,6 +142,7 @@ def check_simpler_model_is_not_better(
             "random_state": random_state,
             "max_rows": max_rows,
             **sizes,
+            "seconds": time.perf_counter() - start,
         },
     )
 
@@ -392,6 +395,7 @@ def _verdict(
             f"linear_{metric}": scores.mean("linear"),
             "gain_over_dummy": gains["dummy"],
             "gain_over_linear": gains["linear"],
+            "seconds": parameters.pop("seconds"),  # time is measured, not a setting
         },
         thresholds={
             "min_gain_over_dummy": min_gain_over_dummy,
