@@ -350,7 +350,7 @@ def sections_chart(scorecard: Scorecard) -> dict[str, Any]:
     sections = scorecard["sections"]
     points = scorecard["rubric"]["points"]
     maximum = max((s["max"] for s in sections), default=1.0) or 1.0
-    left, width, row = 150.0, 380.0, 34.0
+    left, width, row = 64.0, 250.0, 30.0
     scale = width / maximum
     step = 1.0 if maximum <= 10 else 2.0
     ticks = []
@@ -362,13 +362,13 @@ def sections_chart(scorecard: Scorecard) -> dict[str, Any]:
     for index, section in enumerate(sections):
         automated = section["counts"].get("automated", 0) * points["automated"]
         manual = section["counts"].get("manual", 0) * points["manual"]
-        y = 26 + index * row
+        y = 24 + index * row
         rows.append(
             {
                 "id": section["id"],
                 "title": section["title"],
                 "y": y,
-                "text_y": y + 15,
+                "text_y": y + 14,
                 "max_width": round(section["max"] * scale, 2),
                 "automated_width": round(automated * scale, 2),
                 "manual_x": round(left + automated * scale, 2),
@@ -377,11 +377,11 @@ def sections_chart(scorecard: Scorecard) -> dict[str, Any]:
                 "weakest": section["id"] in scorecard["weakest_sections"],
             }
         )
-    bottom = 26 + len(sections) * row
+    bottom = 24 + len(sections) * row
     final_x = round(left + scorecard["score"] * scale, 2)
     return {
-        "width": 640,
-        "height": bottom + 8,
+        "width": 420,
+        "height": bottom + 4,
         "left": left,
         "right": left + width,
         "ticks": ticks,
@@ -411,7 +411,7 @@ def history_chart(
     if not runs:
         return None
     maximum = float(scorecard["max_score"]) or 1.0
-    left, top, width, height = 40.0, 14.0, 480.0, 130.0
+    left, top, width, height = 26.0, 10.0, 320.0, 120.0
     step_x = width / max(len(runs) - 1, 1)
 
     def at(index: int, value: float) -> tuple[float, float]:
@@ -455,8 +455,8 @@ def history_chart(
     ]
     first, last = runs[0], runs[-1]
     return {
-        "width": 640,
-        "height": top + height + 30,
+        "width": 420,
+        "height": top + height + 26,
         "left": left,
         "right": left + width,
         "bottom": top + height,
@@ -549,7 +549,7 @@ def page_view(
         "rubric": scorecard["rubric"],
         "tool": scorecard["tool"],
         "generated_at": scorecard["generated_at"],
-        "commit": clip(commit, 12) if commit else None,
+        "commit": str(commit)[:12] if commit else None,
         "commit_full": clip(commit, 80) if commit else None,
         "credit_mode": scorecard["credit_mode"],
         "tests": scorecard["tests"],

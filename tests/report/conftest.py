@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -241,8 +242,15 @@ class DevTools:
     go to the browser's fd 3 and replies come from its fd 4, each a JSON text ending in NUL."""
 
     def __init__(self, chromium: str, user_data_dir: Path) -> None:
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
+        import fcntl
+
+        low_r, self._to_browser = os.pipe()
+        self._from_browser, low_w = os.pipe()
+        # Move the child's ends above 9 so the shell's 3<& and 4>& cannot overwrite them.
+        to_browser_r = fcntl.fcntl(low_r, fcntl.F_DUPFD, 10)
+        from_browser_w = fcntl.fcntl(low_w, fcntl.F_DUPFD, 10)
+        os.close(low_r)
+        os.close(low_w)
         command = [
             chromium,
             *CHROMIUM_FLAGS,
@@ -250,9 +258,14 @@ class DevTools:
             "--remote-debugging-pipe",
             "about:blank",
         ]
-        shell = f'exec "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
+        # A tiny Python trampoline puts the pipe ends on fds 3 and 4 and execs chromium
+        # (a POSIX shell cannot redirect from descriptors above 9).
+        trampoline = (
+            "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+            "os.execv(sys.argv[3], sys.argv[3:])"
+        )
         self.process = subprocess.Popen(
-            ["/bin/sh", "-c", shell, "chromium", *command],
+            [sys.executable, "-c", trampoline, str(to_browser_r), str(from_browser_w), *command],
             pass_fds=(to_browser_r, from_browser_w),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -356,8 +369,9 @@ class DevTools:
     def click(self, selector: str) -> None:
         """A real mouse click in the middle of the element (not a script click)."""
         box = self.evaluate(
-            f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
-            ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
+            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
         )
         for kind in ("mousePressed", "mouseReleased"):
             self.send(
@@ -434,3 +448,20 @@ def make() -> Any:
         slice_table=slice_table,
         demo_runs=demo_runs,
     )
+
+
+@pytest.fixture
+def chromium_cli(chromium_path: str) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run chromium once with the standard headless flags and a fresh profile."""
+
+    def run(*arguments: str) -> subprocess.CompletedProcess[str]:
+        with tempfile.TemporaryDirectory(prefix="mlscore-chromium-") as profile:
+            return subprocess.run(
+                [chromium_path, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *arguments],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+
+    return run

@@ -106,7 +106,7 @@ def test_the_section_chart_is_inline_svg_out_of_seven(demo_page: tuple[str, Page
     assert charts
     label = charts[0]["aria-label"] or ""
     assert label.startswith("Section scores out of 7: data 1; model 2.5; infra 0; monitor 0")
-    assert "infra (weakest)" in page.all_text()
+    assert "0 / 7 weakest" in page.all_text()
 
 
 def test_a_failing_test_shows_its_node_id_outcome_duration_and_message(
