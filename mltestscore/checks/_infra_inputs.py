@@ -98,3 +98,17 @@ def task_of(labels: Any, model: Any) -> Any:
         return _models.infer_task(labels, model)
     except AttributeError:
         return _models.infer_task(labels)
+
+
+def missing_probabilities(metric: str, *models: Any) -> str | None:
+    """Why ``metric`` cannot be computed, when it needs probabilities a model does not give.
+
+    ROC AUC falls back to hard labels in ``_models.score``, so only log loss and Brier need
+    ``predict_proba`` here.
+    """
+    if metric not in {"log_loss", "brier"}:
+        return None
+    lacking = [type(m).__name__ for m in models if not callable(getattr(m, "predict_proba", None))]
+    if not lacking:
+        return None
+    return f"{metric} needs predict_proba, which {', '.join(lacking)} does not have"

@@ -46,8 +46,17 @@ def _run_in_fresh_process(
     train: TrainFunction, seed: int, X: Any, timeout: float
 ) -> tuple[Any, Any | None]:
     import multiprocessing
+    import pickle
     from concurrent.futures import ProcessPoolExecutor
 
+    try:
+        pickle.dumps(train)
+    except Exception as exc:
+        raise CheckInputError(
+            "train",
+            f"cannot send {getattr(train, '__qualname__', train)!r} to another process ({exc}); "
+            "use a module-level function to train in separate processes",
+        ) from exc
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         return pool.submit(_train_and_predict, train, seed, X).result(timeout=timeout)

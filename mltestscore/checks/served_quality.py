@@ -89,6 +89,8 @@ def check_served_quality(
         )
     task = inputs.task_of(labels, model)
     metric = metric or _models.default_metric(task)
+    if (why := inputs.missing_probabilities(metric, model)) is not None:
+        return CheckResult.not_applicable(CHECK, RUBRIC, why, parameters={"metric": metric})
     served_value = _models.score(
         metric, labels, _models.predict(model, X_served), _models.predict_proba(model, X_served)
     )

@@ -153,6 +153,8 @@ def check_serving_gate(
         inputs.require_columns(X, slice_columns, "slice_columns")
     metric = metric or _models.default_metric(inputs.task_of(labels, candidate))
     sign = 1.0 if _models.higher_is_better(metric) else -1.0
+    if (why := inputs.missing_probabilities(metric, candidate, production)) is not None:
+        return CheckResult.not_applicable(CHECK, RUBRIC, why, parameters={"metric": metric})
 
     cand_value = _metric_on(candidate, X, labels, metric)
     prod_value = _metric_on(production, X, labels, metric)

@@ -20,7 +20,9 @@ def test_it_round_trips_a_pipeline_through_skops_with_reviewed_types(
     assert loaded.format == "skops"
     assert set(loaded.untrusted_types) == set(trusted_types)
     assert "trusting" in loaded.note
-    np.testing.assert_array_equal(loaded.model.predict_proba(X_test), adult_model.predict_proba(X_test))
+    np.testing.assert_array_equal(
+        loaded.model.predict_proba(X_test), adult_model.predict_proba(X_test)
+    )
 
 
 def test_it_refuses_a_skops_file_with_types_nobody_vouched_for(
@@ -32,9 +34,7 @@ def test_it_refuses_a_skops_file_with_types_nobody_vouched_for(
     assert "TreePredictor" in str(caught.value)
 
 
-def test_it_refuses_a_pickle_unless_the_caller_trusts_it(
-    tmp_path: Path, adult_model: Any
-) -> None:
+def test_it_refuses_a_pickle_unless_the_caller_trusts_it(tmp_path: Path, adult_model: Any) -> None:
     path = artifacts.save_model(adult_model, tmp_path / "model.pkl")
     with pytest.raises(artifacts.UntrustedArtifactError, match="runs code when loaded"):
         artifacts.load_model(path)

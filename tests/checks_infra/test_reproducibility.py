@@ -90,6 +90,14 @@ def test_it_retrains_in_separate_fresh_processes() -> None:
     assert "separate processes" in result.reason
 
 
+def test_it_asks_for_a_module_level_function_to_train_in_separate_processes(
+    sample: Any,
+) -> None:
+    result = check_reproducible_training(lambda seed: None, sample[2], separate_processes=True)
+    assert result.outcome is Outcome.ERROR
+    assert "use a module-level function" in result.reason
+
+
 def test_it_reports_a_training_function_that_returns_no_model(sample: Any) -> None:
     result = check_reproducible_training(lambda seed: "a model", sample[2])
     assert result.outcome is Outcome.ERROR

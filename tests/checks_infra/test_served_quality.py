@@ -90,6 +90,17 @@ def test_a_model_with_hard_labels_only_is_judged_on_its_labels(
     assert result.measurements["served_metric"] == pytest.approx(accuracy)
 
 
+def test_log_loss_is_not_applicable_to_a_model_without_probabilities(
+    adult_model: Any, served: tuple[float, pd.DataFrame, Any]
+) -> None:
+    _, X, y = served
+    result = check_served_quality(
+        HardLabelsOnly(adult_model), X, y, training_metric=0.3, metric="log_loss"
+    )
+    assert result.outcome is Outcome.NOT_APPLICABLE
+    assert "log_loss needs predict_proba, which HardLabelsOnly does not have" in result.reason
+
+
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
     [

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mltestscore.checks.result import Outcome
 from mltestscore.checks.serving_gate import check_serving_gate
@@ -138,3 +140,50 @@ def test_it_names_the_bad_input(
     result = check_serving_gate(**arguments)
     assert result.outcome is Outcome.ERROR
     assert argument in result.reason
+
+
+class HardLabelsOnly:
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def predict(self, X: Any) -> Any:
+        return self.model.predict(X)
+
+
+def test_log_loss_is_not_applicable_when_a_model_has_no_probabilities(
+    adult_model: Any, adult_xy: Any
+) -> None:
+    _, _, X_test, y_test = adult_xy
+    result = check_serving_gate(
+        HardLabelsOnly(adult_model), adult_model, X_test, y_test, metric="log_loss"
+    )
+    assert result.outcome is Outcome.NOT_APPLICABLE
+    assert "HardLabelsOnly" in result.reason
+
+
+def test_a_model_with_hard_labels_only_is_gated_on_its_labels(
+    adult_model: Any, adult_xy: Any
+) -> None:
+    _, _, X_test, y_test = adult_xy
+    hard = HardLabelsOnly(adult_model)
+    result = check_serving_gate(hard, hard, X_test, y_test, slice_columns=["sex"])
+    assert result.ok, result.summary()
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.integers(min_value=60, max_value=1200),
+    columns=st.lists(st.sampled_from(["sex", "race", "age", "relationship"]), max_size=2),
+)
+def test_a_candidate_identical_to_production_is_never_blocked(
+    adult_model: Any, adult_xy: Any, rows: int, columns: list[str]
+) -> None:
+    _, _, X_test, y_test = adult_xy
+    X = X_test.head(rows).copy()  # a new frame: no cached predictions from other examples
+    result = check_serving_gate(
+        adult_model, adult_model, X, y_test[:rows], slice_columns=columns, min_slice_size=20
+    )
+    assert result.ok, result.summary()
+    assert result.measurements["overall_drop"] == 0
