@@ -13,6 +13,7 @@ allocates (tracemalloc, which numpy reports to) relative to the size of one fram
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import tracemalloc
@@ -122,6 +123,8 @@ def main() -> None:
 
     plain_median = statistics.median(plain)
     print()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} (1/5/15 min) after the runs")
     print(
         f"{args.rows:,} rows x {reference.shape[1]} columns "
         f"({N_NUMERIC} numeric, {N_CATEGORICAL} categorical strings), "

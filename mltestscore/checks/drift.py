@@ -139,6 +139,9 @@ def _reference_edges(
     if valid.size > edge_sample_size:
         rng = np.random.default_rng(seed)
         valid = valid[rng.choice(valid.size, edge_sample_size, replace=False)]
+    if valid.size == 0:  # possible only in a sample: no edges, one bin
+        empty: FloatArray = np.empty(0, dtype=np.float64)
+        return empty, empty
     ordered = np.sort(valid)
     finite = ordered[np.isfinite(ordered)]
     if finite.size == 0:

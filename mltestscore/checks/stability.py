@@ -26,6 +26,7 @@ from mltestscore.checks.result import CheckResult, Table
 
 RUBRIC_IDS = ("monitor-5",)
 UNSEEN_CATEGORY = "__mltestscore_unseen__"
+RAISED = "the model raised"
 
 
 @dataclass
@@ -309,7 +310,7 @@ def _run_rows_quietly(
         raise
     except Exception as exc:
         if not pinpoint or len(rows) == 1:
-            message = f"the model raised {type(exc).__name__}: {_first_line(exc)}"
+            message = f"{RAISED} {type(exc).__name__}: {_first_line(exc)}"
             return [message] * len(rows), False
     middle = len(rows) // 2
     left, left_proba = _run_rows_quietly(model, rows[:middle], domains, proba_tolerance, True)
@@ -597,7 +598,7 @@ def _check_given_data(
     except CheckInputError:
         raise
     except Exception as exc:
-        problems = [f"the model raised {type(exc).__name__}: {_first_line(exc)}"] * len(sample)
+        problems = [f"{RAISED} {type(exc).__name__}: {_first_line(exc)}"] * len(sample)
     bad_rows = [i for i, p in enumerate(problems) if p]
     report.measurements["data_rows"] = len(sample)
     report.measurements["data_rows_failing"] = len(bad_rows)
@@ -624,6 +625,14 @@ def _check_edge_probes(
         for column, domain in domains.items()
         for value in domain.edge_values(large_factor, include_missing, include_unseen)
     ]
+    (typical_problem,), _ = _run_rows(model, [base_row], domains, proba_tolerance)
+    if typical_problem.startswith(RAISED):  # bad outputs there are findings, a crash is not
+        raise CheckInputError(
+            "model",
+            f"fails on a typical row (median / most frequent value of every column): "
+            f"{typical_problem}; the inputs built from the domain (numbers as float64, "
+            f"categories as objects) do not suit this model",
+        )
     rows = [{**base_row, column: value} for column, value in probes]
     problems, proba_checked = _run_rows(model, rows, domains, proba_tolerance)
     report.proba_checked = report.proba_checked or proba_checked

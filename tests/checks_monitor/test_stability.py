@@ -190,3 +190,21 @@ def test_bad_input_gives_an_error_naming_the_argument(
     )
     assert result.outcome is Outcome.ERROR
     assert expected in result.reason
+
+
+def test_a_model_that_fails_even_on_a_typical_row_is_an_input_error(
+    adult_features: Any,
+) -> None:
+    class NeedsCategoricalDtype:
+        feature_names_in_ = np.array(["age", "sex"])
+
+        def predict(self, X: Any) -> Any:
+            if not isinstance(X["sex"].dtype, pd.CategoricalDtype):
+                raise TypeError("sex must be a pandas Categorical")
+            return np.zeros(len(X))
+
+    train, _ = adult_features
+    result = check_numerical_stability(NeedsCategoricalDtype(), reference=train, **FAST)
+    assert result.outcome is Outcome.ERROR
+    assert "model: fails on a typical row" in result.reason
+    assert "sex must be a pandas Categorical" in result.reason
