@@ -521,6 +521,13 @@ def _drift_measurements(ranked: Sequence[FeatureDrift]) -> dict[str, object]:
         measurements["max_psi"] = max(r.psi or 0.0 for r in numeric)
         ks_values = [r.ks for r in numeric if r.ks is not None and not math.isnan(r.ks)]
         measurements["max_ks"] = max(ks_values, default=None)
+        resolutions = [
+            r.ks_resolution
+            for r in numeric
+            if r.ks_resolution is not None and not math.isnan(r.ks_resolution)
+        ]
+        # KS is evaluated on the quantile grid: it can undershoot by at most this much.
+        measurements["ks_grid_max_error"] = round(max(resolutions, default=0.0), 4)
     if categorical:
         measurements["max_js"] = max(r.js or 0.0 for r in categorical)
         measurements["max_linf"] = max(r.linf or 0.0 for r in categorical)
