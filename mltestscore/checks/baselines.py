@@ -9,11 +9,12 @@ baselines are fitted on it) or by cross-validation (the model is cloned and refi
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from mltestscore.checks import _models
+from mltestscore.checks import _models, _resample
 from mltestscore.checks._quality_inputs import (
     NeedsProbabilities,
     predictions,
@@ -50,6 +51,8 @@ def check_simpler_model_is_not_better(
     simple_features: Sequence[str] | None = None,
     n_simple_features: int = 5,
     cv: int = 3,
+    n_bootstrap: int = 200,
+    confidence: float = 0.95,
     max_rows: int = 20_000,
     task: str | None = None,
     random_state: int = 0,
@@ -126,8 +129,10 @@ def check_simpler_model_is_not_better(
             max_rows,
             random_state,
         )
+    intervals = _gain_intervals(scores, metric, gain, n_bootstrap, confidence, random_state)
     return _verdict(
         scores,
+        intervals,
         metric,
         note,
         gain,
@@ -139,6 +144,8 @@ def check_simpler_model_is_not_better(
             "task": task,
             "gain": gain,
             "n_simple_features": n_simple_features,
+            "n_bootstrap": n_bootstrap if holdout else 0,
+            "confidence": confidence,
             "random_state": random_state,
             "max_rows": max_rows,
             **sizes,
@@ -153,6 +160,10 @@ class _Scores:
     def __init__(self, features: list[str]) -> None:
         self.features = features
         self.values: dict[str, list[float]] = {"model": [], "dummy": [], "linear": []}
+        # holdout only: the labels and each model's (predictions, probabilities), for the
+        # paired bootstrap of the gains
+        self.labels: Any = None
+        self.outputs: dict[str, tuple[Any, Any]] = {}
 
     def mean(self, key: str) -> float:
         import numpy as np
@@ -186,13 +197,12 @@ def _holdout_scores(
     eval_X, eval_y = X.iloc[test_rows], y[test_rows]
     features = simple_features or _most_informative(fit_X, fit_y, task, n_simple_features)
     scores = _Scores(features)
-    scores.values["model"].append(
-        _models.score(
-            metric, eval_y, predicted[test_rows], None if proba is None else proba[test_rows]
-        )
-    )
+    scores.labels = eval_y
+    scores.outputs["model"] = (predicted[test_rows], None if proba is None else proba[test_rows])
     for key, baseline in _baselines(task, fit_X, features, seed).items():
-        scores.values[key].append(_fit_and_score(baseline, fit_X, fit_y, eval_X, eval_y, metric))
+        scores.outputs[key] = _fit_and_predict(baseline, fit_X, fit_y, eval_X)
+    for key, (key_predicted, key_proba) in scores.outputs.items():
+        scores.values[key].append(_models.score(metric, eval_y, key_predicted, key_proba))
     sizes: dict[str, object] = {
         "train_rows_used": len(train_rows),
         "train_rows_total": len(X_train),
@@ -241,18 +251,47 @@ def _cross_validated_scores(
         eval_X, eval_y = data_X.iloc[test_index], data_y[test_index]
         candidates = {"model": clone(unfitted), **_baselines(task, fit_X, features, seed)}
         for key, candidate in candidates.items():
-            scores.values[key].append(
-                _fit_and_score(candidate, fit_X, fit_y, eval_X, eval_y, metric)
-            )
+            fold_predicted, fold_proba = _fit_and_predict(candidate, fit_X, fit_y, eval_X)
+            scores.values[key].append(_models.score(metric, eval_y, fold_predicted, fold_proba))
     return scores, {"rows_used": len(rows), "rows_total": len(X), "folds": cv}
 
 
-def _fit_and_score(
-    estimator: Any, fit_X: Any, fit_y: Any, eval_X: Any, eval_y: Any, metric: str
-) -> float:
+def _fit_and_predict(estimator: Any, fit_X: Any, fit_y: Any, eval_X: Any) -> tuple[Any, Any]:
     estimator.fit(fit_X, fit_y)
     proba = estimator.predict_proba(eval_X) if hasattr(estimator, "predict_proba") else None
-    return _models.score(metric, eval_y, estimator.predict(eval_X), proba)
+    return estimator.predict(eval_X), proba
+
+
+def _gain_intervals(
+    scores: _Scores, metric: str, gain: str, n_bootstrap: int, confidence: float, seed: int
+) -> dict[str, tuple[float, float]]:
+    """Paired bootstrap intervals of the gains: the same resampled rows score all models."""
+    import numpy as np
+
+    nan = (float("nan"), float("nan"))
+    if not scores.outputs or n_bootstrap <= 0:
+        return {"dummy": nan, "linear": nan}
+    y = scores.labels
+    weights = _resample.bootstrap_weights(len(y), n_bootstrap, np.random.default_rng(seed))
+    resampled = {
+        key: _resample.weighted_scores(metric, y, predicted, proba, weights)
+        for key, (predicted, proba) in scores.outputs.items()
+    }
+    sign = 1.0 if _models.higher_is_better(metric) else -1.0
+    tail = (1.0 - confidence) / 2.0
+    intervals = {}
+    for key in ("dummy", "linear"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gains = sign * (resampled["model"] - resampled[key])
+            if gain == "relative":
+                gains = gains / np.abs(resampled[key])
+        gains = gains[np.isfinite(gains)]
+        if len(gains) < max(10, n_bootstrap // 2):
+            intervals[key] = nan
+            continue
+        low, high = np.quantile(gains, [tail, 1.0 - tail])
+        intervals[key] = (float(low), float(high))
+    return intervals
 
 
 def _baselines(
@@ -327,6 +366,7 @@ def _codes(column: pd.Series, bins: int | None = None) -> Any:
 
 def _verdict(
     scores: _Scores,
+    intervals: dict[str, tuple[float, float]],
     metric: str,
     note: str | None,
     gain: str,
@@ -334,8 +374,6 @@ def _verdict(
     min_gain_over_linear: float,
     parameters: dict[str, object],
 ) -> CheckResult:
-    import math
-
     sign = 1.0 if _models.higher_is_better(metric) else -1.0
     model_score = scores.mean("model")
     required = {"dummy": min_gain_over_dummy, "linear": min_gain_over_linear}
@@ -352,13 +390,14 @@ def _verdict(
         raise CheckInputError("y", f"{metric} is undefined on these labels (a single class?)")
     losing = [k for k in ("dummy", "linear") if not gains[k] >= required[k]]
     rows = [
-        ("model", scores.mean("model"), scores.spread("model"), None, None, ""),
+        ("model", scores.mean("model"), scores.spread("model"), None, None, None, ""),
         *(
             (
                 "dummy (prior)" if key == "dummy" else f"linear on {', '.join(scores.features)}",
                 scores.mean(key),
                 scores.spread(key),
                 gains[key],
+                _span(intervals[key]),
                 required[key],
                 "not beaten" if key in losing else "beaten",
             )
@@ -367,16 +406,26 @@ def _verdict(
     ]
     table = Table.build(
         f"Model against simpler baselines ({metric}, {parameters['mode']})",
-        ["model", metric, "std over folds", f"{gain} gain of the model", "required gain", "result"],
+        [
+            "model",
+            metric,
+            "std over folds",
+            f"{gain} gain of the model",
+            f"gain {parameters['confidence']:.0%} CI",
+            "required gain",
+            "result",
+        ],
         rows,
         chart=metric,
     )
     unit = "" if gain == "absolute" else " (relative)"
     summary = (
         f"model {metric} {model_score:.4g} vs dummy {scores.mean('dummy'):.4g} "
-        f"(gain {gains['dummy']:+.3g}{unit}, need {min_gain_over_dummy:+.3g}) and linear on "
+        f"(gain {gains['dummy']:+.3g}{unit}{_ci(intervals['dummy'])}, "
+        f"need {min_gain_over_dummy:+.3g}) and linear on "
         f"{len(scores.features)} features {scores.mean('linear'):.4g} "
-        f"(gain {gains['linear']:+.3g}{unit}, need {min_gain_over_linear:+.3g})"
+        f"(gain {gains['linear']:+.3g}{unit}{_ci(intervals['linear'])}, "
+        f"need {min_gain_over_linear:+.3g})"
     )
     if losing:
         reason = f"a simpler model is as good: {summary}"
@@ -395,6 +444,10 @@ def _verdict(
             f"linear_{metric}": scores.mean("linear"),
             "gain_over_dummy": gains["dummy"],
             "gain_over_linear": gains["linear"],
+            "gain_over_dummy_ci_low": intervals["dummy"][0],
+            "gain_over_dummy_ci_high": intervals["dummy"][1],
+            "gain_over_linear_ci_low": intervals["linear"][0],
+            "gain_over_linear_ci_high": intervals["linear"][1],
             "seconds": parameters.pop("seconds"),  # time is measured, not a setting
         },
         thresholds={
@@ -404,3 +457,13 @@ def _verdict(
         parameters={**parameters, "simple_features": ", ".join(scores.features)},
         tables=[table],
     )
+
+
+def _span(interval: tuple[float, float]) -> str | None:
+    low, high = interval
+    return None if math.isnan(low) else f"{low:+.3g} to {high:+.3g}"
+
+
+def _ci(interval: tuple[float, float]) -> str:
+    span = _span(interval)
+    return "" if span is None else f", CI {span}"

@@ -93,6 +93,7 @@ def check_group_fairness(
     max_equalized_odds_difference: float | None = 0.1,
     max_relative_metric_gap: float | None = 0.25,
     min_group_size: int = 30,
+    numeric_bins: int = 4,
     n_bootstrap: int = 200,
     confidence: float = 0.95,
     max_rows: int = 50_000,
@@ -103,7 +104,8 @@ def check_group_fairness(
 
     ``sensitive_features`` are columns of ``sensitive_data`` (a frame aligned with ``X``, for
     attributes the model does not see) or of ``X``; with ``intersections`` every pair of them
-    is also tested. Groups under ``min_group_size`` rows are listed, not judged. For
+    is also tested; numeric attributes with many values (age) are cut in ``numeric_bins``
+    quantile bins. Groups under ``min_group_size`` rows are listed, not judged. For
     classifiers, the favourable outcome is ``favourable_label`` (default: the last class of
     a binary model; every class in turn for a multiclass model) and the limits are the
     four-fifths rule on the demographic parity ratio (``min_selection_rate_ratio``), an
@@ -151,7 +153,8 @@ def check_group_fairness(
     }
     reports: list[AttributeReport] = []
     group_rows: list[tuple[object, ...]] = []
-    for attribute, labels in _attributes(groups_frame, sensitive_features, intersections):
+    attributes = _attributes(groups_frame, sensitive_features, intersections, numeric_bins)
+    for attribute, labels in attributes:
         kept, small = _split_small_groups(labels, min_group_size)
         for outcome in outcomes:
             report = AttributeReport(attribute, str(outcome), len(set(kept[kept.notna()])), small)
@@ -182,6 +185,7 @@ def check_group_fairness(
         parameters={
             "sensitive_features": ", ".join(sensitive_features),
             "intersections": intersections,
+            "numeric_bins": numeric_bins,
             "metric": metric,
             "task": task,
             "favourable_outcomes": ", ".join(str(o) for o in outcomes),
@@ -232,10 +236,10 @@ def _favourable_outcomes(task: _models.Task, y: Any, model: Any, favourable: Any
 
 
 def _attributes(
-    frame: pd.DataFrame, columns: Sequence[str], intersections: bool
+    frame: pd.DataFrame, columns: Sequence[str], intersections: bool, numeric_bins: int
 ) -> list[tuple[str, pd.Series]]:
     """Each sensitive column as group labels, then each pair of them crossed."""
-    labelled = {c: _as_labels(frame[c]) for c in columns}
+    labelled = {c: _as_labels(frame[c], numeric_bins) for c in columns}
     attributes = [(c, labelled[c]) for c in columns]
     if intersections:
         for i, first in enumerate(columns):
@@ -245,8 +249,19 @@ def _attributes(
     return attributes
 
 
-def _as_labels(column: pd.Series) -> pd.Series:
-    """Group labels as text; missing values form their own group."""
+def _as_labels(column: pd.Series, numeric_bins: int | None = None) -> pd.Series:
+    """Group labels as text; missing values form their own group.
+
+    A numeric attribute with more than ``numeric_bins`` values (age) is cut in quantile bins
+    labelled like the slices, ``[17, 28]``, instead of one tiny group per value.
+    """
+    import pandas as pd
+
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    if numeric_bins is not None and numeric and column.nunique() > numeric_bins:
+        binned = pd.qcut(column, q=numeric_bins, duplicates="drop")
+        names = {i: f"[{i.left:g}, {i.right:g}]" for i in binned.cat.categories}
+        column = binned.map(names).astype(object)
     return column.astype(object).where(column.notna(), "missing").astype(str)
 
 
@@ -453,6 +468,14 @@ def _rate_intervals(
     }
 
 
+def _status(criterion: Criterion) -> str:
+    if criterion.fails:
+        return "fails"
+    if math.isnan(criterion.value):
+        return "undefined"
+    return "ok" if criterion.limit is not None else "reported"
+
+
 def _fairness_verdict(
     name: str,
     reports: list[AttributeReport],
@@ -490,7 +513,7 @@ def _fairness_verdict(
                 c.ci_low,
                 c.ci_high,
                 c.limit,
-                "fails" if c.fails else ("ok" if c.limit is not None else "reported"),
+                _status(c),
                 ", ".join(r.small_groups[:5]),
             )
             for r in judged

@@ -26,6 +26,9 @@ def test_the_adult_model_beats_the_dummy_and_the_linear_baseline(
     assert result.parameters["mode"] == "holdout"
     assert result.parameters["rows_used"] == len(X_test)
     assert len(str(result.parameters["simple_features"]).split(", ")) == 5
+    low, high = (result.measurements[f"gain_over_linear_ci_{end}"] for end in ("low", "high"))
+    assert low < result.measurements["gain_over_linear"] < high
+    assert "CI" in result.reason
 
 
 def test_it_fails_a_model_trained_on_shuffled_labels_that_is_no_better_than_the_dummy(

@@ -183,3 +183,14 @@ def test_an_empty_frame_and_a_wrong_model_are_named(adult_model: Any, xy_test: A
     assert "X" in empty.reason
     assert wrong.outcome is Outcome.ERROR
     assert "model" in wrong.reason
+
+
+def test_a_numeric_attribute_is_cut_in_quantile_bins(adult_model: Any, xy_test: Any) -> None:
+    X, y = xy_test
+    result = check_group_fairness(
+        adult_model, X, y, sensitive_features=["age"], min_selection_rate_ratio=None
+    )
+    groups = [row[2] for row in result.tables[1].rows]
+    assert len(groups) == 4
+    assert all(g.startswith("[") for g in groups)
+    assert result.parameters["numeric_bins"] == 4
