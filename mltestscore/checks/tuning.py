@@ -465,8 +465,8 @@ def check_no_better_params_nearby(
         except NotApplicableError as exc:
             return CheckResult.not_applicable(name, RUBRIC, str(exc), parameters=parameters)
         for params in candidates:
-            if time.perf_counter() - start > time_budget_s:
-                break
+            if tried and time.perf_counter() - start > time_budget_s:
+                break  # at least one neighbour always runs: zero trials prove nothing
             try:
                 score, _ = _cross_validated_quality(
                     model, params, X_sample, y_sample, folds, metric
@@ -477,6 +477,14 @@ def check_no_better_params_nearby(
             tried.append((params, score))
     elapsed = time.perf_counter() - start
     parameters.update(metric=metric_name, trials_run=len(tried))
+    if not any(math.isfinite(q) for _, q in tried):
+        return CheckResult.error(
+            name,
+            RUBRIC,
+            f"none of the {len(tried)} neighbours could be fitted "
+            f"({parameters.get('first_trial_error')}); check param_distributions",
+            parameters=parameters,
+        )
     return _judge_neighbours(
         name, current, baseline, tried, metric_name, tolerance, elapsed, parameters
     )

@@ -1,0 +1,103 @@
+"""data-3: no feature's cost is too much."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from conftest import STRONG
+
+from mltestscore.checks.feature_cost import check_feature_costs
+from mltestscore.checks.result import Outcome
+
+
+def test_it_flags_an_expensive_useless_lookup_feature(
+    costly_model: Any, planted: tuple[Any, Any]
+) -> None:
+    _, test = planted
+    columns = [*STRONG, "lookup_key"]
+    result = check_feature_costs(costly_model, test[columns], test["income"], sample_size=300)
+    assert result.outcome is Outcome.FAILED
+    assert result.reason.split(":")[1].strip().startswith("lookup_key")
+    flagged = {row[0] for row in result.tables[0].rows if row[-1] is True}
+    assert flagged == {"lookup_key"}
+    assert result.parameters["timing"] == "transformer"
+
+
+def test_it_passes_when_no_feature_is_both_costly_and_useless(
+    clean_model: Any, planted: tuple[Any, Any]
+) -> None:
+    _, test = planted
+    result = check_feature_costs(clean_model, test[STRONG], test["income"], sample_size=300)
+    result.assert_ok()
+    assert result.measurements["max_time_share"] < 0.2
+    assert result.tables[0].chart == "time_share"
+
+
+def test_a_declared_cost_flags_a_feature_that_brings_nothing(
+    noise_model: Any, planted: tuple[Any, Any]
+) -> None:
+    _, test = planted
+    columns = [*STRONG, "noise"]
+    result = check_feature_costs(
+        noise_model,
+        test[columns],
+        test["income"],
+        declared_costs={"noise": 50.0, "age": 1.0, "capital-gain": 1.0},
+        sample_size=300,
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "noise" in result.reason
+    assert "declared cost" in result.reason
+
+
+def test_given_importances_skip_the_permutation_run(
+    clean_model: Any, planted: tuple[Any, Any]
+) -> None:
+    _, test = planted
+    importances = dict.fromkeys(STRONG, 0.05)
+    importances["occupation"] = 0.0
+    result = check_feature_costs(
+        clean_model,
+        test[STRONG],
+        test["income"],
+        importances=importances,
+        declared_costs={"occupation": 10.0, "age": 1.0},
+        sample_size=200,
+    )
+    assert result.parameters["importance"] == "given"
+    assert result.outcome is Outcome.FAILED
+    assert "occupation" in result.reason
+
+
+def test_ablation_timing_catches_value_dependent_cost(planted: tuple[Any, Any]) -> None:
+    """A model that is not a Pipeline: the lookup gets cheap when the key is constant."""
+    import hashlib
+
+    import numpy as np
+
+    @functools.cache
+    def lookup(key: str) -> float:
+        digest = key.encode()
+        for _ in range(150):
+            digest = hashlib.sha256(digest).digest()
+        return digest[0] / 255
+
+    class CachedLookupModel:
+        def predict(self, X: Any) -> Any:
+            lookup.cache_clear()
+            scores = np.array([lookup(k) for k in X["lookup_key"]]) * 0 + X["age"].to_numpy()
+            return (scores > 40).astype(int)
+
+    _, test = planted
+    columns = ["age", "lookup_key"]
+    result = check_feature_costs(
+        CachedLookupModel(),
+        test[columns],
+        test["income"],
+        importances={"age": 0.1, "lookup_key": 0.0},
+        sample_size=300,
+    )
+    assert result.parameters["timing"] == "ablation"
+    assert result.outcome is Outcome.FAILED
+    assert "lookup_key" in result.reason

@@ -1,0 +1,165 @@
+"""model-3: all hyperparameters have been tuned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mltestscore.checks.result import Outcome
+from mltestscore.checks.tuning import (
+    check_no_better_params_nearby,
+    check_search_chose_best,
+    check_trials_chose_best,
+)
+
+GRID = {"model__learning_rate": [0.01, 0.1, 0.3]}
+
+
+@pytest.fixture(scope="session")
+def search_data(adult: Any) -> tuple[Any, Any]:
+    part = adult.iloc[:1200]
+    return part.drop(columns=["income"]), part["income"]
+
+
+@pytest.fixture(scope="session")
+def honest_search(adult_pipeline_factory: Any, search_data: tuple[Any, Any]) -> Any:
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = search_data
+    return GridSearchCV(adult_pipeline_factory(), GRID, cv=3, scoring="roc_auc").fit(X, y)
+
+
+def test_it_passes_a_search_that_kept_its_best_candidate(honest_search: Any) -> None:
+    result = check_search_chose_best(honest_search)
+    result.assert_ok()
+    assert result.measurements["gap"] == 0
+    assert len(result.tables[0].rows) == 3
+
+
+def test_it_flags_a_search_whose_chosen_params_are_not_the_best(
+    adult_pipeline_factory: Any, search_data: tuple[Any, Any]
+) -> None:
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = search_data
+
+    def first_candidate(results: Any) -> int:
+        return 0  # a refit rule that ignores the scores
+
+    search = GridSearchCV(
+        adult_pipeline_factory(), GRID, cv=3, scoring="roc_auc", refit=first_candidate
+    ).fit(X, y)
+    result = check_search_chose_best(search)
+    assert result.outcome is Outcome.FAILED
+    assert "model__learning_rate=0.01" in result.reason
+    assert result.measurements["gap"] > 0
+
+
+def test_it_flags_a_deployed_model_that_drifted_from_the_best_params(
+    honest_search: Any, adult_pipeline_factory: Any
+) -> None:
+    deployed = adult_pipeline_factory(learning_rate=0.3)
+    result = check_search_chose_best(honest_search, model=deployed)
+    assert result.outcome is Outcome.FAILED
+    assert "model__learning_rate=0.3" in result.reason
+    check_search_chose_best(honest_search, model=honest_search.best_estimator_).assert_ok()
+
+
+def test_a_halving_search_is_read_on_its_last_round(
+    adult_pipeline_factory: Any, search_data: tuple[Any, Any]
+) -> None:
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+
+    X, y = search_data
+    search = HalvingGridSearchCV(
+        adult_pipeline_factory(), GRID, cv=3, scoring="roc_auc", random_state=0, min_resources=300
+    ).fit(X, y)
+    result = check_search_chose_best(search)
+    result.assert_ok()
+    assert result.measurements["trials"] < len(search.cv_results_["params"])
+
+
+def test_a_trials_table_must_show_the_chosen_trial_is_best() -> None:
+    trials = [
+        {"depth": 3, "lr": 0.1, "loss": 0.40},
+        {"depth": 6, "lr": 0.1, "loss": 0.35},
+        {"depth": 6, "lr": 0.3, "loss": 0.38},
+    ]
+    chosen_worse = check_trials_chose_best(
+        trials, {"depth": 6, "lr": 0.3}, score_column="loss", higher_is_better=False
+    )
+    assert chosen_worse.outcome is Outcome.FAILED
+    assert "depth=6, lr=0.1" in chosen_worse.reason
+    check_trials_chose_best(trials, 1, score_column="loss", higher_is_better=False).assert_ok()
+    lenient = check_trials_chose_best(
+        trials, 2, score_column="loss", higher_is_better=False, tolerance=0.05
+    )
+    lenient.assert_ok()
+
+
+def test_a_random_search_nearby_beats_an_untuned_model(
+    adult_pipeline_factory: Any, adult: Any
+) -> None:
+    X, y = adult.drop(columns=["income"]), adult["income"]
+    result = check_no_better_params_nearby(
+        adult_pipeline_factory(learning_rate=0.01), X, y, n_trials=4, sample_size=1500
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "not tuned" in result.reason
+    assert result.parameters["trials_run"] == 4
+    assert result.parameters["cv"] == 3
+
+
+def test_a_tuned_model_has_no_clearly_better_neighbour(
+    adult_pipeline_factory: Any, adult: Any
+) -> None:
+    X, y = adult.drop(columns=["income"]), adult["income"]
+    result = check_no_better_params_nearby(
+        adult_pipeline_factory(learning_rate=0.1, max_leaf_nodes=8),
+        X,
+        y,
+        n_trials=4,
+        sample_size=1500,
+    )
+    result.assert_ok()
+    assert result.tables[0].chart == "roc_auc"
+
+
+def test_given_distributions_replace_the_default_neighbourhood(
+    adult_pipeline_factory: Any, adult: Any
+) -> None:
+    X, y = adult.drop(columns=["income"]), adult["income"]
+    result = check_no_better_params_nearby(
+        adult_pipeline_factory(learning_rate=0.1, max_leaf_nodes=8),
+        X,
+        y,
+        param_distributions={"model__max_depth": [2, 3]},
+        n_trials=2,
+        sample_size=800,
+    )
+    assert result.parameters["search_space"] == "given"
+    assert result.outcome in {Outcome.PASSED, Outcome.FAILED}
+    assert all("model__max_depth" in str(row[0]) for row in result.tables[0].rows[1:]) or any(
+        row[-1] == "current" for row in result.tables[0].rows
+    )
+
+
+def test_the_search_stops_at_its_time_budget(adult_pipeline_factory: Any, adult: Any) -> None:
+    X, y = adult.drop(columns=["income"]), adult["income"]
+    result = check_no_better_params_nearby(
+        adult_pipeline_factory(), X, y, n_trials=20, sample_size=600, time_budget_s=0.0
+    )
+    assert result.parameters["trials_run"] == 1
+    assert result.parameters["time_budget_s"] == 0.0
+
+
+def test_a_model_without_known_hyperparameters_is_not_applicable(adult: Any) -> None:
+    from sklearn.dummy import DummyClassifier
+
+    result = check_no_better_params_nearby(
+        DummyClassifier(), adult[["age"]], adult["income"], n_trials=2
+    )
+    assert result.outcome is Outcome.NOT_APPLICABLE
+    assert "param_distributions" in result.reason
