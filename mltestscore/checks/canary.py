@@ -84,6 +84,14 @@ def _artifact_and_format(
         raise CheckInputError(
             "trusted", f"{path.name} is a {kind} file, which runs code on load; pass trusted=True"
         )
+    if kind == artifacts.SKOPS and trusted is not True:
+        refused = sorted(set(artifacts.untrusted_types(path)) - set(trusted or ()))
+        if refused:
+            raise CheckInputError(
+                "trusted",
+                f"{path.name} holds types skops does not trust: {', '.join(refused)}; review "
+                "them and pass them as trusted=[...]",
+            )
     return path, kind
 
 
@@ -170,9 +178,7 @@ def check_canary(
         try:
             reference_model = artifacts.load_model(path, trusted=trusted).model
         except artifacts.ArtifactError as exc:
-            raise CheckInputError(
-                "artifact", f"cannot load it in this process either: {exc}"
-            ) from exc
+            raise CheckInputError("artifact", f"cannot load it in this process: {exc}") from exc
     inputs.require_model(reference_model, "reference_model")
     snapshot_path, snapshot = _training_snapshot(path, environment_file)
 

@@ -37,6 +37,20 @@ def _clone(estimator: Any, params: Mapping[str, Any] | None) -> Any:
     return fresh
 
 
+def _is_classifier(estimator: Any, y: Any) -> bool:
+    """What the estimator declares (sklearn tags); the labels decide for untagged ones."""
+    from sklearn.base import is_classifier, is_regressor
+
+    try:
+        if is_classifier(estimator):
+            return True
+        if is_regressor(estimator):
+            return False
+    except AttributeError:  # no __sklearn_tags__: not derived from BaseEstimator
+        pass
+    return bool(_models.infer_task(y) != "regression")
+
+
 def _tiny_sample(X: Any, y: Any, size: int, seed: int) -> tuple[Any, Any]:
     X = inputs.require_rows(X, "X")
     labels = inputs.require_labels(y, len(X), "y")
@@ -63,12 +77,10 @@ def check_model_can_overfit(
     regularisation can also prevent memorising: relax it for this test through ``params``
     (``set_params`` keywords such as ``{"model__min_samples_leaf": 1}``).
     """
-    from sklearn.base import is_classifier
-
     X_small, y_small = _tiny_sample(X, y, sample_size, seed)
     model = _clone(estimator, params)
     model.fit(X_small, y_small)
-    classifier = is_classifier(model) or _models.infer_task(y_small) != "regression"
+    classifier = _is_classifier(model, y_small)
     metric = "accuracy" if classifier else "r2"
     value = _models.score(metric, y_small, _models.predict(model, X_small))
     ok = value >= min_train_score
@@ -136,12 +148,11 @@ def check_training_step_lowers_loss(
     drops by more than ``min_loss_decrease``; not applicable to estimators with neither.
     """
     import numpy as np
-    from sklearn.base import is_classifier
 
     X_small, y_small = _tiny_sample(X, y, sample_size, seed)
     model = _clone(estimator, None)
     learner, prefix = _final_step(model)
-    classifier = is_classifier(learner)
+    classifier = _is_classifier(learner, y_small)
     params = learner.get_params()
     if callable(getattr(learner, "partial_fit", None)) and not prefix:
         mode = "partial_fit"

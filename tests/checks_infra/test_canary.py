@@ -127,3 +127,12 @@ def test_it_lists_changed_and_missing_packages() -> None:
         ("scikit-learn", "1.9.1", "1.8.0"),
         ("skops", "0.16.0", "missing"),
     ]
+
+
+def test_it_asks_for_the_skops_types_to_trust_before_starting_a_process(
+    saved_artifact: Path, adult_model: Any, sample: pd.DataFrame
+) -> None:
+    result = check_canary(saved_artifact, sample, reference_model=adult_model)
+    assert result.outcome is Outcome.ERROR
+    assert "trusted" in result.reason
+    assert "TreePredictor" in result.reason

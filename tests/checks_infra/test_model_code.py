@@ -177,3 +177,13 @@ def test_it_reports_an_object_that_is_not_an_estimator() -> None:
     result = check_estimator_conventions(object())
     assert result.outcome is Outcome.ERROR
     assert "estimator" in result.reason
+
+
+def test_a_regressor_is_judged_by_r2_even_on_integer_targets(adult_xy: Any) -> None:
+    from sklearn.tree import DecisionTreeRegressor
+
+    X_train, _, _, _ = adult_xy
+    hours = X_train["hours-per-week"].to_numpy()  # integer target with few distinct values
+    result = check_model_can_overfit(DecisionTreeRegressor(), X_train[["age", "fnlwgt"]], hours)
+    result.assert_ok()
+    assert "train_r2" in result.measurements
