@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from mltestscore.session import MLScoreSession
 
 SESSION_KEY: pytest.StashKey[MLScoreSession] = pytest.StashKey()
+SUITE_PLUGIN = "mltestscore-suite"
 DEFAULT_JSON = "reports/mlscore.json"
 
 # Exit codes beyond pytest's own 0-5; documented in the README.
@@ -120,6 +121,12 @@ def pytest_configure(config: pytest.Config) -> None:
     session = start_session(config)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "mltestscore-session")
+    # The zero-config suite: generated items for the model and data [tool.mltestscore] names.
+    from mltestscore.suite.plugin import start_suite
+
+    suite = start_suite(config, session)
+    if suite is not None:
+        config.pluginmanager.register(suite, SUITE_PLUGIN)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -127,6 +134,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if session is not None:
         del config.stash[SESSION_KEY]
         config.pluginmanager.unregister(session)
+    suite = config.pluginmanager.get_plugin(SUITE_PLUGIN)
+    if suite is not None:
+        config.pluginmanager.unregister(suite)
 
 
 class MeasurementRecorder:

@@ -1,0 +1,1 @@
+"""A small income classifier on the UCI Adult sample, scored with mltestscore."""

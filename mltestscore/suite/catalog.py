@@ -1,0 +1,302 @@
+"""The generated suite as data: which built-in check runs for which rubric item, on which
+configured inputs, under which node id, with which zero-config defaults.
+
+A :class:`Spec` whose keys are all configured becomes one item per parameter (a sensitive
+column, a slice column, a data set); one whose keys are missing becomes a hint on its rubric
+item ("could be automated: set `serving = ...`"). Thresholds from
+``[tool.mltestscore.thresholds]`` ("model-7.min_selection_rate_ratio" = 0.8) are validated
+against the check's real keyword parameters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mltestscore.errors import ConfigError
+from mltestscore.suite import runners
+from mltestscore.suite.config import SuiteConfig
+
+# What to write for each key in a hint.
+KEY_EXAMPLES = {
+    "model": 'model = "models/model.skops"',
+    "train": 'train = "data/train.parquet"',
+    "test": 'test = "data/test.parquet"',
+    "serving": 'serving = "data/serving_sample.parquet"',
+    "target": 'target = "label"',
+    "sensitive": 'sensitive = ["sex", "race"]',
+    "slices": 'slices = ["country", "age"]',
+    "time_column": 'time_column = "event_time"',
+    "schema": 'schema = "schemas/train.json"',
+    "feature_spec": 'feature_spec = "features.yaml"',
+    "registry": 'registry = "models/"',
+    "train_fn": 'train_fn = "package.train:train"',
+}
+
+# Friendlier names for check parameters, accepted in [tool.mltestscore.thresholds].
+ALIASES = {
+    "demographic_parity_ratio": "min_selection_rate_ratio",
+    "demographic_parity_difference": "max_selection_rate_difference",
+    "equalized_odds_difference": "max_equalized_odds_difference",
+    "psi": "psi_threshold",
+}
+
+# Hints for rubric items no built-in check automates here.
+PROCESS_HINTS = {
+    "data-6": "a process item: attest it in [[tool.mltestscore.manual]] (mltestscore init "
+    "writes a template)",
+    "data-7": "mark the tests of your feature code with @pytest.mark.mlscore('data-7')",
+    "model-1": "a process item: attest your model-spec review in [[tool.mltestscore.manual]]",
+    "model-2": "a process item: attest the offline/online metric comparison in "
+    "[[tool.mltestscore.manual]]",
+    "model-4": "measure quality by model age in a test marked @pytest.mark.mlscore('model-4') "
+    "(train on older data, score on newer)",
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One built-in check as generated items."""
+
+    rubric_id: str  # the rubric item the items are grouped under
+    name: str  # short name in the node id: mlscore::<rubric_id>::<name>[<param>]
+    check: str  # registered check function name
+    needs: tuple[str, ...]  # suite keys that must all be configured
+    purpose: str  # what it does, for hints ("compares training and serving distributions")
+    runner: runners.Runner
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # zero-config settings
+    params: Callable[[SuiteConfig], Sequence[str]] | None = None
+    extra_options: tuple[str, ...] = ()  # options the runner takes besides the check's own
+    when: Callable[[SuiteConfig], bool] | None = None  # a further condition on the config
+    why_not: str = ""  # hint text when ``when`` is false
+    # The rubric ids these items evidence, when narrower than the check's own (a serving
+    # sample breaking the schema says nothing against data-1, only against monitor-2).
+    evidences: tuple[str, ...] | None = None
+
+    def parameters(self, config: SuiteConfig) -> list[str | None]:
+        return list(self.params(config)) if self.params is not None else [None]
+
+    def applies(self, config: SuiteConfig) -> bool:
+        return not self.missing(config) and (self.when is None or self.when(config))
+
+    def missing(self, config: SuiteConfig) -> list[str]:
+        return [key for key in self.needs if not config.has(key)]
+
+    def accepted_options(self) -> set[str]:
+        from mltestscore.checks.registry import get_check
+
+        signature = inspect.signature(get_check(self.check).function)
+        keywords = {
+            name
+            for name, p in signature.parameters.items()
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        }
+        return keywords | set(self.extra_options)
+
+
+def _data_keys(*keys: str) -> Callable[[SuiteConfig], list[str]]:
+    return lambda config: [k for k in keys if k in config.data]
+
+
+def _sensitive(config: SuiteConfig) -> list[str]:
+    return list(config.sensitive)
+
+
+def _slices(config: SuiteConfig) -> list[str]:
+    return list(config.slices)
+
+
+def _model_file(config: SuiteConfig) -> bool:
+    if config.model is not None:
+        return config.model.path is not None
+    return config.registry is not None
+
+
+def _fresh_data(config: SuiteConfig) -> list[str]:
+    return ["serving"] if "serving" in config.data else ["train"]
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("data-1", "schema", "check_schema", ("schema", "train"),
+         "validates the data against a Great Expectations suite", runners.run_schema,
+         {"sample_rows": 5000}, params=_data_keys("train", "test")),
+    Spec("data-2", "importance", "check_features_are_beneficial", ("model", "target", "train"),
+         "checks every feature improves the metric (permutation importance)",
+         runners.run_importance,
+         {"n_repeats": 3, "sample_size": 800, "shap_sample_size": 100, "time_budget_s": 8.0}),
+    Spec("data-3", "feature_cost", "check_feature_costs", ("model", "target", "train"),
+         "weighs each feature's cost against its value", runners.run_feature_cost,
+         {"sample_size": 300, "n_repeats": 2, "time_budget_s": 6.0}),
+    Spec("data-4", "feature_policy", "check_feature_policy", ("feature_spec",),
+         "checks model inputs are documented, current and allowed", runners.run_feature_policy),
+    Spec("data-5", "pii", "check_pii", ("train",),
+         "scans columns for personal identifiers", runners.run_pii,
+         {"sample_rows": 5000}, params=_data_keys("train", "serving")),
+    Spec("data-5", "file_permissions", "check_data_file_permissions", ("train",),
+         "checks data files are not world-readable", runners.run_file_permissions,
+         when=lambda c: any(s.path is not None for s in c.data.values()),
+         why_not="give data as files (not callables) to check their permissions"),
+    Spec("model-3", "tuning", "check_no_better_params_nearby", ("model", "target", "train"),
+         "searches near the current hyperparameters for a clearly better model",
+         runners.run_tuning,
+         {"n_trials": 4, "cv": 2, "sample_size": 1200, "time_budget_s": 10.0}),
+    Spec("model-5", "baselines", "check_simpler_model_is_not_better",
+         ("model", "target", "train"),
+         "compares the model with a dummy and a simple linear model", runners.run_baselines,
+         {"cv": 2}),
+    Spec("model-6", "slices", "check_slice_quality", ("model", "target", "train", "slices"),
+         "compares the metric on each slice with the overall metric", runners.run_slices,
+         {"n_bootstrap": 100}, params=_slices),
+    Spec("model-6", "weak_segments", "check_weak_segments", ("model", "target", "train"),
+         "searches one- and two-feature segments where the model is much worse",
+         runners.run_weak_segments, {"max_columns": 12}),
+    Spec("model-7", "fairness", "check_group_fairness",
+         ("model", "target", "train", "sensitive"),
+         "compares selection and error rates across sensitive groups (fairlearn)",
+         runners.run_fairness, {"n_bootstrap": 100}, params=_sensitive),
+    Spec("model-7", "proxies", "check_sensitive_proxies", ("train", "sensitive"),
+         "checks no single feature predicts a sensitive attribute", runners.run_proxies,
+         {"max_rows": 3000, "joint_model": False}, params=_sensitive),
+    Spec("infra-1", "reproducibility", "check_reproducible_training", ("train_fn", "train"),
+         "trains twice with the same seed and compares predictions",
+         runners.run_reproducibility, {"train_rows": 1000}, extra_options=("train_rows",)),
+    Spec("infra-2", "overfit", "check_model_can_overfit", ("model", "target", "train"),
+         "checks the model can memorise a tiny sample", runners.run_overfit),
+    Spec("infra-2", "training_step", "check_training_step_lowers_loss",
+         ("model", "target", "train"),
+         "checks one more training step lowers the loss", runners.run_training_step,
+         {"sample_size": 300}),
+    Spec("infra-3", "pipeline", "check_pipeline_integration", ("train_fn", "train", "target"),
+         "runs train_fn end to end on raw rows, saves, reloads and predicts",
+         runners.run_pipeline, {"sample_size": 500}),
+    Spec("infra-4", "serving_gate", "check_serving_gate",
+         ("registry", "model", "target", "train"),
+         "gates the candidate against the previous registry version, overall and per slice",
+         runners.run_serving_gate),
+    Spec("infra-5", "step_through", "check_pipeline_step_through", ("model", "train"),
+         "steps a Pipeline through one example", runners.run_step_through),
+    Spec("infra-5", "explanation", "check_single_example_explanation", ("model", "train"),
+         "explains one prediction with SHAP and checks additivity", runners.run_explanation,
+         {"sample_size": 100, "background_size": 50, "time_budget_s": 8.0}),
+    Spec("infra-6", "canary", "check_canary", ("model", "train"),
+         "loads the artifact in a fresh process and compares its predictions",
+         runners.run_canary, {"sample_rows": 200}, extra_options=("sample_rows",),
+         when=_model_file, why_not="give the model as a file (model = \"....skops\")"),
+    Spec("infra-7", "rollback", "check_rollback", ("registry", "train"),
+         "rolls the registry back one version and forward again", runners.run_rollback,
+         {"sample_rows": 200}, extra_options=("sample_rows",)),
+    Spec("monitor-1", "dependency_changes", "check_dependency_changes", ("model",),
+         "compares the environment with the snapshot taken at training time",
+         runners.run_dependency_changes, {"ignore_platform": True},
+         when=_model_file, why_not="give the model as a file with an environment.json"),
+    Spec("monitor-1", "dependency_automation", "check_dependency_automation", (),
+         "looks for Dependabot/Renovate and pinned requirements",
+         runners.run_dependency_automation),
+    Spec("monitor-2", "schema", "check_schema", ("schema", "serving"),
+         "validates the serving sample against the training schema", runners.run_schema,
+         {"sample_rows": 5000}, params=_data_keys("serving"), evidences=("monitor-2",)),
+    Spec("monitor-3", "drift", "check_feature_drift", ("train", "serving"),
+         "compares training and serving feature distributions (PSI, KS, JS)",
+         runners.run_drift),
+    Spec("monitor-4", "model_age", "check_model_age", ("model",),
+         "checks the model is younger than max_age_days", runners.run_model_age,
+         when=_model_file, why_not="give the model as a file or a registry"),
+    Spec("monitor-4", "data_freshness", "check_data_freshness", ("time_column",),
+         "checks the newest event in the data is recent", runners.run_data_freshness,
+         params=_fresh_data, when=lambda c: bool(c.data), why_not="set `train` or `serving`"),
+    Spec("monitor-5", "stability", "check_numerical_stability", ("model", "train"),
+         "probes the model with edge-case inputs for NaN/inf and invalid probabilities",
+         runners.run_stability, {"max_examples": 10, "sample_size": 500}),
+    Spec("monitor-6", "performance", "check_computing_performance", ("model", "train"),
+         "measures latency, throughput and memory against earlier runs",
+         runners.run_performance, {"repeats": 3, "single_calls": 30, "batch_calls": 3}),
+    Spec("monitor-7", "served_quality", "check_served_quality",
+         ("model", "target", "train", "serving"),
+         "measures the metric on labelled serving data against the offline metric",
+         runners.run_served_quality),
+)  # fmt: skip
+
+
+def applicable_specs(config: SuiteConfig) -> list[tuple[Spec, str | None]]:
+    """Every (spec, parameter) pair that becomes an item, in a stable order."""
+    return [
+        (spec, param) for spec in SPECS if spec.applies(config) for param in spec.parameters(config)
+    ]
+
+
+def item_name(spec: Spec, param: str | None) -> str:
+    return spec.name if param is None else f"{spec.name}[{param}]"
+
+
+def hints(config: SuiteConfig) -> dict[str, list[str]]:
+    """Per rubric item with nothing generated for it, what would automate it here."""
+    covered = {spec.rubric_id for spec, _ in applicable_specs(config)}
+    found: dict[str, list[str]] = {}
+    for spec in SPECS:
+        if spec.rubric_id in covered or spec.applies(config):
+            continue
+        missing = spec.missing(config)
+        if missing:
+            keys = " and ".join(f"`{KEY_EXAMPLES.get(k, k + ' = ...')}`" for k in missing)
+            text = f"set {keys} in [tool.mltestscore]: {spec.check} {spec.purpose}"
+        else:
+            text = f"{spec.why_not}: {spec.check} {spec.purpose}"
+        found.setdefault(spec.rubric_id, []).append(text)
+    for item_id, text in PROCESS_HINTS.items():
+        found.setdefault(item_id, []).append(text)
+    return found
+
+
+def _scopes(spec: Spec) -> set[str]:
+    return {spec.rubric_id, spec.name, spec.check}
+
+
+def resolve_threshold(key: str, value: object, where: str) -> list[Spec]:
+    """The specs a ``"scope.parameter" = value`` threshold applies to; ConfigError when the
+    scope (a rubric id, a short name like ``fairness`` or a check name) or the parameter is
+    unknown."""
+    scope, dot, parameter = str(key).partition(".")
+    if not dot or not scope or not parameter:
+        raise ConfigError(
+            f'{where} must look like "model-7.min_selection_rate_ratio" '
+            "(rubric id, item name or check name, a dot, then the parameter)"
+        )
+    if not isinstance(value, bool | int | float | str | list | dict):
+        raise ConfigError(f"{where} must be a number, boolean, string, list or table")
+    parameter = ALIASES.get(parameter, parameter)
+    matching = [spec for spec in SPECS if scope in _scopes(spec)]
+    if not matching:
+        known = sorted({s for spec in SPECS for s in _scopes(spec)})
+        close = difflib.get_close_matches(scope, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"{where}: no generated check for {scope!r}{hint}")
+    taking = [spec for spec in matching if parameter in spec.accepted_options()]
+    if not taking:
+        options = sorted({o for spec in matching for o in spec.accepted_options()})
+        close = difflib.get_close_matches(parameter, options, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(
+            f"{where}: {', '.join(sorted({s.check for s in matching}))} has no parameter "
+            f"{parameter!r}{hint}"
+        )
+    return taking
+
+
+def options_for(spec: Spec, config: SuiteConfig) -> dict[str, Any]:
+    """The keyword arguments for one spec: its defaults, then matching thresholds (a check
+    name beats a short name, which beats a rubric id)."""
+    options = dict(spec.defaults)
+    rank = {spec.rubric_id: 0, spec.name: 1, spec.check: 2}
+    chosen: dict[str, tuple[int, Any]] = {}
+    for key, value in config.thresholds.items():
+        scope, _, parameter = key.partition(".")
+        parameter = ALIASES.get(parameter, parameter)
+        if scope not in rank or parameter not in spec.accepted_options():
+            continue
+        if parameter not in chosen or rank[scope] >= chosen[parameter][0]:
+            chosen[parameter] = (rank[scope], value)
+    options.update({name: value for name, (_, value) in chosen.items()})
+    return options

@@ -1,0 +1,335 @@
+"""The suite keys of ``[tool.mltestscore]``, validated into a :class:`SuiteConfig`.
+
+Validation is cheap (no data or model is loaded): paths exist relative to the pyproject, files
+have a supported type, callables import, columns exist in the header of Parquet/CSV files, a
+pickle is refused unless ``model_trusted = true``, and threshold keys name a real check
+parameter. Every problem raises :class:`ConfigError` naming the key, so ``pytest --mlscore``
+stops with a usage error instead of failing twenty items for one typo.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import importlib
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mltestscore.config import SECTION, ProjectConfig
+from mltestscore.errors import ConfigError
+
+DATA_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+MODEL_SUFFIXES = (".skops", ".pkl", ".pickle", ".joblib", ".onnx")
+CODE_EXECUTING_SUFFIXES = (".pkl", ".pickle", ".joblib")
+_CALLABLE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+DATA_KEYS = ("train", "test", "serving")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a model or a frame comes from: a file, or a ``module:callable`` returning it."""
+
+    key: str
+    text: str
+    path: Path | None = None
+    function: Callable[[], Any] | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.path is None:
+            return "callable"
+        return DATA_SUFFIXES.get(self.path.suffix.lower(), self.path.suffix.lstrip(".").lower())
+
+    def describe(self) -> str:
+        return f"{self.key} = {self.text!r}"
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    """The validated suite keys of one project."""
+
+    source: str  # the pyproject path, for messages
+    root: Path
+    model: Source | None = None
+    model_trusted: bool | tuple[str, ...] = ()
+    data: Mapping[str, Source] = field(default_factory=dict)  # train / test / serving
+    target: str | None = None
+    prediction: str | None = None
+    sensitive: tuple[str, ...] = ()
+    slices: tuple[str, ...] = ()
+    time_column: str | None = None
+    schema: Path | None = None
+    feature_spec: Path | None = None
+    registry: Path | None = None
+    train_fn: Source | None = None
+    thresholds: Mapping[str, Any] = field(default_factory=dict)  # "scope.parameter" -> value
+
+    def has(self, key: str) -> bool:
+        """Whether the input named by a suite key is configured (``model`` also through
+        ``registry``, whose current version is the model when ``model`` is not set)."""
+        if key in DATA_KEYS:
+            return key in self.data
+        if key == "model":
+            return self.model is not None or self.registry is not None
+        value = getattr(self, key)
+        return bool(value) if isinstance(value, tuple) else value is not None
+
+    def where(self, key: str) -> str:
+        return f"{self.source}: [{SECTION}] {key}"
+
+
+def parse_suite_config(project: ProjectConfig) -> SuiteConfig:
+    """Validate the suite keys of ``project``; raise :class:`ConfigError` naming the key."""
+    settings = project.settings
+    root = project.root
+    source = project.source
+    where = _Where(source)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))  # "module:callable" keys import from the project root
+
+    data = {
+        key: _data_source(settings[key], key, root, where) for key in DATA_KEYS if key in settings
+    }
+    model = _model_source(settings["model"], root, where) if "model" in settings else None
+    trusted = _trusted(settings.get("model_trusted", ()), where)
+    _refuse_untrusted_pickle(model, trusted, where)
+    registry = (
+        _path(settings["registry"], "registry", root, where) if "registry" in settings else None
+    )
+    if registry is not None and not registry.is_dir():
+        raise ConfigError(f"{where('registry')}: {registry} is not a directory")
+    feature_spec = None
+    if "feature_spec" in settings:
+        feature_spec = _path(settings["feature_spec"], "feature_spec", root, where)
+        if not feature_spec.is_file():
+            raise ConfigError(f"{where('feature_spec')}: file not found: {feature_spec}")
+    schema = None
+    if "schema" in settings:
+        schema = _path(settings["schema"], "schema", root, where, must_exist=False)
+        if schema.suffix.lower() != ".json":
+            raise ConfigError(f"{where('schema')}: a Great Expectations suite is a .json file")
+        if not schema.exists() and not schema.parent.is_dir():
+            raise ConfigError(
+                f"{where('schema')}: {schema} does not exist and neither does its folder, so "
+                "the schema inferred from `train` cannot be written there"
+            )
+        if not schema.exists() and "train" not in data:
+            raise ConfigError(
+                f"{where('schema')}: {schema} does not exist; set `train` so it can be inferred "
+                "from the training data on the first run"
+            )
+    train_fn = None
+    if "train_fn" in settings:
+        text = settings["train_fn"]
+        if not isinstance(text, str) or not _CALLABLE.match(text):
+            raise ConfigError(
+                f"{where('train_fn')} must be 'package.module:function', got {text!r}"
+            )
+        train_fn = Source("train_fn", text, function=_import_callable(text, "train_fn", where))
+
+    config = SuiteConfig(
+        source=source,
+        root=root,
+        model=model,
+        model_trusted=trusted,
+        data=data,
+        target=_column_name(settings, "target", where),
+        prediction=_column_name(settings, "prediction", where),
+        sensitive=_column_names(settings, "sensitive", where),
+        slices=_column_names(settings, "slices", where),
+        time_column=_column_name(settings, "time_column", where),
+        schema=schema,
+        feature_spec=feature_spec,
+        registry=registry,
+        train_fn=train_fn,
+        thresholds=_thresholds(settings.get("thresholds", {}), where),
+    )
+    _check_columns(config)
+    return config
+
+
+def _refuse_untrusted_pickle(
+    model: Source | None, trusted: bool | tuple[str, ...], where: _Where
+) -> None:
+    path = model.path if model is not None else None
+    if path is None or path.suffix.lower() not in CODE_EXECUTING_SUFFIXES or trusted is True:
+        return
+    raise ConfigError(
+        f"{where('model')}: {path.name} is a pickle, and loading a pickle runs the code inside "
+        "it; save the model with skops, or set model_trusted = true if you trust this file"
+    )
+
+
+class _Where:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def __call__(self, key: str) -> str:
+        return f"{self.source}: [{SECTION}] {key}"
+
+
+def _path(value: object, key: str, root: Path, where: _Where, must_exist: bool = True) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where(key)} must be a path relative to pyproject.toml, got {value!r}")
+    path = (root / value).resolve()
+    if must_exist and not path.exists():
+        raise ConfigError(f"{where(key)}: {value!r} does not exist (looked for {path})")
+    return path
+
+
+def _import_callable(text: str, key: str, where: _Where) -> Callable[[], Any]:
+    module_name, _, attribute = text.partition(":")
+    try:
+        target: Any = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ConfigError(
+            f"{where(key)}: cannot import module {module_name!r} ({type(exc).__name__}: {exc})"
+        ) from None
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise ConfigError(f"{where(key)}: module {module_name!r} has no {attribute!r}")
+        target = getattr(target, part)
+    if not callable(target):
+        raise ConfigError(f"{where(key)}: {text!r} is not callable")
+    function: Callable[[], Any] = target
+    return function
+
+
+def _data_source(value: object, key: str, root: Path, where: _Where) -> Source:
+    if isinstance(value, str) and _CALLABLE.match(value) and not (root / value).exists():
+        return Source(key, value, function=_import_callable(value, key, where))
+    path = _path(value, key, root, where)
+    if path.suffix.lower() not in DATA_SUFFIXES:
+        raise ConfigError(
+            f"{where(key)}: {path.name} is not a Parquet or CSV file (use .parquet, .pq or "
+            ".csv, or 'module:function' returning a DataFrame)"
+        )
+    if not path.is_file():
+        raise ConfigError(f"{where(key)}: {path} is not a file")
+    return Source(key, str(value), path=path)
+
+
+def _model_source(value: object, root: Path, where: _Where) -> Source:
+    if isinstance(value, str) and _CALLABLE.match(value) and not (root / value).exists():
+        return Source("model", value, function=_import_callable(value, "model", where))
+    path = _path(value, "model", root, where)
+    if path.suffix.lower() not in MODEL_SUFFIXES:
+        raise ConfigError(
+            f"{where('model')}: {path.name} is not a model file ({', '.join(MODEL_SUFFIXES)}) "
+            "or 'module:function' returning a fitted model"
+        )
+    return Source("model", str(value), path=path)
+
+
+def _trusted(value: object, where: _Where) -> bool | tuple[str, ...]:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(
+        f"{where('model_trusted')} must be true/false or a list of type names skops reported, "
+        f"got {value!r}"
+    )
+
+
+def _column_name(settings: Mapping[str, Any], key: str, where: _Where) -> str | None:
+    value = settings.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where(key)} must be a column name, got {value!r}")
+    return value
+
+
+def _column_names(settings: Mapping[str, Any], key: str, where: _Where) -> tuple[str, ...]:
+    value = settings.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where(key)} must be a list of column names, got {value!r}")
+    return tuple(dict.fromkeys(value))
+
+
+def _thresholds(value: object, where: _Where) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f'{where("thresholds")} must be a table of "item-or-check.parameter" = value'
+        )
+    from mltestscore.suite.catalog import resolve_threshold
+
+    for key, setting in value.items():
+        resolve_threshold(key, setting, where(f"thresholds.{key!r}"))
+    return dict(value)
+
+
+# -- columns: read only the header of each file ------------------------------------------------
+
+
+def read_columns(path: Path) -> list[str]:
+    """The column names of a Parquet or CSV file, without reading its rows."""
+    if DATA_SUFFIXES.get(path.suffix.lower()) == "parquet":
+        import pyarrow.parquet as pq
+
+        return [str(name) for name in pq.read_schema(path).names]
+    with open(path, newline="", encoding="utf-8") as handle:
+        return next(csv.reader(handle), [])
+
+
+def check_frame_columns(config: SuiteConfig, key: str, columns: Iterable[str]) -> None:
+    """Raise a ConfigError when a configured column is missing from the ``key`` data."""
+    present = set(columns)
+    for column_key, names, required_in in _column_requirements(config):
+        if key not in required_in(config):
+            continue
+        for name in names:
+            if name not in present:
+                close = difflib.get_close_matches(name, sorted(present), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(
+                    f"{config.where(column_key)}: column {name!r} is not in the {key} data "
+                    f"({config.data[key].text}){hint}"
+                )
+
+
+def _column_requirements(
+    config: SuiteConfig,
+) -> list[tuple[str, Sequence[str], Callable[[SuiteConfig], set[str]]]]:
+    def labelled(c: SuiteConfig) -> set[str]:
+        return {"train", "test"}
+
+    def evaluated(c: SuiteConfig) -> set[str]:
+        return {"test"} if "test" in c.data else {"train"}
+
+    def timed(c: SuiteConfig) -> set[str]:
+        return {"serving"} if "serving" in c.data else {"train"}
+
+    def served(c: SuiteConfig) -> set[str]:
+        return {"serving"}
+
+    return [
+        ("target", [config.target] if config.target else [], labelled),
+        ("sensitive", config.sensitive, evaluated),
+        ("slices", config.slices, evaluated),
+        ("time_column", [config.time_column] if config.time_column else [], timed),
+        ("prediction", [config.prediction] if config.prediction else [], served),
+    ]
+
+
+def _check_columns(config: SuiteConfig) -> None:
+    for key, source in config.data.items():
+        if source.path is None:
+            continue  # a callable: checked when it is called
+        try:
+            columns = read_columns(source.path)
+        except Exception as exc:
+            raise ConfigError(
+                f"{config.where(key)}: cannot read the columns of {source.path} "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        if not columns:
+            raise ConfigError(f"{config.where(key)}: {source.path} has no columns")
+        check_frame_columns(config, key, columns)

@@ -1,0 +1,245 @@
+"""What the generated items share: the project's data, model, registry and schema, each
+loaded once per session, on first use by an item.
+
+The same DataFrame and model objects are handed to every check, so the prediction caches of
+:mod:`mltestscore.checks._models` (keyed by object identity) compute each prediction once.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.errors import ConfigError
+from mltestscore.suite.config import SuiteConfig, check_frame_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mltestscore.model_store import LocalModelStore, ModelVersion
+
+
+class SuiteContext:
+    """Lazily loaded inputs of the generated checks for one project."""
+
+    def __init__(self, config: SuiteConfig) -> None:
+        self.config = config
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._features: dict[str, pd.DataFrame] = {}
+        self._lock = threading.Lock()
+
+    # -- data ---------------------------------------------------------------------------------
+    def frame(self, key: str) -> pd.DataFrame:
+        """The ``train`` / ``test`` / ``serving`` frame, read once."""
+        with self._lock:
+            if key not in self._frames:
+                self._frames[key] = self._read(key)
+            return self._frames[key]
+
+    def _read(self, key: str) -> pd.DataFrame:
+        import pandas as pd
+
+        source = self.config.data.get(key)
+        if source is None:
+            raise ConfigError(f"{self.config.where(key)} is not set")
+        try:
+            if source.function is not None:
+                frame = source.function()
+            elif source.kind == "parquet":
+                frame = pd.read_parquet(source.path)
+            else:
+                frame = pd.read_csv(source.path)
+        except Exception as exc:
+            raise ConfigError(
+                f"{self.config.where(key)}: could not load {source.text!r} "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        if not isinstance(frame, pd.DataFrame):
+            raise ConfigError(
+                f"{self.config.where(key)}: {source.text!r} returned "
+                f"{type(frame).__name__}, not a pandas DataFrame"
+            )
+        if frame.shape[0] == 0:
+            raise ConfigError(f"{self.config.where(key)}: {source.text!r} has no rows")
+        check_frame_columns(self.config, key, [str(c) for c in frame.columns])
+        return frame
+
+    def evaluation_key(self) -> str:
+        """Where model quality is measured: ``test`` when set, else ``train``."""
+        return "test" if "test" in self.config.data else "train"
+
+    def non_feature_columns(self) -> set[str]:
+        config = self.config
+        return {c for c in (config.target, config.prediction, config.time_column) if c}
+
+    def features(self, key: str) -> pd.DataFrame:
+        """The model's input columns of a frame: the model's ``feature_names_in_`` when it has
+        them, else every column but the target, the logged prediction and the time column."""
+        with self._lock:
+            cached = self._features.get(key)
+        if cached is not None:
+            return cached
+        frame = self.frame(key)
+        names = self.model_feature_names()
+        if names is not None:
+            missing = [n for n in names if n not in frame.columns]
+            if missing:
+                raise ConfigError(
+                    f"{self.config.where(key)}: the model needs column(s) "
+                    f"{', '.join(map(repr, missing[:5]))} that the {key} data lacks"
+                )
+            selected = frame[names]
+        else:
+            selected = frame.drop(columns=[c for c in self.non_feature_columns() if c in frame])
+        with self._lock:
+            return self._features.setdefault(key, selected)
+
+    def labels(self, key: str) -> pd.Series:
+        target = self.config.target
+        if target is None:
+            raise ConfigError(f"{self.config.where('target')} is not set")
+        frame = self.frame(key)
+        if target not in frame.columns:
+            raise ConfigError(
+                f"{self.config.where('target')}: column {target!r} is not in the {key} data"
+            )
+        return frame[target]
+
+    def has_labels(self, key: str) -> bool:
+        return self.config.target is not None and self.config.target in self.frame(key).columns
+
+    def data_paths(self) -> list[Path]:
+        return [s.path for s in self.config.data.values() if s.path is not None]
+
+    # -- model and registry -------------------------------------------------------------------
+    @cached_property
+    def store(self) -> LocalModelStore:
+        from mltestscore.model_store import LocalModelStore
+
+        if self.config.registry is None:
+            raise ConfigError(f"{self.config.where('registry')} is not set")
+        return LocalModelStore(self.config.registry)
+
+    @cached_property
+    def current_version(self) -> ModelVersion | None:
+        return self.store.current() if self.config.registry is not None else None
+
+    @cached_property
+    def model_path(self) -> Path | None:
+        """The model file: ``model`` when it is a path, else the registry's current version."""
+        source = self.config.model
+        if source is not None:
+            return source.path
+        version = self.current_version
+        if version is None:
+            return None
+        return self.store.model_path(version)
+
+    @cached_property
+    def model(self) -> Any:
+        with self._lock:
+            return self._load_model()
+
+    def _load_model(self) -> Any:
+        from mltestscore import artifacts
+
+        config = self.config
+        source = config.model
+        if source is not None and source.function is not None:
+            try:
+                model = source.function()
+            except Exception as exc:
+                raise ConfigError(
+                    f"{config.where('model')}: {source.text!r} raised {type(exc).__name__}: {exc}"
+                ) from None
+        else:
+            path = self.model_path
+            key = "model" if source is not None else "registry"
+            if path is None:
+                raise ConfigError(
+                    f"{config.where('registry')}: the registry has no CURRENT version; set "
+                    "`model` or make a version current"
+                )
+            try:
+                model = artifacts.load_model(path, trusted=config.model_trusted).model
+            except artifacts.UntrustedArtifactError as exc:
+                found = list(exc.untrusted_types)
+                advice = (
+                    f"review them and set model_trusted = {found!r}"
+                    if found
+                    else "set model_trusted = true only if you trust this file"
+                )
+                raise ConfigError(f"{config.where(key)}: {exc}; {advice}") from None
+            except artifacts.ArtifactError as exc:
+                raise ConfigError(f"{config.where(key)}: {exc}") from None
+        if not callable(getattr(model, "predict", None)):
+            raise ConfigError(
+                f"{config.where('model')}: got a {type(model).__name__}, which has no predict()"
+            )
+        return model
+
+    def model_feature_names(self) -> list[str] | None:
+        if not self.config.has("model"):
+            return None
+        names = getattr(self.model, "feature_names_in_", None)
+        return [str(n) for n in names] if names is not None else None
+
+    @cached_property
+    def previous_model(self) -> Any | None:
+        """The version before the current one in the registry (None when there is none)."""
+        version = self.current_version
+        if version is None:
+            return None
+        previous = self.store.previous(version)
+        if previous is None:
+            return None
+        return self.store.load(previous, trusted=self.config.model_trusted)
+
+    def training_snapshot(self) -> Path | None:
+        """The ``environment.json`` written next to the model at training time, if any."""
+        path = self.model_path
+        if path is None:
+            return None
+        snapshot = path.parent / "environment.json"
+        return snapshot if snapshot.is_file() else None
+
+    # -- schema -------------------------------------------------------------------------------
+    @cached_property
+    def schema(self) -> Any:
+        """The Great Expectations suite at ``schema``; inferred from ``train`` and written
+        there on the first run (review it and commit it: from then on it is the contract)."""
+        from mltestscore.checks.schema import infer_schema, load_schema, save_schema
+
+        path = self.config.schema
+        if path is None:
+            raise ConfigError(f"{self.config.where('schema')} is not set")
+        with self._lock:
+            if path.is_file():
+                try:
+                    return load_schema(path)
+                except Exception as exc:
+                    raise ConfigError(
+                        f"{self.config.where('schema')}: cannot read {path} as a Great "
+                        f"Expectations suite ({type(exc).__name__}: {exc})"
+                    ) from None
+        frame = self.frame("train")
+        ignore = sorted(c for c in self.non_feature_columns() if c in frame.columns)
+        suite = infer_schema(frame, name=path.stem, ignore_columns=ignore)
+        with self._lock:
+            # Written beside the target and renamed into place: parallel workers infer the
+            # same suite, and a reader never sees half a file.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            os.close(fd)
+            try:
+                save_schema(suite, tmp)
+                os.replace(tmp, path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        self.schema_written = True
+        return suite
+
+    schema_written = False

@@ -1,0 +1,216 @@
+"""The generated items in pytest: a session-level ``mlscore`` collector, one collector per
+rubric item, one item per applicable check.
+
+The ``mlscore`` collector is appended to the session's own collection report, so the generated
+items go through pytest's normal machinery: ``--collect-only`` lists them, ``-k`` / ``-m`` /
+``--deselect`` select them, pytest-xdist workers collect the same ids in the same order (the
+order is the catalog's, and parameters follow the configuration). Node ids read like
+``mlscore::model-7::fairness[sex]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from mltestscore.errors import MLScoreError
+from mltestscore.report.atomic import remove_stale
+from mltestscore.suite import catalog
+from mltestscore.suite.config import SuiteConfig, parse_suite_config
+from mltestscore.suite.context import SuiteContext
+
+if TYPE_CHECKING:
+    from _pytest._code.code import ExceptionInfo, TerminalRepr
+
+    from mltestscore.checks.result import CheckResult
+    from mltestscore.session import MLScoreSession
+
+ROOT_NAME = "mlscore"
+
+
+class SuitePlugin:
+    """Registered when ``--mlscore`` is on and ``[tool.mltestscore]`` names suite inputs."""
+
+    def __init__(self, config: pytest.Config, suite: SuiteConfig, pyproject: Path) -> None:
+        self.config = config
+        self.suite = suite
+        self.pyproject = pyproject
+        self.context = SuiteContext(suite)
+
+    def wanted(self) -> bool:
+        """Generate items unless the command line names only specific files or tests
+        (``pytest --mlscore tests/test_x.py``): then the user asked for those alone."""
+        if self.config.args_source is not pytest.Config.ArgsSource.ARGS:
+            return True
+        base = Path(self.config.invocation_params.dir)
+        for arg in self.config.args:
+            path = base / arg.split("::", 1)[0]
+            if "::" not in arg and path.is_dir():
+                return True
+        return False
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        report = yield
+        if isinstance(collector, pytest.Session) and report.passed and self.wanted():
+            report.result.append(SuiteCollector.create(collector, self))
+        return report
+
+
+class SuiteCollector(pytest.Collector):
+    """``mlscore``: the generated suite, one child collector per rubric item."""
+
+    plugin: SuitePlugin
+
+    @classmethod
+    def create(cls, session: pytest.Session, plugin: SuitePlugin) -> SuiteCollector:
+        node = cls.from_parent(session, name=ROOT_NAME, nodeid=ROOT_NAME, path=plugin.pyproject)
+        node.plugin = plugin
+        return node
+
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        grouped: dict[str, list[tuple[catalog.Spec, str | None]]] = {}
+        for spec, param in catalog.applicable_specs(self.plugin.suite):
+            grouped.setdefault(spec.rubric_id, []).append((spec, param))
+        for rubric_id, entries in grouped.items():
+            yield RubricItemCollector.create(self, rubric_id, entries)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, ROOT_NAME
+
+
+class RubricItemCollector(pytest.Collector):
+    """``mlscore::model-7``: the generated items evidencing one rubric item."""
+
+    entries: list[tuple[catalog.Spec, str | None]]
+
+    @classmethod
+    def create(
+        cls, parent: SuiteCollector, rubric_id: str, entries: list[tuple[catalog.Spec, str | None]]
+    ) -> RubricItemCollector:
+        node = cls.from_parent(parent, name=rubric_id)
+        node.entries = entries
+        return node
+
+    def collect(self) -> Iterable[pytest.Item]:
+        assert isinstance(self.parent, SuiteCollector)
+        plugin = self.parent.plugin
+        for spec, param in self.entries:
+            yield CheckItem.create(self, plugin, spec, param)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.nodeid
+
+
+class CheckItem(pytest.Item):
+    """One built-in check run on the project's configured inputs."""
+
+    plugin: SuitePlugin
+    spec: catalog.Spec
+    param: str | None
+    result: CheckResult | None = None
+
+    @classmethod
+    def create(
+        cls,
+        parent: RubricItemCollector,
+        plugin: SuitePlugin,
+        spec: catalog.Spec,
+        param: str | None,
+    ) -> CheckItem:
+        from mltestscore.checks.registry import get_check
+
+        item = cls.from_parent(parent, name=catalog.item_name(spec, param))
+        item.plugin = plugin
+        item.spec = spec
+        item.param = param
+        item.add_marker(pytest.mark.mlscore(*(spec.evidences or get_check(spec.check).rubric_ids)))
+        item.extra_keyword_matches.add(spec.check)
+        return item
+
+    def runtest(self) -> None:
+        __tracebackhide__ = True
+        self.result = run_spec(self.plugin.context, self.spec, self.param)
+        self.result.assert_ok()
+
+    def repr_failure(
+        self,
+        excinfo: ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> str | TerminalRepr:
+        """The check's reason and figures (and the first rows of its first table), or the
+        configuration problem: never a traceback into mltestscore."""
+        if isinstance(excinfo.value, MLScoreError):
+            return f"mltestscore: {excinfo.value}"
+        if self.result is not None and isinstance(excinfo.value, AssertionError):
+            return _describe(self.result)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.nodeid
+
+
+def run_spec(context: SuiteContext, spec: catalog.Spec, param: str | None) -> CheckResult:
+    """Run one generated check and record its result as evidence, exactly once.
+
+    Native thread pools (OpenMP, BLAS) are limited to one thread: on a shared CI machine,
+    and under pytest-xdist, oversubscribed pools make small predictions many times slower.
+    The result is recorded here rather than by the check's own wrapper so that a spec can
+    narrow the rubric ids it evidences, and so a "not applicable" decided before calling the
+    check is on the scorecard too.
+    """
+    import dataclasses
+
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    from mltestscore import recording
+
+    options = catalog.options_for(spec, context.config)
+    with recording.recording_into(lambda kind, payload: None), threadpool_limits(limits=1):
+        result = spec.runner(context, param, options)
+    if spec.evidences is not None:
+        result = dataclasses.replace(result, rubric_ids=spec.evidences)
+    recording.record_check(result.to_dict())
+    return result
+
+
+def _describe(result: CheckResult, max_rows: int = 8) -> str:
+    lines = [result.summary()]
+    for table in result.tables[:1]:
+        lines.append(f"  {table.title}:")
+        lines.append("    " + " | ".join(table.columns))
+        for row in table.rows[:max_rows]:
+            lines.append("    " + " | ".join(_cell(v) for v in row))
+        if len(table.rows) > max_rows:
+            lines.append(f"    ... {len(table.rows) - max_rows} more row(s) in the scorecard")
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin | None:
+    """Validate the suite keys and fill the session's hints; None when none are set.
+
+    A configuration problem is a usage error naming the key (pytest prints it and exits 4).
+    """
+    from mltestscore.suite import suite_configured
+
+    project = session.project
+    if not suite_configured(project.settings):
+        return None
+    try:
+        suite = parse_suite_config(project)
+    except MLScoreError as exc:
+        if not hasattr(config, "workerinput"):
+            remove_stale(session.json_path)  # as for any other configuration error
+        raise pytest.UsageError(f"mltestscore: {exc}") from None
+    for item_id, texts in catalog.hints(suite).items():
+        session.hints.setdefault(item_id, []).extend(texts)
+    return SuitePlugin(config, suite, Path(project.source))
