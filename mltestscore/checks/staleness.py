@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from mltestscore.checks.result import CheckResult
 
 RUBRIC_IDS = ("monitor-4",)
 SECONDS_PER_DAY = 86_400.0
+DEFAULT_MAX_AGE_DAYS = 30.0
 METADATA_KEYS = ("created_at", "trained_at", "timestamp")
 SOURCE_SNAPSHOT = "environment snapshot created_at"
 SOURCE_METADATA = "artifact metadata"
@@ -128,22 +130,25 @@ def model_training_time(
 def check_model_age(
     artifact: Any = None,
     *,
-    max_age_days: float = 30.0,
+    max_age_days: float | None = None,
+    staleness: CheckResult | Mapping[str, Any] | None = None,
     trained_at: datetime | str | None = None,
     now: datetime | None = None,
     allow_mtime_fallback: bool = True,
 ) -> CheckResult:
-    """The served model is younger than ``max_age_days`` (default 30).
+    """The served model is younger than its age limit (default 30 days).
 
-    Set the limit from the model-4 staleness analysis: the age at which quality drops by more
-    than you accept. The training time comes from ``trained_at`` when given, else from the
-    artifact (see ``model_training_time``: environment snapshot, then metadata, then the
-    file's modification time as a labelled fallback that ``allow_mtime_fallback=False``
-    refuses).
+    The limit is ``max_age_days`` when given; else the largest safe age measured by the
+    model-4 staleness curve when its result is passed as ``staleness`` (a
+    ``check_staleness_impact`` result or its ``to_dict()``): the age at which quality has not
+    yet dropped by more than you accept; else 30 days. The training time comes from
+    ``trained_at`` when given, else from the artifact (see ``model_training_time``:
+    environment snapshot, then metadata, then the file's modification time as a labelled
+    fallback that ``allow_mtime_fallback=False`` refuses).
     """
     name = "check_model_age"
-    if max_age_days <= 0:
-        raise CheckInputError("max_age_days", f"must be positive, got {max_age_days}")
+    limit, limit_source = _age_limit(max_age_days, staleness)
+    max_age_days = limit
     moment = _parse_time(now, "now") if now is not None else datetime.now(UTC)
     if trained_at is not None:
         trained, source, where = _parse_time(trained_at, "trained_at"), SOURCE_GIVEN, ""
@@ -162,7 +167,7 @@ def check_model_age(
     }
     kw: dict[str, Any] = {
         "measurements": measurements,
-        "thresholds": {"max_age_days": max_age_days},
+        "thresholds": {"max_age_days": max_age_days, "max_age_source": limit_source},
         "parameters": {"now": moment.isoformat(), "allow_mtime_fallback": allow_mtime_fallback},
     }
     if age_days < 0:
@@ -184,6 +189,58 @@ def check_model_age(
             f"the model is {age_days:.1f} days old{fallback}, within the {max_age_days:g}-day limit"
         )
     return CheckResult.judge(age_days <= max_age_days, name, RUBRIC_IDS, reason, **kw)
+
+
+def _age_limit(
+    max_age_days: float | None, staleness: CheckResult | Mapping[str, Any] | None
+) -> tuple[float, str]:
+    """The age limit in days and where it came from."""
+    if max_age_days is not None:
+        if max_age_days <= 0:
+            raise CheckInputError("max_age_days", f"must be positive, got {max_age_days}")
+        return float(max_age_days), "max_age_days"
+    if staleness is None:
+        return DEFAULT_MAX_AGE_DAYS, "default"
+    measurements = (
+        staleness.measurements
+        if isinstance(staleness, CheckResult)
+        else staleness.get("measurements", {})
+    )
+    safe_age = measurements.get("max_safe_age") if isinstance(measurements, Mapping) else None
+    if safe_age is None:
+        raise CheckInputError(
+            "staleness", "has no max_safe_age measurement (pass a check_staleness_impact result)"
+        )
+    import pandas as pd
+
+    try:
+        if _is_number(safe_age):  # a numeric time column: ages in its own units, not days
+            raise ValueError(safe_age)
+        text = str(safe_age).strip()
+        whole_days = re.fullmatch(r"(\d+(?:\.\d+)?)\s*[dD]", text)  # decay.py writes "60d"
+        if whole_days:
+            days = float(whole_days.group(1))
+        else:
+            days = pd.Timedelta(text).total_seconds() / SECONDS_PER_DAY
+    except ValueError as exc:
+        raise CheckInputError(
+            "staleness",
+            f"its safe age {safe_age!r} is not a duration (a numeric time column?): "
+            "give max_age_days",
+        ) from exc
+    if days <= 0:
+        raise CheckInputError(
+            "staleness", f"its safe age is {safe_age!r}: even the freshest model is too stale"
+        )
+    return days, "model-4 staleness curve (check_staleness_impact max_safe_age)"
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _timestamps(frame: Any, column: str) -> tuple[Any, int]:

@@ -173,3 +173,33 @@ def test_an_empty_serving_log_is_an_error(served: pd.DataFrame) -> None:
     result = check_data_freshness(served.iloc[:0], "served_at", now=NOW)
     assert result.outcome is Outcome.ERROR
     assert "data: the data has no rows" in result.reason
+
+
+def test_the_model_4_staleness_curve_sets_the_age_limit(tmp_path: Path) -> None:
+    from mltestscore.checks import CheckResult
+
+    curve = CheckResult.passed(
+        "check_staleness_impact", ["model-4"], "quality holds", measurements={"max_safe_age": "60d"}
+    )
+    snapshot_created(tmp_path, NOW - timedelta(days=45))
+    within = check_model_age(tmp_path, staleness=curve, now=NOW)
+    assert within.outcome is Outcome.PASSED, within.summary()
+    assert within.thresholds["max_age_days"] == 60.0
+    assert "staleness curve" in str(within.thresholds["max_age_source"])
+    assert check_model_age(tmp_path, now=NOW).outcome is Outcome.FAILED  # default 30 days
+    shorter = CheckResult.from_dict({**curve.to_dict(), "measurements": {"max_safe_age": "7d"}})
+    assert check_model_age(tmp_path, staleness=shorter.to_dict(), now=NOW).outcome is (
+        Outcome.FAILED
+    )
+    explicit = check_model_age(tmp_path, staleness=shorter, max_age_days=50, now=NOW)
+    assert explicit.outcome is Outcome.PASSED
+
+
+def test_a_staleness_result_without_a_duration_is_an_input_error(tmp_path: Path) -> None:
+    snapshot_created(tmp_path, NOW)
+    no_age = check_model_age(tmp_path, staleness={"measurements": {}}, now=NOW)
+    assert no_age.outcome is Outcome.ERROR
+    assert "staleness: has no max_safe_age" in no_age.reason
+    windows = check_model_age(tmp_path, staleness={"measurements": {"max_safe_age": "3"}})
+    assert windows.outcome is Outcome.ERROR
+    assert "give max_age_days" in windows.reason
