@@ -42,3 +42,14 @@ def test_importing_the_monitoring_modules_loads_no_heavy_library() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout
     assert output.strip() == "[]"
+
+
+def test_a_monitoring_check_records_its_result_as_evidence_when_a_session_listens() -> None:
+    from mltestscore import recording
+    from mltestscore.checks.staleness import check_model_age
+
+    recorded: list[tuple[str, object]] = []
+    with recording.recording_into(lambda key, value: recorded.append((key, value))):
+        result = check_model_age(trained_at="2026-11-01T00:00:00", max_age_days=10_000)
+    assert recorded == [(recording.CHECK_PROPERTY, result.to_dict())]
+    assert result.ok
