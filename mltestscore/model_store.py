@@ -208,8 +208,9 @@ class MlflowModelStore:
         with self._mlflow.start_run():
             self._mlflow.log_metrics({k: float(v) for k, v in (metrics or {}).items()})
             self._mlflow.log_dict(environment.take_snapshot(data_files), "environment.json")
+            # "model" positionally: the artifact path in MLflow 2, the model name in MLflow 3
             info = self._mlflow_sklearn.log_model(
-                model, name="model", registered_model_name=self.model_name
+                model, "model", registered_model_name=self.model_name
             )
         version = self._version(int(info.registered_model_version))
         if make_current:

@@ -32,7 +32,10 @@ WORKER = Path(__file__).with_name("_canary_worker.py")
 def version_differences(
     trained: dict[str, str], serving: dict[str, str]
 ) -> list[tuple[str, str, str]]:
-    """(package, training version, serving version or "missing") for each difference."""
+    """(package, training version, serving version or "missing") for each difference.
+
+    The canary passes the Python version as a package named ``python``.
+    """
     return [
         (name, version, serving.get(name, "missing"))
         for name, version in sorted(trained.items())
@@ -147,6 +150,20 @@ def _run_canary(
     return served
 
 
+def _version_report(
+    snapshot: dict[str, Any] | None, served: dict[str, Any], fail_on: bool | Sequence[str]
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """(every version difference, the ones that fail the check)."""
+    if not snapshot:
+        return [], []
+    trained = {"python": str(snapshot.get("python")), **snapshot["packages"]}
+    differences = version_differences(trained, {"python": served["python"], **served["packages"]})
+    if fail_on is True:
+        return differences, differences
+    watched = {p.lower().replace("_", "-") for p in (fail_on or ())}
+    return differences, [d for d in differences if d[0] in watched]
+
+
 @register_check(*RUBRIC)
 def check_canary(
     artifact: str | os.PathLike[str],
@@ -167,8 +184,9 @@ def check_canary(
     (``trusted``); it predicts ``X_sample`` and the predictions (and probabilities) must match
     ``reference_model``'s, or the artifact loaded in this process, within ``atol``. Package
     versions of that process are compared with the training snapshot (``environment_file``,
-    default ``environment.json`` beside the artifact) and reported; they fail the check when
-    ``fail_on_version_mismatch`` is True (any package) or names the packages that matter.
+    default ``environment.json`` beside the artifact), the Python version as ``python``, and
+    reported; they fail the check when ``fail_on_version_mismatch`` is True (any package) or
+    names the packages that matter.
     """
     import numpy as np
 
@@ -199,12 +217,7 @@ def check_canary(
         )
     served_pred, served_proba = served["predictions"], served["proba"]
 
-    differences = version_differences(snapshot["packages"], served["packages"]) if snapshot else []
-    if fail_on_version_mismatch is True:
-        blocking = differences
-    else:
-        watched = {p.lower().replace("_", "-") for p in (fail_on_version_mismatch or ())}
-        blocking = [d for d in differences if d[0] in watched]
+    differences, blocking = _version_report(snapshot, served, fail_on_version_mismatch)
 
     parameters = {
         "python": interpreter,

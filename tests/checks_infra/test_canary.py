@@ -33,6 +33,8 @@ def _copy_with_snapshot(saved_artifact: Path, folder: Path, **versions: str) -> 
     """The artifact in ``folder`` with its snapshot claiming other package versions."""
     target = Path(shutil.copy(saved_artifact, folder / saved_artifact.name))
     snapshot = json.loads((saved_artifact.parent / "environment.json").read_text())
+    if "python" in versions:
+        snapshot["python"] = versions.pop("python")
     snapshot["packages"].update(versions)
     (folder / "environment.json").write_text(json.dumps(snapshot))
     return target
@@ -50,14 +52,14 @@ def test_a_skops_artifact_serves_the_same_predictions_in_a_fresh_process(
     sample: pd.DataFrame,
     tmp_path: Path,
 ) -> None:
-    artifact = _copy_with_snapshot(saved_artifact, tmp_path, numpy="1.26.0")
+    artifact = _copy_with_snapshot(saved_artifact, tmp_path, numpy="1.26.0", python="3.10.4")
     result = check_canary(
         artifact, sample, reference_model=adult_model, trusted=trusted_types
     ).assert_ok()
     assert result.measurements["differing_rows"] == 0
-    assert result.measurements["package_differences"] == 1
-    assert "1 package version(s) differ from training (reported)" in result.reason
-    assert result.tables[0].rows[0][:2] == ("numpy", "1.26.0")
+    assert result.measurements["package_differences"] == 2
+    assert "2 package version(s) differ from training (reported)" in result.reason
+    assert [row[:2] for row in result.tables[0].rows] == [("numpy", "1.26.0"), ("python", "3.10.4")]
 
 
 def test_it_flags_an_artifact_that_only_loads_where_it_was_trained(
@@ -93,6 +95,7 @@ def test_it_flags_different_predictions_and_a_watched_package_version(
     assert result.measurements["differing_rows"] > 0
     assert "1 watched package version(s) differ: scikit-learn 1.5.0→" in result.reason
     assert result.measurements["package_differences"] == 2
+    assert "python" not in {row[0] for row in result.tables[0].rows}  # same interpreter
 
 
 def test_it_refuses_a_pickle_nobody_trusts_before_starting_a_process(
