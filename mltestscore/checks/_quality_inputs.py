@@ -167,3 +167,29 @@ def task_of(y: Any, model: Any, task: str | None = None) -> _models.Task:
         return _models.infer_task(y, model)
     except Exception:
         return _models.infer_task(y)
+
+
+def label_codes(model: Any, y: Any, *predicted: Any) -> tuple[NDArray[Any], ...]:
+    """Text class labels as integer codes in the order of the probability columns.
+
+    ``_models.score`` indexes probability columns by label (log loss) and takes 1 as the
+    positive class (F1), so labels such as ``">50K"`` are coded 0..k-1 in the order of the
+    model's ``classes_`` (sorted, as scikit-learn does, when the model has none). Numeric
+    labels are returned unchanged.
+    """
+    import numpy as np
+
+    arrays = [np.asarray(y), *(np.asarray(p) for p in predicted)]
+    if arrays[0].dtype.kind in "iub":
+        return tuple(arrays)
+    known = getattr(model, "classes_", None)
+    classes = (
+        list(np.asarray(known).tolist())
+        if known is not None
+        else sorted(set(np.concatenate(arrays).tolist()), key=str)
+    )
+    lookup = {label: code for code, label in enumerate(classes)}
+    return tuple(
+        np.fromiter((lookup.get(v, -1) for v in a.tolist()), dtype=np.int64, count=len(a))
+        for a in arrays
+    )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mltestscore.checks import _models, _resample
 from mltestscore.checks._quality_inputs import (
     NeedsProbabilities,
+    label_codes,
     predictions,
     require_columns,
     require_frame,
@@ -201,8 +202,14 @@ def _holdout_scores(
     scores.outputs["model"] = (predicted[test_rows], None if proba is None else proba[test_rows])
     for key, baseline in _baselines(task, fit_X, features, seed).items():
         scores.outputs[key] = _fit_and_predict(baseline, fit_X, fit_y, eval_X)
+    if task != "regression":  # text labels as codes, for log loss and F1
+        scores.labels = label_codes(model, eval_y)[0]
+        scores.outputs = {
+            key: (label_codes(model, key_predicted)[0], key_proba)
+            for key, (key_predicted, key_proba) in scores.outputs.items()
+        }
     for key, (key_predicted, key_proba) in scores.outputs.items():
-        scores.values[key].append(_models.score(metric, eval_y, key_predicted, key_proba))
+        scores.values[key].append(_models.score(metric, scores.labels, key_predicted, key_proba))
     sizes: dict[str, object] = {
         "train_rows_used": len(train_rows),
         "train_rows_total": len(X_train),
@@ -252,7 +259,10 @@ def _cross_validated_scores(
         candidates = {"model": clone(unfitted), **_baselines(task, fit_X, features, seed)}
         for key, candidate in candidates.items():
             fold_predicted, fold_proba = _fit_and_predict(candidate, fit_X, fit_y, eval_X)
-            scores.values[key].append(_models.score(metric, eval_y, fold_predicted, fold_proba))
+            fold_y = eval_y
+            if task != "regression":  # text labels as codes, for log loss and F1
+                fold_y, fold_predicted = label_codes(candidate, eval_y, fold_predicted)
+            scores.values[key].append(_models.score(metric, fold_y, fold_predicted, fold_proba))
     return scores, {"rows_used": len(rows), "rows_total": len(X), "folds": cv}
 
 

@@ -26,6 +26,7 @@ from mltestscore.checks import _models, _resample
 from mltestscore.checks._quality_inputs import (
     NeedsProbabilities,
     aligned_frame,
+    label_codes,
     predictions,
     require_columns,
     require_frame,
@@ -161,6 +162,7 @@ def check_group_fairness(
             if report.groups >= 2:
                 group_rows += _measure_attribute(
                     report,
+                    model,
                     kept,
                     y,
                     predicted,
@@ -275,6 +277,7 @@ def _split_small_groups(labels: pd.Series, min_size: int) -> tuple[pd.Series, li
 
 def _measure_attribute(
     report: AttributeReport,
+    model: Any,
     labels: pd.Series,
     y: Any,
     predicted: Any,
@@ -293,13 +296,18 @@ def _measure_attribute(
     proba = None if proba is None else proba[keep]
     names = sorted(set(groups))
     masks = {g: groups == g for g in names}
+    y_codes, predicted_codes = (
+        (y, predicted) if outcome == "(regression)" else label_codes(model, y, predicted)
+    )
     metric_by_group = {
-        g: _models.score(metric, y[m], predicted[m], None if proba is None else proba[m])
+        g: _models.score(
+            metric, y_codes[m], predicted_codes[m], None if proba is None else proba[m]
+        )
         for g, m in masks.items()
     }
-    overall = _models.score(metric, y, predicted, proba)
+    overall = _models.score(metric, y_codes, predicted_codes, proba)
     low, high = _gap_interval(
-        metric, y, predicted, proba, masks, overall, n_bootstrap, confidence, rng
+        metric, y_codes, predicted_codes, proba, masks, overall, n_bootstrap, confidence, rng
     )
     gap = _relative_gap(metric, overall, metric_by_group)
     report.criteria.append(

@@ -24,6 +24,7 @@ from mltestscore.checks import _models, _resample, _slices
 from mltestscore.checks._quality_inputs import (
     NeedsProbabilities,
     aligned_frame,
+    label_codes,
     predictions,
     require_columns,
     require_frame,
@@ -112,6 +113,8 @@ def check_slice_quality(
     start = time.perf_counter()
     rows = sample_rows(len(X), max_rows, random_state)
     y, predicted = y[rows], predicted[rows]
+    if task != "regression":
+        y, predicted = label_codes(model, y, predicted)
     proba = None if proba is None else proba[rows]
     slice_frame = slice_frame.iloc[rows]
     overall = _models.score(metric, y, predicted, proba)

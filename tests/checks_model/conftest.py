@@ -82,6 +82,16 @@ class BiasedAgainst(Wrapped):
         return proba
 
 
+class TextLabels(Wrapped):
+    """The same model speaking in text labels, as the raw Adult data does."""
+
+    def __init__(self, base: Any) -> None:
+        import numpy as np
+
+        super().__init__(base)
+        self.classes_ = np.array(["<=50K", ">50K"], dtype=object)
+
+
 class PredictOnly:
     """A model exposing only ``predict``."""
 
@@ -110,6 +120,7 @@ def wrappers() -> dict[str, type]:
         "Inverted": Inverted,
         "BiasedAgainst": BiasedAgainst,
         "PredictOnly": PredictOnly,
+        "TextLabels": TextLabels,
         "FixedPredictions": FixedPredictions,
     }
 
