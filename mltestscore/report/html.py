@@ -553,6 +553,11 @@ def page_view(
         "commit_full": clip(commit, 80) if commit else None,
         "credit_mode": scorecard["credit_mode"],
         "tests": scorecard["tests"],
+        "outcomes": ", ".join(
+            f"{scorecard['tests'][o]} {o}"
+            for o in ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+            if scorecard["tests"].get(o)
+        ),
         "departures": list(scorecard["departures"]),
         "warnings": [clip(w, limits.message_chars) for w in scorecard["warnings"]]
         + [clip(w, limits.message_chars) for w in extra_warnings],

@@ -465,3 +465,9 @@ def chromium_cli(chromium_path: str) -> Callable[..., subprocess.CompletedProces
             )
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _no_job_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inner pytest runs must not append to the real CI job summary of this suite."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
