@@ -108,6 +108,19 @@ def measure(
     return figures
 
 
+def _time_margin_ms(name: str, value: float, baseline: float, batch_size: int) -> float | None:
+    """How many milliseconds a timing figure moved (None for figures that are not timings).
+
+    Throughput is converted back to the batch latency it came from, so a sub-millisecond
+    wobble on a fast batch does not fail the check through throughput either.
+    """
+    if name in LATENCY_METRICS:
+        return abs(value - baseline)
+    if name == "throughput_rows_per_s" and value > 0 and baseline > 0:
+        return abs(batch_size / value - batch_size / baseline) * 1000.0
+    return None
+
+
 def read_history(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Earlier runs, oldest first; a missing file is an empty history."""
     source = Path(path)
@@ -209,9 +222,9 @@ def check_computing_performance(
         baseline = statistics.median(past[-baseline_runs:]) if past else None
         change = regression(value, baseline, higher) if baseline is not None else None
         verdict = "ok"
-        if change is not None and change > max_regression:
-            margin = abs(value - baseline) if baseline is not None else 0.0
-            if name not in LATENCY_METRICS or margin >= min_latency_regression_ms:
+        if change is not None and baseline is not None and change > max_regression:
+            margin = _time_margin_ms(name, value, baseline, effective_batch)
+            if margin is None or margin >= min_latency_regression_ms:
                 verdict = "regressed"
                 problems.append(
                     f"{name} {inputs.fmt(value)} is {change:+.0%} vs {inputs.fmt(baseline or 0.0)}"

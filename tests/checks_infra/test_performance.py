@@ -14,6 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from mltestscore.checks.performance import (
+    _time_margin_ms,
     check_computing_performance,
     read_history,
     regression,
@@ -114,6 +115,13 @@ def test_it_enforces_absolute_limits_even_without_history(
     assert result.outcome is Outcome.FAILED
     assert "single_p50_ms" in result.reason
     assert "throughput_rows_per_s" in result.reason
+
+
+def test_timing_margins_are_in_milliseconds_for_latency_and_throughput() -> None:
+    assert _time_margin_ms("single_p50_ms", 5.5, 5.0, 400) == pytest.approx(0.5)
+    # 400 rows at 100k rows/s take 4 ms, at 80k rows/s 5 ms: 1 ms apart
+    assert _time_margin_ms("throughput_rows_per_s", 80_000, 100_000, 400) == pytest.approx(1.0)
+    assert _time_margin_ms("peak_memory_mb", 2.0, 1.0, 400) is None
 
 
 @pytest.mark.parametrize(
