@@ -15,6 +15,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mltestscore.report.badge import render_badge
 from mltestscore.report.html import render_html
@@ -172,3 +174,35 @@ def test_no_payload_becomes_html_or_a_link_in_the_markdown(make: Any, payload: s
     assert "<svg" not in text
     assert "<iframe" not in text
     assert "](" not in text.replace("\\]", "")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    texts=st.lists(st.text(min_size=1, max_size=60), min_size=6, max_size=6),
+    number=st.floats(allow_nan=True, allow_infinity=False) | st.integers() | st.none(),
+)
+def test_any_recorded_text_renders_as_text(make: Any, texts: list[str], number: object) -> None:
+    name, message, reason, cell, evidence, owner = texts
+    table = {"title": name, "columns": [cell, "v"], "rows": [[cell, number]], "chart": "v"}
+    scorecard = make.scorecard(
+        [
+            make.run(
+                f"t.py::test[{name}]",
+                ["data-1"],
+                outcome="failed",
+                message=message,
+                measurements=[{"name": name, "table": table, "item": None}],
+            ),
+            make.run(
+                "t.py::c", [], checks=[make.check(name, ["data-2"], reason=reason, tables=[table])]
+            ),
+        ],
+        [make.attestation("model-1", evidence, owner=owner)],
+    )
+    parsed = Tags()
+    parsed.feed(render_html(scorecard))
+    parsed.close()
+    assert not {tag for tag, _ in parsed.tags} & FORBIDDEN_TAGS - {"meta"}
+    for _, attrs in parsed.tags:
+        assert not [a for a in attrs if a.startswith("on")]
+        assert (attrs.get("href") or "#").startswith(("#", "http://", "https://"))
