@@ -18,6 +18,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -110,13 +111,19 @@ class LocalModelStore:
         existing = self.versions()
         version = self._version(existing[-1].number + 1 if existing else 1)
         staging = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{version.name}."))
-        artifacts.save_model(model, staging / MODEL_FILE)
-        environment.write_snapshot(staging, data_files)
-        (staging / METRICS_FILE).write_text(
-            json.dumps({k: float(v) for k, v in (metrics or {}).items()}, indent=2, sort_keys=True),
-            encoding="utf-8",
-        )
-        os.rename(staging, version.location)
+        try:
+            artifacts.save_model(model, staging / MODEL_FILE)
+            environment.write_snapshot(staging, data_files)
+            (staging / METRICS_FILE).write_text(
+                json.dumps(
+                    {k: float(v) for k, v in (metrics or {}).items()}, indent=2, sort_keys=True
+                ),
+                encoding="utf-8",
+            )
+            os.rename(staging, version.location)  # fails if another writer took the number
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         if make_current:
             self.set_current(version)
         return version

@@ -85,3 +85,14 @@ def test_the_mlflow_backend_says_mlflow_is_missing() -> None:
         pytest.skip("mlflow is installed here")
     with pytest.raises(model_store.ModelStoreError, match="needs mlflow"):
         model_store.MlflowModelStore("adult")
+
+
+def test_a_failed_registration_leaves_no_trace(store: model_store.LocalModelStore) -> None:
+    class Unsaveable:
+        def __reduce__(self) -> Any:
+            raise TypeError("cannot persist this")
+
+    with pytest.raises(TypeError, match="cannot persist this"):
+        store.register(Unsaveable())
+    assert store.versions() == []
+    assert [p.name for p in store.root.iterdir()] == []
