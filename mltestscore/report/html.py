@@ -464,8 +464,8 @@ def history_chart(
         "final": " ".join(f"{x},{y}" for x, y in final),
         "dots": dots,
         "sections": sections,
-        "first_label": clip(str(first.get("generated_at", ""))[:10], 12),
-        "last_label": clip(str(last.get("generated_at", ""))[:10], 12),
+        "first_label": str(first.get("generated_at", ""))[:16].replace("T", " "),
+        "last_label": str(last.get("generated_at", ""))[:16].replace("T", " "),
         "count": len(runs),
         "label": (
             f"Final score over the last {len(runs)} run(s): "
