@@ -266,6 +266,38 @@ def _thresholds(value: object, where: _Where) -> dict[str, Any]:
     return dict(value)
 
 
+def check_model_trust(config: SuiteConfig) -> None:
+    """Refuse a skops model holding types nobody vouched for, naming them and the key.
+
+    Reads only the file's schema (no object is built); the model itself loads later.
+    """
+    from mltestscore import artifacts
+    from mltestscore.model_store import LocalModelStore
+
+    key = "model"
+    path = config.model.path if config.model is not None else None
+    if config.model is None and config.registry is not None:
+        store = LocalModelStore(config.registry)
+        current = store.current()
+        key, path = "registry", store.model_path(current) if current is not None else None
+    if path is None or path.suffix.lower() != ".skops" or config.model_trusted is True:
+        return
+    if not path.is_file():
+        raise ConfigError(f"{config.where(key)}: model file not found: {path}")
+    try:
+        found = artifacts.untrusted_types(path)
+    except Exception as exc:
+        raise ConfigError(
+            f"{config.where(key)}: {path} is not a readable skops file ({exc})"
+        ) from None
+    refused = [name for name in found if name not in set(config.model_trusted or ())]
+    if refused:
+        raise ConfigError(
+            f"{config.where(key)}: skops does not trust {len(refused)} type(s) in {path.name}: "
+            f"{', '.join(refused)}; review them and list them in model_trusted = {found!r}"
+        )
+
+
 # -- columns: read only the header of each file ------------------------------------------------
 
 

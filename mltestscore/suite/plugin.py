@@ -19,7 +19,7 @@ import pytest
 from mltestscore.errors import MLScoreError
 from mltestscore.report.atomic import remove_stale
 from mltestscore.suite import catalog
-from mltestscore.suite.config import SuiteConfig, parse_suite_config
+from mltestscore.suite.config import SuiteConfig, check_model_trust, parse_suite_config
 from mltestscore.suite.context import SuiteContext
 
 if TYPE_CHECKING:
@@ -207,6 +207,8 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin |
         return None
     try:
         suite = parse_suite_config(project)
+        if not hasattr(config, "workerinput"):  # workers meet the same problem when loading
+            check_model_trust(suite)
     except MLScoreError as exc:
         if not hasattr(config, "workerinput"):
             remove_stale(session.json_path)  # as for any other configuration error
