@@ -57,6 +57,11 @@ def _locked(fd: int) -> Iterator[None]:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def _last_byte(fd: int, size: int) -> bytes:
+    os.lseek(fd, size - 1, os.SEEK_SET)  # writes still go to the end: O_APPEND
+    return os.read(fd, 1)
+
+
 def append_history(path: str | os.PathLike[str], record: Mapping[str, Any]) -> Path:
     """Append one record as one line, atomically with respect to other writers."""
     target = Path(path)
@@ -67,7 +72,7 @@ def append_history(path: str | os.PathLike[str], record: Mapping[str, Any]) -> P
     try:
         with _locked(fd):
             size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
+            if size and _last_byte(fd, size) != b"\n":
                 data = b"\n" + data  # an earlier writer died mid-line: start a fresh one
             view = memoryview(data)
             while view:
