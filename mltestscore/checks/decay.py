@@ -39,6 +39,7 @@ class AgePoint:
 
     age_windows: int
     age: str
+    age_delta: Any  # eval window start - training end: a Timedelta, or a number
     train_start: str
     train_end: str
     train_rows: int
@@ -63,7 +64,8 @@ def _time_values(data: pd.DataFrame, time_column: str) -> pd.Series:
 
 def assign_windows(times: pd.Series, window: int | str) -> tuple[Any, int]:
     """Window number (0 = oldest) for each row: ``window`` equal-count windows (an int) or
-    calendar windows of a pandas frequency such as "30D" or "MS" (a string, dates only)."""
+    windows of a pandas frequency (a string, dates only): a fixed span such as "30D" or a
+    calendar period such as "M", "Q" or "W"."""
     import numpy as np
     import pandas as pd
 
@@ -77,10 +79,15 @@ def assign_windows(times: pd.Series, window: int | str) -> tuple[Any, int]:
         return numbers, window
     if not pd.api.types.is_datetime64_any_dtype(times):
         raise CheckInputError("window", "a frequency needs a datetime time column")
-    try:
-        periods = times.dt.to_period(window)
-    except ValueError as exc:
-        raise CheckInputError("window", f"{window!r} is not a pandas frequency: {exc}") from exc
+    try:  # fixed spans ("30D", "12h") floor the timestamps
+        periods = times.dt.floor(window)
+    except ValueError:
+        try:  # calendar periods ("M", "Q", "W")
+            periods = times.dt.to_period(window)
+        except ValueError as exc:
+            raise CheckInputError(
+                "window", f"{window!r} is neither a fixed span nor a calendar period: {exc}"
+            ) from exc
     ordered = sorted(periods.unique())
     index = {p: i for i, p in enumerate(ordered)}
     return periods.map(index).to_numpy(), len(ordered)
@@ -105,6 +112,7 @@ def staleness_curve(
     train_windows: int,
     metric: str | None,
     time_budget_s: float,
+    min_eval_rows: int = 100,
 ) -> tuple[list[AgePoint], str, int]:
     """Train on windows ending 0, 1, 2... windows before the last one; score on the last."""
     import numpy as np
@@ -114,6 +122,12 @@ def staleness_curve(
     numbers, count = assign_windows(times, window)
     latest = int(numbers.max())
     evaluation = numbers == latest
+    if evaluation.sum() < min_eval_rows:
+        raise CheckInputError(
+            "window",
+            f"the latest window holds {int(evaluation.sum())} rows, fewer than min_eval_rows="
+            f"{min_eval_rows}: use fewer or longer windows",
+        )
     X_eval, y_eval = data.loc[evaluation, list(features)], data.loc[evaluation, target].to_numpy()
     eval_start = times[evaluation].min()
     points: list[AgePoint] = []
@@ -135,6 +149,7 @@ def staleness_curve(
             AgePoint(
                 age,
                 _age_text(eval_start - train_times.max()),
+                eval_start - train_times.max(),
                 str(train_times.min()),
                 str(train_times.max()),
                 int(rows.sum()),
@@ -163,7 +178,7 @@ def _age_limit(max_age: int | str | None, points: list[AgePoint], times_are_date
             limit = pd.Timedelta(max_age)
         except ValueError as exc:
             raise CheckInputError("max_age", f"{max_age!r} is not a duration: {exc}") from exc
-        allowed = [p.age_windows for p in points if pd.Timedelta(p.age) <= limit]
+        allowed = [p.age_windows for p in points if p.age_delta <= limit]
         return max(allowed, default=0)
     raise CheckInputError(
         "max_age", "expected a number of windows, or a duration such as '90D' for date times"
@@ -184,17 +199,19 @@ def check_staleness_impact(
     train_windows: int = 2,
     metric: str | None = None,
     time_budget_s: float = 20.0,
+    min_eval_rows: int = 100,
     n_threads: int | None = 1,
 ) -> CheckResult:
     """Quality on the latest data of models trained earlier and earlier (the staleness curve).
 
     ``data`` is split by ``time_column`` into ``window`` windows (an int: equal-count windows;
-    a pandas frequency such as "30D" or "MS": calendar windows). The estimator (refitted with
+    a pandas frequency such as "30D", "M" or "Q": time windows). The estimator (refitted with
     ``sklearn.base.clone``) is trained on ``train_windows`` consecutive windows ending 0, 1,
     2... windows before the last window and scored on the last one. The check fails when
     quality drops by more than ``max_drop`` (metric units) from the freshest model at any age
     up to ``max_age`` (windows as an int, or a duration like "90D"). The largest age that
-    stays within the limit is recorded: it is the age limit monitor-4 should enforce.
+    stays within the limit is recorded: it is the age limit monitor-4 should enforce. The
+    latest window must hold at least ``min_eval_rows`` rows, or its score would be noise.
     """
     import pandas as pd
 
@@ -237,6 +254,7 @@ def check_staleness_impact(
                 train_windows=train_windows,
                 metric=metric,
                 time_budget_s=time_budget_s,
+                min_eval_rows=min_eval_rows,
             )
     except NotApplicableError as exc:
         return CheckResult.not_applicable(name, RUBRIC, str(exc), parameters=parameters)
