@@ -411,10 +411,9 @@ class DevTools:
                 "assert",
             }:
                 errors.append(str(params.get("args")))
-            elif event["method"] == "Log.entryAdded" and params.get("entry", {}).get("level") in {
-                "error",
-                "warning",
-            }:
+            elif event["method"] == "Log.entryAdded" and params.get("entry", {}).get("level") == (
+                "error"
+            ):
                 errors.append(str(params["entry"].get("text")))
         return errors
 

@@ -107,3 +107,19 @@ def test_a_phone_width_screen_needs_no_sideways_scrolling(
     assert devtools.evaluate(f"{VISIBLE_ITEMS}.length") == 28
     devtools.screenshot(artifacts_dir / "scorecard-phone.png")
     assert devtools.console_errors() == []
+
+
+def test_the_console_probe_catches_what_the_policy_blocks(devtools: Any, tmp_path: Path) -> None:
+    """The 'no console errors' checks above can fail: a page with the scorecard's policy and
+    an inline script and remote image produces errors."""
+    from mltestscore.report.html import content_security_policy
+
+    page = tmp_path / "blocked.html"
+    page.write_text(
+        f'<!DOCTYPE html><meta http-equiv="Content-Security-Policy" '
+        f'content="{content_security_policy()}"><script>document.title = "ran"</script>'
+        '<img src="https://example.invalid/x.png"><p>blocked</p>'
+    )
+    devtools.open_page(page.as_uri(), width=800, height=600)
+    assert devtools.evaluate("document.title") != "ran"
+    assert devtools.console_errors()
