@@ -69,6 +69,16 @@ def main(request_file: str) -> int:
             import pandas as pd
 
             X: Any = pd.read_parquet(request["inputs"])
+        elif request["inputs"].endswith(".json"):
+            rows = json.loads(Path(request["inputs"]).read_text(encoding="utf-8"))
+            if rows and isinstance(rows[0], dict):
+                import pandas as pd
+
+                X = pd.DataFrame.from_records(rows)
+            else:
+                import numpy as np
+
+                X = np.asarray(rows)
         else:
             import numpy as np
 

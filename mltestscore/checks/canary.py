@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mltestscore import artifacts, environment
 from mltestscore.checks import _infra_inputs as inputs
@@ -43,10 +43,18 @@ def version_differences(
     ]
 
 
-def _write_inputs(X: Any, folder: Path) -> Path:
+def _write_inputs(X: Any, folder: Path, input_format: str) -> Path:
+    """Write the sample where the worker reads it: Parquet keeps dtypes, JSON records mimic
+    a REST request (dtypes re-inferred on the serving side), .npy for arrays."""
     import numpy as np
 
-    if hasattr(X, "to_parquet"):
+    if input_format == "json":
+        path = folder / "inputs.json"
+        if hasattr(X, "to_json"):
+            path.write_text(X.to_json(orient="records"), encoding="utf-8")
+        else:
+            path.write_text(json.dumps(np.asarray(X).tolist()), encoding="utf-8")
+    elif hasattr(X, "to_parquet"):
         path = folder / "inputs.parquet"
         X.to_parquet(path)
     else:
@@ -115,7 +123,13 @@ def _training_snapshot(
 
 
 def _run_canary(
-    path: Path, kind: str, trusted: artifacts.Trust, X: Any, python: str, timeout: float
+    path: Path,
+    kind: str,
+    trusted: artifacts.Trust,
+    X: Any,
+    python: str,
+    timeout: float,
+    input_format: str,
 ) -> dict[str, Any]:
     """Run the worker; its result.json with ``predictions`` / ``proba`` arrays added."""
     import numpy as np
@@ -126,7 +140,7 @@ def _run_canary(
             "artifact": str(path.resolve()),
             "format": kind,
             "trusted": trusted if trusted is True else list(trusted or ()),
-            "inputs": str(_write_inputs(X, folder)),
+            "inputs": str(_write_inputs(X, folder, input_format)),
         }
         request_file = folder / "request.json"
         request_file.write_text(json.dumps(request), encoding="utf-8")
@@ -174,6 +188,7 @@ def check_canary(
     environment_file: str | os.PathLike[str] | None = None,
     atol: float = 1e-9,
     fail_on_version_mismatch: bool | Sequence[str] = False,
+    input_format: Literal["parquet", "json"] = "parquet",
     python: str | None = None,
     timeout: float = 120.0,
 ) -> CheckResult:
@@ -186,11 +201,14 @@ def check_canary(
     versions of that process are compared with the training snapshot (``environment_file``,
     default ``environment.json`` beside the artifact), the Python version as ``python``, and
     reported; they fail the check when ``fail_on_version_mismatch`` is True (any package) or
-    names the packages that matter.
+    names the packages that matter. ``input_format="json"`` sends the sample as JSON records,
+    as a REST request would, so the serving side re-infers dtypes (Parquet keeps them).
     """
     import numpy as np
 
     path, kind = _artifact_and_format(artifact, trusted)
+    if input_format not in {"parquet", "json"}:
+        raise CheckInputError("input_format", f"expected 'parquet' or 'json', got {input_format!r}")
     X_sample = inputs.require_rows(X_sample, "X_sample")
     if reference_model is None:
         try:
@@ -206,7 +224,7 @@ def check_canary(
         local_proba = np.asarray(reference_model.predict_proba(X_sample))
     interpreter = python or sys.executable
     try:
-        served = _run_canary(path, kind, trusted, X_sample, interpreter, timeout)
+        served = _run_canary(path, kind, trusted, X_sample, interpreter, timeout, input_format)
     except _CanaryCrashed as exc:
         return CheckResult.failed(
             CHECK,
@@ -224,6 +242,7 @@ def check_canary(
         "serving_python": served.get("python"),
         "rows": len(X_sample),
         "format": kind,
+        "input_format": input_format,
         "environment_file": str(snapshot_path) if snapshot else None,
     }
     tables = (

@@ -45,7 +45,7 @@ def sample(adult_xy: Any) -> pd.DataFrame:
     return adult_xy[2].head(200)
 
 
-def test_a_skops_artifact_serves_the_same_predictions_in_a_fresh_process(
+def test_a_skops_artifact_serves_the_same_predictions_to_a_json_request_in_a_fresh_process(
     saved_artifact: Path,
     trusted_types: list[str],
     adult_model: Any,
@@ -54,7 +54,7 @@ def test_a_skops_artifact_serves_the_same_predictions_in_a_fresh_process(
 ) -> None:
     artifact = _copy_with_snapshot(saved_artifact, tmp_path, numpy="1.26.0", python="3.10.4")
     result = check_canary(
-        artifact, sample, reference_model=adult_model, trusted=trusted_types
+        artifact, sample, reference_model=adult_model, trusted=trusted_types, input_format="json"
     ).assert_ok()
     assert result.measurements["differing_rows"] == 0
     assert result.measurements["package_differences"] == 2
