@@ -432,11 +432,7 @@ def _rate_intervals(
     confidence: float,
     rng: np.random.Generator,
 ) -> dict[str, tuple[float, float]]:
-    """Bootstrap intervals of the parity measures, every resample at once.
-
-    Group rates under multinomial resampling weights are ratios of weighted sums, so each
-    resample's selection rates, TPRs and FPRs come from a few matrix products.
-    """
+    """Bootstrap intervals of the parity measures, every resample at once."""
     import numpy as np
 
     nan = (float("nan"), float("nan"))
@@ -447,19 +443,7 @@ def _rate_intervals(
         )
     member = np.column_stack([groups == g for g in names]).astype(np.float64)
     weights = _resample.bootstrap_weights(len(actual), n_bootstrap, rng)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        size = weights @ member
-        selection = (weights @ (member * chosen[:, None])) / size
-        positives = weights @ (member * actual[:, None])
-        negatives = weights @ (member * (1 - actual)[:, None])
-        tpr = (weights @ (member * (chosen * actual)[:, None])) / positives
-        fpr = (weights @ (member * (chosen * (1 - actual))[:, None])) / negatives
-        ratio = np.nanmin(selection, axis=1) / np.nanmax(selection, axis=1)
-    difference = np.nanmax(selection, axis=1) - np.nanmin(selection, axis=1)
-    odds = np.maximum(
-        np.nanmax(tpr, axis=1) - np.nanmin(tpr, axis=1),
-        np.nanmax(fpr, axis=1) - np.nanmin(fpr, axis=1),
-    )
+    resamples = parity_resamples(actual, chosen, member, weights)
     tail = (1.0 - confidence) / 2.0
 
     def interval(values: NDArray[np.float64]) -> tuple[float, float]:
@@ -469,11 +453,37 @@ def _rate_intervals(
         low, high = np.quantile(values, [tail, 1.0 - tail])
         return float(low), float(high)
 
-    return {
-        "selection_rate_ratio": interval(ratio),
-        "selection_rate_difference": interval(difference),
-        "equalized_odds_difference": interval(odds),
-    }
+    return {key: interval(values) for key, values in resamples.items()}
+
+
+def parity_resamples(
+    actual: Any, chosen: Any, member: Any, weights: Any
+) -> dict[str, NDArray[np.float64]]:
+    """Selection-rate ratio and difference and equalized odds difference under each row of
+    resampling ``weights`` (``member`` is the rows x groups membership matrix).
+
+    Group rates under resampling weights are ratios of weighted sums, so every resample's
+    selection rates, TPRs and FPRs come from a few matrix products. A group absent from a
+    resample is left out of it, as fairlearn would on the resampled rows.
+    """
+    import numpy as np
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = weights @ member
+        selection = (weights @ (member * chosen[:, None])) / size
+        positives = weights @ (member * actual[:, None])
+        negatives = weights @ (member * (1 - actual)[:, None])
+        tpr = (weights @ (member * (chosen * actual)[:, None])) / positives
+        fpr = (weights @ (member * (chosen * (1 - actual))[:, None])) / negatives
+        highest, lowest = np.nanmax(selection, axis=1), np.nanmin(selection, axis=1)
+        return {
+            "selection_rate_ratio": lowest / highest,
+            "selection_rate_difference": highest - lowest,
+            "equalized_odds_difference": np.maximum(
+                np.nanmax(tpr, axis=1) - np.nanmin(tpr, axis=1),
+                np.nanmax(fpr, axis=1) - np.nanmin(fpr, axis=1),
+            ),
+        }
 
 
 def _status(criterion: Criterion) -> str:
@@ -699,10 +709,10 @@ def _sensitive_attributes(
 
 
 def _pooled_codes(values: pd.Series, min_class_size: int, attribute: str) -> NDArray[np.intp]:
-    """Integer codes of the attribute, rare values pooled into one class."""
+    """Integer codes of the attribute (numeric ones in quartiles), rare values pooled."""
     import numpy as np
 
-    labels = _as_labels(values.reset_index(drop=True))
+    labels = _as_labels(values.reset_index(drop=True), numeric_bins=4)
     counts = labels.value_counts()
     labels = labels.where(labels.map(counts) >= min_class_size, "(rare values)")
     codes = np.unique(labels.to_numpy(), return_inverse=True)[1]

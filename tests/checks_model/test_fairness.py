@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mltestscore.checks import Outcome
 from mltestscore.checks.fairness import check_group_fairness
@@ -194,3 +196,48 @@ def test_a_numeric_attribute_is_cut_in_quantile_bins(adult_model: Any, xy_test: 
     assert len(groups) == 4
     assert all(g.startswith("[") for g in groups)
     assert result.parameters["numeric_bins"] == 4
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 150), groups=st.integers(2, 3))
+def test_resampled_parity_measures_equal_fairlearn_on_the_resampled_rows(
+    seed: int, n: int, groups: int
+) -> None:
+    import numpy as np
+    from fairlearn.metrics import (
+        demographic_parity_difference,
+        demographic_parity_ratio,
+        equalized_odds_difference,
+    )
+
+    from mltestscore.checks import _resample
+    from mltestscore.checks.fairness import parity_resamples
+
+    rng = np.random.default_rng(seed)
+    actual = rng.integers(0, 2, n)
+    chosen = rng.integers(0, 2, n)
+    group = rng.integers(0, groups, n).astype(str)
+    member = np.column_stack([group == g for g in sorted(set(group))]).astype(float)
+    weights = _resample.bootstrap_weights(n, 2, rng)
+
+    fast = parity_resamples(actual, chosen, member, weights)
+
+    compared = 0
+    for b, row in enumerate(weights):
+        index = np.repeat(np.arange(n), row.astype(int))
+        a, c, g = actual[index], chosen[index], group[index]
+        seen = set(zip(g.tolist(), a.tolist(), strict=True))
+        if any((k, 0) not in seen or (k, 1) not in seen for k in set(g.tolist())):
+            continue  # a group without positives or negatives: its TPR or FPR is undefined
+        assert fast["selection_rate_difference"][b] == pytest.approx(
+            demographic_parity_difference(a, c, sensitive_features=g)
+        )
+        assert fast["equalized_odds_difference"][b] == pytest.approx(
+            equalized_odds_difference(a, c, sensitive_features=g)
+        )
+        if c.any():
+            assert fast["selection_rate_ratio"][b] == pytest.approx(
+                demographic_parity_ratio(a, c, sensitive_features=g)
+            )
+        compared += 1
+    assert compared >= 1

@@ -124,3 +124,9 @@ def test_empty_columns_are_skipped_by_default_and_recorded(features: Any) -> Non
     result = check_sensitive_proxies(features.assign(blank=np.nan), "sex", joint_model=False)
     assert result.parameters["features_skipped_as_empty"] == "blank"
     assert "blank" not in {row[1] for row in result.tables[0].rows}
+
+
+def test_a_numeric_attribute_is_predicted_by_its_quartile(features: Any) -> None:
+    result = check_sensitive_proxies(features, "age", joint_model=False)
+    assert result.outcome is not Outcome.ERROR, result.summary()
+    assert result.measurements["strongest_feature"] in {"relationship", "marital-status"}
