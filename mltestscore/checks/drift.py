@@ -232,19 +232,45 @@ def _numeric_drift(
     )
 
 
-def _category_counts(series: Any) -> Any:
-    counts = series.value_counts(dropna=False)
-    counts.index = [MISSING_LABEL if _is_missing(v) else str(v) for v in counts.index]
-    return counts.groupby(level=0).sum()
+def _category_table(
+    reference: Any, current: Any, rare_category_share: float
+) -> tuple[list[str], FloatArray, FloatArray]:
+    """Category labels and their counts on both sides: every category at least
+    ``rare_category_share`` frequent on one side, then missing values, then the pool of
+    categories rare on both sides.
 
+    Pooling keeps dozens of tiny categories from inflating the distances by sampling noise
+    alone, while a new category that is frequent in serving keeps its own row. Only the
+    frequent categories are aligned between the sides, so an id-like column with a million
+    values costs two ``value_counts`` and little more.
+    """
+    import numpy as np
 
-def _is_missing(value: object) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    ref_counts = reference.value_counts(dropna=True)
+    cur_counts = current.value_counts(dropna=True)
+    kept = ref_counts.index[ref_counts.to_numpy() >= rare_category_share * len(reference)]
+    kept = kept.union(
+        cur_counts.index[cur_counts.to_numpy() >= rare_category_share * len(current)], sort=False
+    )
+    ref = ref_counts.reindex(kept, fill_value=0).to_numpy(dtype=np.float64)
+    cur = cur_counts.reindex(kept, fill_value=0).to_numpy(dtype=np.float64)
+    labels = [str(v) for v in kept]
+    ref_missing = float(len(reference) - ref_counts.sum())
+    cur_missing = float(len(current) - cur_counts.sum())
+    extra = [
+        (MISSING_LABEL, ref_missing, cur_missing),
+        (
+            RARE_LABEL,
+            len(reference) - ref_missing - ref.sum(),
+            len(current) - cur_missing - cur.sum(),
+        ),
+    ]
+    for label, ref_count, cur_count in extra:
+        if ref_count > 0 or cur_count > 0:
+            labels.append(label)
+            ref = np.append(ref, ref_count)
+            cur = np.append(cur, cur_count)
+    return labels, ref, cur
 
 
 def _categorical_drift(
@@ -253,25 +279,9 @@ def _categorical_drift(
     import numpy as np
     from scipy.stats import chi2_contingency
 
-    ref_counts = _category_counts(reference)
-    cur_counts = _category_counts(current)
-    categories = ref_counts.index.union(cur_counts.index)
-    ref = ref_counts.reindex(categories, fill_value=0).to_numpy(dtype=np.float64)
-    cur = cur_counts.reindex(categories, fill_value=0).to_numpy(dtype=np.float64)
+    categories, ref, cur = _category_table(reference, current, rare_category_share)
     p = ref / ref.sum()
     q = cur / cur.sum()
-    # Categories rare on both sides are pooled: dozens of tiny categories inflate the
-    # distances by sampling noise alone. A new category that is frequent in serving stays.
-    rare = (p < rare_category_share) & (q < rare_category_share)
-    if rare.sum() > 1:
-        keep = ~rare
-        categories = [*(str(c) for c in categories[keep]), RARE_LABEL]
-        ref = np.append(ref[keep], ref[rare].sum())
-        cur = np.append(cur[keep], cur[rare].sum())
-        p = np.append(p[keep], p[rare].sum())
-        q = np.append(q[keep], q[rare].sum())
-    else:
-        categories = [str(c) for c in categories]
 
     middle = (p + q) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -282,8 +292,10 @@ def _categorical_drift(
     worst = int(np.argmax(np.abs(differences)))
     linf = float(abs(differences[worst]))
     chi2_p = float("nan")
-    if len(categories) > 1:
-        chi2_p = float(chi2_contingency(np.vstack([ref, cur]))[1])
+    observed = np.vstack([ref, cur])
+    observed = observed[:, observed.sum(axis=0) > 0]
+    if observed.shape[1] > 1:
+        chi2_p = float(chi2_contingency(observed)[1])
     missing_at = categories.index(MISSING_LABEL) if MISSING_LABEL in categories else None
 
     drifted = js > thresholds.js or linf > thresholds.linf

@@ -210,3 +210,21 @@ def test_time_columns_are_compared_as_numbers() -> None:
     assert result.tables[0].rows[0][1] == "numeric"
     same = check_feature_drift(reference, reference.sample(frac=0.5, random_state=1))
     assert same.outcome is Outcome.PASSED, same.summary()
+
+
+def test_an_id_like_column_is_pooled_and_reports_no_drift(adult_features: Any) -> None:
+    train, test = adult_features
+    reference = train.assign(request_id=[f"r{i}" for i in range(len(train))])
+    current = test.assign(request_id=[f"s{i}" for i in range(len(test))])
+    result = check_feature_drift(reference, current, columns=["request_id", "sex"])
+    assert result.outcome is Outcome.PASSED, result.summary()
+    row = next(r for r in result.tables[0].rows if r[0] == "request_id")
+    assert row[9] == "<rare>: 100.0% → 100.0%"
+
+
+def test_missing_categories_keep_their_own_row_even_when_rare(adult_features: Any) -> None:
+    train, test = adult_features
+    result = check_feature_drift(train, test, columns=["native-country"])
+    row = result.tables[0].rows[0]
+    expected_ref = train["native-country"].isna().mean()
+    assert row[8].startswith(f"{expected_ref:.1%} → ")
