@@ -3,6 +3,7 @@
     mltestscore render reports/mlscore.json --html out.html --md out.md --badge badge.svg
     mltestscore diff main.json branch.json --fail-on-regression
     mltestscore rubric --rubric ml-test-score-2016
+    mltestscore init --dry-run                  (mltestscore.init)
 
 Errors print one line and exit with code 2, never a traceback; ``diff
 --fail-on-regression`` exits with 7 (as ``pytest --mlscore-fail-on-regression`` does) when
@@ -141,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.set_defaults(handler=_diff)
 
+    # Listed for --help; main() hands `init` and its arguments to mltestscore.init.
+    commands.add_parser(
+        "init", help="write a first [tool.mltestscore] section (mltestscore init --help)"
+    )
+
     rubric = commands.add_parser("rubric", help="print the rubric's items")
     rubric.add_argument("--rubric", metavar="ID_OR_PATH", help="rubric id or YAML path")
     rubric.add_argument("-v", "--verbose", action="store_true", help="add guidance and remediation")
@@ -151,7 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from mltestscore.errors import MLScoreError
 
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["init"]:
+        from mltestscore.init import main as init_main
+
+        return init_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     try:
         code: int = args.handler(args)
     except MLScoreError as exc:

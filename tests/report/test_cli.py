@@ -140,3 +140,11 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_the_saved_json_round_trips(saved: Path, demo_scorecard: dict[str, Any]) -> None:
     assert json.loads(saved.read_text()) == demo_scorecard
+
+
+def test_init_is_handed_to_the_init_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--root", str(tmp_path), "--dry-run"]) == 0
+    assert "--dry-run: would write into" in capsys.readouterr().out
+    assert not (tmp_path / "pyproject.toml").exists()
