@@ -274,9 +274,9 @@ def _run_rows(
     *,
     pinpoint: bool = True,
 ) -> tuple[list[str], bool]:
-    """One problem description per row; when the batch raises, rows are retried one by one
-    so the error is pinned on the inputs that cause it. Warnings the model emits on these
-    deliberately odd inputs are silenced: the outputs are what is judged."""
+    """One problem description per row; when the batch raises, it is bisected so the error
+    is pinned on the rows that cause it. Warnings the model emits on these deliberately odd
+    inputs are silenced: the outputs are what is judged."""
     with warnings.catch_warnings(), _single_threaded():
         warnings.simplefilter("ignore")
         return _run_rows_quietly(model, rows, domains, proba_tolerance, pinpoint)
@@ -588,7 +588,8 @@ def _check_given_data(
     if absent:
         raise CheckInputError(f"column {absent[0]!r}", "is not in the data")
     sample, _ = _sample_rows(frame, sample_size, seed)
-    sample = sample[list(domains)]
+    if list(sample.columns) != list(domains):
+        sample = sample[list(domains)]  # otherwise keep the object: cached predictions reuse it
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
