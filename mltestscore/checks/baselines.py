@@ -55,6 +55,7 @@ def check_simpler_model_is_not_better(
     n_bootstrap: int = 200,
     confidence: float = 0.95,
     max_rows: int = 20_000,
+    time_budget_s: float | None = 60.0,
     task: str | None = None,
     random_state: int = 0,
 ) -> CheckResult:
@@ -69,6 +70,8 @@ def check_simpler_model_is_not_better(
     ``gain="relative"``. The linear model uses ``simple_features`` or the
     ``n_simple_features`` columns with the highest mutual information with the target.
     Rows beyond ``max_rows`` are sampled with ``random_state``; the sizes used are recorded.
+    Cross-validation stops starting new folds once ``time_budget_s`` is spent (at least one
+    fold runs); ``folds_done`` records how many were used.
     ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     require_model(model)
@@ -129,7 +132,14 @@ def check_simpler_model_is_not_better(
             n_simple_features,
             max_rows,
             random_state,
+            time_budget_s,
         )
+    done = sizes.get("folds_done", cv)
+    if isinstance(done, int) and done < cv:
+        stopped = (
+            f"the {time_budget_s}s time budget stopped cross-validation at {done} of {cv} folds"
+        )
+        note = f"{note}; {stopped}" if note else stopped
     intervals = _gain_intervals(scores, metric, gain, n_bootstrap, confidence, random_state)
     return _verdict(
         scores,
@@ -230,6 +240,7 @@ def _cross_validated_scores(
     n_simple_features: int,
     max_rows: int,
     seed: int,
+    time_budget_s: float | None,
 ) -> tuple[_Scores, dict[str, object]]:
     from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold
@@ -253,7 +264,16 @@ def _cross_validated_scores(
         else StratifiedKFold(cv, shuffle=True, random_state=seed)
     )
     scores = _Scores(features)
+    started = time.perf_counter()
+    folds_done = 0
     for train_index, test_index in splitter.split(data_X, data_y):
+        if (
+            time_budget_s is not None
+            and folds_done
+            and time.perf_counter() - started > time_budget_s
+        ):
+            break  # out of time: judge on the folds done, and say so
+        folds_done += 1
         fit_X, fit_y = data_X.iloc[train_index], data_y[train_index]
         eval_X, eval_y = data_X.iloc[test_index], data_y[test_index]
         candidates = {"model": clone(unfitted), **_baselines(task, fit_X, features, seed)}
@@ -263,7 +283,13 @@ def _cross_validated_scores(
             if task != "regression":  # text labels as codes, for log loss and F1
                 fold_y, fold_predicted = label_codes(candidate, eval_y, fold_predicted)
             scores.values[key].append(_models.score(metric, fold_y, fold_predicted, fold_proba))
-    return scores, {"rows_used": len(rows), "rows_total": len(X), "folds": cv}
+    return scores, {
+        "rows_used": len(rows),
+        "rows_total": len(X),
+        "folds": cv,
+        "folds_done": folds_done,
+        "time_budget_s": time_budget_s,
+    }
 
 
 def _fit_and_predict(estimator: Any, fit_X: Any, fit_y: Any, eval_X: Any) -> tuple[Any, Any]:

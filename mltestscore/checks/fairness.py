@@ -619,6 +619,7 @@ def check_sensitive_proxies(
     numeric_bins: int = 10,
     min_class_size: int = 20,
     max_rows: int = 5_000,
+    time_budget_s: float | None = 20.0,
     random_state: int = 0,
 ) -> CheckResult:
     """No single feature predicts a sensitive attribute well (it would act as a proxy).
@@ -632,7 +633,8 @@ def check_sensitive_proxies(
     the check. With ``joint_model``, a gradient-boosted model on all features shows how well
     the attribute can be reconstructed from everything together, judged only when
     ``max_joint_auc`` is set. At most ``max_rows`` rows are used, sampled with
-    ``random_state``.
+    ``random_state``. Once ``time_budget_s`` is spent no further feature (nor the joint
+    model) is started; what was left untested is recorded and said in the reason.
     """
     name = "check_sensitive_proxies"
     X = require_frame(X)
@@ -660,11 +662,14 @@ def check_sensitive_proxies(
         target = _pooled_codes(attributes[attribute].iloc[rows], min_class_size, attribute)
         folds = _folds(target, cv, random_state)
         for feature in features:
+            if findings and _spent(start, time_budget_s):
+                break
             codes = _feature_codes(data[feature], numeric_bins)
             findings.append((attribute, feature, _one_feature_auc(codes, target, folds)))
-        if joint_model:
+        if joint_model and not _spent(start, time_budget_s):
             joint[attribute] = _joint_auc(data, target, folds, random_state)
     elapsed = time.perf_counter() - start
+    untested = len(features) * len(attributes.columns) - len(findings)
     return _proxy_verdict(
         name,
         findings,
@@ -679,6 +684,9 @@ def check_sensitive_proxies(
             "numeric_bins": numeric_bins,
             "min_class_size": min_class_size,
             "joint_model": joint_model,
+            "joint_model_skipped_for_time": joint_model and len(joint) < len(attributes.columns),
+            "pairs_untested_for_time": untested,
+            "time_budget_s": time_budget_s,
             "rows_used": len(rows),
             "rows_total": len(X),
             "max_rows": max_rows,
@@ -686,6 +694,10 @@ def check_sensitive_proxies(
             "seconds": elapsed,
         },
     )
+
+
+def _spent(start: float, budget: float | None) -> bool:
+    return budget is not None and time.perf_counter() - start > budget
 
 
 def _sensitive_attributes(
@@ -841,6 +853,13 @@ def _proxy_verdict(
         f"all features together predict {a} with AUC {auc:.2f}" for a, auc in joint.items()
     )
     together = f" ({together})" if together else ""
+    untested = parameters["pairs_untested_for_time"]
+    if untested or parameters["joint_model_skipped_for_time"]:
+        together += (
+            f"; the {parameters['time_budget_s']}s time budget left {untested} feature(s)"
+            + (" and the joint model" if parameters["joint_model_skipped_for_time"] else "")
+            + " untested"
+        )
     if proxies or joint_failures:
         listed = ", ".join(f"{f} predicts {a} (AUC {auc:.2f})" for a, f, auc in proxies[:4])
         more = f" and {len(proxies) - 4} more" if len(proxies) > 4 else ""

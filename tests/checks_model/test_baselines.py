@@ -221,3 +221,23 @@ def test_bad_input_gives_an_error_naming_the_argument(
 
     assert result.outcome is Outcome.ERROR
     assert argument in result.reason
+
+
+def test_cross_validation_stops_at_its_time_budget_and_says_so(adult: Any) -> None:
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(
+        make_column_transformer((StandardScaler(), ["age", "education-num"])),
+        LogisticRegression(),
+    )
+    X, y = adult.drop(columns=["income"]), adult["income"]
+
+    result = check_simpler_model_is_not_better(
+        model, X, y, cv=4, max_rows=1000, time_budget_s=0.0, min_gain_over_linear=-1.0
+    )
+
+    assert result.parameters["folds_done"] == 1
+    assert "time budget stopped cross-validation at 1 of 4 folds" in result.reason

@@ -130,3 +130,12 @@ def test_a_numeric_attribute_is_predicted_by_its_quartile(features: Any) -> None
     result = check_sensitive_proxies(features, "age", joint_model=False)
     assert result.outcome is not Outcome.ERROR, result.summary()
     assert result.measurements["strongest_feature"] in {"relationship", "marital-status"}
+
+
+def test_the_time_budget_stops_the_search_and_the_reason_says_what_was_left(
+    features: Any,
+) -> None:
+    result = check_sensitive_proxies(features, "sex", time_budget_s=0.0)
+    assert result.parameters["pairs_untested_for_time"] == len(features.columns) - 2
+    assert result.parameters["joint_model_skipped_for_time"] is True
+    assert "time budget left 12 feature(s) and the joint model untested" in result.reason
