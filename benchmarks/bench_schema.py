@@ -11,7 +11,7 @@ Each variant runs in its own subprocess so its peak memory (``ru_maxrss``) is it
 table shows the median wall time over repeats, the ratio to the hand-written pandas time, and
 peak memory relative to the frame's size. Not a test: run it by hand.
 
-    .venv/bin/python benchmarks/bench_schema.py [--rows 1000000] [--repeats 5]
+    .venv/bin/python benchmarks/bench_schema.py [--rows 1000000] [--repeats 5] [--defects]
 """
 
 from __future__ import annotations
@@ -69,13 +69,26 @@ def write_suite(rows: int, path: Path) -> None:
     save_schema(infer_schema(make_frame(rows)), path)
 
 
-def run_variant(variant: str, rows: int, repeats: int, suite_path: Path) -> dict[str, Any]:
+def plant_defects(frame: Any) -> None:
+    """Out-of-range values, an unseen category and a NaN-ridden column, in place."""
+    rows = len(frame)
+    frame.loc[: rows // 100, "num_0"] = 1e9
+    frame.loc[: rows // 50, "int_10"] = -5
+    frame.loc[: rows // 100, "cat_0"] = "unseen"
+    frame.loc[::3, "num_5"] = float("nan")
+
+
+def run_variant(
+    variant: str, rows: int, repeats: int, suite_path: Path, defects: bool
+) -> dict[str, Any]:
     """Run one variant ``repeats`` times in this process; report times and peak memory."""
     sys.path.insert(0, str(ROOT))
     from mltestscore.checks import _expectations
     from mltestscore.checks.schema import check_schema, schema_to_dict
 
     frame = make_frame(rows)
+    if defects:
+        plant_defects(frame)
     suite = schema_to_dict(suite_path)
     expectations = suite["expectations"]
     frame_bytes = int(frame.memory_usage(deep=True).sum())
@@ -140,18 +153,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--ge-repeats", type=int, default=3)
+    parser.add_argument(
+        "--defects", action="store_true", help="plant defects so every engine reports failures"
+    )
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--suite", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
         repeats = args.ge_repeats if args.variant == "great_expectations" else args.repeats
-        print(json.dumps(run_variant(args.variant, args.rows, repeats, args.suite)))
+        print(json.dumps(run_variant(args.variant, args.rows, repeats, args.suite, args.defects)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         suite_path = Path(tmp) / "suite.json"
         write_suite(args.rows, suite_path)
         results = _run_all(args, suite_path)
-    _print_table(results, args.rows)
+    _print_table(results, args.rows, args.defects)
 
 
 def _run_all(args: argparse.Namespace, suite_path: Path) -> dict[str, dict[str, Any]]:
@@ -159,7 +175,7 @@ def _run_all(args: argparse.Namespace, suite_path: Path) -> dict[str, dict[str, 
     for variant in ("pandas", "mltestscore", "great_expectations"):
         command = [sys.executable, __file__, "--variant", variant, "--rows", str(args.rows)]
         command += ["--repeats", str(args.repeats), "--ge-repeats", str(args.ge_repeats)]
-        command += ["--suite", str(suite_path)]
+        command += ["--suite", str(suite_path)] + (["--defects"] if args.defects else [])
         output = subprocess.run(
             command,
             check=True,
@@ -170,10 +186,11 @@ def _run_all(args: argparse.Namespace, suite_path: Path) -> dict[str, dict[str, 
     return results
 
 
-def _print_table(results: dict[str, dict[str, Any]], rows: int) -> None:
+def _print_table(results: dict[str, dict[str, Any]], rows: int, defects: bool) -> None:
     pandas_time = results["pandas"]["median_s"]
     frame_mb = results["pandas"]["frame_bytes"] / 2**20
-    print(f"schema validation, {rows:,} rows x {N_NUMERIC + N_CATEGORICAL} columns")
+    data = "with planted defects" if defects else "clean data"
+    print(f"schema validation, {rows:,} rows x {N_NUMERIC + N_CATEGORICAL} columns, {data}")
     print(f"frame size (deep): {frame_mb:,.0f} MiB")
     header = (
         f"{'variant':<20}{'median s':>10}{'x pandas':>10}{'runs':>6}"

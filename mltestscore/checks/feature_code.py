@@ -238,9 +238,27 @@ def check_feature_code(
             f"the feature code fails on reference data: {expected_dtypes}",
             parameters=params,
         )
+    edges = _edge_frame(specs)
+    edge_failure = _edge_failure(feature_fn, edges, specs, expected_dtypes)
+    if edge_failure is not None:
+        message, example = edge_failure
+        return CheckResult.failed(
+            "check_feature_code",
+            RUBRIC_IDS,
+            f"feature code breaks a property on edge values: {message}; "
+            f"example: {_describe_example(example, specs)}",
+            measurements={"edge_rows": len(edges), "examples_run": 0},
+            thresholds={"property_failures_allowed": 0},
+            parameters=params,
+            tables=[_example_table(example, "Failing edge-value input")],
+        )
     runs = _run_hypothesis(feature_fn, specs, expected_dtypes, params)
     kw: dict[str, Any] = {
-        "measurements": {"examples_run": runs.examples, "rows_generated": runs.rows},
+        "measurements": {
+            "edge_rows": len(edges),
+            "examples_run": runs.examples,
+            "rows_generated": runs.rows,
+        },
         "thresholds": {"property_failures_allowed": 0},
         "parameters": params,
     }
@@ -248,7 +266,8 @@ def check_feature_code(
         return CheckResult.passed(
             "check_feature_code",
             RUBRIC_IDS,
-            f"feature code holds on {runs.examples} generated inputs ({runs.rows} rows): "
+            f"feature code holds on {len(edges)} edge-value rows and {runs.examples} generated "
+            f"inputs ({runs.rows} rows): "
             "deterministic, row count kept, no NaN/inf and stable dtypes for valid input",
             **kw,
         )
@@ -481,11 +500,90 @@ def _same_value(value: Any, simplest: Any) -> bool:
         return False
 
 
-def _example_table(frame: pd.DataFrame) -> Table:
+def _example_table(frame: pd.DataFrame, title: str = "Shrunk failing input") -> Table:
     rows = [[_plain(v) for v in record] for record in frame.head(10).itertuples(index=False)]
-    return Table.build("Shrunk failing input", [str(c) for c in frame.columns], rows)
+    return Table.build(title, [str(c) for c in frame.columns], rows)
+
+
+def _edge_frame(specs: Sequence[ColumnSpec], max_rows: int = 50) -> pd.DataFrame:
+    """Every column at its edges at once: min, max and simplest value (zero when in range),
+    every category and both booleans, cycled over as many rows as the longest list needs."""
+    import pandas as pd
+
+    choices: dict[str, list[Any]] = {}
+    for spec in specs:
+        if spec.values:
+            options = list(spec.values)
+        elif spec.kind == "bool":
+            options = [False, True]
+        elif spec.kind in {"int", "float"}:
+            low = spec.low if spec.low is not None else -_UNBOUNDED
+            high = spec.high if spec.high is not None else _UNBOUNDED
+            if spec.kind == "int":
+                low, high = math.ceil(low), math.floor(high)
+            options = list(dict.fromkeys([low, high, _simplest(spec)]))
+        else:
+            options = ["", "a", "Z" * 40]
+        choices[spec.name] = options
+    rows = min(max_rows, max(len(options) for options in choices.values()))
+    # Each column cycles from its own offset, so one column's minimum meets another's maximum
+    # (a zero denominator, a difference below zero...).
+    data = {}
+    for offset, spec in enumerate(specs):
+        options = choices[spec.name]
+        data[spec.name] = _series(spec, [options[(i + offset) % len(options)] for i in range(rows)])
+    if any(s.unique for s in specs):  # cycled values would repeat: keep one row per distinct
+        rows = min(len(choices[s.name]) for s in specs if s.unique)
+        data = {name: column.iloc[:rows] for name, column in data.items()}
+    return pd.DataFrame(data)
+
+
+def _edge_failure(
+    feature_fn: Callable[[pd.DataFrame], pd.DataFrame],
+    edges: pd.DataFrame,
+    specs: Sequence[ColumnSpec],
+    expected_dtypes: Mapping[str, str],
+) -> tuple[str, pd.DataFrame] | None:
+    """The property the edge-value frame breaks, narrowed to the failing row when it can be."""
+    import numpy as np
+
+    problem = _check_properties(
+        feature_fn, edges, np.zeros(len(edges), dtype=bool), expected_dtypes
+    )
+    if problem is None:
+        return None
+    match = re.search(r"\(row (\d+)\)", problem)
+    named = [int(match.group(1))] if match is not None else []
+    for row in dict.fromkeys([*named, *range(len(edges))]):
+        single = edges.iloc[[row]].reset_index(drop=True)
+        narrowed = _check_properties(feature_fn, single, np.zeros(1, dtype=bool), expected_dtypes)
+        if narrowed is not None:
+            return _simplify(feature_fn, single, narrowed, specs, expected_dtypes)
+    return problem, edges
 
 
 def _plain(value: Any) -> Any:
     item = getattr(value, "item", None)
     return item() if callable(item) else value
+
+
+def _simplify(
+    feature_fn: Callable[[pd.DataFrame], pd.DataFrame],
+    row: pd.DataFrame,
+    problem: str,
+    specs: Sequence[ColumnSpec],
+    expected_dtypes: Mapping[str, str],
+) -> tuple[str, pd.DataFrame]:
+    """Greedily set each column of a failing one-row input to its simplest value while it still
+    fails (one call per column), so the report names only the columns that matter."""
+    import numpy as np
+
+    for spec in specs:
+        if spec.name not in row.columns:
+            continue
+        candidate = row.copy()
+        candidate[spec.name] = _series(spec, [_simplest(spec)])
+        found = _check_properties(feature_fn, candidate, np.zeros(1, dtype=bool), expected_dtypes)
+        if found is not None:
+            row, problem = candidate, found
+    return problem, row

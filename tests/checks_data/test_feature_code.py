@@ -33,6 +33,14 @@ def net_capital_log(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def standardised_age(frame: pd.DataFrame) -> pd.DataFrame:
+    """Standardises with the batch's own statistics: fine on a big batch, NaN on a single row."""
+    out = adult_features(frame)
+    age = frame["age"].fillna(40)
+    out["age_z"] = (age - age.mean()) / age.std()
+    return out
+
+
 def noisy(frame: pd.DataFrame) -> pd.DataFrame:
     out = adult_features(frame)
     out["jitter"] = np.random.default_rng().random(len(frame))
@@ -68,6 +76,7 @@ def test_sound_feature_code_passes_with_inputs_from_the_schema(adult_schema: Any
     result = check_feature_code(adult_features, adult_schema, **FAST)
     assert result.outcome is Outcome.PASSED, result.summary()
     assert result.measurements["examples_run"] == 25
+    assert result.measurements["edge_rows"] > 30  # one per native-country value
     assert result.parameters["seed"] == 0
     assert result.parameters["inputs_from"] == "schema"
 
@@ -80,18 +89,28 @@ def test_sound_feature_code_passes_with_inputs_from_training_data(
     assert result.parameters["inputs_from"] == "training_data"
 
 
-def test_it_finds_a_log_of_a_non_positive_value_and_reports_the_shrunk_input(
+def test_edge_values_find_a_log_of_a_non_positive_number_and_name_the_column(
     adult_schema: Any,
 ) -> None:
     result = check_feature_code(net_capital_log, adult_schema, **FAST)
     assert result.outcome is Outcome.FAILED
-    assert "output 'log_net' is" in result.reason
-    assert "for valid input" in result.reason
+    assert "on edge values: output 'log_net' is NaN/missing for valid input" in result.reason
     assert "failing row: capital-loss=" in result.reason
+    assert "other 13 columns at their simplest value" in result.reason
     example = result.tables[0]
-    assert example.title == "Shrunk failing input"
-    first = dict(zip(example.columns, example.rows[0], strict=True))
-    assert first["capital-loss"] > first["capital-gain"]
+    assert example.title == "Failing edge-value input"
+    row = dict(zip(example.columns, example.rows[0], strict=True))
+    assert row["capital-loss"] > row["capital-gain"] == 0
+
+
+def test_hypothesis_finds_a_batch_of_one_and_shrinks_it(adult_schema: Any) -> None:
+    result = check_feature_code(standardised_age, adult_schema, **FAST)
+    assert result.outcome is Outcome.FAILED
+    assert "output 'age_z' is NaN/missing for valid input" in result.reason
+    assert "shrunk example: 1 row(s)" in result.reason
+    assert result.tables[0].title == "Shrunk failing input"
+    assert len(result.tables[0].rows) == 1
+    assert result.measurements["examples_run"] >= 1
 
 
 @pytest.mark.parametrize(

@@ -320,3 +320,27 @@ def test_any_frame_passes_the_schema_inferred_from_itself(
         return
     result = check_schema(frame, infer_schema(frame, null_margin=0.0, value_mostly=1.0))
     assert result.outcome is Outcome.PASSED, result.summary()
+
+
+def test_a_suite_written_with_great_expectations_objects_validates(serving: pd.DataFrame) -> None:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    suite = gx.ExpectationSuite(
+        name="hand-written",
+        expectations=[
+            gxe.ExpectColumnValuesToBeBetween(column="age", min_value=17, max_value=60),
+            gxe.ExpectColumnValuesToNotBeNull(column="occupation", mostly=0.9),
+            gxe.ExpectColumnValuesToBeInSet(column="race", value_set=["White", "Black"]),
+        ],
+    )
+    result = check_schema(serving, suite)
+    assert result.outcome is Outcome.FAILED
+    assert failed_types(result) == {
+        ("expect_column_values_to_be_between", "age"),
+        ("expect_column_values_to_be_in_set", "race"),
+    }
+    assert result.measurements["evaluated_here"] == 3
+    reference = check_schema(serving, suite, engine="great_expectations")
+    assert failed_types(reference) == failed_types(result)
+    assert reference.tables[0].rows[0][2] == result.tables[0].rows[0][2]
