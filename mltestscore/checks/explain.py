@@ -18,6 +18,7 @@ from mltestscore.checks._fitted_model_inputs import (
     NotApplicableError,
     fmt,
     is_classifier,
+    limited_threads,
     require_frame,
     require_model,
     sample_rows,
@@ -316,6 +317,7 @@ def check_single_example_explanation(
     top: int = 15,
     time_budget_s: float = 10.0,
     method: str = "auto",
+    n_threads: int | None = 1,
 ) -> CheckResult:
     """Explain one example with SHAP and verify base value + attributions = model output.
 
@@ -343,6 +345,44 @@ def check_single_example_explanation(
     }
     rows = X.iloc[[position]]
     start = time.perf_counter()
+    with limited_threads(n_threads):
+        return _explain_example(
+            name,
+            model,
+            X,
+            rows,
+            index,
+            additivity_tolerance=additivity_tolerance,
+            sample_size=sample_size,
+            background_size=background_size,
+            class_index=class_index,
+            seed=seed,
+            top=top,
+            time_budget_s=time_budget_s,
+            method=method,
+            parameters=parameters,
+            start=start,
+        )
+
+
+def _explain_example(
+    name: str,
+    model: Any,
+    X: pd.DataFrame,
+    rows: pd.DataFrame,
+    index: object,
+    *,
+    additivity_tolerance: float,
+    sample_size: int,
+    background_size: int,
+    class_index: int | None,
+    seed: int,
+    top: int,
+    time_budget_s: float,
+    method: str,
+    parameters: dict[str, object],
+    start: float,
+) -> CheckResult:
     try:
         local = shap_attributions(
             model,
@@ -387,7 +427,7 @@ def check_single_example_explanation(
     import numpy as np
 
     order = np.argsort(-np.abs(local.values[0]))[:top]
-    example = X.iloc[position]
+    example = rows.iloc[0]
     local_table = Table.build(
         f"Attributions for example {index!r} ({local.output_space}"
         + (f", class {local.class_label}" if local.class_label is not None else "")
@@ -465,7 +505,12 @@ def _preview(output: Any, names: Sequence[str] | None, limit: int = 8) -> str:
 
 @register_check(*RUBRIC)
 def check_pipeline_step_through(
-    pipeline: Any, X: pd.DataFrame, index: object = 0, *, tolerance: float = 1e-9
+    pipeline: Any,
+    X: pd.DataFrame,
+    index: object = 0,
+    *,
+    tolerance: float = 1e-9,
+    n_threads: int | None = 1,
 ) -> CheckResult:
     """Step a fitted Pipeline through one example, showing each step's output.
 
@@ -474,7 +519,6 @@ def check_pipeline_step_through(
     first values, with feature names) and fails when the manual walk does not reproduce the
     pipeline's own prediction, which means the pipeline cannot be debugged step by step.
     """
-    import numpy as np
     from sklearn.pipeline import Pipeline
 
     name = "check_pipeline_step_through"
@@ -488,7 +532,16 @@ def check_pipeline_step_through(
             "walk through (use check_single_example_explanation)",
         )
     position = _locate(X, index)
-    current: Any = X.iloc[[position]]
+    with limited_threads(n_threads):  # one-row predictions drown in OpenMP start-up otherwise
+        return _step_through(name, pipeline, X.iloc[[position]], index, tolerance)
+
+
+def _step_through(
+    name: str, pipeline: Any, example: pd.DataFrame, index: object, tolerance: float
+) -> CheckResult:
+    import numpy as np
+
+    current: Any = example
     rows: list[list[object]] = []
     for step_name, step in pipeline.steps[:-1]:
         if step is None or step == "passthrough":
@@ -509,7 +562,7 @@ def check_pipeline_step_through(
         )
     final_name, final = pipeline.steps[-1]
     stepped = np.asarray(final.predict(current))
-    direct = np.asarray(pipeline.predict(X.iloc[[position]]))
+    direct = np.asarray(pipeline.predict(example))
     rows.append([final_name, type(final).__name__, str(stepped.shape), f"predict → {stepped[0]}"])
     if np.issubdtype(stepped.dtype, np.number) and np.issubdtype(direct.dtype, np.number):
         gap = float(np.max(np.abs(stepped.astype(float) - direct.astype(float))))
