@@ -193,3 +193,31 @@ def label_codes(model: Any, y: Any, *predicted: Any) -> tuple[NDArray[Any], ...]
         np.fromiter((lookup.get(v, -1) for v in a.tolist()), dtype=np.int64, count=len(a))
         for a in arrays
     )
+
+
+def columns_from(
+    X: pd.DataFrame,
+    extra: pd.DataFrame | None,
+    columns: Sequence[str],
+    *,
+    columns_argument: str,
+    extra_argument: str,
+) -> pd.DataFrame:
+    """The named columns, each from ``extra`` (aligned with X) when it has it, else from X.
+
+    Slices and sensitive attributes are often columns the model must not see (region,
+    race), so they may come in a separate frame with one row per row of X.
+    """
+    import pandas as pd
+
+    aligned = None if extra is None else aligned_frame(extra, X, extra_argument)
+    source = {c: aligned[c] for c in columns if aligned is not None and c in aligned.columns}
+    source.update({c: X[c] for c in columns if c not in source and c in X.columns})
+    frame = pd.DataFrame(source, index=X.index)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CheckInputError(
+            columns_argument, f"column(s) {missing} are neither in X nor in {extra_argument}"
+        )
+    require_columns(frame, columns, columns_argument)
+    return frame.reset_index(drop=True)

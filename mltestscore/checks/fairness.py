@@ -26,6 +26,7 @@ from mltestscore.checks import _models, _resample
 from mltestscore.checks._quality_inputs import (
     NeedsProbabilities,
     aligned_frame,
+    columns_from,
     label_codes,
     predictions,
     require_columns,
@@ -122,7 +123,13 @@ def check_group_fairness(
     y = require_target(y, len(X))
     if isinstance(sensitive_features, str):
         sensitive_features = [sensitive_features]
-    groups_frame = _sensitive_frame(X, sensitive_data, sensitive_features)
+    groups_frame = columns_from(
+        X,
+        sensitive_data,
+        sensitive_features,
+        columns_argument="sensitive_features",
+        extra_argument="sensitive_data",
+    )
     if min_group_size < 1:
         raise CheckInputError("min_group_size", f"must be at least 1, got {min_group_size}")
     if not 0.5 <= confidence < 1.0:
@@ -200,25 +207,6 @@ def check_group_fairness(
             "seconds": elapsed,
         },
     )
-
-
-def _sensitive_frame(
-    X: pd.DataFrame, sensitive_data: pd.DataFrame | None, columns: Sequence[str]
-) -> pd.DataFrame:
-    """The sensitive columns, from ``sensitive_data`` when it has them, else from ``X``."""
-    import pandas as pd
-
-    extra = None if sensitive_data is None else aligned_frame(sensitive_data, X, "sensitive_data")
-    source = {c: extra[c] for c in columns if extra is not None and c in extra.columns}
-    source.update({c: X[c] for c in columns if c not in source and c in X.columns})
-    frame = pd.DataFrame(source, index=X.index)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise CheckInputError(
-            "sensitive_features", f"column(s) {missing} are neither in X nor in sensitive_data"
-        )
-    require_columns(frame, columns, "sensitive_features")
-    return frame.reset_index(drop=True)
 
 
 def _favourable_outcomes(task: _models.Task, y: Any, model: Any, favourable: Any) -> list[Any]:

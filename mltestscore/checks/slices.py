@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mltestscore.checks import _models, _resample, _slices
 from mltestscore.checks._quality_inputs import (
     NeedsProbabilities,
-    aligned_frame,
+    columns_from,
     label_codes,
     predictions,
     require_columns,
@@ -92,7 +92,9 @@ def check_slice_quality(
     y = require_target(y, len(X))
     if isinstance(columns, str):
         columns = [columns]
-    slice_frame = _slice_frame(X, slice_data, columns)
+    slice_frame = columns_from(
+        X, slice_data, columns, columns_argument="columns", extra_argument="slice_data"
+    )
     if max_gap is None and max_relative_gap is None and slice_limit is None:
         raise CheckInputError(
             "max_gap", "set at least one of max_gap, max_relative_gap, slice_limit"
@@ -174,23 +176,6 @@ def check_slice_quality(
             "random_state": random_state,
         },
     )
-
-
-def _slice_frame(
-    X: pd.DataFrame, slice_data: pd.DataFrame | None, columns: Sequence[str]
-) -> pd.DataFrame:
-    """The slice columns, each from ``slice_data`` when it has it, else from ``X``."""
-    import pandas as pd
-
-    extra = None if slice_data is None else aligned_frame(slice_data, X, "slice_data")
-    source = {c: extra[c] for c in columns if extra is not None and c in extra.columns}
-    source.update({c: X[c] for c in columns if c not in source and c in X.columns})
-    frame = pd.DataFrame(source, index=X.index)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise CheckInputError("columns", f"column(s) {missing} are neither in X nor in slice_data")
-    require_columns(frame, columns, "columns")
-    return frame.reset_index(drop=True)
 
 
 def _strictest_limit(
