@@ -94,7 +94,7 @@ def evaluate(
     columns: dict[str, _ColumnView] = {}
     for index, expectation in enumerate(expectations):
         if engine == "auto" and is_supported(expectation):
-            outcomes[index] = _evaluate_fast(frame, expectation, columns, max_examples)
+            outcomes[index] = _evaluate_fast_or_report(frame, expectation, columns, max_examples)
         else:
             fallback.append(index)
     if fallback:
@@ -128,6 +128,28 @@ class _ColumnView:
         if self._values is None:
             self._values = self.series[~self.nulls] if self.null_count else self.series
         return self._values
+
+
+def _evaluate_fast_or_report(
+    frame: pd.DataFrame,
+    expectation: Mapping[str, Any],
+    columns: dict[str, _ColumnView],
+    max_examples: int,
+) -> ExpectationOutcome:
+    """Evaluate one expectation; one that cannot apply to its column (a range on text...)
+    fails with the reason, as it does in Great Expectations, instead of stopping the rest."""
+    try:
+        return _evaluate_fast(frame, expectation, columns, max_examples)
+    except (TypeError, ValueError) as exc:
+        kwargs = {k: v for k, v in dict(expectation.get("kwargs", {})).items() if v is not None}
+        return ExpectationOutcome(
+            str(expectation["type"]),
+            kwargs,
+            False,
+            FAST,
+            error=f"{type(exc).__name__}: {exc}",
+            meta=dict(expectation.get("meta") or {}),
+        )
 
 
 def _evaluate_fast(

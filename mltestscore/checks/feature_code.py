@@ -22,6 +22,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.checks.registry import CheckInputError, register_check
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 RUBRIC_IDS = ("data-7",)
 _UNBOUNDED = 1e6  # numeric range used when the schema gives no bound
+_EARLIEST = datetime(2000, 1, 1)  # timestamp range for datetime columns (schemas give none)
+_LATEST = datetime(2035, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class ColumnSpec:
     """What the schema says about one input column, enough to generate values for it."""
 
     name: str
-    kind: str  # "int", "float", "bool", "str", "category"
+    kind: str  # "int", "float", "bool", "datetime", "str", "category"
     low: float | None = None
     high: float | None = None
     values: tuple[Any, ...] = ()
@@ -77,6 +80,8 @@ def column_specs(expectations: Sequence[Mapping[str, Any]]) -> list[ColumnSpec]:
 
 def _kind_from_types(names: Sequence[Any]) -> str:
     joined = " ".join(str(n).lower() for n in names)
+    if "datetime" in joined:
+        return "datetime"
     if "bool" in joined:
         return "bool"
     if "int" in joined:
@@ -112,6 +117,8 @@ def _value_strategy(spec: ColumnSpec) -> Any:
         return st.sampled_from(list(spec.values))
     if spec.kind == "bool":
         return st.booleans()
+    if spec.kind == "datetime":
+        return st.datetimes(_EARLIEST, _LATEST)
     if spec.kind in {"int", "float"}:
         low = spec.low if spec.low is not None else -_UNBOUNDED
         high = spec.high if spec.high is not None else _UNBOUNDED
@@ -162,6 +169,8 @@ def _series(spec: ColumnSpec, values: list[Any]) -> pd.Series:
 
     if spec.kind in {"str", "category"} and all(isinstance(v, str | None) for v in values):
         return pd.Series(values, dtype="str")
+    if spec.kind == "datetime":
+        return pd.Series(pd.to_datetime(values))
     if spec.kind in {"int", "float"}:
         return pd.Series(
             values, dtype="float64" if None in values or spec.kind == "float" else "int64"
@@ -429,6 +438,8 @@ def _reference_frame(specs: Sequence[ColumnSpec]) -> pd.DataFrame:
             values = [spec.values[i % len(spec.values)] for i in range(3)]
         elif spec.kind == "bool":
             values = [True, False, True]
+        elif spec.kind == "datetime":
+            values = [_EARLIEST, _LATEST, _EARLIEST]
         elif spec.kind in {"int", "float"}:
             low = spec.low if spec.low is not None else 0.0
             high = spec.high if spec.high is not None else low + 1.0
@@ -485,6 +496,8 @@ def _simplest(spec: ColumnSpec) -> Any:
         return spec.values[0]
     if spec.kind == "bool":
         return False
+    if spec.kind == "datetime":
+        return _EARLIEST
     if spec.kind in {"int", "float"}:
         low = spec.low if spec.low is not None else -_UNBOUNDED
         high = spec.high if spec.high is not None else _UNBOUNDED
@@ -516,6 +529,8 @@ def _edge_frame(specs: Sequence[ColumnSpec], max_rows: int = 50) -> pd.DataFrame
             options = list(spec.values)
         elif spec.kind == "bool":
             options = [False, True]
+        elif spec.kind == "datetime":
+            options = [_EARLIEST, _LATEST]
         elif spec.kind in {"int", "float"}:
             low = spec.low if spec.low is not None else -_UNBOUNDED
             high = spec.high if spec.high is not None else _UNBOUNDED

@@ -30,6 +30,7 @@ PathLike = str | os.PathLike[str]
 _ID_NAME = re.compile(r"(^|[_\-\s])(id|uuid|guid|key)$|^id[_\-]|[a-z]Id$", re.IGNORECASE)
 _INTEGER_TYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
 _FLOAT_TYPES = ["float16", "float32", "float64"]
+_DATETIME_TYPES = [f"datetime64[{unit}]" for unit in ("s", "ms", "us", "ns")]
 
 
 def as_frame(data: object, argument: str = "data") -> pd.DataFrame:
@@ -170,7 +171,7 @@ def _column_expectations(
         if len(distinct) <= max_categories:
             add(
                 "values_to_be_in_set",
-                value_set=sorted(_plain(v) for v in distinct),
+                value_set=sorted((_plain(v) for v in distinct), key=_sort_key),
                 mostly=value_mostly,
             )
     return found
@@ -193,8 +194,13 @@ def _type_expectation(series: pd.Series) -> tuple[str, dict[str, Any]] | None:
     ):
         return "values_to_be_of_type", {"type_": "str"}
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
-        return "values_to_be_in_type_list", {"type_list": [str(dtype)]}
+        return "values_to_be_in_type_list", {"type_list": _DATETIME_TYPES}
     return None
+
+
+def _sort_key(value: Any) -> tuple[str, str]:
+    """Sort mixed values (an object column holding text and numbers) without comparing types."""
+    return (type(value).__name__, str(value))
 
 
 def _plain(value: Any) -> Any:

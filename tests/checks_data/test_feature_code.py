@@ -201,3 +201,21 @@ def test_bad_input_is_an_error_naming_the_argument(
     )
     assert result.outcome is Outcome.ERROR
     assert named in result.reason
+
+
+def test_datetime_inputs_are_generated_too() -> None:
+    frame = pd.DataFrame(
+        {"when": pd.date_range("2020-01-01", periods=30), "amount": np.linspace(1, 90, 30)}
+    )
+
+    def days_per_unit(batch: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame(index=batch.index)
+        out["weekday"] = batch["when"].dt.dayofweek.fillna(0).astype("int64")
+        out["per_unit"] = (batch["when"] - pd.Timestamp("2000-01-01")).dt.days / (
+            batch["amount"] - 1
+        )
+        return out
+
+    result = check_feature_code(days_per_unit, training_data=frame, **FAST)
+    assert result.outcome is Outcome.FAILED
+    assert "output 'per_unit' is NaN/missing for valid input" in result.reason

@@ -344,3 +344,41 @@ def test_a_suite_written_with_great_expectations_objects_validates(serving: pd.D
     reference = check_schema(serving, suite, engine="great_expectations")
     assert failed_types(reference) == failed_types(result)
     assert reference.tables[0].rows[0][2] == result.tables[0].rows[0][2]
+
+
+def test_an_expectation_that_cannot_apply_fails_alone_with_its_reason(
+    serving: pd.DataFrame,
+) -> None:
+    suite = {
+        "name": "mistaken",
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "sex", "min_value": 0},
+            },
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "age"}},
+        ],
+    }
+    result = check_schema(serving, suite)
+    assert result.outcome is Outcome.FAILED
+    assert result.measurements["failed_expectations"] == 1
+    assert "could not be evaluated" in result.reason
+    assert "'sex' is not numeric" in result.reason
+
+
+def test_mixed_bool_datetime_and_object_columns_get_a_schema_they_pass() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "flag": [True, False] * 30,
+            "when": pd.date_range("2020-01-01", periods=60),
+            "mixed": pd.Series(["a", 1] * 30, dtype=object),
+            "order_id": [f"o{i}" for i in range(60)],
+        }
+    )
+    suite = infer_schema(frame)
+    assert check_schema(frame, suite).ok
+    assert check_schema(frame, suite, engine="great_expectations").ok
+    later = frame.assign(when=frame["when"].astype("datetime64[ns]"))
+    assert check_schema(later, suite).ok
