@@ -109,7 +109,7 @@ def permutation_importances(
         columns,
         [float(v) for v in result.importances_mean],
         [float(v) for v in result.importances_std],
-        quality(model, X_sample, y_sample, choice, cached=False),
+        quality(model, X_sample, y_sample, choice),  # shared with other checks when unsampled
         choice,
         len(X_sample),
         repeats,

@@ -163,3 +163,15 @@ def test_a_model_without_known_hyperparameters_is_not_applicable(adult: Any) -> 
     )
     assert result.outcome is Outcome.NOT_APPLICABLE
     assert "param_distributions" in result.reason
+
+
+def test_a_regressor_is_searched_on_rmse(adult: Any) -> None:
+    from sklearn.linear_model import Ridge
+
+    X = adult[["education-num", "hours-per-week", "capital-gain"]]
+    result = check_no_better_params_nearby(
+        Ridge(alpha=1.0), X, adult["age"].astype(float), n_trials=3, sample_size=1000
+    )
+    assert result.parameters["metric"] == "rmse"
+    assert "alpha in" in str(result.parameters["search_space"])
+    result.assert_ok()  # ridge on three standard-scale columns barely depends on alpha
