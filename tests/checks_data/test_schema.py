@@ -382,3 +382,69 @@ def test_mixed_bool_datetime_and_object_columns_get_a_schema_they_pass() -> None
     assert check_schema(frame, suite, engine="great_expectations").ok
     later = frame.assign(when=frame["when"].astype("datetime64[ns]"))
     assert check_schema(later, suite).ok
+
+
+@st.composite
+def frames_and_expectations(draw: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """A small frame with a numeric and a text column (gaps included) and expectations on it
+    with random bounds, sets, strictness and ``mostly``."""
+    import pandas as pd
+
+    size = draw(st.integers(1, 30))
+    numbers = draw(
+        st.lists(st.one_of(st.none(), st.integers(-50, 50)), min_size=size, max_size=size)
+    )
+    words = draw(
+        st.lists(st.one_of(st.none(), st.sampled_from("abcde")), min_size=size, max_size=size)
+    )
+    frame = pd.DataFrame(
+        {
+            "x": pd.Series([float("nan") if v is None else float(v) for v in numbers]),
+            "w": pd.Series(words, dtype="str"),
+        }
+    )
+    mostly = draw(st.sampled_from([1.0, 0.9, 0.5]))
+    low = draw(st.integers(-60, 20))
+    expectations = [
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {
+                "column": "x",
+                "min_value": low,
+                "max_value": low + draw(st.integers(0, 80)),
+                "strict_min": draw(st.booleans()),
+                "mostly": mostly,
+            },
+        },
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {
+                "column": "w",
+                "value_set": sorted(draw(st.sets(st.sampled_from("abcde"), min_size=1))),
+                "mostly": mostly,
+            },
+        },
+        {
+            "type": "expect_column_values_to_not_be_null",
+            "kwargs": {"column": "w", "mostly": mostly},
+        },
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "x"}},
+        {
+            "type": "expect_column_values_to_be_in_type_list",
+            "kwargs": {"column": "x", "type_list": ["float64"]},
+        },
+    ]
+    return frame, expectations
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frames_and_expectations())
+def test_the_fast_path_agrees_with_great_expectations_on_random_frames(
+    case: tuple[Any, list[dict[str, Any]]],
+) -> None:
+    frame, expectations = case
+    fast = evaluate(frame, expectations)
+    reference = evaluate(frame, expectations, engine="great_expectations")
+    assert [(o.success, o.unexpected_count) for o in fast] == [
+        (o.success, o.unexpected_count) for o in reference
+    ]
