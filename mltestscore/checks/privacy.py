@@ -203,6 +203,8 @@ def _columns_to_scan(frame: pd.DataFrame, columns: Sequence[str] | None) -> list
     import pandas as pd
 
     if columns is not None:
+        if isinstance(columns, str):
+            raise CheckInputError("columns", "must be a list of column names, not one string")
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise CheckInputError(f"column {missing[0]!r}", "is not in the data")
@@ -283,13 +285,17 @@ def check_data_file_permissions(
         raise CheckInputError("paths", "no data files given")
     entries: list[Path] = []
     for root in map(Path, roots):
-        if not root.exists():
+        if not root.exists() and not root.is_symlink():
             raise CheckInputError("paths", f"file {str(root)!r} does not exist")
         entries.extend(_walk(root, max_files - len(entries)))
     rows = []
     for entry in entries:
-        mode = entry.stat().st_mode
-        problems = _permission_problems(mode, entry.is_dir(), allow_group_read)
+        try:
+            mode = entry.stat().st_mode
+        except OSError as exc:  # a dangling symlink, a file removed while walking...
+            rows.append((str(entry), "?", f"cannot be checked: {exc.strerror}"))
+            continue
+        problems = _permission_problems(mode, stat.S_ISDIR(mode), allow_group_read)
         if problems:
             rows.append((str(entry), stat.filemode(mode), "; ".join(problems)))
     kw: dict[str, Any] = {

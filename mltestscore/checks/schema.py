@@ -287,6 +287,8 @@ def check_schema(
     """
     from mltestscore.checks._expectations import evaluate, is_supported
 
+    if engine not in {"auto", "great_expectations"}:
+        raise CheckInputError("engine", f"must be 'auto' or 'great_expectations', not {engine!r}")
     frame = as_frame(data)
     suite = schema_to_dict(schema)
     if frame.shape[0] == 0:

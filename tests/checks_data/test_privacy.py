@@ -232,3 +232,19 @@ def test_missing_data_files_are_an_error_naming_them(paths: Any, named: str) -> 
     result = check_data_file_permissions(paths)
     assert result.outcome is Outcome.ERROR
     assert named in result.reason
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_dangling_symlink_is_reported_not_raised(tmp_path: Path) -> None:
+    directory = _data_dir(tmp_path, 0o600)
+    (directory / "latest.csv").symlink_to(directory / "gone.csv")
+    result = check_data_file_permissions(directory)
+    assert result.outcome is Outcome.FAILED
+    assert "latest.csv" in result.reason
+    assert "cannot be checked" in result.reason
+
+
+def test_columns_given_as_one_string_is_an_error(serving: pd.DataFrame) -> None:
+    result = check_pii(serving, columns="sex")
+    assert result.outcome is Outcome.ERROR
+    assert "columns" in result.reason

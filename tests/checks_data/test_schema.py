@@ -448,3 +448,9 @@ def test_the_fast_path_agrees_with_great_expectations_on_random_frames(
     assert [(o.success, o.unexpected_count) for o in fast] == [
         (o.success, o.unexpected_count) for o in reference
     ]
+
+
+def test_an_unknown_engine_is_an_error_naming_it(adult_schema: Any, serving: pd.DataFrame) -> None:
+    result = check_schema(serving, adult_schema, engine="spark")
+    assert result.outcome is Outcome.ERROR
+    assert "engine" in result.reason
