@@ -266,7 +266,7 @@ def resolve_threshold(key: str, value: object, where: str) -> list[Spec]:
         )
     if not isinstance(value, bool | int | float | str | list | dict):
         raise ConfigError(f"{where} must be a number, boolean, string, list or table")
-    parameter = ALIASES.get(parameter, parameter)
+    given, parameter = parameter, ALIASES.get(parameter, parameter)
     matching = [spec for spec in SPECS if scope in _scopes(spec)]
     if not matching:
         known = sorted({s for spec in SPECS for s in _scopes(spec)})
@@ -275,8 +275,9 @@ def resolve_threshold(key: str, value: object, where: str) -> list[Spec]:
         raise ConfigError(f"{where}: no generated check for {scope!r}{hint}")
     taking = [spec for spec in matching if parameter in spec.accepted_options()]
     if not taking:
-        options = sorted({o for spec in matching for o in spec.accepted_options()})
-        close = difflib.get_close_matches(parameter, options, n=1)
+        options = {o for spec in matching for o in spec.accepted_options()}
+        options |= {alias for alias, real in ALIASES.items() if real in options}
+        close = difflib.get_close_matches(given, sorted(options), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ConfigError(
             f"{where}: {', '.join(sorted({s.check for s in matching}))} has no parameter "
