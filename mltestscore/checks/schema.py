@@ -232,6 +232,14 @@ def schema_to_dict(schema: Any) -> dict[str, Any]:
             f"got {type(schema).__name__}",
         )
     expectations = data.get("expectations") if isinstance(data, dict) else None
+    if isinstance(expectations, list):
+        # Suites saved by Great Expectations 0.x say expectation_type / expectation_suite_name.
+        expectations = [
+            {**e, "type": e.get("type", e.get("expectation_type"))} if isinstance(e, dict) else e
+            for e in expectations
+        ]
+        data = {**data, "expectations": expectations}
+        data.setdefault("name", data.get("expectation_suite_name"))
     if not isinstance(expectations, list) or not all(
         isinstance(e, dict) and isinstance(e.get("type"), str) for e in expectations
     ):

@@ -454,3 +454,19 @@ def test_an_unknown_engine_is_an_error_naming_it(adult_schema: Any, serving: pd.
     result = check_schema(serving, adult_schema, engine="spark")
     assert result.outcome is Outcome.ERROR
     assert "engine" in result.reason
+
+
+def test_a_suite_saved_by_great_expectations_0x_is_read(serving: pd.DataFrame) -> None:
+    legacy = {
+        "expectation_suite_name": "legacy",
+        "expectations": [
+            {
+                "expectation_type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "sex", "value_set": ["Female"]},
+            }
+        ],
+    }
+    result = check_schema(serving, legacy)
+    assert result.outcome is Outcome.FAILED
+    assert result.parameters["schema"] == "legacy"
+    assert "'Male'" in result.reason
