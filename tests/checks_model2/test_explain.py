@@ -138,3 +138,17 @@ def test_a_bare_estimator_has_no_steps(predict_only: Any, planted: tuple[Any, An
     _, test = planted
     result = check_pipeline_step_through(predict_only, test[STRONG], 0)
     assert result.outcome is Outcome.NOT_APPLICABLE
+
+
+def test_explaining_the_other_class_mirrors_the_attributions(
+    adult_model: Any, adult_split: tuple[Any, Any]
+) -> None:
+    _, test = adult_split
+    X = test.drop(columns=["income"]).set_index(test.index + 1000)
+    positive = check_single_example_explanation(adult_model, X, 1005, sample_size=20)
+    negative = check_single_example_explanation(adult_model, X, 1005, sample_size=20, class_index=0)
+    positive.assert_ok()
+    negative.assert_ok()
+    assert negative.measurements["output"] == -positive.measurements["output"]
+    assert negative.measurements["top_feature"] == positive.measurements["top_feature"]
+    assert "class 0" in negative.tables[0].title
