@@ -100,4 +100,5 @@ def test_ablation_timing_catches_value_dependent_cost(planted: tuple[Any, Any]) 
     )
     assert result.parameters["timing"] == "ablation"
     assert result.outcome is Outcome.FAILED
-    assert "lookup_key" in result.reason
+    assert "lookup_key (" in result.reason
+    assert "of inference time" in result.reason
