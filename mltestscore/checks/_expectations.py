@@ -438,12 +438,41 @@ def _evaluate_with_great_expectations(
         {**e, "meta": {**dict(e.get("meta") or {}), _POSITION: index}}
         for index, e in enumerate(expectations)
     ]
-    validation = validate_with_great_expectations(frame, tagged, max_examples)
-    by_position = {int(r.expectation_config.meta[_POSITION]): r for r in validation.results}
-    return [
-        _outcome_from_ge(expectation, by_position[index], list(frame.columns))
-        for index, expectation in enumerate(expectations)
-    ]
+    rejected = {i: problem for i, e in enumerate(tagged) if (problem := _rejection(e)) is not None}
+    accepted = [e for i, e in enumerate(tagged) if i not in rejected]
+    by_position: dict[int, Any] = {}
+    if accepted:
+        validation = validate_with_great_expectations(frame, accepted, max_examples)
+        by_position = {int(r.expectation_config.meta[_POSITION]): r for r in validation.results}
+    outcomes = []
+    for index, expectation in enumerate(expectations):
+        if index in by_position:
+            outcomes.append(_outcome_from_ge(expectation, by_position[index], list(frame.columns)))
+            continue
+        problem = rejected.get(index, "Great Expectations returned no result for it")
+        kwargs = {k: v for k, v in dict(expectation.get("kwargs", {})).items() if v is not None}
+        outcomes.append(
+            ExpectationOutcome(
+                str(expectation["type"]), kwargs, False, GREAT_EXPECTATIONS, error=problem
+            )
+        )
+    return outcomes
+
+
+def _rejection(expectation: Mapping[str, Any]) -> str | None:
+    """Why Great Expectations refuses an expectation's configuration (unknown type, unknown or
+    invalid arguments), or None. Checked one by one so one bad entry fails alone."""
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    try:
+        ExpectationConfiguration(
+            type=str(expectation["type"]), kwargs=dict(expectation.get("kwargs", {}))
+        ).to_domain_obj()
+    except Exception as exc:
+        return f"Great Expectations rejects it: {' '.join(str(exc).split())[:160]}"
+    return None
 
 
 _POSITION = "mltestscore_position"

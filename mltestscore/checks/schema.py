@@ -369,7 +369,7 @@ def describe(outcome: ExpectationOutcome) -> str:
     if outcome.observed.endswith(" is missing"):
         return outcome.observed
     if outcome.error:
-        return f"{label}: could not be evaluated ({outcome.error.splitlines()[0][:80]})"
+        return f"{label}: could not be evaluated ({outcome.error.splitlines()[0][:140]})"
     if outcome.unexpected_count:
         share = outcome.unexpected_fraction or 0.0
         examples = ", ".join(repr(v) for v, _ in outcome.examples[:2])

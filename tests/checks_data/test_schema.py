@@ -470,3 +470,21 @@ def test_a_suite_saved_by_great_expectations_0x_is_read(serving: pd.DataFrame) -
     assert result.outcome is Outcome.FAILED
     assert result.parameters["schema"] == "legacy"
     assert "'Male'" in result.reason
+
+
+def test_an_expectation_great_expectations_rejects_fails_alone_and_says_why(
+    serving: pd.DataFrame,
+) -> None:
+    suite = {
+        "name": "typos",
+        "expectations": [
+            {"type": "expect_column_values_to_be_in_sett", "kwargs": {"column": "sex"}},
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "age", "low": 0}},
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "age"}},
+        ],
+    }
+    result = check_schema(serving, suite)
+    assert result.outcome is Outcome.FAILED
+    assert result.measurements["failed_expectations"] == 2
+    assert "expect_column_values_to_be_in_sett not found" in result.reason
+    assert "Great Expectations rejects it" in result.reason
