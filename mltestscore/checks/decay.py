@@ -22,6 +22,7 @@ from mltestscore.checks._fitted_model_inputs import (
     quality,
     require_columns,
     require_frame,
+    sample_rows,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
@@ -200,6 +201,8 @@ def check_staleness_impact(
     metric: str | None = None,
     time_budget_s: float = 20.0,
     min_eval_rows: int = 100,
+    sample_size: int | None = 50_000,
+    seed: int = 0,
     n_threads: int | None = 1,
 ) -> CheckResult:
     """Quality on the latest data of models trained earlier and earlier (the staleness curve).
@@ -212,6 +215,7 @@ def check_staleness_impact(
     up to ``max_age`` (windows as an int, or a duration like "90D"). The largest age that
     stays within the limit is recorded: it is the age limit monitor-4 should enforce. The
     latest window must hold at least ``min_eval_rows`` rows, or its score would be noise.
+    At most ``sample_size`` rows of ``data`` are used, drawn with ``seed`` (None: all).
     """
     import pandas as pd
 
@@ -233,11 +237,15 @@ def check_staleness_impact(
     )
     if train_windows < 1:
         raise CheckInputError("train_windows", "must be at least 1")
+    rows_given = len(data)
+    data, _ = sample_rows(data, None, sample_size, seed)  # rows keep their time order
     parameters: dict[str, object] = {
         "window": str(window),
         "train_windows": train_windows,
         "time_column": time_column,
-        "rows": len(data),
+        "rows": rows_given,
+        "sample_size": len(data),
+        "seed": seed,
         "time_budget_s": time_budget_s,
         "n_threads": n_threads,
     }

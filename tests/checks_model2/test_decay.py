@@ -125,3 +125,17 @@ def test_too_little_history_fails_with_a_clear_reason(
     )
     assert result.outcome is Outcome.FAILED
     assert "too little history" in result.reason
+
+
+def test_a_sample_of_the_history_is_recorded(adult_pipeline_factory: Any, dated_adult: Any) -> None:
+    result = check_staleness_impact(
+        adult_pipeline_factory(),
+        dated_adult,
+        time_column="when",
+        target="income",
+        window=4,
+        sample_size=2000,
+    )
+    assert result.parameters["rows"] == len(dated_adult)
+    assert result.parameters["sample_size"] == 2000
+    assert result.tables[0].rows[0][4] == 1000  # the freshest model trains on two windows of 500
