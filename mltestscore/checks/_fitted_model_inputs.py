@@ -101,6 +101,24 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], argument: str) 
     return [str(c) for c in columns]
 
 
+def resolve_columns(selection: Any, columns: Sequence[str]) -> list[str]:
+    """The input column names a ColumnTransformer part selects: a name, names, positions, a
+    boolean mask, a slice or a callable selector (as scikit-learn accepts them)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(selection, str):
+        return [selection]
+    if callable(selection):
+        return [str(c) for c in selection(pd.DataFrame(columns=list(columns)))]
+    if isinstance(selection, slice):
+        return list(pd.Index(columns)[selection])
+    listed = list(selection)
+    if listed and all(isinstance(v, bool | np.bool_) for v in listed):
+        return [c for c, keep in zip(columns, listed, strict=False) if keep]
+    return [columns[int(v)] if isinstance(v, int | np.integer) else str(v) for v in listed]
+
+
 def sample_rows(
     X: pd.DataFrame, y: Any, sample_size: int | None, seed: int
 ) -> tuple[pd.DataFrame, Any]:

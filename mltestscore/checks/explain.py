@@ -21,6 +21,7 @@ from mltestscore.checks._fitted_model_inputs import (
     limited_threads,
     require_frame,
     require_model,
+    resolve_columns,
     sample_rows,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
@@ -98,10 +99,12 @@ def input_feature_of_each_output(preprocess: Any, columns: Sequence[str], width:
         span = first.output_indices_.get(name)
         if span is None or span.stop <= span.start:
             continue
-        listed = [cols] if isinstance(cols, str) else list(cols)
-        resolved = [columns[c] if isinstance(c, int) else str(c) for c in listed]
+        resolved = resolve_columns(cols, list(columns))
         if span.stop - span.start == len(resolved):
             mapping[span] = resolved
+            continue
+        if len(resolved) == 1:  # one input column (one-hot, text vectoriser): all its outputs
+            mapping[span] = resolved * (span.stop - span.start)
             continue
         for index in range(span.start, span.stop):
             stripped = out_names[index].split("__", 1)[-1]
@@ -407,7 +410,12 @@ def _explain_example(
             )
             per_row = time.perf_counter() - again
         # model-agnostic explainers cost a lot per row: fit the global sample to the budget
-        affordable = max(1, int(time_budget_s / max(per_row, 1e-6)))
+        # (exact explainers cost next to nothing per row once built)
+        affordable = (
+            max(1, int(time_budget_s / max(per_row, 1e-6)))
+            if local.explainer == "permutation"
+            else sample_size
+        )
         used = min(sample_size, affordable, len(X))
         parameters["sample_size_used"] = used
         sample, _ = sample_rows(X, None, used, seed)

@@ -28,6 +28,7 @@ from mltestscore.checks._fitted_model_inputs import (
     require_frame,
     require_model,
     require_target,
+    resolve_columns,
     sample_rows,
 )
 from mltestscore.checks.importance import permutation_importances
@@ -86,11 +87,10 @@ def transformer_seconds(model: Any, X: pd.DataFrame, repeats: int) -> dict[str, 
     columns = [str(c) for c in X.columns]
     seconds = dict.fromkeys(columns, 0.0)
     for _, transformer, cols in transformer_step.transformers_:
-        listed = [cols] if isinstance(cols, str) else list(cols)
-        resolved = [columns[c] if isinstance(c, int) else str(c) for c in listed]
+        resolved = resolve_columns(cols, columns)
         if transformer == "drop" or not resolved:
             continue
-        part = X[resolved]
+        part = X[cols] if isinstance(cols, str) else X[resolved]  # a str selects a 1-D column
         run: Callable[[], object] = (
             part.to_numpy
             if transformer == "passthrough"

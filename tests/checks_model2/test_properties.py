@@ -73,3 +73,36 @@ def test_one_hot_outputs_fold_back_into_their_input_column(adult: pd.DataFrame) 
     assert len(owners) == width
     assert set(owners) == {"age", "hours-per-week", "sex", "race"}
     assert owners.count("sex") == X["sex"].nunique()
+
+
+def test_every_column_selection_style_maps_back_to_input_columns(adult: pd.DataFrame) -> None:
+    from sklearn.compose import ColumnTransformer, make_column_selector
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.preprocessing import OneHotEncoder
+
+    from mltestscore.checks.explain import input_feature_of_each_output
+    from mltestscore.checks.feature_cost import transformer_seconds
+
+    X = adult[["age", "hours-per-week", "education", "sex"]].iloc[:300]
+    transformer = ColumnTransformer(
+        [
+            ("text", CountVectorizer(), "education"),  # a str selects a 1-D column
+            ("num", "passthrough", make_column_selector(dtype_include="number")),
+            ("sex", OneHotEncoder(), [False, False, False, True]),
+        ]
+    ).fit(X)
+    width = transformer.transform(X).shape[1]
+    owners = input_feature_of_each_output(transformer, list(X.columns), width)
+    assert set(owners) == {"age", "hours-per-week", "education", "sex"}
+
+    class Wrapped:  # transformer_seconds looks for a Pipeline starting with a ColumnTransformer
+        pass
+
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import Pipeline
+
+    pipeline = Pipeline([("ct", transformer), ("model", LinearRegression())])
+    seconds = transformer_seconds(pipeline, X, repeats=1)
+    assert set(seconds) == set(X.columns)
+    assert all(value > 0 for value in seconds.values())
+    assert transformer_seconds(Wrapped(), X, repeats=1) == {}
