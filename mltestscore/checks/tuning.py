@@ -219,7 +219,8 @@ def check_trials_chose_best(
     """A table of tuning trials (DataFrame, CSV or list of dicts) shows the chosen one is best.
 
     ``chosen`` is the row position of the trial in use, or its parameters as a mapping. Use
-    it with any tuner (Optuna's ``study.trials_dataframe()``, Ray Tune, a spreadsheet). Fails
+    it with any tuner (Optuna's ``study.trials_dataframe()`` with ``score_column="value"``,
+    whose ``params_*`` columns are picked up by default; Ray Tune; a spreadsheet). Fails
     when the chosen trial is more than ``tolerance`` worse than the best finite score.
     """
     import pandas as pd
@@ -228,11 +229,11 @@ def check_trials_chose_best(
     if score_column not in frame.columns:
         raise CheckInputError("score_column", f"column {score_column!r} is not in the trials")
     scores_series = pd.to_numeric(frame[score_column], errors="coerce")
-    columns = (
-        [c for c in frame.columns if c != score_column]
-        if param_columns is None
-        else list(param_columns)
-    )
+    if param_columns is None:  # Optuna's trials_dataframe() names parameters params_<name>
+        prefixed = [str(c) for c in frame.columns if str(c).startswith("params_")]
+        columns = prefixed or [str(c) for c in frame.columns if c != score_column]
+    else:
+        columns = list(param_columns)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise CheckInputError("param_columns", f"column {missing[0]!r} is not in the trials")

@@ -175,3 +175,20 @@ def test_a_regressor_is_searched_on_rmse(adult: Any) -> None:
     assert result.parameters["metric"] == "rmse"
     assert "alpha in" in str(result.parameters["search_space"])
     result.assert_ok()  # ridge on three standard-scale columns barely depends on alpha
+
+
+def test_an_optuna_style_trials_table_is_read_by_its_params_columns() -> None:
+    import pandas as pd
+
+    trials = pd.DataFrame(
+        {
+            "number": [0, 1, 2],
+            "value": [0.81, 0.86, 0.84],
+            "params_depth": [3, 6, 8],
+            "state": ["COMPLETE"] * 3,
+        }
+    )
+    result = check_trials_chose_best(trials, {"params_depth": 8}, score_column="value")
+    assert result.outcome is Outcome.FAILED
+    assert "params_depth=6" in result.reason
+    assert "number" not in result.reason
