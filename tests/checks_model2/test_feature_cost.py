@@ -102,3 +102,24 @@ def test_ablation_timing_catches_value_dependent_cost(planted: tuple[Any, Any]) 
     assert result.outcome is Outcome.FAILED
     assert "lookup_key (" in result.reason
     assert "of inference time" in result.reason
+
+
+def test_multiclass_and_regression_models_are_costed_too(
+    multiclass_model: Any, multiclass_data: Any, regression_model: Any, regression_data: Any
+) -> None:
+    X, y = multiclass_data
+    multiclass = check_feature_costs(multiclass_model, X.iloc[2500:], y[2500:], sample_size=200)
+    assert multiclass.parameters["metric"] == "f1_macro"
+    assert multiclass.outcome in {Outcome.PASSED, Outcome.FAILED}
+    X, y = regression_data
+    regression = check_feature_costs(
+        regression_model,
+        X.iloc[2500:],
+        y[2500:],
+        sample_size=200,
+        declared_costs={"education": 100.0, "education-num": 1.0},
+    )
+    assert regression.parameters["metric"] == "rmse"
+    # the education string repeats education-num: declared expensive, it adds nothing
+    assert regression.outcome is Outcome.FAILED
+    assert "education (" in regression.reason
