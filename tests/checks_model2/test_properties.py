@@ -106,3 +106,32 @@ def test_every_column_selection_style_maps_back_to_input_columns(adult: pd.DataF
     assert set(seconds) == set(X.columns)
     assert all(value > 0 for value in seconds.values())
     assert transformer_seconds(Wrapped(), X, repeats=1) == {}
+
+
+def test_results_serialize_to_json_for_the_report(adult_model: object, adult: pd.DataFrame) -> None:
+    import json
+
+    from mltestscore.checks.explain import (
+        check_pipeline_step_through,
+        check_single_example_explanation,
+    )
+    from mltestscore.checks.online_offline import check_offline_online_correlation
+    from mltestscore.checks.result import CheckResult
+    from mltestscore.checks.tuning import check_trials_chose_best
+
+    X = adult.drop(columns=["income"]).iloc[:100]
+    results = [
+        check_single_example_explanation(adult_model, X, 0, sample_size=20),
+        check_pipeline_step_through(adult_model, X, 0),
+        check_trials_chose_best([{"a": 1, "score": 0.5}, {"a": 2, "score": 0.7}], 1),
+        check_offline_online_correlation(
+            {
+                "version": list("abcde"),
+                "offline_metric": [1, 2, 3, 4, 5],
+                "online_metric": [1, 3, 2, 4, 5],
+            }
+        ),
+    ]
+    for result in results:
+        text = json.dumps(result.to_dict(), allow_nan=False)
+        assert CheckResult.from_dict(json.loads(text)).outcome is result.outcome
