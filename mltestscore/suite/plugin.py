@@ -144,11 +144,13 @@ class CheckItem(pytest.Item):
         style: Any = None,
     ) -> str | TerminalRepr:
         """The check's reason and figures (and the first rows of its first table), or the
-        configuration problem: never a traceback into mltestscore."""
+        configuration problem: never a traceback into mltestscore. The reason is also the
+        failure's one-line message (terminal summary, JUnit XML, scorecard)."""
         if isinstance(excinfo.value, MLScoreError):
-            return f"mltestscore: {excinfo.value}"
+            text = f"mltestscore: {excinfo.value}"
+            return _failure_repr(text, text, self.path)
         if self.result is not None and isinstance(excinfo.value, AssertionError):
-            return _describe(self.result)
+            return _failure_repr(_describe(self.result), self.result.summary(), self.path)
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
@@ -175,8 +177,24 @@ def run_spec(context: SuiteContext, spec: catalog.Spec, param: str | None) -> Ch
         result = spec.runner(context, param, options)
     if spec.evidences is not None:
         result = dataclasses.replace(result, rubric_ids=spec.evidences)
-    recording.record_check(result.to_dict())
+    recording.record_check(_plain(result.to_dict()))
     return result
+
+
+def _plain(value: Any) -> Any:
+    """Built-in types only: pytest-xdist's execnet refuses numpy scalars (``numpy.float64``
+    passes as a float everywhere else, so some checks' tables still carry them)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None or type(value) in (str, int, float):
+        return value
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, int):
+        return int(value)
+    return str(value)
 
 
 def _describe(result: CheckResult, max_rows: int = 8) -> str:
@@ -189,6 +207,16 @@ def _describe(result: CheckResult, max_rows: int = 8) -> str:
         if len(table.rows) > max_rows:
             lines.append(f"    ... {len(table.rows) - max_rows} more row(s) in the scorecard")
     return "\n".join(lines)
+
+
+def _failure_repr(text: str, message: str, path: Path) -> TerminalRepr:
+    """Lines shown as they are, with ``message``'s first line as the crash message. Built from
+    pytest's own report types so it survives pytest-xdist's report serialisation."""
+    from _pytest._code.code import ExceptionChainRepr, ReprFileLocation, ReprTracebackNative
+
+    lines = [line + "\n" for line in text.splitlines()]
+    crash = ReprFileLocation(str(path), 0, message.splitlines()[0])
+    return ExceptionChainRepr([(ReprTracebackNative(lines), crash, None)])
 
 
 def _cell(value: object) -> str:

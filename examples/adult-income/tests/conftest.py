@@ -28,3 +28,12 @@ def current_model() -> Any:
     assert version is not None, "run `python -m adult_income.train` first"
     trusted = ["numpy.dtype", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
     return store.load(version, trusted=trusted)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread_per_native_pool() -> Any:
+    """CI machines are shared: oversubscribed OpenMP pools make small fits many times slower."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield

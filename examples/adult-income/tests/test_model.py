@@ -16,7 +16,10 @@ def test_quality_loss_from_a_month_of_staleness_is_known(
     train_frame: pd.DataFrame, test_frame: pd.DataFrame, mlscore_record: Any
 ) -> None:
     """Train on the older half of the training year and on all of it; the gap is what a
-    stale model costs (recorded), and it must stay small for a 30-day retraining cycle."""
+    stale model costs (recorded), and it must stay small for a 30-day retraining cycle.
+
+    (The event times of this sample are synthetic, so here the older half is a random half;
+    on real logs the same test measures real staleness.)"""
     ordered = train_frame.sort_values("event_time")
     older = ordered.head(len(ordered) // 2)
     scores = {}
