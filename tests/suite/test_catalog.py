@@ -107,3 +107,14 @@ def test_columns_are_read_from_the_header_of_a_csv_without_loading_it(tmp_path: 
     settings_ = {"train": "train.csv", "target": "labl"}
     with pytest.raises(ConfigError, match=r"target: column 'labl' .*did you mean 'label'"):
         parse_suite_config(ProjectConfig("pyproject.toml", tmp_path, settings_))
+
+
+def test_the_zero_config_docs_list_every_generated_item_and_key() -> None:
+    from mltestscore.config import SUITE_KEYS
+
+    docs = (Path(__file__).parents[2] / "docs" / "zero-config.md").read_text()
+    for spec in catalog.SPECS:
+        assert f"`mlscore::{spec.rubric_id}::{spec.name}" in docs, spec.name
+        assert f"`{spec.check}`" in docs
+    for key in SUITE_KEYS:
+        assert f"| `{key}` |" in docs, key
