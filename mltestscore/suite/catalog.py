@@ -231,15 +231,24 @@ def item_name(spec: Spec, param: str | None) -> str:
     return spec.name if param is None else f"{spec.name}[{param}]"
 
 
-def hints(config: SuiteConfig) -> dict[str, list[str]]:
-    """Per rubric item with nothing generated for it, what would automate it here."""
-    covered = {spec.rubric_id for spec, _ in applicable_specs(config)}
+def hints(config: SuiteConfig, active: bool = True) -> dict[str, list[str]]:
+    """Per rubric item with nothing generated for it, what would automate it here.
+
+    ``active`` is false for a project whose configuration turns no suite on at all: then
+    every item gets its hint, and checks that need no key point at ``mltestscore init``.
+    """
+    covered = {spec.rubric_id for spec, _ in applicable_specs(config)} if active else set()
     found: dict[str, list[str]] = {}
     for spec in SPECS:
-        if spec.rubric_id in covered or spec.applies(config):
+        if spec.rubric_id in covered or (active and spec.applies(config)):
             continue
         missing = spec.missing(config)
-        if missing:
+        if not missing and spec.applies(config):
+            text = (
+                "turn on the zero-config suite (`mltestscore init` writes the keys): "
+                f"{spec.check} {spec.purpose}"
+            )
+        elif missing:
             keys = " and ".join(f"`{KEY_EXAMPLES.get(k, k + ' = ...')}`" for k in missing)
             text = f"set {keys} in [tool.mltestscore]: {spec.check} {spec.purpose}"
         else:

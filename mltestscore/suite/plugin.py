@@ -232,6 +232,9 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin |
 
     project = session.project
     if not suite_configured(project.settings):
+        # Nothing to generate; the scorecard still says which key would automate what.
+        empty = SuiteConfig(source=project.source, root=project.root)
+        _add_hints(session, catalog.hints(empty, active=False))
         return None
     try:
         suite = parse_suite_config(project)
@@ -241,6 +244,10 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin |
         if not hasattr(config, "workerinput"):
             remove_stale(session.json_path)  # as for any other configuration error
         raise pytest.UsageError(f"mltestscore: {exc}") from None
-    for item_id, texts in catalog.hints(suite).items():
-        session.hints.setdefault(item_id, []).extend(texts)
+    _add_hints(session, catalog.hints(suite))
     return SuitePlugin(config, suite, Path(project.source))
+
+
+def _add_hints(session: MLScoreSession, hints: dict[str, list[str]]) -> None:
+    for item_id, texts in hints.items():
+        session.hints.setdefault(item_id, []).extend(texts)

@@ -204,12 +204,14 @@ def run_pipeline(ctx: SuiteContext, _: str | None, options: Options) -> CheckRes
 
 
 def run_serving_gate(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
+    """The current registry version (the candidate) against the one before it, with the
+    metrics recorded for the versions before the candidate as the production history."""
     from mltestscore.checks import _models
     from mltestscore.checks.serving_gate import check_serving_gate
-    from mltestscore.model_store import metric_history
 
     production = ctx.previous_model
-    if production is None:
+    current = ctx.current_version
+    if production is None or current is None:
         return CheckResult.not_applicable(
             "check_serving_gate",
             ("infra-4",),
@@ -218,20 +220,14 @@ def run_serving_gate(ctx: SuiteContext, _: str | None, options: Options) -> Chec
         )
     X, y = _evaluation(ctx)
     settings = dict(options)
-    metric = settings.get("metric") or _models.default_metric(_models.infer_task(y, ctx.model))
-    history = metric_history(ctx.store, metric, last=int(settings.get("history_window", 5)))
-    settings.setdefault("slice_columns", list(ctx.config.slices))
-    slice_columns = [c for c in settings["slice_columns"] if c in X.columns]
-    settings["slice_columns"] = slice_columns
-    return check_serving_gate(
-        ctx.model,
-        production,
-        X,
-        y,
-        metric=metric,
-        recorded_metrics=history[:-1],
-        **{k: v for k, v in settings.items() if k != "metric"},
+    metric = settings.pop("metric", None) or _models.default_metric(
+        _models.infer_task(y, ctx.model)
     )
+    older = [v for v in ctx.store.versions() if v.number < current.number]
+    history = [m[metric] for v in older if metric in (m := ctx.store.metrics(v))]
+    settings.setdefault("recorded_metrics", history)
+    settings.setdefault("slice_columns", [c for c in ctx.config.slices if c in X.columns])
+    return check_serving_gate(ctx.model, production, X, y, metric=metric, **settings)
 
 
 def run_step_through(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:

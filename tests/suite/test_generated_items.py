@@ -190,3 +190,14 @@ def test_pytest_xdist_workers_collect_the_same_items_and_score_the_same(
     assert parallel_card["score"] == serial_card["score"]
     hints = {item["id"]: item["hints"] for item in serial_card["items"]}
     assert {item["id"]: item["hints"] for item in parallel_card["items"]} == hints
+
+
+def test_a_project_without_suite_keys_is_told_which_keys_would_automate_what(
+    pytester: pytest.Pytester, project: Any
+) -> None:
+    project.write(pytester, {})
+    result = pytester.runpytest("--mlscore")
+    result.assert_outcomes(passed=1)  # nothing generated
+    items = {item["id"]: item for item in project.scorecard(pytester)["items"]}
+    assert any("`model = " in hint and "`train = " in hint for hint in items["model-6"]["hints"])
+    assert any("mltestscore init" in hint for hint in items["monitor-1"]["hints"])
