@@ -311,6 +311,24 @@ def _requirement_pins(path: Path) -> tuple[int, int]:
     return pinned, total
 
 
+def _pyproject_dependencies(path: Path) -> list[str]:
+    """``[project].dependencies`` of a pyproject.toml (empty when absent or unreadable)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    project = data.get("project")
+    dependencies = project.get("dependencies") if isinstance(project, dict) else None
+    return [str(d) for d in dependencies] if isinstance(dependencies, list) else []
+
+
+def _pyproject_pins(path: Path) -> tuple[int, int]:
+    dependencies = _pyproject_dependencies(path)
+    return sum("==" in d for d in dependencies), len(dependencies)
+
+
 @register_check(*RUBRIC_IDS)
 def check_dependency_automation(
     root: str | os.PathLike[str] = ".",
@@ -324,8 +342,9 @@ def check_dependency_automation(
     Dependency changes only result in notification when something watches for them: a
     Dependabot or Renovate configuration opens a pull request (and so a CI run of these
     checks) for each update, and pinned versions (a lock file, or requirements files where
-    at least ``min_pinned_share`` of the lines are ``==`` pins) make sure nothing changes
-    without such a pull request.
+    at least ``min_pinned_share`` of the lines are ``==`` pins: ``requirements*.txt``,
+    ``requirements/*.txt``, ``constraints*.txt``, or the ``[project]`` dependencies of
+    ``pyproject.toml``) make sure nothing changes without such a pull request.
     """
     name = "check_dependency_automation"
     base = Path(root)
@@ -356,23 +375,36 @@ def check_dependency_automation(
         if (base / relative).is_file():
             found.append(["pins", relative, "lock file"])
             pins.append(relative)
-    requirement_files = sorted({*base.glob("requirements*.txt"), *base.glob("requirements/*.txt")})
+    requirement_files = sorted(
+        {
+            *base.glob("requirements*.txt"),
+            *base.glob("requirements/*.txt"),
+            *base.glob("constraints*.txt"),
+        }
+    )
+    pyproject = base / "pyproject.toml"
+    if pyproject.is_file() and _pyproject_dependencies(pyproject):
+        requirement_files.append(pyproject)
+    partial: list[str] = []
     for path in requirement_files:
-        pinned, total = _requirement_pins(path)
+        pinned, total = _requirement_pins(path) if path.suffix == ".txt" else _pyproject_pins(path)
         share = pinned / total if total else 0.0
         relative = path.relative_to(base).as_posix()
         found.append(["pins", relative, f"{pinned} of {total} requirements pinned with =="])
         if total and share >= min_pinned_share:
             pins.append(relative)
+        else:
+            partial.append(f"{relative} pins {pinned} of {total}")
 
     missing = []
     if require_update_bot and not bots:
         missing.append("no Dependabot or Renovate configuration with updates")
     if require_pins and not pins:
         missing.append(
-            "no lock file and no fully pinned requirements file"
+            "no lock file and no requirements file"
             if not requirement_files
-            else f"requirements files are not pinned to at least {min_pinned_share:.0%}"
+            else f"no lock file, and requirements are not pinned with == to at least "
+            f"{min_pinned_share:.0%} ({', '.join(partial)})"
         )
     measurements = {
         "update_bots": ",".join(sorted(set(bots))) or None,

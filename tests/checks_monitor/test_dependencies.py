@@ -187,7 +187,10 @@ def test_unpinned_requirements_fail_naming_what_is_missing(tmp_path: Path) -> No
     write(tmp_path, "requirements.txt", "numpy>=2\npandas==3.1.1\n")
     result = check_dependency_automation(tmp_path)
     assert result.outcome is Outcome.FAILED
-    assert "requirements files are not pinned to at least 100%" in result.reason
+    assert (
+        "requirements are not pinned with == to at least 100% (requirements.txt pins 1 of 2)"
+        in (result.reason)
+    )
     lenient = check_dependency_automation(tmp_path, min_pinned_share=0.5)
     assert lenient.outcome is Outcome.PASSED
 
@@ -229,3 +232,13 @@ def test_relative_data_paths_resolve_against_data_root(tmp_path: Path) -> None:
     elsewhere = check_dependency_changes(snapshot, data_root=tmp_path)
     assert elsewhere.outcome is Outcome.FAILED
     assert "data/adult.csv removed" in elsewhere.reason
+
+
+def test_pyproject_dependencies_pinned_with_double_equals_count_as_pins(tmp_path: Path) -> None:
+    write(tmp_path, ".github/dependabot.yml", DEPENDABOT)
+    write(tmp_path, "pyproject.toml", '[project]\nname = "x"\ndependencies = ["numpy>=2"]\n')
+    assert check_dependency_automation(tmp_path).outcome is Outcome.FAILED
+    write(tmp_path, "pyproject.toml", '[project]\nname = "x"\ndependencies = ["numpy==2.4.6"]\n')
+    result = check_dependency_automation(tmp_path)
+    assert result.outcome is Outcome.PASSED, result.summary()
+    assert "pinned by pyproject.toml" in result.reason
