@@ -37,7 +37,9 @@ def train() -> None:
     )
 
 
-def run_once(extra: list[str]) -> tuple[dict[str, float], dict[str, str], float]:
+def run_once(
+    extra: list[str], threads: str = "1"
+) -> tuple[dict[str, float], dict[str, str], float]:
     """(seconds per generated item, outcome per item, wall seconds) of one pytest run."""
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as scratch:
         junit = Path(scratch) / "junit.xml"
@@ -47,7 +49,8 @@ def run_once(extra: list[str]) -> tuple[dict[str, float], dict[str, str], float]
             f"--mlscore-json={Path(scratch) / 'mlscore.json'}", *extra,
         ]  # fmt: skip
         started = time.perf_counter()
-        subprocess.run(command, cwd=EXAMPLE, env=_env(), stdout=subprocess.DEVNULL, check=False)
+        env = dict(_env(), MLTESTSCORE_SUITE_THREADS=threads)
+        subprocess.run(command, cwd=EXAMPLE, env=env, stdout=subprocess.DEVNULL, check=False)
         wall = time.perf_counter() - started
         times: dict[str, float] = {}
         outcomes: dict[str, str] = {}
@@ -62,26 +65,51 @@ def run_once(extra: list[str]) -> tuple[dict[str, float], dict[str, str], float]
     return times, outcomes, wall
 
 
+def _medians(
+    runs: list[tuple[dict[str, float], dict[str, str], float]],
+) -> tuple[dict[str, float], float]:
+    items = sorted({name for times, _, _ in runs for name in times})
+    per_item = {n: statistics.median(t.get(n, 0.0) for t, _, _ in runs) for n in items}
+    return per_item, statistics.median(w for _, _, w in runs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--train", action="store_true", help="retrain the example first")
+    parser.add_argument(
+        "--compare-threads",
+        action="store_true",
+        help="also run without the one-thread limit (MLTESTSCORE_SUITE_THREADS=0), "
+        "interleaved, and print the ratios",
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args()
     if args.train or not (EXAMPLE / "models" / "CURRENT").is_file():
         train()
-    runs = [run_once(args.pytest_args) for _ in range(args.repeats)]
-    items = sorted({name for times, _, _ in runs for name in times})
-    median = {name: statistics.median(t.get(name, 0.0) for t, _, _ in runs) for name in items}
-    outcomes = runs[-1][1]
+    limited, unlimited = [], []
+    for _ in range(args.repeats):  # interleaved, so machine load hits both alike
+        limited.append(run_once(args.pytest_args, threads="1"))
+        if args.compare_threads:
+            unlimited.append(run_once(args.pytest_args, threads="0"))
+    per_item, wall = _medians(limited)
+    other, other_wall = _medians(unlimited) if unlimited else ({}, 0.0)
+    outcomes = limited[-1][1]
     print(f"generated items on {EXAMPLE.name} ({args.repeats} run(s), medians, cpu count "
           f"{os.cpu_count()}):")  # fmt: skip
-    for name in sorted(items, key=lambda n: -median[n]):
-        print(f"  {median[name]:7.2f} s  {outcomes.get(name, '?'):8s} {name}")
-    total = sum(median.values())
-    wall = statistics.median(w for _, _, w in runs)
-    print(f"sum over {len(items)} generated items: {total:.1f} s")
-    print(f"whole pytest process (start-up, collection, loading): {wall:.1f} s")
+    header = "  one thread" + ("  no limit  ratio" if other else "")
+    print(header)
+    for name in sorted(per_item, key=lambda n: -per_item[n]):
+        line = f"  {per_item[name]:8.2f} s"
+        if other:
+            ratio = other.get(name, 0.0) / per_item[name] if per_item[name] else float("nan")
+            line += f"  {other.get(name, 0.0):6.2f} s  {ratio:5.1f}x"
+        print(f"{line}  {outcomes.get(name, '?'):8s} {name}")
+    total = sum(per_item.values())
+    print(f"sum over {len(per_item)} generated items: {total:.1f} s"
+          + (f" (no thread limit: {sum(other.values()):.1f} s)" if other else ""))  # fmt: skip
+    print(f"whole pytest process (start-up, collection, loading): {wall:.1f} s"
+          + (f" (no thread limit: {other_wall:.1f} s)" if other else ""))  # fmt: skip
     print(f"target: under {TARGET_SECONDS:.0f} s -> {'met' if wall < TARGET_SECONDS else 'MISSED'}")
     return 0
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from mltestscore.session import MLScoreSession
 
 ROOT_NAME = "mlscore"
+THREADS_VARIABLE = "MLTESTSCORE_SUITE_THREADS"
 
 
 class SuitePlugin:
@@ -160,8 +161,9 @@ class CheckItem(pytest.Item):
 def run_spec(context: SuiteContext, spec: catalog.Spec, param: str | None) -> CheckResult:
     """Run one generated check and record its result as evidence, exactly once.
 
-    Native thread pools (OpenMP, BLAS) are limited to one thread: on a shared CI machine,
-    and under pytest-xdist, oversubscribed pools make small predictions many times slower.
+    Native thread pools (OpenMP, BLAS) are limited to one thread (``MLTESTSCORE_SUITE_THREADS``
+    changes it): on a shared CI machine, and under pytest-xdist, oversubscribed pools make
+    small fits and predictions many times slower.
     The result is recorded here rather than by the check's own wrapper so that a spec can
     narrow the rubric ids it evidences, and so a "not applicable" decided before calling the
     check is on the scorecard too.
@@ -173,12 +175,24 @@ def run_spec(context: SuiteContext, spec: catalog.Spec, param: str | None) -> Ch
     from mltestscore import recording
 
     options = catalog.options_for(spec, context.config)
-    with recording.recording_into(lambda kind, payload: None), threadpool_limits(limits=1):
+    with recording.recording_into(lambda kind, payload: None), threadpool_limits(_threads()):
         result = spec.runner(context, param, options)
     if spec.evidences is not None:
         result = dataclasses.replace(result, rubric_ids=spec.evidences)
     recording.record_check(_plain(result.to_dict()))
     return result
+
+
+def _threads() -> int | None:
+    """Threads per native pool: ``MLTESTSCORE_SUITE_THREADS`` (default 1; 0 = no limit)."""
+    import os
+
+    value = os.environ.get(THREADS_VARIABLE, "1").strip()
+    try:
+        threads = int(value)
+    except ValueError:
+        raise MLScoreError(f"{THREADS_VARIABLE}={value!r} is not a whole number") from None
+    return threads if threads > 0 else None
 
 
 def _plain(value: Any) -> Any:
