@@ -83,6 +83,8 @@ def _version_change(before: str, after: str) -> str:
         old, new = Version(before), Version(after)
     except InvalidVersion:
         return "changed"
+    if new == old:  # "2.0" and "2.0.0" are one version
+        return "same"
     if new < old:
         return "downgraded"
     old_release = (*old.release, 0, 0)
@@ -110,9 +112,9 @@ def _package_changes(
         elif name not in old:
             changes.append(Change("package", name, None, new[name], "added"))
         elif old[name] != new[name]:
-            changes.append(
-                Change("package", name, old[name], new[name], _version_change(old[name], new[name]))
-            )
+            kind = _version_change(old[name], new[name])
+            if kind != "same":
+                changes.append(Change("package", name, old[name], new[name], kind))
     return changes
 
 
@@ -181,7 +183,8 @@ def check_dependency_changes(
         old, new = before.get(key), after.get(key)
         if old is not None and new is not None and str(old) != str(new):
             kind = _version_change(str(old), str(new)) if key == "python" else "changed"
-            changes.append(Change(key, key, str(old), str(new), kind))
+            if kind != "same":
+                changes.append(Change(key, key, str(old), str(new), kind))
 
     roots = [Path(data_root)] if data_root is not None else []
     if isinstance(snapshot, str | os.PathLike):

@@ -242,3 +242,15 @@ def test_pyproject_dependencies_pinned_with_double_equals_count_as_pins(tmp_path
     result = check_dependency_automation(tmp_path)
     assert result.outcome is Outcome.PASSED, result.summary()
     assert "pinned by pyproject.toml" in result.reason
+
+
+def test_equal_versions_spelled_differently_are_not_a_change() -> None:
+    before = environment.take_snapshot()
+    after = json.loads(json.dumps(before))
+    before["packages"]["demo-lib"] = "2.0"
+    after["packages"]["demo-lib"] = "2.0.0"
+    after["packages"]["other-lib"] = "1.0"
+    before["packages"]["other-lib"] = "1.0.1"
+    result = check_dependency_changes(before, current=after)
+    assert [row[1] for row in result.tables[0].rows] == ["other-lib"]
+    assert result.tables[0].rows[0][4] == "downgraded"
