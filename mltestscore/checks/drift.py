@@ -420,6 +420,14 @@ def check_feature_drift(
     thresholds = _Thresholds(
         psi_threshold, ks_threshold, js_threshold, linf_threshold, ks_alpha, chi2_alpha
     )
+    for label, value in (
+        ("psi_threshold", psi_threshold),
+        ("ks_threshold", ks_threshold),
+        ("js_threshold", js_threshold),
+        ("linf_threshold", linf_threshold),
+    ):
+        if not value > 0:
+            raise CheckInputError(label, f"must be positive, got {value}")
     forced_categorical = set(categorical)
 
     def compare(column: str) -> FeatureDrift:

@@ -200,6 +200,9 @@ def test_unknown_columns_and_bad_parameters_are_named(adult_features: Any) -> No
     result = check_feature_drift(train, test, bins=1)
     assert result.outcome is Outcome.ERROR
     assert "bins: must be at least 2" in result.reason
+    result = check_feature_drift(train, test, psi_threshold=0)
+    assert result.outcome is Outcome.ERROR
+    assert "psi_threshold: must be positive" in result.reason
 
 
 def test_a_column_that_is_entirely_missing_in_serving_drifts(adult_features: Any) -> None:
