@@ -51,18 +51,54 @@ def test_a_pickled_model_is_refused_unless_the_configuration_trusts_it(
     pytester.runpytest("--mlscore", "-k", "stability").assert_outcomes(passed=1)
 
 
-def test_a_data_callable_returning_the_wrong_thing_fails_its_items_naming_the_key(
-    pytester: pytest.Pytester, project: Any
+@pytest.mark.parametrize(
+    ("loaders", "overrides", "selection", "message"),
+    [
+        (
+            "def train():\n    return [1, 2, 3]\n",
+            {"train": "loaders:train", "serving": None},
+            "pii",
+            "*[[]tool.mltestscore[]] train: 'loaders:train' returned list, not a pandas DataFrame",
+        ),
+        (
+            "import pandas as pd\ndef train():\n    return pd.DataFrame({'income': []})\n",
+            {"train": "loaders:train", "serving": None},
+            "pii",
+            "*[[]tool.mltestscore[]] train: 'loaders:train' has no rows",
+        ),
+        (
+            "import pandas as pd\ndef serving():\n    return pd.DataFrame({'age': [30.0]})\n",
+            {"serving": "loaders:serving", "prediction": "score"},
+            "pii and serving",
+            "*[[]tool.mltestscore[]] prediction: column 'score' is not in the serving data*",
+        ),
+        (
+            "def model():\n    return 'not a model'\n",
+            {"model": "loaders:model"},
+            "weak_segments",
+            "*[[]tool.mltestscore[]] model: got a str, which has no predict()",
+        ),
+        (
+            "def model():\n    raise RuntimeError('registry down')\n",
+            {"model": "loaders:model"},
+            "weak_segments",
+            "*[[]tool.mltestscore[]] model: 'loaders:model' raised RuntimeError: registry down",
+        ),
+    ],
+)
+def test_an_input_that_fails_to_load_fails_its_items_naming_the_key(
+    pytester: pytest.Pytester,
+    project: Any,
+    loaders: str,
+    overrides: dict[str, Any],
+    selection: str,
+    message: str,
 ) -> None:
-    pytester.makepyfile(loaders="def train():\n    return [1, 2, 3]\n")
-    project.write(pytester, project.keys(train="loaders:train", serving=None))
-    result = pytester.runpytest("--mlscore", "-k", "pii")
+    pytester.makepyfile(loaders=loaders)
+    project.write(pytester, project.keys(**overrides))
+    result = pytester.runpytest("--mlscore", "-k", selection)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            "mltestscore: *[[]tool.mltestscore[]] train: 'loaders:train' returned list, not a pandas DataFrame"
-        ]
-    )
+    result.stdout.fnmatch_lines([f"mltestscore: {message}"])
     assert "Traceback" not in result.stdout.str()
 
 
