@@ -699,6 +699,9 @@ def check_feature_parity(
     ):
         if not callable(function):
             raise CheckInputError(argument, f"must be callable, got {type(function).__name__}")
+    for label, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise CheckInputError(label, f"must not be negative, got {value}")
     sample, sampled = _sample_rows(frame, sample_size, seed)
     labels = list(sample.index)  # report examples by their row label in ``raw``
     sample = sample.reset_index(drop=True)

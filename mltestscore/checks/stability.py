@@ -469,6 +469,10 @@ def check_numerical_stability(
     for label, value in (("max_examples", max_examples), ("rows_per_example", rows_per_example)):
         if value < 1:
             raise CheckInputError(label, f"must be at least 1, got {value}")
+    if not large_factor > 1:
+        raise CheckInputError("large_factor", f"must be above 1, got {large_factor}")
+    if proba_tolerance < 0:
+        raise CheckInputError("proba_tolerance", f"must not be negative, got {proba_tolerance}")
     data_frame = as_frame(data, "data") if data is not None else None
     reference_frame = as_frame(reference, "reference") if reference is not None else None
     domains = _build_domains(model, data_frame, reference_frame, schema, columns)

@@ -122,6 +122,10 @@ def test_bad_inputs_give_errors_naming_the_argument(adult: pd.DataFrame) -> None
     assert wrong_type.outcome is Outcome.ERROR
     assert "serving_features: must return a DataFrame" in wrong_type.reason
 
+    negative = check_feature_parity(adult, training_features, training_features, rtol=-1)
+    assert negative.outcome is Outcome.ERROR
+    assert "rtol: must not be negative" in negative.reason
+
     empty = check_feature_parity(adult.iloc[:0], training_features, training_features)
     assert empty.outcome is Outcome.ERROR
     assert "raw: the data has no rows" in empty.reason

@@ -166,6 +166,8 @@ def test_unseen_categories_are_probed(adult_model: Any, adult_features: Any) -> 
         ("adult", None, {}, "schema: has no range or value set"),
         ("adult", "all-nan-age", {}, "column 'age': is entirely missing in the data"),
         ("adult", "test", {"max_examples": 0}, "max_examples: must be at least 1"),
+        ("adult", "test", {"large_factor": 0.5}, "large_factor: must be above 1"),
+        ("adult", "test", {"proba_tolerance": -1}, "proba_tolerance: must not be negative"),
     ],
 )
 def test_bad_input_gives_an_error_naming_the_argument(
