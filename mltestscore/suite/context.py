@@ -239,7 +239,4 @@ class SuiteContext:
                 os.replace(tmp, path)
             finally:
                 Path(tmp).unlink(missing_ok=True)
-        self.schema_written = True
         return suite
-
-    schema_written = False
