@@ -117,13 +117,15 @@ def test_items_whose_inputs_are_missing_are_not_collected_and_the_scorecard_says
     assert items["data-7"]["hints"] == []  # automated items carry no hint
 
 
-def test_naming_only_a_test_file_runs_that_file_alone(
+def test_naming_only_a_test_file_runs_that_file_alone_and_a_folder_adds_the_suite(
     pytester: pytest.Pytester, project: Any
 ) -> None:
     project.write(pytester, project.keys())
     result = pytester.runpytest("--mlscore", "--collect-only", "-q", "tests/test_own.py")
     assert "mlscore::" not in result.stdout.str()
     result.stdout.fnmatch_lines(["*1 test collected*"])
+    folder = pytester.runpytest("--mlscore", "--collect-only", "-q", "tests")
+    folder.stdout.fnmatch_lines(["tests/test_own.py::*", "mlscore::data-2::importance"])
 
 
 def test_a_serving_sample_breaking_the_schema_fails_monitor_2_but_not_data_1(
