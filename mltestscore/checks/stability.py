@@ -27,6 +27,8 @@ from mltestscore.checks.result import CheckResult, Table
 RUBRIC_IDS = ("monitor-5",)
 UNSEEN_CATEGORY = "__mltestscore_unseen__"
 RAISED = "the model raised"
+HYPOTHESIS_ENGINE = "hypothesis"
+RANDOM_ENGINE = "seeded random rows (inside a hypothesis test, which cannot nest another)"
 
 
 @dataclass
@@ -366,8 +368,8 @@ def _search(
     missing: bool,
     unseen: bool,
     proba_tolerance: float,
-) -> tuple[dict[str, Any] | None, str]:
-    """The shrunk failing row hypothesis finds (or None) and its problem.
+) -> tuple[dict[str, Any] | None, str, str]:
+    """The shrunk failing row hypothesis finds (or None), its problem and the engine used.
 
     Each example is a batch of up to ``rows_per_example`` rows (one model call per batch,
     which matters for models with a high per-call cost); hypothesis shrinks a failing batch
@@ -377,7 +379,22 @@ def _search(
 
     from hypothesis import HealthCheck, Phase, Verbosity, find, settings
     from hypothesis import strategies as st
+    from hypothesis.control import currently_in_test_context
     from hypothesis.errors import NoSuchExample
+
+    if currently_in_test_context():  # hypothesis refuses to nest inside a @given test
+        return _random_search(
+            model,
+            domains,
+            max_examples=max_examples,
+            rows_per_example=rows_per_example,
+            shrink_budget=shrink_budget,
+            seed=seed,
+            large_factor=large_factor,
+            missing=missing,
+            unseen=unseen,
+            proba_tolerance=proba_tolerance,
+        )
 
     known_failing: set[str] = set()
     shrink_calls = 0
@@ -415,12 +432,69 @@ def _search(
     try:
         shrunk = find(rows, fails, settings=config, random=random.Random(seed))
     except NoSuchExample:
-        return None, ""
+        return None, "", HYPOTHESIS_ENGINE
     problems, _ = _run_rows(model, shrunk, domains, proba_tolerance)
     for row, problem in zip(shrunk, problems, strict=True):
         if problem:
-            return dict(row), problem
-    return dict(shrunk[0]), "failed during the search but not when replayed (non-deterministic)"
+            return dict(row), problem, HYPOTHESIS_ENGINE
+    return (
+        dict(shrunk[0]),
+        "failed during the search but not when replayed (non-deterministic)",
+        HYPOTHESIS_ENGINE,
+    )
+
+
+def _random_search(
+    model: Any,
+    domains: Mapping[str, ColumnDomain],
+    *,
+    max_examples: int,
+    rows_per_example: int,
+    shrink_budget: int,
+    seed: int,
+    large_factor: float,
+    missing: bool,
+    unseen: bool,
+    proba_tolerance: float,
+) -> tuple[dict[str, Any] | None, str, str]:
+    """The same kind of rows drawn with a seeded numpy generator, for when the check runs
+    inside a hypothesis test; a failing row is simplified greedily (one column at a time back
+    to its typical value) instead of shrunk by hypothesis."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+
+    def draw(domain: ColumnDomain) -> Any:
+        choice = rng.random()
+        if choice < 0.4:
+            return domain.typical
+        if choice < 0.8:
+            if not domain.numeric:
+                return domain.values[int(rng.integers(len(domain.values)))]
+            value = float(rng.uniform(domain.low, domain.high))
+            return float(round(value)) if domain.integer else value
+        edges = domain.edge_values(large_factor, missing, unseen)
+        return edges[int(rng.integers(len(edges)))]
+
+    for _ in range(max_examples):
+        rows = [
+            {name: draw(domain) for name, domain in domains.items()}
+            for _ in range(int(rng.integers(1, rows_per_example + 1)))
+        ]
+        problems, _ = _run_rows(model, rows, domains, proba_tolerance)
+        failing = [(row, problem) for row, problem in zip(rows, problems, strict=True) if problem]
+        if not failing:
+            continue
+        row, problem = failing[0]
+        for name, domain in list(domains.items())[:shrink_budget]:
+            if _same(row[name], domain.typical):
+                continue
+            candidate = {**row, name: domain.typical}
+            (candidate_problem,), _ = _run_rows(model, [candidate], domains, proba_tolerance)
+            if candidate_problem:
+                row, problem = candidate, candidate_problem
+        return row, problem, RANDOM_ENGINE
+    return None, "", RANDOM_ENGINE
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,7 +565,7 @@ def check_numerical_stability(
         include_unseen,
         proba_tolerance,
     )
-    shrunk, shrunk_problem = _search(
+    shrunk, shrunk_problem, engine = _search(
         model,
         domains,
         max_examples=max_examples,
@@ -504,6 +578,7 @@ def check_numerical_stability(
         proba_tolerance=proba_tolerance,
     )
     report.measurements["generated_examples"] = max_examples
+    report.measurements["search_engine"] = engine
     report.measurements["generated_failure"] = shrunk is not None
     report.measurements["probabilities_checked"] = report.proba_checked
     if shrunk is not None:

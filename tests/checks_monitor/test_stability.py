@@ -210,3 +210,28 @@ def test_a_model_that_fails_even_on_a_typical_row_is_an_input_error(
     assert result.outcome is Outcome.ERROR
     assert "model: fails on a typical row" in result.reason
     assert "sex must be a pandas Categorical" in result.reason
+
+
+def test_inside_a_hypothesis_test_it_falls_back_to_seeded_random_rows(
+    legacy_scorer: Any, adult_features: Any
+) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    _, test = adult_features
+    results = []
+
+    @settings(max_examples=1, deadline=None, database=None)
+    @given(st.just(0))
+    def user_property_test(_: int) -> None:
+        results.append(
+            check_numerical_stability(
+                legacy_scorer, test, columns=["age", "hours-per-week"], **FAST
+            )
+        )
+
+    user_property_test()
+    (result,) = results
+    assert result.outcome is Outcome.FAILED
+    assert str(result.measurements["search_engine"]).startswith("seeded random rows")
+    assert result.measurements["generated_failure"] is True
