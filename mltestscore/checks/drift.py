@@ -12,6 +12,7 @@ the counts), scipy only for p-values, and no copy of the whole frame.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,22 +33,29 @@ RARE_LABEL = "<rare>"
 EXACT_KS_PVALUE_MAX_N = 10_000
 
 
-def as_frame(data: Any, argument: str) -> Any:
+def as_frame(data: Any, argument: str, columns: Sequence[str] | None = None) -> Any:
     """A pandas DataFrame from a DataFrame or a Parquet / CSV path, or a ``CheckInputError``
-    naming ``argument`` (shared by the monitoring checks)."""
+    naming ``argument`` (shared by the monitoring checks). With ``columns``, a file is read
+    for those columns only (those it has: the caller reports the missing ones)."""
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
         frame = data
-    elif isinstance(data, str | Path):
+    elif isinstance(data, str | os.PathLike):
         path = Path(data)
         if not path.is_file():
             raise CheckInputError(argument, f"file {str(path)!r} does not exist")
+        wanted = set(columns) if columns is not None else None
         suffixes = "".join(path.suffixes).lower()
         if ".parquet" in suffixes or suffixes.endswith(".pq"):
-            frame = pd.read_parquet(path)
+            subset = None
+            if wanted is not None:
+                import pyarrow.parquet as pq
+
+                subset = [c for c in pq.read_schema(path).names if c in wanted]
+            frame = pd.read_parquet(path, columns=subset)
         elif ".csv" in suffixes:
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, usecols=(lambda c: c in wanted) if wanted else None)
         else:
             raise CheckInputError(argument, f"{str(path)!r} is neither a .parquet nor a .csv file")
     else:
@@ -403,8 +411,8 @@ def check_feature_drift(
     the reference. ``n_jobs`` > 1 compares columns in that many threads.
     """
     name = "check_feature_drift"
-    ref_frame = as_frame(reference, "reference")
-    cur_frame = as_frame(current, "current")
+    ref_frame = as_frame(reference, "reference", columns)
+    cur_frame = as_frame(current, "current", columns or [str(c) for c in ref_frame.columns])
     selected = _validate_drift_inputs(
         ref_frame,
         cur_frame,

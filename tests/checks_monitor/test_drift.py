@@ -247,3 +247,17 @@ def test_ks_sees_a_shift_that_hides_between_the_reference_atoms() -> None:
     result = check_feature_drift(reference, current)
     assert result.measurements["max_ks"] == 1.0
     assert result.outcome is Outcome.FAILED
+
+
+def test_files_are_read_for_the_compared_columns_only(adult_features: Any, tmp_path: Path) -> None:
+    train, test = adult_features
+    test.assign(request_json="{...}").to_parquet(tmp_path / "log.parquet")
+    test.to_csv(tmp_path / "log.csv", index=False)
+    result = check_feature_drift(train, tmp_path / "log.parquet", columns=["age", "sex"])
+    assert result.outcome is Outcome.PASSED, result.summary()
+    assert result.measurements["features"] == 2
+    missing = check_feature_drift(
+        train.assign(extra=1), tmp_path / "log.csv", columns=["age", "extra"]
+    )
+    assert missing.outcome is Outcome.ERROR
+    assert "column 'extra': is not in the current data" in missing.reason
