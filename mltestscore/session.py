@@ -105,6 +105,8 @@ class MLScoreSession:
         self.written: list[tuple[str, Path]] = []
         self.problems: list[str] = []
         self.collection_errors = 0
+        # Filled by the zero-config suite: per item, how it could be automated here.
+        self.hints: dict[str, list[str]] = {}
 
     # -- collection: claims from markers and the [tool.mltestscore.map] patterns ----------
     def _read_markers(self, item: pytest.Item) -> tuple[dict[str, str], list[str]]:
@@ -285,6 +287,7 @@ class MLScoreSession:
             max_age_days=self.project.max_age_days,
             commit=git_commit(self.config.rootpath),
             warnings=warnings,
+            hints=self.hints,
         )
         options = ReportOptions.from_config(self.config, self.json_path)
         base = read_base(options)  # before the JSON is rewritten: it may be the base

@@ -6,13 +6,24 @@ them.
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+# Imported once for the whole session: pytester's in-process runs restore sys.modules after
+# each run, and a PyYAML imported for the first time inside one of them breaks the next.
+import yaml  # noqa: F401
+
 if TYPE_CHECKING:
     import pandas as pd
+
+# Two shared cores: one thread per native pool keeps model fits from oversubscribing the
+# machine (20-30x slower otherwise). Set before numpy/scikit-learn load their runtimes.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 ADULT_SAMPLE = Path(__file__).parent / "data" / "adult" / "adult_sample.csv"
 ADULT_TARGET = "income"
@@ -68,6 +79,12 @@ def make_adult_pipeline(**params: Any) -> Any:
     )
     model = HistGradientBoostingClassifier(max_iter=60, random_state=0, **params)
     return Pipeline([("preprocess", preprocess), ("model", model)])
+
+
+@pytest.fixture(autouse=True)
+def _no_github_step_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs inside our tests must not append to the CI job summary of this repository."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
 
 
 @pytest.fixture(scope="session")

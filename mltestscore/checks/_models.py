@@ -55,14 +55,26 @@ def predict_proba(model: Any, X: Any) -> Any | None:
 
 
 def infer_task(y: Any, model: Any | None = None) -> Task:
-    """Classification when the model is a classifier or the labels look categorical."""
+    """Classification when the model is a classifier or the labels look categorical.
+
+    Models that are not scikit-learn estimators (plain ``predict`` wrappers) are judged by
+    ``classes_`` / ``predict_proba`` and the labels alone: scikit-learn 1.9's
+    ``is_classifier`` raises on objects without estimator tags.
+    """
     import numpy as np
-    from sklearn.base import is_classifier
+    from sklearn.base import is_classifier, is_regressor
     from sklearn.utils.multiclass import type_of_target
 
-    if model is not None and is_classifier(model):
+    if model is not None:
+        try:
+            classifier, regressor = is_classifier(model), is_regressor(model)
+        except (AttributeError, TypeError):
+            classifier = callable(getattr(model, "predict_proba", None))
+            regressor = False
+        if regressor:
+            return "regression"
         classes = getattr(model, "classes_", None)
-        if classes is not None:
+        if classifier and classes is not None:
             return "binary" if len(classes) <= 2 else "multiclass"
     kind = type_of_target(np.asarray(y))
     if kind == "binary":

@@ -29,10 +29,12 @@ def _scalar(value: object) -> Scalar:
     """Coerce numpy scalars and friends to plain JSON values, so results serialize anywhere."""
     if value is None or isinstance(value, bool | str):
         return value
+    # int()/float() also turn numpy's int/float subclasses into plain Python numbers, which
+    # execnet (pytest-xdist) can ship and JSON can write.
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        return None if math.isnan(value) else value
+        return None if math.isnan(value) else float(value)
     item = getattr(value, "item", None)
     if callable(item):
         try:
