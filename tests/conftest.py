@@ -7,7 +7,6 @@ them.
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
