@@ -92,9 +92,14 @@ def _import_builtin_check_modules() -> None:
 
 
 def all_checks() -> list[CheckInfo]:
-    """Every built-in check, sorted by the first rubric id it evidences, then by name."""
+    """Every built-in check, sorted by the first rubric id it evidences, then by name.
+
+    Checks a project registers in its own modules still record evidence, but are not
+    built-in: they stay out of this list, the generated docs and the rubric text.
+    """
     _import_builtin_check_modules()
-    return sorted(_REGISTRY.values(), key=lambda c: (_rubric_order(c.rubric_ids[0]), c.name))
+    builtin = [c for c in _REGISTRY.values() if c.module.startswith("mltestscore.")]
+    return sorted(builtin, key=lambda c: (_rubric_order(c.rubric_ids[0]), c.name))
 
 
 def get_check(name: str) -> CheckInfo:
