@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +19,27 @@ from mltestscore import artifacts
 from mltestscore.checks.canary import check_canary, version_differences
 from mltestscore.checks.result import Outcome
 
+PLANTED_MODULE = "planted_only_in_this_process"
 
-class ThresholdedModel:
-    """Defined in the test module: a clean serving process cannot import it."""
 
-    def __init__(self, model: Any, threshold: float = 0.3) -> None:
-        self.model = model
-        self.threshold = threshold
-
-    def predict(self, X: Any) -> Any:
-        return (self.model.predict_proba(X)[:, 1] > self.threshold).astype(int)
+def _thresholded_model_class() -> type:
+    """A model class from a module that exists only in this process (registered in
+    ``sys.modules`` so pickle can save it): a clean serving process cannot import it,
+    whatever is on its path."""
+    module = sys.modules.get(PLANTED_MODULE)
+    if module is None:
+        module = types.ModuleType(PLANTED_MODULE)
+        exec(
+            "class ThresholdedModel:\n"
+            "    def __init__(self, model, threshold=0.3):\n"
+            "        self.model = model\n"
+            "        self.threshold = threshold\n"
+            "    def predict(self, X):\n"
+            "        return (self.model.predict_proba(X)[:, 1] > self.threshold).astype(int)\n",
+            module.__dict__,
+        )
+        sys.modules[PLANTED_MODULE] = module
+    return module.ThresholdedModel  # type: ignore[no-any-return]
 
 
 def _copy_with_snapshot(saved_artifact: Path, folder: Path, **versions: str) -> Path:
@@ -65,12 +78,12 @@ def test_a_skops_artifact_serves_the_same_predictions_to_a_json_request_in_a_fre
 def test_it_flags_an_artifact_that_only_loads_where_it_was_trained(
     adult_model: Any, sample: pd.DataFrame, tmp_path: Path
 ) -> None:
-    path = artifacts.save_model(ThresholdedModel(adult_model), tmp_path / "model.joblib")
+    path = artifacts.save_model(_thresholded_model_class()(adult_model), tmp_path / "model.joblib")
     assert artifacts.load_model(path, trusted=True).model.predict(sample).shape == (200,)
     result = check_canary(path, sample, trusted=True)
     assert result.outcome is Outcome.FAILED
     assert "fails in a clean process at 'load'" in result.reason
-    assert "No module named 'test_canary'" in result.reason
+    assert f"No module named '{PLANTED_MODULE}'" in result.reason
 
 
 def test_it_flags_different_predictions_and_a_watched_package_version(

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import STRONG
 
 from mltestscore.checks import all_checks
 from mltestscore.checks.decay import check_staleness_impact
@@ -15,6 +14,8 @@ from mltestscore.checks.feature_cost import check_feature_costs
 from mltestscore.checks.importance import check_features_are_beneficial
 from mltestscore.checks.result import CheckResult, Outcome
 from mltestscore.checks.tuning import check_no_better_params_nearby, check_trials_chose_best
+
+from .conftest import STRONG
 
 MODEL_CHECKS: dict[str, Callable[..., CheckResult]] = {
     "importance": check_features_are_beneficial,

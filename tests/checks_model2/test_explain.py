@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import CATEGORICAL, NUMERIC, STRONG, small_pipeline
-
 from mltestscore.checks.explain import check_pipeline_step_through, check_single_example_explanation
 from mltestscore.checks.result import Outcome
+
+from .conftest import CATEGORICAL, NUMERIC, STRONG, small_pipeline
 
 
 def test_it_explains_one_adult_example_and_the_attributions_add_up(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from conftest import STRONG
-
 from mltestscore.checks.feature_cost import check_feature_costs
 from mltestscore.checks.result import Outcome
+
+from .conftest import STRONG
 
 
 def test_it_flags_an_expensive_useless_lookup_feature(

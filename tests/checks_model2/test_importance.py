@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import STRONG
-
 from mltestscore.checks.importance import check_features_are_beneficial
 from mltestscore.checks.result import Outcome
+
+from .conftest import STRONG
 
 
 def test_it_flags_a_pure_noise_feature(noise_model: Any, planted: tuple[Any, Any]) -> None:
@@ -43,7 +43,7 @@ def test_it_records_shap_beside_permutation_importance(
 
 def test_it_omits_shap_values_that_do_not_add_up(planted: tuple[Any, Any]) -> None:
     """TreeExplainer misreads native categorical splits of HistGradientBoosting."""
-    from conftest import CATEGORICAL, NUMERIC, small_pipeline
+    from .conftest import CATEGORICAL, NUMERIC, small_pipeline
 
     train, test = planted
     categorical_flags = [False] * len(NUMERIC) + [True] * len(CATEGORICAL)
