@@ -4,7 +4,8 @@
 
 Writes the data files and the model registry here, then the scorecard (JSON, HTML, history)
 into the repository's top-level ``reports/adult-income/`` and prints where. Exits with
-pytest's status (1 when some checks fail, as they do here: the score is realistic).
+0 once the scorecard is written, even when some checks fail (they do here: the score is
+realistic, and the scorecard says why); ``--strict`` passes pytest's own exit status through.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ HERE = Path(__file__).resolve().parent
 REPORTS = HERE.parent.parent / "reports" / "adult-income"
 
 
+# pytest exit statuses that still leave a complete scorecard: all passed, tests failed,
+# score below --mlscore-fail-under, score regressed.
+SCORED = {0, 1, 6, 7}
+
+
 def main(argv: list[str]) -> int:
+    strict = "--strict" in argv
+    argv = [arg for arg in argv if arg != "--strict"]
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
@@ -50,7 +58,11 @@ def main(argv: list[str]) -> int:
     print(
         f"== done in {time.perf_counter() - started:.0f} s; scorecard: {REPORTS / 'mlscore.html'}"
     )
-    return status
+    if strict or status not in SCORED or not (REPORTS / "mlscore.json").is_file():
+        return status
+    if status != 0:
+        print(f"== pytest exited {status}: some checks fail; the scorecard explains which and why")
+    return 0
 
 
 if __name__ == "__main__":
