@@ -485,12 +485,34 @@ def _spread_labels(sections: list[dict[str, Any]], gap: float = 11.0) -> None:
 # -- the page -------------------------------------------------------------------------------
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs: compiling them costs more than rendering.
+
+    Jinja2 keys each entry by the template's source checksum, so an edited template is
+    recompiled; a cache folder that cannot be created just means no cache.
+    """
+    import getpass
+    import tempfile
+
+    import jinja2
+
+    try:
+        folder = Path(tempfile.gettempdir()) / f"mltestscore-jinja-{getpass.getuser()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if folder.stat().st_uid != os.getuid():
+            return None  # someone else's folder: do not load code from it
+        return jinja2.FileSystemBytecodeCache(str(folder))
+    except (OSError, KeyError):
+        return None
+
+
 @cache
 def environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -9,7 +9,7 @@ import pytest
 from mltestscore.checks import all_checks
 from mltestscore.docs import render_rubric_docs
 from mltestscore.errors import RubricError
-from mltestscore.rubric import bundled_rubrics, load_rubric
+from mltestscore.rubric import bundled_rubrics, load_rubric, rubric_dir, validate_rubric_data
 
 PAPER_IDS = [
     f"{section}-{n}" for section in ("data", "model", "infra", "monitor") for n in range(1, 8)
@@ -29,6 +29,14 @@ def test_the_2017_rubric_has_the_papers_28_items_in_four_sections_of_seven() -> 
     assert [len(s.items) for s in rubric.sections] == [7, 7, 7, 7]
     for item_id, title in PAPER_TITLES.items():
         assert rubric.item(item_id).title == title
+
+
+@pytest.mark.parametrize("name", bundled_rubrics())
+def test_every_bundled_rubric_file_follows_the_json_schema(name: str) -> None:
+    import yaml
+
+    path = rubric_dir() / f"{name}.yaml"
+    validate_rubric_data(yaml.safe_load(path.read_text(encoding="utf-8")), path)
 
 
 def test_every_item_has_guidance_and_remediation_text() -> None:
