@@ -15,6 +15,7 @@ collection is within noise of ``-p no:mltestscore``.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -41,6 +42,11 @@ def write_suite(root: Path) -> None:
         (root / f"test_gen_{file_index:02d}.py").write_text("\n".join(lines))
 
 
+# Users' Pythons cache bytecode; a PYTHONDONTWRITEBYTECODE=1 environment (as on our dev
+# machines) would make every variant recompile the modules it imports, on every run.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(root: Path, args: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(
@@ -48,6 +54,7 @@ def timed(root: Path, args: list[str]) -> float:
         cwd=root,
         check=True,
         stdout=subprocess.DEVNULL,
+        env=ENV,
     )
     return time.perf_counter() - start
 
