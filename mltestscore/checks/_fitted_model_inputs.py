@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks import _models
+from mltestscore.checks import _inputs, _models
 from mltestscore.checks.registry import CheckInputError
 
 if TYPE_CHECKING:
@@ -23,6 +23,11 @@ PROBABILITY_METRICS = frozenset({"roc_auc", "log_loss"})
 KNOWN_METRICS = frozenset(
     {"accuracy", "error_rate", "f1", "f1_macro", "roc_auc", "log_loss", "rmse", "mae", "r2"}
 )
+
+
+# Shared with every model-taking check (one implementation, in _inputs).
+require_target = _inputs.require_labels
+require_model = _inputs.require_model
 
 
 class NotApplicableError(Exception):
@@ -50,14 +55,6 @@ def is_regressor(model: object) -> bool:
         return False
 
 
-def require_model(model: object, argument: str = "model") -> None:
-    """A fitted estimator is anything with a callable ``predict``."""
-    if not callable(getattr(model, "predict", None)):
-        raise CheckInputError(
-            argument, f"expected a fitted model with a predict method, got {type(model).__name__}"
-        )
-
-
 def require_frame(frame: object, argument: str = "X", min_rows: int = 1) -> pd.DataFrame:
     """A non-empty pandas DataFrame without entirely-missing columns."""
     import pandas as pd
@@ -72,23 +69,6 @@ def require_frame(frame: object, argument: str = "X", min_rows: int = 1) -> pd.D
     if all_nan:
         raise CheckInputError(f"{argument}[{all_nan[0]!r}]", "column is entirely missing (NaN)")
     return frame
-
-
-def require_target(y: object, n_rows: int, argument: str = "y") -> Any:
-    """Labels as a numpy array aligned with the rows, without missing values."""
-    import numpy as np
-    import pandas as pd
-
-    if y is None:
-        raise CheckInputError(argument, "labels are required")
-    values = np.asarray(y)
-    if values.ndim != 1:
-        raise CheckInputError(argument, f"expected one label per row, got shape {values.shape}")
-    if len(values) != n_rows:
-        raise CheckInputError(argument, f"has {len(values)} labels for {n_rows} rows")
-    if pd.isna(pd.Series(values)).any():
-        raise CheckInputError(argument, "contains missing labels")
-    return values
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], argument: str) -> list[str]:

@@ -9,16 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mltestscore.checks import _inputs
 from mltestscore.checks.registry import CheckInputError
 
-
-def require_model(model: Any, argument: str) -> Any:
-    """A fitted-looking model: anything with a callable ``predict``."""
-    if model is None or not callable(getattr(model, "predict", None)):
-        raise CheckInputError(
-            argument, f"expected a fitted model with predict(), got {type(model).__name__}"
-        )
-    return model
+# Shared with every model-taking check (one implementation, in _inputs).
+require_labels = _inputs.require_labels
+require_model = _inputs.require_model
 
 
 def require_rows(X: Any, argument: str) -> Any:
@@ -42,23 +38,6 @@ def require_rows(X: Any, argument: str) -> Any:
     raise CheckInputError(
         argument, f"expected a pandas DataFrame or a 2-D numpy array, got {type(X).__name__}"
     )
-
-
-def require_labels(y: Any, n_rows: int, argument: str) -> Any:
-    """Labels as a 1-D numpy array aligned with ``n_rows`` inputs, without missing values."""
-    import numpy as np
-    import pandas as pd
-
-    if y is None:
-        raise CheckInputError(argument, "labels are required")
-    values = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
-    if values.ndim != 1:
-        raise CheckInputError(argument, f"expected 1-D labels, got shape {values.shape}")
-    if len(values) != n_rows:
-        raise CheckInputError(argument, f"{len(values)} labels for {n_rows} rows")
-    if pd.isna(values).any():
-        raise CheckInputError(argument, f"{int(pd.isna(values).sum())} missing labels")
-    return values
 
 
 def require_columns(X: Any, columns: Sequence[str], argument: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks import _models
+from mltestscore.checks import _inputs, _models
 from mltestscore.checks.registry import CheckInputError
 
 if TYPE_CHECKING:
@@ -22,6 +22,11 @@ CLASSIFICATION_METRICS = frozenset(
     {"accuracy", "error_rate", "f1", "f1_macro", "roc_auc", "log_loss"}
 )
 REGRESSION_METRICS = frozenset({"rmse", "mae", "r2"})
+
+
+# Shared with every model-taking check (one implementation, in _inputs).
+require_target = _inputs.require_labels
+require_model = _inputs.require_model
 
 
 class NeedsProbabilities(Exception):
@@ -37,31 +42,6 @@ def require_frame(X: Any, argument: str = "X") -> pd.DataFrame:
     if len(X) == 0 or X.shape[1] == 0:
         raise CheckInputError(argument, f"is empty ({X.shape[0]} rows, {X.shape[1]} columns)")
     return X
-
-
-def require_target(y: Any, n_rows: int, argument: str = "y") -> NDArray[Any]:
-    """The labels as a numpy array with one finite value per row."""
-    import numpy as np
-    import pandas as pd
-
-    if y is None or isinstance(y, str | bytes) or not hasattr(y, "__len__"):
-        raise CheckInputError(argument, f"expected an array of labels, got {type(y).__name__}")
-    values = np.asarray(y)
-    if values.ndim != 1:
-        raise CheckInputError(argument, f"expected one label per row, got shape {values.shape}")
-    if len(values) != n_rows:
-        raise CheckInputError(argument, f"has {len(values)} labels for {n_rows} rows")
-    missing = int(pd.isna(pd.Series(values)).sum())
-    if missing:
-        raise CheckInputError(argument, f"has {missing} missing labels")
-    return values
-
-
-def require_model(model: Any, argument: str = "model") -> None:
-    if not callable(getattr(model, "predict", None)):
-        raise CheckInputError(
-            argument, f"expected a fitted model with a predict method, got {type(model).__name__}"
-        )
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], argument: str) -> list[str]:
