@@ -210,15 +210,14 @@ class MLScoreSession:
                         claimed.setdefault(item_id, "check")
                 elif name == recording.MEASUREMENT_PROPERTY:
                     measurements.append(dict(value))
-            unknown = sorted(i for i in claimed if i not in self.rubric.id_set)
-            for item_id in unknown:
+            known = self.rubric.id_set
+            for item_id in [i for i in claimed if i not in known]:
                 self.problems.append(
                     f"{nodeid}: ignored evidence for {self.rubric.unknown_id_message(item_id)}"
                 )
                 claimed.pop(item_id)
             checks = [
-                dict(c, rubric_ids=[i for i in c["rubric_ids"] if i in self.rubric.id_set])
-                for c in checks
+                dict(c, rubric_ids=[i for i in c["rubric_ids"] if i in known]) for c in checks
             ]
             runs.append(
                 TestRun(
