@@ -20,7 +20,7 @@ import pytest
 
 from mltestscore import recording
 from mltestscore.config import ProjectConfig, load_project_config, parse_credit
-from mltestscore.errors import MLScoreError
+from mltestscore.errors import ConfigError, MLScoreError
 from mltestscore.evidence import Attestation, TestRun
 from mltestscore.report.atomic import remove_stale
 from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
@@ -385,6 +385,13 @@ def start_session(config: pytest.Config) -> MLScoreSession:
             fail_under = project.fail_under
         attestations = project.attestations(rubric, _today())
         mapping = project.mapping(rubric)
+        if config.getoption("mlscore_fail_on_regression") and not config.getoption(
+            "mlscore_compare"
+        ):
+            # Said before any test runs: the gate would otherwise fail only at the end.
+            raise ConfigError(
+                "--mlscore-fail-on-regression needs a base: add --mlscore-compare=BASE.json"
+            )
     except MLScoreError as exc:
         if not hasattr(config, "workerinput"):
             remove_stale(json_path)

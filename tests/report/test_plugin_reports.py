@@ -136,7 +136,11 @@ def test_an_unusable_base_stops_the_gate_with_a_usage_error(pytester: pytest.Pyt
     )
     result = pytester.runpytest("--mlscore", "--mlscore-fail-on-regression")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*--mlscore-fail-on-regression needs a base*"])
+    # Without any base it is said before a test runs.
+    result.stderr.fnmatch_lines(
+        ["ERROR: mltestscore: --mlscore-fail-on-regression needs a base: add --mlscore-compare*"]
+    )
+    result.stdout.no_fnmatch_line("*passed*")
 
 
 def test_without_the_gate_an_unreadable_base_is_only_reported(pytester: pytest.Pytester) -> None:
