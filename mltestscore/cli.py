@@ -3,6 +3,7 @@
     mltestscore render reports/mlscore.json --html out.html --md out.md --badge badge.svg
     mltestscore diff main.json branch.json --fail-on-regression
     mltestscore rubric --rubric ml-test-score-2016
+    mltestscore plugins                         (installed plugins, their checks, load errors)
     mltestscore init --dry-run                  (mltestscore.init)
 
 Errors print one line and exit with code 2, never a traceback; ``diff
@@ -102,6 +103,32 @@ def _rubric(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _plugins(args: argparse.Namespace) -> int:
+    from mltestscore.extensions import ENTRY_POINT_GROUP, discover_plugins
+
+    plugins = discover_plugins()
+    if not plugins:
+        print(f"no plugins installed (entry-point group {ENTRY_POINT_GROUP!r})")
+        return EXIT_OK
+    for plugin in plugins:
+        where = f"{plugin.distribution} {plugin.version}" if plugin.distribution else "?"
+        status = "loaded" if plugin.ok else "FAILED TO LOAD"
+        print(f"{plugin.name} ({where}): {status}  [{plugin.entry_point}]")
+        if plugin.description:
+            print(f"  {plugin.description}")
+        for check in plugin.checks:
+            print(f"  check   {check.name} ({', '.join(check.rubric_ids)}): {check.description}")
+        for adapter in plugin.adapters:
+            print(f"  adapter {adapter}")
+        for problem in plugin.problems:
+            print(f"  problem {problem}")
+    failed = [p.name for p in plugins if not p.ok]
+    if failed and args.strict:
+        print(f"mltestscore: plugins that failed to load: {', '.join(failed)}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mltestscore import __version__
 
@@ -151,6 +178,16 @@ def build_parser() -> argparse.ArgumentParser:
     rubric.add_argument("--rubric", metavar="ID_OR_PATH", help="rubric id or YAML path")
     rubric.add_argument("-v", "--verbose", action="store_true", help="add guidance and remediation")
     rubric.set_defaults(handler=_rubric)
+
+    plugins = commands.add_parser(
+        "plugins",
+        help="list installed plugins, their checks and adapters, and load errors",
+        description="List the plugins installed in the mltestscore.plugins entry-point group.",
+    )
+    plugins.add_argument(
+        "--strict", action="store_true", help="exit with code 2 when a plugin fails to load"
+    )
+    plugins.set_defaults(handler=_plugins)
     return parser
 
 

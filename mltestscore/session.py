@@ -241,6 +241,11 @@ class MLScoreSession:
                     f"[tool.mltestscore.map] pattern {pattern!r} (for {', '.join(ids)}) "
                     "matched no test that ran"
                 )
+        # Installed plugins load only now (never at pytest start); one that fails to load
+        # is a warning on the scorecard, not a crash.
+        from mltestscore.extensions import plugin_warnings
+
+        warnings.extend(plugin_warnings())
         return warnings
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
