@@ -1,0 +1,5 @@
+"""deepchecks results as ML Test Score evidence."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
