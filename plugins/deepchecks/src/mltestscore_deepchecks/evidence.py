@@ -26,7 +26,7 @@ class DeepchecksInputError(ValueError):
     """The input is not a deepchecks result; the message names the argument or file."""
 
 
-def load_results(result: object) -> tuple[str, list[dict[str, Any]]]:
+def load_results(result: object) -> tuple[str, list[Mapping[str, Any]]]:
     """The suite name and the list of deepchecks result dicts in ``result``."""
     if isinstance(result, os.PathLike) or (
         isinstance(result, str) and not result.lstrip().startswith(("{", "["))
@@ -65,6 +65,10 @@ def load_results(result: object) -> tuple[str, list[dict[str, Any]]]:
     )
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _scalars(value: Any, prefix: str = "", depth: int = 0) -> list[tuple[str, Any]]:
     """Scalar values inside a deepchecks ``value`` (numpy scalars are {dtype, value})."""
     if isinstance(value, Mapping) and set(value) == {"dtype", "value"}:
@@ -96,7 +100,7 @@ def to_check_result(
     entry: Mapping[str, Any], mapping: DeepchecksMapping, rubric_ids: Sequence[str]
 ) -> CheckResult:
     """One deepchecks result as one CheckResult for ``rubric_ids``."""
-    check = entry.get("check") if isinstance(entry.get("check"), Mapping) else {}
+    check = _mapping(entry.get("check"))
     name = str(check.get("name") or entry.get("header") or "?")
     header = str(entry.get("header") or name)
     label = f"deepchecks: {header}"
@@ -189,7 +193,7 @@ def deepchecks_evidence(
         _, entries = load_results(result)
         results = []
         for entry in entries:
-            check = entry.get("check") if isinstance(entry.get("check"), Mapping) else {}
+            check = _mapping(entry.get("check"))
             ids = mapping.rubric_ids(str(check.get("name") or ""))
             if ids:
                 results.append(to_check_result(entry, mapping, ids))
