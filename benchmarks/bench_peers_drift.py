@@ -88,7 +88,8 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_ours(*args.child, args.repeats), default=str))
+        reference_path, current_path = args.child
+        print(json.dumps(run_ours(reference_path, current_path, args.repeats), default=str))
         return
     python = ensure_venv("evidently")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -54,7 +54,9 @@ def _ge_checkpoint(frame: Any, expectations: list[dict[str, Any]], root: Path | 
         actions: list[Any] = []
     else:
         context = gx.get_context(mode="file", project_root_dir=str(root))
-        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")]
+        from great_expectations.checkpoint.actions import UpdateDataDocsAction
+
+        actions = [UpdateDataDocsAction(name="data_docs")]
     batch_definition = (
         context.data_sources.add_pandas("bench")
         .add_dataframe_asset(name="frame")
