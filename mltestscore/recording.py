@@ -29,6 +29,18 @@ def recording_into(sink: Sink) -> Iterator[None]:
         _sinks.remove(sink)
 
 
+def start_recording(sink: Sink) -> None:
+    """Make ``sink`` receive everything recorded until :func:`stop_recording` (for a
+    session-long sink; :func:`recording_into` scopes one to a block)."""
+    _sinks.append(sink)
+
+
+def stop_recording(sink: Sink) -> None:
+    """Remove ``sink`` if it is recording; a sink that never started is not an error."""
+    if sink in _sinks:
+        _sinks.remove(sink)
+
+
 def is_recording() -> bool:
     return bool(_sinks)
 

@@ -62,10 +62,49 @@ def departures_from_paper(
 
 
 def git_commit(root: Path) -> str | None:
-    """The commit being scored: CI's variable when set, else ``git rev-parse HEAD``."""
+    """The commit being scored: CI's variable when set, else the checkout's HEAD."""
     for variable in ("GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_VCS_NUMBER"):
         if os.environ.get(variable):
             return os.environ[variable]
+    in_checkout = os.environ.get("GIT_DIR") or any(
+        (folder / ".git").exists() for folder in (root, *root.parents)
+    )
+    return (_head_from_files(root) or _head_from_git(root)) if in_checkout else None
+
+
+def _head_from_files(root: Path) -> str | None:
+    """HEAD read from ``.git`` itself, for the common layout (a branch or a detached head in
+    a plain checkout): a fraction of the cost of starting ``git``. None for anything else
+    (worktrees, submodules, unusual refs), which :func:`_head_from_git` then answers."""
+    for folder in (root, *root.parents):
+        git_dir = folder / ".git"
+        if git_dir.exists():
+            break
+    else:
+        return None
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head if _is_sha(head) else None
+        ref = head.removeprefix("ref: ")
+        loose = git_dir / ref
+        if loose.is_file():
+            commit = loose.read_text(encoding="utf-8").strip()
+            return commit if _is_sha(commit) else None
+        for line in (git_dir / "packed-refs").read_text(encoding="utf-8").splitlines():
+            commit, _, name = line.partition(" ")
+            if name == ref and _is_sha(commit):
+                return commit
+    except OSError:  # .git is a file (a worktree), or refs are elsewhere
+        return None
+    return None
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def _head_from_git(root: Path) -> str | None:
     try:
         result = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -107,9 +146,12 @@ def build_scorecard(
     warnings: Sequence[str] = (),
     now: datetime | None = None,
     hints: Mapping[str, Sequence[str]] | None = None,
+    other_passed: int = 0,
 ) -> Scorecard:
     """``hints``: per item id, how it could be automated here (for example "set
-    `serving = ...` in [tool.mltestscore]"), shown next to items that are not automated."""
+    `serving = ...` in [tool.mltestscore]"), shown next to items that are not automated.
+    ``other_passed``: tests that passed without claiming or recording anything, counted in
+    the totals only (the session does not keep a run for each of them)."""
     signals: dict[str, list[Signal]] = defaultdict(list)
     evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for run in sorted(runs, key=lambda r: r.nodeid):
@@ -157,6 +199,7 @@ def build_scorecard(
         for section in rubric.sections
     }
     outcome_counts = Counter(run.outcome for run in runs)
+    outcome_counts["passed"] += other_passed
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "mltestscore", "version": __version__},
@@ -210,7 +253,7 @@ def build_scorecard(
             for step in plan
         ],
         "tests": {
-            "total": len(runs),
+            "total": len(runs) + other_passed,
             "claiming": sum(1 for run in runs if run.claims or run.checks),
             **{outcome: outcome_counts.get(outcome, 0) for outcome in TEST_OUTCOMES},
         },

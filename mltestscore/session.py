@@ -10,7 +10,7 @@ distributed run scores exactly like a serial one.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -68,6 +68,17 @@ def _short_message(report: pytest.TestReport) -> str:
     return text if len(text) <= 1000 else text[:999] + "…"
 
 
+def _where(node: pytest.Item | pytest.Collector) -> str:
+    """``file:line: node id: @pytest.mark.mlscore``, to start a message about a marker."""
+    if isinstance(node, pytest.Item):
+        path, line = node.location[0], node.location[1]
+    else:  # a class or module whose markers all its tests inherit
+        path, line = node.nodeid.split("::", 1)[0], None
+        if isinstance(node, pytest.Class):
+            line = node.reportinfo()[1]
+    return f"{path}:{(line or 0) + 1}: {node.nodeid}: @pytest.mark.mlscore"
+
+
 def _pyproject_path(config: pytest.Config) -> Path:
     inipath = config.inipath
     if inipath is not None and inipath.name == "pyproject.toml":
@@ -107,26 +118,34 @@ class MLScoreSession:
         self.collection_errors = 0
         # Filled by the zero-config suite: per item, how it could be automated here.
         self.hints: dict[str, list[str]] = {}
+        self._running: pytest.Item | None = None
+        self.other_passed = 0  # tests that passed claiming and recording nothing
 
     # -- collection: claims from markers and the [tool.mltestscore.map] patterns ----------
-    def _read_markers(self, item: pytest.Item) -> tuple[dict[str, str], list[str]]:
-        """The rubric ids an item's mlscore markers claim, and the problems with them
-        (unknown or malformed ids), each problem naming file and line."""
+    def _claims_from(
+        self, markers: Iterable[pytest.Mark], node: pytest.Item | pytest.Collector
+    ) -> tuple[dict[str, str], list[str]]:
+        """The rubric ids some mlscore markers claim, and the problems with them (unknown
+        or malformed ids), each problem naming the file, line and node that has them."""
         claims: dict[str, str] = {}
         problems: list[str] = []
-        for marker in item.iter_markers("mlscore"):
-            path, line = item.location[0], (item.location[1] or 0) + 1
-            where = f"{path}:{line}: {item.nodeid}: @pytest.mark.mlscore"
+        for marker in markers:
+            if marker.name != "mlscore":
+                continue
             if not marker.args:
-                problems.append(f"{where} needs at least one rubric id, e.g. 'data-1'")
+                problems.append(f"{_where(node)} needs at least one rubric id, e.g. 'data-1'")
             for item_id in marker.args:
                 if not isinstance(item_id, str):
-                    problems.append(f"{where} takes rubric ids as strings, got {item_id!r}")
+                    problems.append(f"{_where(node)} takes rubric ids as strings, got {item_id!r}")
                 elif item_id not in self.rubric.id_set:
-                    problems.append(f"{where}: {self.rubric.unknown_id_message(item_id)}")
+                    problems.append(f"{_where(node)}: {self.rubric.unknown_id_message(item_id)}")
                 else:
                     claims.setdefault(item_id, "marker")
         return claims, problems
+
+    def _read_markers(self, item: pytest.Item) -> tuple[dict[str, str], list[str]]:
+        """The claims of all the markers an item has, its own and inherited."""
+        return self._claims_from(item.iter_markers("mlscore"), item)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -136,17 +155,34 @@ class MLScoreSession:
         error of the file that has it.
 
         A collection error stops the run the same way in a serial and an xdist run (an
-        exception raised on an xdist worker would crash the controller instead).
+        exception raised on an xdist worker would crash the controller instead). Markers a
+        class or module gives all its tests are read once per parent, not once per test:
+        this hook runs for every collected test, and ``iter_markers`` walks the whole chain.
         """
         report = yield
         if not report.passed:
             return report
-        problems = []
+        problems: list[str] = []
+        inherited: dict[int, dict[str, str]] = {}
         for node in report.result:
-            if isinstance(node, pytest.Item):
+            if not isinstance(node, pytest.Item):
+                continue
+            parent = node.parent
+            if parent is None:
                 claims, found = self._read_markers(node)
-                node.stash[_MARKER_CLAIMS] = claims
-                problems.extend(found)
+            else:
+                if id(parent) not in inherited:
+                    from_parents, found = self._claims_from(parent.iter_markers("mlscore"), parent)
+                    inherited[id(parent)] = from_parents
+                    problems.extend(found)
+                claims = dict(inherited[id(parent)])
+                found = []
+                if node.own_markers:
+                    own, found = self._claims_from(node.own_markers, node)
+                    for item_id in own:
+                        claims.setdefault(item_id, "marker")
+            node.stash[_MARKER_CLAIMS] = claims
+            problems.extend(found)
         if problems:
             report.outcome = "failed"
             report.longrepr = "mltestscore: " + "\nmltestscore: ".join(problems)
@@ -170,19 +206,36 @@ class MLScoreSession:
                 item.user_properties.append((recording.CLAIMS_PROPERTY, claims))
 
     # -- while a test runs: checks and measurements record into its user_properties -------
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
-        def sink(kind: str, payload: Any) -> None:
-            item.user_properties.append((kind, payload))
+    # One sink for the whole session, pointed at the running test by two plain hooks: a
+    # wrapper and a context manager per test cost more than everything else per test.
+    def _record(self, kind: str, payload: Any) -> None:
+        if self._running is not None:
+            self._running.user_properties.append((kind, payload))
 
-        with recording.recording_into(sink):
-            return (yield)
+    def pytest_sessionstart(self) -> None:
+        recording.start_recording(self._record)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+        self._running = item
+
+    def pytest_runtest_logfinish(self) -> None:
+        self._running = None
 
     # -- controller side: combine phase reports into one outcome per test -----------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.is_worker:
             return
-        state = self.runs.setdefault(report.nodeid, _RunState())
+        state = self.runs.get(report.nodeid)
+        if state is None:
+            if report.passed and not report.user_properties and not hasattr(report, "wasxfail"):
+                # Claims nothing and recorded nothing so far: nothing to score, only to
+                # count. Most tests of a large suite end here; a later phase that records
+                # something or does not pass still starts a run of its own.
+                if report.when == "teardown":
+                    self.other_passed += 1
+                return
+            state = self.runs[report.nodeid] = _RunState()
         outcome = _phase_outcome(report)
         # The call phase decides after a passing setup; an error in any phase wins.
         replaces = report.when == "call" and state.outcome == "passed"
@@ -192,7 +245,7 @@ class MLScoreSession:
         state.duration += report.duration
         # user_properties grow through the phases: the latest report has them all.
         if len(report.user_properties) >= len(state.properties):
-            state.properties = list(report.user_properties)
+            state.properties = report.user_properties  # each report has its own list
 
     def _test_runs(self) -> list[TestRun]:
         runs = []
@@ -268,6 +321,7 @@ class MLScoreSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        recording.stop_recording(self._record)
         if self.is_worker:
             return
         from mltestscore.report.json_report import write_json
@@ -292,6 +346,7 @@ class MLScoreSession:
             commit=git_commit(self.config.rootpath),
             warnings=warnings,
             hints=self.hints,
+            other_passed=self.other_passed,
         )
         options = ReportOptions.from_config(self.config, self.json_path)
         base = read_base(options)  # before the JSON is rewritten: it may be the base
