@@ -15,10 +15,12 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+from mltestscore.cache import load_cached, store_cached
 from mltestscore.errors import RubricError
 
 DEFAULT_RUBRIC = "ml-test-score-2017"
 SCHEMA_FILE = "rubric.schema.json"
+RUBRIC_CACHE = "rubrics"  # parsed rubric files, in the per-user cache folder
 
 
 def rubric_dir() -> Path:
@@ -135,23 +137,40 @@ def _schema() -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
+    """The parsed rubric file, from the per-user cache when this exact file was parsed (and
+    validated) before: PyYAML's import and parse would otherwise be most of the plugin's
+    start-up cost."""
     try:
-        text = path.read_text(encoding="utf-8")
+        source = path.read_bytes()
     except OSError as exc:
         raise RubricError(f"cannot read rubric file {path}: {exc.strerror or exc}") from None
+    # The bundled rubrics are validated by the test suite; skipping the JSON Schema (and
+    # its import) for them keeps `pytest --mlscore` start-up cheap. Users' files are checked
+    # before they are cached, so the cache key includes the schema they were checked with.
+    bundled = path.resolve().parent == rubric_dir().resolve()
+    key = source if bundled else source + (rubric_dir() / SCHEMA_FILE).read_bytes()
+    cached = load_cached(RUBRIC_CACHE, key)
+    if isinstance(cached, dict):
+        return cached
+    data = _parse_yaml(source, path)
+    if not bundled:
+        validate_rubric_data(data, path)
+    store_cached(RUBRIC_CACHE, key, data)
+    return data
+
+
+def _parse_yaml(source: bytes, path: Path) -> dict[str, Any]:
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is 10x faster
     try:
-        data = yaml.load(text, Loader=loader)
+        data = yaml.load(source.decode("utf-8"), Loader=loader)
+    except UnicodeDecodeError as exc:
+        raise RubricError(f"rubric file {path} is not UTF-8 text: {exc}") from None
     except yaml.YAMLError as exc:
         raise RubricError(f"rubric file {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise RubricError(f"rubric file {path} must hold a mapping at the top level")
-    # The bundled rubrics are validated by the test suite; skipping the JSON Schema (and
-    # its import) for them keeps `pytest --mlscore` start-up cheap. Users' files are checked.
-    if path.resolve().parent != rubric_dir().resolve():
-        validate_rubric_data(data, path)
     return data
 
 

@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.cache import cache_folder
 from mltestscore.report.atomic import write_atomic
 
 if TYPE_CHECKING:
@@ -491,19 +492,10 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     Jinja2 keys each entry by the template's source checksum, so an edited template is
     recompiled; a cache folder that cannot be created just means no cache.
     """
-    import getpass
-    import tempfile
-
     import jinja2
 
-    try:
-        folder = Path(tempfile.gettempdir()) / f"mltestscore-jinja-{getpass.getuser()}"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        if folder.stat().st_uid != os.getuid():
-            return None  # someone else's folder: do not load code from it
-        return jinja2.FileSystemBytecodeCache(str(folder))
-    except (OSError, KeyError):
-        return None
+    folder = cache_folder("jinja")
+    return jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
 
 
 @cache
