@@ -122,6 +122,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "mltestscore-session")
     # The zero-config suite: generated items for the model and data [tool.mltestscore] names.
+    from mltestscore.suite import suite_configured, unconfigured_hints
+
+    if not suite_configured(session.project.settings):
+        # Nothing to generate (and its catalogue is not even imported); the scorecard still
+        # says which key would automate what.
+        project = session.project
+        for item_id, texts in unconfigured_hints(project.source, project.root).items():
+            session.hints.setdefault(item_id, []).extend(texts)
+        return
     from mltestscore.suite.plugin import start_suite
 
     suite = start_suite(config, session)

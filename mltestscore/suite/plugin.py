@@ -242,13 +242,12 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin |
 
     A configuration problem is a usage error naming the key (pytest prints it and exits 4).
     """
-    from mltestscore.suite import suite_configured
+    from mltestscore.suite import suite_configured, unconfigured_hints
 
     project = session.project
     if not suite_configured(project.settings):
         # Nothing to generate; the scorecard still says which key would automate what.
-        empty = SuiteConfig(source=project.source, root=project.root)
-        _add_hints(session, catalog.hints(empty, active=False))
+        _add_hints(session, unconfigured_hints(project.source, Path(project.root)))
         return None
     try:
         suite = parse_suite_config(project)

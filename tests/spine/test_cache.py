@@ -110,3 +110,24 @@ def test_a_cache_folder_owned_by_another_user_is_not_used(cache_dir: Path) -> No
     assert cache.cache_folder("things") is None
     cache.store_cached("things", b"source", {"a": 1})
     assert cache.load_cached("things", b"source") is None
+
+
+def test_hints_of_a_project_without_suite_keys_are_cached_unchanged(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    from mltestscore.suite import catalog, unconfigured_hints
+    from mltestscore.suite.config import SuiteConfig
+
+    expected = catalog.hints(SuiteConfig(source="pyproject.toml", root=tmp_path), active=False)
+    assert unconfigured_hints("pyproject.toml", tmp_path) == expected  # built, then kept
+    assert len(list((cache_dir / "hints").glob("*.json"))) == 1
+    code = (
+        "import sys; from pathlib import Path; from mltestscore.suite import unconfigured_hints;"
+        "h = unconfigured_hints('pyproject.toml', Path('.'));"
+        "print(len(h), 'mltestscore.suite.catalog' in sys.modules)"
+    )
+    env = {**os.environ, cache.CACHE_VARIABLE: str(cache_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == f"{len(expected)} False"
