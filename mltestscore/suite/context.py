@@ -20,6 +20,7 @@ from mltestscore.suite.config import SuiteConfig, check_frame_columns
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mltestscore.checks.canary import CanaryProcess
     from mltestscore.model_store import LocalModelStore, ModelVersion
 
 
@@ -31,6 +32,7 @@ class SuiteContext:
         self._frames: dict[str, pd.DataFrame] = {}
         self._features: dict[str, pd.DataFrame] = {}
         self._lock = threading.Lock()
+        self._canary: CanaryProcess | None = None
 
     # -- data ---------------------------------------------------------------------------------
     def frame(self, key: str) -> pd.DataFrame:
@@ -207,12 +209,75 @@ class SuiteContext:
         snapshot = path.parent / "environment.json"
         return snapshot if snapshot.is_file() else None
 
+    # -- the canary process -------------------------------------------------------------------
+    def start_canary(self, python: str | None, input_format: str) -> None:
+        """Start the canary's fresh process for the model file now, so it loads the model on
+        the other core while the items before the canary's run.
+
+        Anything that stops it from starting (no model file, untrusted types, a bad
+        interpreter) is left for the canary item to meet and report: it then starts its
+        process itself, as it does when nothing was started ahead.
+        """
+        from mltestscore.checks.canary import start_canary
+
+        try:
+            path = self.model_path
+            if path is None:
+                return
+            canary = start_canary(
+                path, trusted=self.config.model_trusted, python=python, input_format=input_format
+            )
+        except Exception:
+            return
+        with self._lock:
+            previous, self._canary = self._canary, canary
+        if previous is not None:
+            previous.close()
+
+    def take_canary(
+        self, path: Path, python: str | None, input_format: str
+    ) -> CanaryProcess | None:
+        """The process :meth:`start_canary` started, when it is for this artifact, interpreter
+        and input format (the caller then owns it), else None. One that has already exited
+        is handed over too: a model that failed to load left its result saying why."""
+        import sys
+
+        with self._lock:
+            canary, self._canary = self._canary, None
+        if canary is None:
+            return None
+        if (
+            canary.started
+            and canary.path == path
+            and canary.python == (python or sys.executable)
+            and canary.input_format == input_format
+        ):
+            return canary
+        canary.close()
+        return None
+
+    def close(self) -> None:
+        """Stop a canary process that no item took (the item was deselected or never ran)."""
+        with self._lock:
+            canary, self._canary = self._canary, None
+        if canary is not None:
+            canary.close()
+
     # -- schema -------------------------------------------------------------------------------
     @cached_property
-    def schema(self) -> Any:
-        """The Great Expectations suite at ``schema``; inferred from ``train`` and written
-        there on the first run (review it and commit it: from then on it is the contract)."""
-        from mltestscore.checks.schema import infer_schema, load_schema, save_schema
+    def schema(self) -> dict[str, Any]:
+        """The Great Expectations suite at ``schema``, in its JSON form; inferred from
+        ``train`` and written there on the first run (review it and commit it: from then on it
+        is the contract).
+
+        Read as JSON rather than built into a Great Expectations ``ExpectationSuite``: every
+        check that takes a schema works on the JSON form anyway, and importing Great
+        Expectations costs more than a second. The expectations are still judged as Great
+        Expectations would: types and arguments the fast path does not know go to Great
+        Expectations itself, which rejects an unknown type or a bad argument, and the item
+        fails naming it.
+        """
+        from mltestscore.checks.schema import infer_schema, save_schema, schema_to_dict
 
         path = self.config.schema
         if path is None:
@@ -220,15 +285,15 @@ class SuiteContext:
         with self._lock:
             if path.is_file():
                 try:
-                    return load_schema(path)
-                except Exception as exc:
+                    return schema_to_dict(path)
+                except (OSError, ValueError) as exc:  # CheckInputError is a ValueError
                     raise ConfigError(
                         f"{self.config.where('schema')}: cannot read {path} as a Great "
                         f"Expectations suite ({type(exc).__name__}: {exc})"
                     ) from None
         frame = self.frame("train")
         ignore = sorted(c for c in self.non_feature_columns() if c in frame.columns)
-        suite = infer_schema(frame, name=path.stem, ignore_columns=ignore)
+        suite = schema_to_dict(infer_schema(frame, name=path.stem, ignore_columns=ignore))
         with self._lock:
             # Written beside the target and renamed into place: parallel workers infer the
             # same suite, and a reader never sees half a file.
