@@ -57,16 +57,7 @@ def register_check(
 
         @functools.wraps(function)
         def run_check(*args: P.args, **kwargs: P.kwargs) -> CheckResult:
-            try:
-                result = function(*args, **kwargs)
-            except CheckInputError as exc:
-                result = CheckResult.error(check_name, ids, f"bad input, {exc}")
-            except Exception as exc:  # a check never crashes the session
-                result = CheckResult.error(
-                    check_name, ids, f"the check raised {type(exc).__name__}: {exc}"
-                )
-            recording.record_check(result.to_dict())
-            return result
+            return _run_guarded(check_name, ids, function, *args, **kwargs)
 
         doc = (function.__doc__ or "").strip()
         description = doc.splitlines()[0].strip() if doc else check_name
@@ -80,10 +71,42 @@ def register_check(
     return decorate
 
 
+def _run_guarded(
+    check_name: str,
+    ids: tuple[str, ...],
+    function: Callable[..., CheckResult],
+    *args: Any,
+    **kwargs: Any,
+) -> CheckResult:
+    try:
+        result = function(*args, **kwargs)
+    except CheckInputError as exc:
+        result = CheckResult.error(check_name, ids, f"bad input, {exc}")
+    except Exception as exc:  # a check never crashes the session
+        result = CheckResult.error(check_name, ids, f"the check raised {type(exc).__name__}: {exc}")
+    recording.record_check(result.to_dict())
+    return result
+
+
+def run_as_check(
+    check_name: str, function: Callable[..., CheckResult], *args: Any, **kwargs: Any
+) -> CheckResult:
+    """Call ``function`` as the registered check ``check_name`` is called: bad input and
+    exceptions become ``error`` results under that check's name, and the result is recorded.
+    For a check's own parts called separately (the canary started ahead of its sample)."""
+    info = get_check(check_name)
+    return _run_guarded(info.name, info.rubric_ids, function, *args, **kwargs)
+
+
+@functools.cache
 def _import_builtin_check_modules() -> None:
     """Import every public module of ``mltestscore.checks`` so their checks register.
 
     Check modules import their heavy libraries inside the functions, so this stays cheap.
+    Done once per process (a failed attempt is not cached): every registry lookup calls it,
+    and so does every attribute probe on ``mltestscore.checks`` (skops probes each loaded
+    module for each ufunc it trusts, a thousand probes), and listing the package folder each
+    time added up.
     """
     package = importlib.import_module("mltestscore.checks")
     for module in pkgutil.iter_modules(package.__path__):
