@@ -10,6 +10,7 @@ differ from the training snapshot (``environment.json``), the usual cause of a m
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -122,46 +123,130 @@ def _training_snapshot(
     return snapshot_path, None
 
 
-def _run_canary(
-    path: Path,
-    kind: str,
-    trusted: artifacts.Trust,
-    X: Any,
-    python: str,
-    timeout: float,
-    input_format: str,
-) -> dict[str, Any]:
-    """Run the worker; its result.json with ``predictions`` / ``proba`` arrays added."""
-    import numpy as np
+class CanaryProcess:
+    """A canary worker: a fresh ``python -I`` that loads the artifact as soon as it starts,
+    then waits for the sample on its standard input, predicts it and writes its result.
 
-    with tempfile.TemporaryDirectory(prefix="mltestscore-canary-") as scratch:
-        folder = Path(scratch)
+    Starting it before the sample exists lets the slow part (a new interpreter importing
+    scikit-learn and skops, then loading the model) run on another core while the caller does
+    other work; :func:`check_canary` starts one and serves it at once. Nothing of the caller's
+    process reaches the worker but the request and the sample, so it proves the same thing
+    either way: the artifact loads and predicts where serving would.
+    """
+
+    def __init__(
+        self,
+        artifact: str | os.PathLike[str],
+        *,
+        trusted: artifacts.Trust = (),
+        python: str | None = None,
+        input_format: str = "parquet",
+    ) -> None:
+        """Check the artifact and its trust (CheckInputError, before any process starts),
+        then start the worker."""
+        if input_format not in {"parquet", "json"}:
+            raise CheckInputError(
+                "input_format", f"expected 'parquet' or 'json', got {input_format!r}"
+            )
+        self.path, self.kind = _artifact_and_format(artifact, trusted)
+        self.trusted = trusted
+        self.python = python or sys.executable
+        self.input_format = input_format
+        self.process: subprocess.Popen[str] | None = None
+        self._scratch = tempfile.TemporaryDirectory(prefix="mltestscore-canary-")
+        self.folder = Path(self._scratch.name)
         request = {
-            "artifact": str(path.resolve()),
-            "format": kind,
+            "artifact": str(self.path.resolve()),
+            "format": self.kind,
             "trusted": trusted if trusted is True else list(trusted or ()),
-            "inputs": str(_write_inputs(X, folder, input_format)),
+            "inputs": None,  # its path is sent on stdin once the sample is known
+            "input_format": input_format,
         }
-        request_file = folder / "request.json"
+        request_file = self.folder / "request.json"
         request_file.write_text(json.dumps(request), encoding="utf-8")
-        command = [python, "-I", str(WORKER), str(request_file)]
+        self._output = self.folder / "output.txt"
         try:
-            process = subprocess.run(
-                command, cwd=folder, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise _CanaryCrashed(f"the canary process did not finish within {timeout}s") from exc
-        result_file = folder / "result.json"
-        if not result_file.is_file():
-            tail = (process.stderr or process.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise _CanaryCrashed(
-                f"the canary process exited with code {process.returncode}: {tail[0]}"
-            )
-        served: dict[str, Any] = json.loads(result_file.read_text(encoding="utf-8"))
-        for name in ("predictions", "proba"):
-            array_file = folder / f"{name}.npy"
-            served[name] = np.load(array_file) if array_file.is_file() else None
-    return served
+            with self._output.open("w", encoding="utf-8") as output:
+                # Output goes to a file, not a pipe nobody reads while the worker waits.
+                self.process = subprocess.Popen(
+                    [self.python, "-I", str(WORKER), str(request_file)],
+                    cwd=self.folder,
+                    stdin=subprocess.PIPE,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def started(self) -> bool:
+        """True until the process has been served or closed."""
+        return self.process is not None
+
+    def serve(self, X: Any, timeout: float) -> dict[str, Any]:
+        """Send ``X``, wait up to ``timeout`` seconds for the result and return it with the
+        ``predictions`` / ``proba`` arrays added. The worker and its folder are gone after.
+        Raises ``_CanaryCrashed`` when the worker dies, hangs or writes no result."""
+        import numpy as np
+
+        process = self.process
+        if process is None:
+            raise RuntimeError("this canary process was already served or closed")
+        try:
+            sample_file = _write_inputs(X, self.folder, self.input_format)
+            assert process.stdin is not None
+            try:
+                process.stdin.write(f"{sample_file}\n")
+                process.stdin.close()
+            except OSError:  # BrokenPipeError: it exited early; its result file says why
+                pass
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                raise _CanaryCrashed(
+                    f"the canary process did not finish within {timeout}s"
+                ) from exc
+            result_file = self.folder / "result.json"
+            if not result_file.is_file():
+                output = self._output.read_text(encoding="utf-8", errors="replace").strip()
+                tail = output.splitlines()[-1:] or ["no output"]
+                raise _CanaryCrashed(
+                    f"the canary process exited with code {process.returncode}: {tail[0]}"
+                )
+            served: dict[str, Any] = json.loads(result_file.read_text(encoding="utf-8"))
+            for name in ("predictions", "proba"):
+                array_file = self.folder / f"{name}.npy"
+                served[name] = np.load(array_file) if array_file.is_file() else None
+            return served
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the worker if it still runs and remove its folder; safe to call again."""
+        process, self.process = self.process, None
+        if process is not None:
+            if process.stdin is not None and not process.stdin.closed:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()  # an idle worker reads end-of-file and exits
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        self._scratch.cleanup()
+
+
+def start_canary(
+    artifact: str | os.PathLike[str],
+    *,
+    trusted: artifacts.Trust = (),
+    python: str | None = None,
+    input_format: str = "parquet",
+) -> CanaryProcess:
+    """Start the canary process for ``artifact`` now and judge it later with
+    :func:`check_started_canary`. The trust rules of :func:`check_canary` apply and refuse
+    the same way (CheckInputError) before any process starts."""
+    return CanaryProcess(artifact, trusted=trusted, python=python, input_format=input_format)
 
 
 def _version_report(
@@ -204,27 +289,61 @@ def check_canary(
     names the packages that matter. ``input_format="json"`` sends the sample as JSON records,
     as a REST request would, so the serving side re-infers dtypes (Parquet keeps them).
     """
+    X_sample = inputs.require_rows(X_sample, "X_sample")
+    canary = start_canary(artifact, trusted=trusted, python=python, input_format=input_format)
+    return check_started_canary(
+        canary,
+        X_sample,
+        reference_model=reference_model,
+        environment_file=environment_file,
+        atol=atol,
+        fail_on_version_mismatch=fail_on_version_mismatch,
+        timeout=timeout,
+    )
+
+
+def check_started_canary(
+    canary: CanaryProcess,
+    X_sample: Any,
+    *,
+    reference_model: Any = None,
+    environment_file: str | os.PathLike[str] | None = None,
+    atol: float = 1e-9,
+    fail_on_version_mismatch: bool | Sequence[str] = False,
+    timeout: float = 120.0,
+) -> CheckResult:
+    """How :func:`check_canary` ends, for a process :func:`start_canary` started earlier:
+    send it ``X_sample`` and judge what it serves, as ``check_canary`` describes.
+    ``timeout`` counts from the moment the sample is sent. The process is stopped and its
+    folder removed whatever happens.
+
+    Not a registered check of its own (it records nothing and raises CheckInputError on bad
+    input): the generated suite calls it with a process it started when the session's items
+    were collected, so that process loads the model while other items run.
+    """
     import numpy as np
 
-    path, kind = _artifact_and_format(artifact, trusted)
-    if input_format not in {"parquet", "json"}:
-        raise CheckInputError("input_format", f"expected 'parquet' or 'json', got {input_format!r}")
-    X_sample = inputs.require_rows(X_sample, "X_sample")
-    if reference_model is None:
-        try:
-            reference_model = artifacts.load_model(path, trusted=trusted).model
-        except artifacts.ArtifactError as exc:
-            raise CheckInputError("artifact", f"cannot load it in this process: {exc}") from exc
-    inputs.require_model(reference_model, "reference_model")
-    snapshot_path, snapshot = _training_snapshot(path, environment_file)
-
-    local_pred = np.asarray(reference_model.predict(X_sample))
-    local_proba = None
-    if callable(getattr(reference_model, "predict_proba", None)):
-        local_proba = np.asarray(reference_model.predict_proba(X_sample))
-    interpreter = python or sys.executable
     try:
-        served = _run_canary(path, kind, trusted, X_sample, interpreter, timeout, input_format)
+        X_sample = inputs.require_rows(X_sample, "X_sample")
+        path = canary.path
+        if reference_model is None:
+            try:
+                reference_model = artifacts.load_model(path, trusted=canary.trusted).model
+            except artifacts.ArtifactError as exc:
+                raise CheckInputError("artifact", f"cannot load it in this process: {exc}") from exc
+        inputs.require_model(reference_model, "reference_model")
+        snapshot_path, snapshot = _training_snapshot(path, environment_file)
+
+        local_pred = np.asarray(reference_model.predict(X_sample))
+        local_proba = None
+        if callable(getattr(reference_model, "predict_proba", None)):
+            local_proba = np.asarray(reference_model.predict_proba(X_sample))
+    except BaseException:
+        canary.close()
+        raise
+    interpreter = canary.python
+    try:
+        served = canary.serve(X_sample, timeout)
     except _CanaryCrashed as exc:
         return CheckResult.failed(
             CHECK,
@@ -241,8 +360,8 @@ def check_canary(
         "python": interpreter,
         "serving_python": served.get("python"),
         "rows": len(X_sample),
-        "format": kind,
-        "input_format": input_format,
+        "format": canary.kind,
+        "input_format": canary.input_format,
         "environment_file": str(snapshot_path) if snapshot else None,
     }
     tables = (

@@ -62,6 +62,31 @@ class SuitePlugin:
             report.result.append(SuiteCollector.create(collector, self))
         return report
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Start the canary's fresh process as soon as the items are known, when the canary
+        item is among them: a new interpreter importing scikit-learn and loading the model
+        takes seconds, which then pass on the other core while the items before it run.
+        Its item sends the sample and judges the result as always.
+
+        Not under pytest-xdist (the worker that runs the item is not known yet) nor with
+        ``--collect-only``.
+        """
+        if self.config.option.collectonly or hasattr(self.config, "workerinput"):
+            return
+        for item in session.items:
+            if isinstance(item, CheckItem) and item.spec.check == "check_canary":
+                options = catalog.options_for(item.spec, self.suite)
+                python = options.get("python")
+                self.context.start_canary(
+                    None if python is None else str(python),
+                    str(options.get("input_format", "parquet")),
+                )
+                return
+
+    def pytest_sessionfinish(self) -> None:
+        """Stop a canary process no item used (deselected by ``-x``, interrupted...)."""
+        self.context.close()
+
 
 class SuiteCollector(pytest.Collector):
     """``mlscore``: the generated suite, one child collector per rubric item."""

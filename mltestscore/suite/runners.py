@@ -245,18 +245,37 @@ def run_explanation(ctx: SuiteContext, _: str | None, options: Options) -> Check
 
 
 def run_canary(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
-    from mltestscore.checks.canary import check_canary
+    """The canary on the first ``sample_rows`` evaluation rows. When the plugin started the
+    canary's process as the session began (it has loaded the model on the other core since),
+    that process serves the sample; otherwise ``check_canary`` starts one now."""
+    from mltestscore.checks.canary import check_canary, check_started_canary
+    from mltestscore.checks.registry import run_as_check
 
     settings = dict(options)
     rows = int(settings.pop("sample_rows", 200))
     path = ctx.model_path
     assert path is not None
     X = ctx.features(ctx.evaluation_key()).head(rows)
-    return check_canary(
-        path,
+    started = ctx.take_canary(
+        path, settings.get("python"), str(settings.get("input_format", "parquet"))
+    )
+    if started is None:
+        return check_canary(
+            path,
+            X,
+            reference_model=ctx.model,
+            trusted=ctx.config.model_trusted,
+            environment_file=ctx.training_snapshot(),
+            **settings,
+        )
+    settings.pop("python", None)
+    settings.pop("input_format", None)
+    return run_as_check(
+        "check_canary",
+        check_started_canary,
+        started,
         X,
         reference_model=ctx.model,
-        trusted=ctx.config.model_trusted,
         environment_file=ctx.training_snapshot(),
         **settings,
     )

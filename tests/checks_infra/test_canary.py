@@ -1,6 +1,6 @@
 """Canary (infra-6): the artifact loads and predicts the same in a fresh Python process.
 
-Each test here starts a subprocess (2 s or more), so there are only three of them.
+Each test here starts a subprocess (2 s or more), so there are only a few of them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ import pandas as pd
 import pytest
 
 from mltestscore import artifacts
-from mltestscore.checks.canary import check_canary, version_differences
+from mltestscore.checks.canary import (
+    check_canary,
+    check_started_canary,
+    start_canary,
+    version_differences,
+)
 from mltestscore.checks.result import Outcome
 
 PLANTED_MODULE = "planted_only_in_this_process"
@@ -152,3 +157,38 @@ def test_it_asks_for_the_skops_types_to_trust_before_starting_a_process(
     assert result.outcome is Outcome.ERROR
     assert "trusted" in result.reason
     assert "TreePredictor" in result.reason
+
+
+def test_a_canary_started_before_its_sample_exists_judges_it_like_check_canary(
+    saved_artifact: Path, trusted_types: list[str], adult_model: Any, sample: pd.DataFrame
+) -> None:
+    started = start_canary(saved_artifact, trusted=trusted_types)
+    assert started.process is not None
+    assert started.process.poll() is None  # loading the model, then waiting for the sample
+    result = check_started_canary(started, sample, reference_model=adult_model).assert_ok()
+    assert result.measurements["differing_rows"] == 0
+    assert result.parameters["rows"] == 200
+    assert not started.started
+    assert not started.folder.exists()
+
+
+def test_a_canary_started_ahead_fails_an_artifact_that_only_loads_where_it_was_trained(
+    adult_model: Any, sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = artifacts.save_model(_thresholded_model_class()(adult_model), tmp_path / "model.joblib")
+    started = start_canary(path, trusted=True)
+    result = check_started_canary(started, sample)
+    assert result.outcome is Outcome.FAILED
+    assert f"at 'load': ModuleNotFoundError: No module named '{PLANTED_MODULE}'" in result.reason
+
+
+def test_closing_a_canary_nobody_served_stops_its_process_and_removes_its_folder(
+    saved_artifact: Path, trusted_types: list[str]
+) -> None:
+    started = start_canary(saved_artifact, trusted=trusted_types)
+    worker = started.process
+    assert worker is not None
+    started.close()
+    assert worker.poll() is not None
+    assert not started.folder.exists()
+    started.close()  # twice is fine
