@@ -40,6 +40,7 @@ class SuitePlugin:
         self.suite = suite
         self.pyproject = pyproject
         self.context = SuiteContext(suite)
+        self._frozen = False
 
     def wanted(self) -> bool:
         """Generate items unless the command line names only specific files or tests
@@ -63,29 +64,62 @@ class SuitePlugin:
         return report
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """Start the canary's fresh process as soon as the items are known, when the canary
-        item is among them: a new interpreter importing scikit-learn and loading the model
-        takes seconds, which then pass on the other core while the items before it run.
-        Its item sends the sample and judges the result as always.
-
-        Not under pytest-xdist (the worker that runs the item is not known yet) nor with
-        ``--collect-only``.
-        """
-        if self.config.option.collectonly or hasattr(self.config, "workerinput"):
+        """When generated items are about to run: set the garbage collector aside for what
+        is loaded by now, and start the canary's process."""
+        if self.config.option.collectonly:
             return
-        for item in session.items:
-            if isinstance(item, CheckItem) and item.spec.check == "check_canary":
-                options = catalog.options_for(item.spec, self.suite)
-                python = options.get("python")
-                self.context.start_canary(
-                    None if python is None else str(python),
-                    str(options.get("input_format", "parquet")),
-                )
+        items = [item for item in session.items if isinstance(item, CheckItem)]
+        if not items:
+            return
+        self._freeze_garbage_collector()
+        if hasattr(self.config, "workerinput"):
+            return  # under pytest-xdist the worker that runs the canary is not known yet
+        for item in items:
+            if item.spec.check == "check_canary":
+                self._start_canary(item)
                 return
+
+    def _freeze_garbage_collector(self) -> None:
+        """``gc.freeze()``: the million objects scikit-learn, scipy and pandas create on
+        import (modules, classes, functions, alive to the end) leave the collector's view.
+
+        Each full collection during the items otherwise walks them all again (0.3 s over
+        the example's run), and so does the interpreter's last collection at exit (0.4 s).
+        Objects made later, by the items, are collected as usual, and every object is still
+        freed when its last reference goes; only a cycle among the frozen ones would wait.
+        ``pytest_unconfigure`` unfreezes them before pytest's own last collection (which
+        reports unraisable exceptions from finalizers), and they are frozen again just
+        before the interpreter exits, where nothing collected could be observed any more.
+        """
+        import gc
+
+        gc.freeze()
+        self._frozen = True
+
+    def _start_canary(self, item: CheckItem) -> None:
+        """Start the canary's fresh process now: a new interpreter importing scikit-learn
+        and loading the model takes seconds, which then pass on the other core while the
+        items before the canary run. Its item sends the sample and judges the result."""
+        options = catalog.options_for(item.spec, self.suite)
+        python = options.get("python")
+        self.context.start_canary(
+            None if python is None else str(python), str(options.get("input_format", "parquet"))
+        )
 
     def pytest_sessionfinish(self) -> None:
         """Stop a canary process no item used (deselected by ``-x``, interrupted...)."""
         self.context.close()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_unconfigure(self) -> None:
+        import atexit
+        import gc
+
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
+            atexit.unregister(gc.freeze)
+            atexit.register(gc.freeze)
 
 
 class SuiteCollector(pytest.Collector):

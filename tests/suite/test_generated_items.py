@@ -203,3 +203,22 @@ def test_a_project_without_suite_keys_is_told_which_keys_would_automate_what(
     items = {item["id"]: item for item in project.scorecard(pytester)["items"]}
     assert any("`model = " in hint and "`train = " in hint for hint in items["model-6"]["hints"])
     assert any("mltestscore init" in hint for hint in items["monitor-1"]["hints"])
+
+
+def test_what_is_loaded_before_the_items_run_is_frozen_for_the_garbage_collector_until_the_end(
+    pytester: pytest.Pytester, project: Any
+) -> None:
+    import gc
+
+    frozen_test = """
+        import gc
+
+        def test_the_collector_leaves_what_was_loaded_before_the_items_alone():
+            assert gc.get_freeze_count() > 10_000
+    """
+    project.write(pytester, project.keys(), tests=frozen_test)
+    assert gc.get_freeze_count() == 0
+    pytester.runpytest("--mlscore", "-k", "pii or collector").assert_outcomes(passed=3)
+    assert gc.get_freeze_count() == 0  # unfrozen before pytest's last collection
+    # Without generated items nothing is frozen.
+    pytester.runpytest("--mlscore", "-k", "collector").assert_outcomes(failed=1)
