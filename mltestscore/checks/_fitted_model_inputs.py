@@ -173,15 +173,6 @@ def quality(model: Any, X: Any, y: Any, choice: MetricChoice, cached: bool = Tru
     return value if choice.higher_is_better else -value
 
 
-def quality_scorer(choice: MetricChoice) -> Callable[[Any, Any, Any], float]:
-    """A scikit-learn style scorer ``(estimator, X, y) -> quality`` for the chosen metric."""
-
-    def scorer(estimator: Any, X: Any, y: Any) -> float:
-        return quality(estimator, X, y, choice, cached=False)
-
-    return scorer
-
-
 def best_time(function: Callable[[], object], repeats: int) -> float:
     """The fastest of ``repeats`` wall-clock timings: the least noisy estimate on a busy box."""
     timings = []

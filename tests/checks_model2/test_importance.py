@@ -107,3 +107,40 @@ def test_a_predict_only_model_gets_accuracy_or_not_applicable(
     )
     assert asked.outcome is Outcome.NOT_APPLICABLE
     assert "predict_proba" in asked.reason
+
+
+class _CountingModel:
+    """A model that counts its prediction calls and the rows it was given."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.classes_ = model.classes_
+        self.calls: list[int] = []
+
+    def predict(self, X: Any) -> Any:
+        self.calls.append(len(X))
+        return self.model.predict(X)
+
+    def predict_proba(self, X: Any) -> Any:
+        self.calls.append(len(X))
+        return self.model.predict_proba(X)
+
+
+def test_shuffled_copies_are_predicted_in_batches_with_the_figures_of_one_call_each(
+    clean_model: Any, planted: tuple[Any, Any], monkeypatch: Any
+) -> None:
+    from mltestscore.checks import importance
+
+    _, test = planted
+    X, y = test[STRONG], test["income"].to_numpy()
+    batched = _CountingModel(clean_model)
+    together = importance.permutation_importances(batched, X, y, n_repeats=3, sample_size=400)
+    # one timing call, one baseline, then 3 repeats x columns copies of 400 rows in one call
+    assert batched.calls == [400, 400, 400 * 3 * len(STRONG)]
+    monkeypatch.setattr(importance, "BATCH_ROWS", 1)
+    alone = _CountingModel(clean_model)
+    one_by_one = importance.permutation_importances(alone, X, y, n_repeats=3, sample_size=400)
+    assert alone.calls == [400] * (2 + 3 * len(STRONG))
+    assert one_by_one.mean == together.mean
+    assert one_by_one.std == together.std
+    assert min(together.mean) > 0.01  # these features all matter: real figures, not zeros
