@@ -229,17 +229,38 @@ def run_spec(context: SuiteContext, spec: catalog.Spec, param: str | None) -> Ch
     """
     import dataclasses
 
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
     from mltestscore import recording
 
     options = catalog.options_for(spec, context.config)
-    with recording.recording_into(lambda kind, payload: None), threadpool_limits(_threads()):
+    with recording.recording_into(lambda kind, payload: None), _thread_limit(_threads()):
         result = spec.runner(context, param, options)
     if spec.evidences is not None:
         result = dataclasses.replace(result, rubric_ids=spec.evidences)
     recording.record_check(_plain(result.to_dict()))
     return result
+
+
+# (number of modules, last module imported) when built -> its ThreadpoolController
+_controllers: dict[tuple[int, str], Any] = {}
+
+
+def _thread_limit(threads: int | None) -> Any:
+    """``threadpool_limits(threads)`` through a cached ``ThreadpoolController``.
+
+    Building one lists the process's native libraries (3 ms, once per item otherwise). The
+    native thread pools come with extension modules, so the cached one is rebuilt whenever
+    more modules have been imported since: it always knows every pool loaded so far, as a
+    fresh ``threadpool_limits`` would.
+    """
+    import sys
+
+    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+    modules = (len(sys.modules), next(reversed(sys.modules)))
+    if modules not in _controllers:
+        _controllers.clear()
+        _controllers[modules] = ThreadpoolController()
+    return _controllers[modules].limit(limits=threads)
 
 
 def _threads() -> int | None:

@@ -118,3 +118,28 @@ def test_the_zero_config_docs_list_every_generated_item_and_key() -> None:
         assert f"`{spec.check}`" in docs
     for key in SUITE_KEYS:
         assert f"| `{key}` |" in docs, key
+
+
+def test_each_generated_item_runs_with_one_thread_per_native_pool_unless_the_variable_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime)
+    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+    from mltestscore.checks.result import CheckResult
+    from mltestscore.suite.context import SuiteContext
+    from mltestscore.suite.plugin import THREADS_VARIABLE, run_spec
+
+    seen: list[set[int]] = []
+
+    def probe(context: Any, param: str | None, options: Any) -> CheckResult:
+        seen.append({pool["num_threads"] for pool in threadpool_info()})
+        return CheckResult.passed("check_pii", ("data-5",), "probed")
+
+    spec = catalog.Spec("data-5", "probe", "check_pii", (), "probes the pools", probe)
+    context = SuiteContext(SuiteConfig(source="pyproject.toml", root=tmp_path))
+    run_spec(context, spec, None)
+    run_spec(context, spec, None)  # the cached controller
+    monkeypatch.setenv(THREADS_VARIABLE, "2")
+    run_spec(context, spec, None)
+    assert seen == [{1}, {1}, {2}]
