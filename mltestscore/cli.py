@@ -104,7 +104,8 @@ def _rubric(args: argparse.Namespace) -> int:
 
 
 def _plugins(args: argparse.Namespace) -> int:
-    from mltestscore.extensions import ENTRY_POINT_GROUP, discover_plugins
+    from mltestscore.entry_points import ENTRY_POINT_GROUP
+    from mltestscore.extensions import discover_plugins
 
     plugins = discover_plugins()
     if not plugins:

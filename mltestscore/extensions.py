@@ -26,10 +26,10 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.entry_points import installed_entry_points
+
 if TYPE_CHECKING:
     from mltestscore.checks.registry import CheckInfo
-
-ENTRY_POINT_GROUP = "mltestscore.plugins"
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,7 @@ def discover_plugins(*, refresh: bool = False) -> list[LoadedPlugin]:
     if "plugins" in _loaded and not refresh:
         return list(_loaded["plugins"])
     _adapters.clear()
-    entry_points = sorted(
-        importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
-    )
+    entry_points = sorted(installed_entry_points(), key=lambda e: e.name)
     _loaded["plugins"] = [_load(entry_point) for entry_point in entry_points]
     return list(_loaded["plugins"])
 
