@@ -10,11 +10,12 @@ distributed run scores exactly like a serial one.
 from __future__ import annotations
 
 import fnmatch
+import gc
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,6 +27,9 @@ from mltestscore.report.atomic import remove_stale
 from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from mltestscore.scorecard import Scorecard, build_scorecard, git_commit
 from mltestscore.scoring import CreditMode
+
+if TYPE_CHECKING:
+    from mltestscore.report.render_worker import RenderWorker
 
 _MARKER_CLAIMS = pytest.StashKey[dict[str, str]]()
 _OUTCOME_RANK = {"passed": 0, "skipped": 1, "xpassed": 1, "xfailed": 1, "failed": 2, "error": 3}
@@ -119,6 +123,7 @@ class MLScoreSession:
         # Filled by the zero-config suite: per item, how it could be automated here.
         self.hints: dict[str, list[str]] = {}
         self._running: pytest.Item | None = None
+        self._renderer: RenderWorker | None = None
         self.other_passed = 0  # tests that passed claiming and recording nothing
 
     # -- collection: claims from markers and the [tool.mltestscore.map] patterns ----------
@@ -214,6 +219,12 @@ class MLScoreSession:
 
     def pytest_sessionstart(self) -> None:
         recording.start_recording(self._record)
+        distributed = getattr(self.config.option, "numprocesses", None)
+        if not self.is_worker and not self.config.option.collectonly and not distributed:
+            from mltestscore.report.render_worker import RenderWorker
+
+            # Warms up on an idle core while the tests run (see render_worker).
+            self._renderer = RenderWorker.start()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> None:
@@ -296,9 +307,12 @@ class MLScoreSession:
                 )
         # Installed plugins load only now (never at pytest start); one that fails to load
         # is a warning on the scorecard, not a crash.
-        from mltestscore.extensions import plugin_warnings
+        from mltestscore.entry_points import installed_entry_points
 
-        warnings.extend(plugin_warnings())
+        if installed_entry_points():
+            from mltestscore.extensions import plugin_warnings
+
+            warnings.extend(plugin_warnings())
         return warnings
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -324,6 +338,21 @@ class MLScoreSession:
         recording.stop_recording(self._record)
         if self.is_worker:
             return
+        # By now the heap holds every collected item and report: each garbage collection
+        # that the reports' allocations (Jinja2's import above all) would trigger walks all
+        # of it, and cost more than the reports themselves. Nothing here creates garbage
+        # worth collecting before pytest exits.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._finish(session)
+        finally:
+            if collecting:
+                gc.enable()
+            if self._renderer is not None:
+                self._renderer.close()
+
+    def _finish(self, session: pytest.Session) -> None:
         from mltestscore.report.json_report import write_json
         from mltestscore.report.outputs import ReportOptions, read_base, write_reports
 
@@ -356,7 +385,7 @@ class MLScoreSession:
             self.problems.append(f"could not write {self.json_path}: {exc.strerror or exc}")
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
             return
-        reports = write_reports(self.scorecard, options, base)
+        reports = write_reports(self.scorecard, options, base, self._renderer)
         self.written.extend(reports.written)
         self.problems.extend(reports.problems)
         self.comparison_lines = tuple(reports.comparison_lines)

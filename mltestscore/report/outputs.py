@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mltestscore.errors import MLScoreError
 from mltestscore.report.atomic import remove_stale
+from mltestscore.report.render_worker import RenderWorker, WorkerUnavailable
 
 if TYPE_CHECKING:
     import pytest
@@ -116,8 +117,6 @@ def read_base(options: ReportOptions) -> Base | None:
 def _comparison(
     scorecard: Scorecard, options: ReportOptions, base: Base | None, outcome: ReportOutcome
 ) -> Comparison | None:
-    from mltestscore.report.compare import compare_scorecards, comparison_lines, regression_message
-
     if base is None:
         if options.fail_on_regression:
             outcome.gate_unusable = True
@@ -129,6 +128,8 @@ def _comparison(
         outcome.gate_unusable = options.fail_on_regression
         outcome.problems.append(f"no comparison: {base.problem}")
         return None
+    from mltestscore.report.compare import compare_scorecards, comparison_lines, regression_message
+
     comparison = compare_scorecards(base.scorecard, scorecard, base.path.name)
     outcome.comparison_lines = comparison_lines(comparison)
     if not comparison["comparable"] and options.fail_on_regression:
@@ -139,10 +140,13 @@ def _comparison(
 
 
 def write_reports(
-    scorecard: Scorecard, options: ReportOptions, base: Base | None = None
+    scorecard: Scorecard,
+    options: ReportOptions,
+    base: Base | None = None,
+    renderer: RenderWorker | None = None,
 ) -> ReportOutcome:
     """Append the history line, compare with the base (from :func:`read_base`), and write
-    the requested reports."""
+    the requested reports; the HTML page by ``renderer`` when one was started and is ready."""
     outcome = ReportOutcome()
     history: list[dict[str, Any]] = []
     history_warnings: list[str] = []
@@ -160,14 +164,21 @@ def write_reports(
     comparison = _comparison(scorecard, options, base, outcome)
     outcome.comparison = comparison
     if options.html is not None:
-        from mltestscore.report.html import write_html
-
         html_path = options.html
-        outcome.attempt(
-            "HTML scorecard",
-            html_path,
-            lambda: write_html(scorecard, html_path, history, comparison, history_warnings),
-        )
+
+        def write_page() -> Path:
+            if renderer is not None:
+                try:
+                    return renderer.render(
+                        scorecard, html_path, history, comparison, history_warnings
+                    )
+                except WorkerUnavailable:
+                    pass  # rendered here instead: the same page
+            from mltestscore.report.html import write_html
+
+            return write_html(scorecard, html_path, history, comparison, history_warnings)
+
+        outcome.attempt("HTML scorecard", html_path, write_page)
     if options.markdown is not None or options.step_summary is not None:
         from mltestscore.report.markdown import (
             append_step_summary,
