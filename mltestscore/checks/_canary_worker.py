@@ -98,6 +98,8 @@ def _await_inputs(request: dict[str, Any]) -> str:
 def main(request_file: str) -> int:
     request_path = Path(request_file)
     request = json.loads(request_path.read_text(encoding="utf-8"))
+    if request.get("nice") and hasattr(os, "nice"):
+        os.nice(int(request["nice"]))  # started ahead: yield the CPU to the caller's work
     folder = request_path.parent
     result: dict[str, Any] = {
         "ok": False,

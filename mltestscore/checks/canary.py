@@ -141,9 +141,12 @@ class CanaryProcess:
         trusted: artifacts.Trust = (),
         python: str | None = None,
         input_format: str = "parquet",
+        background: bool = False,
     ) -> None:
         """Check the artifact and its trust (CheckInputError, before any process starts),
-        then start the worker."""
+        then start the worker. ``background`` runs it at a lower CPU priority (nice 10):
+        started ahead, it has time to spare, and on a busy machine the caller's work should
+        not wait for it."""
         if input_format not in {"parquet", "json"}:
             raise CheckInputError(
                 "input_format", f"expected 'parquet' or 'json', got {input_format!r}"
@@ -161,6 +164,7 @@ class CanaryProcess:
             "trusted": trusted if trusted is True else list(trusted or ()),
             "inputs": None,  # its path is sent on stdin once the sample is known
             "input_format": input_format,
+            "nice": 10 if background else 0,
         }
         request_file = self.folder / "request.json"
         request_file.write_text(json.dumps(request), encoding="utf-8")
@@ -242,11 +246,16 @@ def start_canary(
     trusted: artifacts.Trust = (),
     python: str | None = None,
     input_format: str = "parquet",
+    background: bool = True,
 ) -> CanaryProcess:
     """Start the canary process for ``artifact`` now and judge it later with
     :func:`check_started_canary`. The trust rules of :func:`check_canary` apply and refuse
-    the same way (CheckInputError) before any process starts."""
-    return CanaryProcess(artifact, trusted=trusted, python=python, input_format=input_format)
+    the same way (CheckInputError) before any process starts. ``background`` (the default
+    here) lowers the process's CPU priority until it is served: it loads the model while
+    the caller works, and should yield the CPU to that work on a busy machine."""
+    return CanaryProcess(
+        artifact, trusted=trusted, python=python, input_format=input_format, background=background
+    )
 
 
 def _version_report(
@@ -290,7 +299,9 @@ def check_canary(
     as a REST request would, so the serving side re-infers dtypes (Parquet keeps them).
     """
     X_sample = inputs.require_rows(X_sample, "X_sample")
-    canary = start_canary(artifact, trusted=trusted, python=python, input_format=input_format)
+    canary = start_canary(
+        artifact, trusted=trusted, python=python, input_format=input_format, background=False
+    )
     return check_started_canary(
         canary,
         X_sample,

@@ -6,8 +6,10 @@ Each test here starts a subprocess (2 s or more), so there are only a few of the
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
+import time
 import types
 from pathlib import Path
 from typing import Any
@@ -165,6 +167,13 @@ def test_a_canary_started_before_its_sample_exists_judges_it_like_check_canary(
     started = start_canary(saved_artifact, trusted=trusted_types)
     assert started.process is not None
     assert started.process.poll() is None  # loading the model, then waiting for the sample
+    # In the background: it yields the CPU to this process's work (nice 10 more than ours).
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    deadline = time.monotonic() + 10
+    while os.getpriority(os.PRIO_PROCESS, started.process.pid) == ours:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert os.getpriority(os.PRIO_PROCESS, started.process.pid) == min(ours + 10, 19)
     result = check_started_canary(started, sample, reference_model=adult_model).assert_ok()
     assert result.measurements["differing_rows"] == 0
     assert result.parameters["rows"] == 200
