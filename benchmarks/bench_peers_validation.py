@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -123,11 +124,31 @@ def data_docs(rows: int, suite_path: Path, defects: bool) -> dict[str, Any]:
         pages = [p for p in Path(tmp).rglob("*.html") if "validations" in p.parts]
         site = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file() and
                    "data_docs" in p.parts)  # fmt: skip
+        page = max(pages, key=lambda p: p.stat().st_size, default=None)
+        text = page.read_text(encoding="utf-8") if page is not None else ""
         return {
             "seconds": seconds,
-            "validation_page_bytes": max((p.stat().st_size for p in pages), default=0),
+            "validation_page_bytes": len(text.encode("utf-8")),
+            # What the page loads from the network to display (scripts, styles, fonts).
+            "external_loads": len(re.findall(r"""(?:src|href)=["']https?://""", text)),
             "site_bytes": site,
+            **_our_page(frame, suite_path),
         }
+
+
+def _our_page(frame: Any, suite_path: Path) -> dict[str, Any]:
+    """Our scorecard page for the same validation: ``check_schema`` on the same frame and
+    suite, as the only evidence of a run (like for like with GE's one validation page)."""
+    from mltestscore.checks.schema import check_schema
+    from mltestscore.evidence import TestRun
+    from mltestscore.report.html import render_html
+    from mltestscore.rubric import load_rubric
+    from mltestscore.scorecard import build_scorecard
+
+    result = check_schema(frame, suite_path)
+    run = TestRun("bench::check_schema", "passed", 0.0, (), checks=(result.to_dict(),))
+    page = render_html(build_scorecard(load_rubric(), [run], []))
+    return {"our_page_bytes": len(page.encode("utf-8")), "our_outcome": result.outcome.value}
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -200,8 +221,14 @@ def _print(
           f"{checkpoint:.1f}x")  # fmt: skip
     if docs:
         print(f"  GE Data Docs: checkpoint run with UpdateDataDocsAction {docs['seconds']:.2f} s; "
-              f"validation page {docs['validation_page_bytes'] / 1024:.0f} KiB, whole site "
+              f"validation page {docs['validation_page_bytes'] / 1024:.0f} KiB (loads "
+              f"{docs['external_loads']} files from the network to display), whole site "
               f"{docs['site_bytes'] / 1024:.0f} KiB")  # fmt: skip
+        ours = docs["our_page_bytes"]
+        print(f"  our scorecard page for the same check_schema result ({docs['our_outcome']}): "
+              f"{ours / 1024:.0f} KiB, self-contained; GE page / ours "
+              f"{docs['validation_page_bytes'] / ours:.1f}x, GE site / ours "
+              f"{docs['site_bytes'] / ours:.1f}x")  # fmt: skip
 
 
 if __name__ == "__main__":
