@@ -68,7 +68,7 @@ def run_deepchecks(python: Path, scratch: Path) -> dict[str, Any]:
         "--target", TARGET, "--numeric", ",".join(NUMERIC),
         "--categorical", ",".join(CATEGORICAL), "--html", str(scratch / "deepchecks.html"),
     ]  # fmt: skip
-    env = dict(os.environ, DISABLE_DEEPCHECKS_ANONYMOUS_TELEMETRY="True")
+    env = dict(_env(), DISABLE_DEEPCHECKS_ANONYMOUS_TELEMETRY="True")  # bytecode cached too
     phases, wall, peak = run_json(command, env=env)
     return {"wall": wall, "peak": peak, **phases}
 
