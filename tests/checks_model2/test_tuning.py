@@ -192,3 +192,28 @@ def test_an_optuna_style_trials_table_is_read_by_its_params_columns() -> None:
     assert result.outcome is Outcome.FAILED
     assert "params_depth=6" in result.reason
     assert "number" not in result.reason
+
+
+def test_the_neighbourhood_search_scores_the_same_with_the_preprocessing_fitted_once_per_fold(
+    adult_pipeline_factory: Any, search_data: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mltestscore.checks import tuning
+
+    X, y = search_data
+    model = adult_pipeline_factory().fit(X, y)
+    fits: list[str] = []
+    real_prepare = tuning._prepare_folds
+
+    def counting_prepare(*args: Any) -> Any:
+        fits.append("preprocess")
+        return real_prepare(*args)
+
+    monkeypatch.setattr(tuning, "_prepare_folds", counting_prepare)
+    kwargs: dict[str, Any] = {"n_trials": 3, "sample_size": 600, "cv": 2}
+    shared = check_no_better_params_nearby(model, X, y, **kwargs)
+    assert fits == ["preprocess"]  # once per check, not once per trial
+    monkeypatch.setattr(tuning, "_prepare_folds", lambda *args: None)
+    refitted = check_no_better_params_nearby(model, X, y, **kwargs)
+    assert shared.tables[0].rows == refitted.tables[0].rows
+    assert shared.measurements["current_score"] == refitted.measurements["current_score"]
+    assert shared.measurements["trials_run"] == 3
