@@ -228,13 +228,12 @@ class MLScoreSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> None:
-        self._running = item
-
-    def pytest_runtest_logfinish(self) -> None:
-        self._running = None
+        self._running = item  # until its teardown report, the last thing the test does
 
     # -- controller side: combine phase reports into one outcome per test -----------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self._running = None
         if self.is_worker:
             return
         state = self.runs.get(report.nodeid)

@@ -147,3 +147,26 @@ def test_a_check_recorded_by_a_test_that_claims_nothing_is_evidence(
     model_3 = next(i for i in scorecard["items"] if i["id"] == "model-3")
     assert model_3["status"] == "automated"
     assert _evidence_nodeids(scorecard, "model-3") == ["test_unclaimed_test_recording_a_check"]
+
+
+def test_a_check_run_outside_any_test_is_evidence_for_nothing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_first="""
+        from mltestscore import recording
+        from mltestscore.checks.result import CheckResult
+
+        # Runs at collection, before any test: no test to credit.
+        recording.record_check(CheckResult.passed("at_import", ["model-3"], "x").to_dict())
+
+        def test_a():
+            pass
+        """,
+        test_second="""
+        def test_b():
+            pass
+        """,
+    )
+    pytester.runpytest("--mlscore").assert_outcomes(passed=2)
+    scorecard = _scorecard(pytester)
+    assert _evidence_nodeids(scorecard, "model-3") == []
+    assert scorecard["tests"]["claiming"] == 0
