@@ -87,9 +87,9 @@ class SuitePlugin:
         the example's run), and so does the interpreter's last collection at exit (0.4 s).
         Objects made later, by the items, are collected as usual, and every object is still
         freed when its last reference goes; only a cycle among the frozen ones would wait.
-        ``pytest_unconfigure`` unfreezes them before pytest's own last collection (which
-        reports unraisable exceptions from finalizers), and they are frozen again just
-        before the interpreter exits, where nothing collected could be observed any more.
+        ``pytest_unconfigure`` unfreezes them before pytest's last collection (which reports
+        unraisable exceptions from finalizers), and they are frozen again just before the
+        interpreter exits, where nothing collected could be observed any more.
         """
         import gc
 
@@ -110,8 +110,12 @@ class SuitePlugin:
         """Stop a canary process no item used (deselected by ``-x``, interrupted...)."""
         self.context.close()
 
-    @pytest.hookimpl(tryfirst=True)
+    @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self) -> None:
+        """Unfreeze after pytest's unconfigure-time collection (which then skips the frozen
+        objects) and before its cleanup-time one (which then sees every object, so a
+        finalizer failing in any of them is still reported; pytester's in-process runs also
+        rely on their objects being collectable after). Frozen again at exit."""
         import atexit
         import gc
 
