@@ -763,8 +763,11 @@ def _one_feature_auc(codes: Any, target: Any, folds: Any) -> float:
 def _auc(target: Any, scores: Any) -> float:
     from sklearn.metrics import roc_auc_score
 
+    from mltestscore.checks._models import binary_roc_auc
+
     if scores.shape[1] == 2:
-        return float(roc_auc_score(target, scores[:, 1]))
+        fast = binary_roc_auc(target, scores[:, 1])
+        return fast if fast is not None else float(roc_auc_score(target, scores[:, 1]))
     return float(roc_auc_score(target, scores, multi_class="ovr", average="macro"))
 
 
