@@ -10,9 +10,8 @@ second opinion that does not depend on shuffles.
 
 from __future__ import annotations
 
-import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +78,8 @@ def permutation_importances(
     deviation over repeats. The shuffled copies are predicted in batches (see
     :func:`_shuffled_qualities`) rather than one call each.
     """
+    import numpy as np
+
     choice = choose_metric(model, y, metric)
     X_sample, y_sample = sample_rows(X, y, sample_size, seed)
     columns = [str(c) for c in X.columns] if features is None else list(features)
@@ -98,12 +99,12 @@ def permutation_importances(
     start = time.perf_counter()
     baseline = quality(model, X_sample, y_sample, choice)  # shared with other checks
     shuffled = _shuffled_qualities(model, X_sample, y_sample, columns, repeats, seed, choice)
-    drops = [[baseline - q for q in per_column] for per_column in shuffled]
+    drops = baseline - np.asarray(shuffled)  # [column, repeat], as scikit-learn computes them
     elapsed = time.perf_counter() - start
     return PermutationImportance(
         columns,
-        [statistics.fmean(d) for d in drops],
-        [statistics.pstdev(d) for d in drops],
+        [float(v) for v in np.mean(drops, axis=1)],
+        [float(v) for v in np.std(drops, axis=1)],
         baseline,
         choice,
         len(X_sample),
@@ -129,8 +130,10 @@ def _shuffled_qualities(
     seed: int,
     choice: MetricChoice,
 ) -> list[list[float]]:
-    """Quality of ``model`` on ``X`` with one column shuffled, ``repeats`` times per column
-    (a new seeded permutation of the rows each time), as ``[column][repeat]``.
+    """Quality of ``model`` on ``X`` with one column shuffled, ``repeats`` times per column,
+    as ``[column][repeat]``: the shuffles of ``sklearn.inspection.permutation_importance``
+    with ``random_state=seed`` (one generator per column seeded alike, each repeat
+    shuffling the previous order again), so the figures are the ones it gives.
 
     Copies of ``X`` that differ only in the shuffled column are stacked and predicted
     together, up to :data:`BATCH_ROWS` rows a call; each copy is then scored on its own rows,
@@ -141,19 +144,27 @@ def _shuffled_qualities(
     import numpy as np
     import pandas as pd
 
-    rng = np.random.default_rng(seed)
     n = len(X)
+    column_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
+
+    def shuffled_copies() -> Iterator[tuple[int, pd.DataFrame]]:
+        for c, column in enumerate(columns):
+            rng = np.random.RandomState(column_seed)
+            order = np.arange(n)
+            values = X[column]
+            for _ in range(repeats):
+                rng.shuffle(order)
+                values = values.iloc[order].set_axis(X.index)
+                copy = X.copy()
+                copy[column] = values
+                yield c, copy
+
     per_batch = max(1, BATCH_ROWS // max(n, 1))
-    jobs = [(c, r) for c in range(len(columns)) for r in range(repeats)]
     qualities: list[list[float]] = [[] for _ in columns]
-    for first in range(0, len(jobs), per_batch):
-        batch = jobs[first : first + per_batch]
-        copies = []
-        for c, _ in batch:
-            copy = X.copy()
-            column = columns[c]
-            copy[column] = X[column].iloc[rng.permutation(n)].set_axis(X.index)
-            copies.append(copy)
+    pending = list(shuffled_copies())
+    for first in range(0, len(pending), per_batch):
+        batch = pending[first : first + per_batch]
+        copies = [copy for _, copy in batch]
         stacked = pd.concat(copies, ignore_index=True) if len(copies) > 1 else copies[0]
         if choice.needs_proba:
             proba, pred = np.asarray(model.predict_proba(stacked)), None

@@ -143,4 +143,32 @@ def test_shuffled_copies_are_predicted_in_batches_with_the_figures_of_one_call_e
     assert alone.calls == [400] * (2 + 3 * len(STRONG))
     assert one_by_one.mean == together.mean
     assert one_by_one.std == together.std
-    assert min(together.mean) > 0.01  # these features all matter: real figures, not zeros
+    assert min(together.mean) > 0.001  # these features all matter: real figures, not zeros
+
+
+def test_the_importances_are_the_ones_scikit_learn_computes_for_the_same_seed(
+    clean_model: Any, planted: tuple[Any, Any]
+) -> None:
+    import pytest
+    from sklearn.inspection import permutation_importance
+
+    from mltestscore.checks import importance
+    from mltestscore.checks._fitted_model_inputs import choose_metric, quality, sample_rows
+
+    _, test = planted
+    X, y = test[STRONG], test["income"].to_numpy()
+    ours = importance.permutation_importances(
+        clean_model, X, y, n_repeats=3, sample_size=400, seed=7
+    )
+    X_sample, y_sample = sample_rows(X, y, 400, 7)
+    choice = choose_metric(clean_model, y, None)
+    theirs = permutation_importance(
+        clean_model,
+        X_sample,
+        y_sample,
+        scoring=lambda model, X, y: quality(model, X, y, choice, cached=False),
+        n_repeats=3,
+        random_state=7,
+    )
+    assert ours.mean == pytest.approx(list(theirs.importances_mean), abs=1e-12)
+    assert ours.std == pytest.approx(list(theirs.importances_std), abs=1e-12)
