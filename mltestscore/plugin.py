@@ -124,18 +124,15 @@ def pytest_configure(config: pytest.Config) -> None:
     # The zero-config suite: generated items for the model and data [tool.mltestscore] names.
     from mltestscore.suite import suite_configured, unconfigured_hints
 
-    if not suite_configured(session.project.settings):
+    project = session.project
+    if not suite_configured(project.settings):
         # Nothing to generate (and its catalogue is not even imported); the scorecard still
         # says which key would automate what.
-        project = session.project
-        for item_id, texts in unconfigured_hints(project.source, project.root).items():
-            session.hints.setdefault(item_id, []).extend(texts)
+        session.add_hints(unconfigured_hints(project.source, project.root))
         return
     from mltestscore.suite.plugin import start_suite
 
-    suite = start_suite(config, session)
-    if suite is not None:
-        config.pluginmanager.register(suite, SUITE_PLUGIN)
+    config.pluginmanager.register(start_suite(config, session), SUITE_PLUGIN)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -66,22 +66,20 @@ def git_commit(root: Path) -> str | None:
     for variable in ("GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_VCS_NUMBER"):
         if os.environ.get(variable):
             return os.environ[variable]
-    in_checkout = os.environ.get("GIT_DIR") or any(
-        (folder / ".git").exists() for folder in (root, *root.parents)
+    if os.environ.get("GIT_DIR"):
+        return _head_from_git(root)  # git is told where the repository is: ask git
+    git_dir = next(
+        (folder / ".git" for folder in (root, *root.parents) if (folder / ".git").exists()), None
     )
-    return (_head_from_files(root) or _head_from_git(root)) if in_checkout else None
+    if git_dir is None:
+        return None  # not a checkout: no git process to start
+    return _head_from_files(git_dir) or _head_from_git(root)
 
 
-def _head_from_files(root: Path) -> str | None:
+def _head_from_files(git_dir: Path) -> str | None:
     """HEAD read from ``.git`` itself, for the common layout (a branch or a detached head in
     a plain checkout): a fraction of the cost of starting ``git``. None for anything else
     (worktrees, submodules, unusual refs), which :func:`_head_from_git` then answers."""
-    for folder in (root, *root.parents):
-        git_dir = folder / ".git"
-        if git_dir.exists():
-            break
-    else:
-        return None
     try:
         head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
         if not head.startswith("ref: "):

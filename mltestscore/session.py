@@ -126,6 +126,11 @@ class MLScoreSession:
         self._renderer: RenderWorker | None = None
         self.other_passed = 0  # tests that passed claiming and recording nothing
 
+    def add_hints(self, hints: dict[str, list[str]]) -> None:
+        """Add, per rubric item, how it could be automated here (the zero-config suite's)."""
+        for item_id, texts in hints.items():
+            self.hints.setdefault(item_id, []).extend(texts)
+
     # -- collection: claims from markers and the [tool.mltestscore.map] patterns ----------
     def _claims_from(
         self, markers: Iterable[pytest.Mark], node: pytest.Item | pytest.Collector
@@ -173,19 +178,17 @@ class MLScoreSession:
             if not isinstance(node, pytest.Item):
                 continue
             parent = node.parent
-            if parent is None:
-                claims, found = self._read_markers(node)
-            else:
-                if id(parent) not in inherited:
-                    from_parents, found = self._claims_from(parent.iter_markers("mlscore"), parent)
-                    inherited[id(parent)] = from_parents
-                    problems.extend(found)
-                claims = dict(inherited[id(parent)])
-                found = []
-                if node.own_markers:
-                    own, found = self._claims_from(node.own_markers, node)
-                    for item_id in own:
-                        claims.setdefault(item_id, "marker")
+            if id(parent) not in inherited:
+                from_parents, found = (
+                    self._claims_from(parent.iter_markers("mlscore"), parent)
+                    if parent is not None
+                    else ({}, [])
+                )
+                inherited[id(parent)] = from_parents
+                problems.extend(found)
+            claims, found = self._claims_from(node.own_markers, node)
+            for item_id in inherited[id(parent)]:
+                claims.setdefault(item_id, "marker")
             node.stash[_MARKER_CLAIMS] = claims
             problems.extend(found)
         if problems:

@@ -322,18 +322,13 @@ def _cell(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin | None:
-    """Validate the suite keys and fill the session's hints; None when none are set.
+def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin:
+    """Validate the suite keys of a project that sets some (see
+    :func:`mltestscore.suite.suite_configured`) and add the session's hints.
 
     A configuration problem is a usage error naming the key (pytest prints it and exits 4).
     """
-    from mltestscore.suite import suite_configured, unconfigured_hints
-
     project = session.project
-    if not suite_configured(project.settings):
-        # Nothing to generate; the scorecard still says which key would automate what.
-        _add_hints(session, unconfigured_hints(project.source, Path(project.root)))
-        return None
     try:
         suite = parse_suite_config(project)
         if not hasattr(config, "workerinput"):  # workers meet the same problem when loading
@@ -342,10 +337,5 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin |
         if not hasattr(config, "workerinput"):
             remove_stale(session.json_path)  # as for any other configuration error
         raise pytest.UsageError(f"mltestscore: {exc}") from None
-    _add_hints(session, catalog.hints(suite))
+    session.add_hints(catalog.hints(suite))
     return SuitePlugin(config, suite, Path(project.source))
-
-
-def _add_hints(session: MLScoreSession, hints: dict[str, list[str]]) -> None:
-    for item_id, texts in hints.items():
-        session.hints.setdefault(item_id, []).extend(texts)

@@ -42,7 +42,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_commit_of_a_branch_checkout_is_read_from_the_git_folder(repo: Path) -> None:
-    assert _head_from_files(repo) == _git(repo, "rev-parse", "HEAD")
+    assert _head_from_files(repo / ".git") == _git(repo, "rev-parse", "HEAD")
 
 
 def test_a_subfolder_of_the_checkout_finds_the_same_commit(repo: Path) -> None:
@@ -53,19 +53,19 @@ def test_a_subfolder_of_the_checkout_finds_the_same_commit(repo: Path) -> None:
 def test_packed_refs_are_read_too(repo: Path) -> None:
     _git(repo, "pack-refs", "--all")
     assert not (repo / ".git" / "refs" / "heads" / "main").exists()
-    assert _head_from_files(repo) == _git(repo, "rev-parse", "HEAD")
+    assert _head_from_files(repo / ".git") == _git(repo, "rev-parse", "HEAD")
 
 
 def test_a_detached_head_is_its_commit(repo: Path) -> None:
     first = _git(repo, "rev-parse", "HEAD~1")
     _git(repo, "checkout", "-q", "--detach", first)
-    assert _head_from_files(repo) == first
+    assert _head_from_files(repo / ".git") == first
 
 
 def test_a_worktree_falls_back_to_git_itself(repo: Path, tmp_path: Path) -> None:
     worktree = tmp_path / "other"
     _git(repo, "worktree", "add", "-q", "-b", "feature", str(worktree), "HEAD~1")
-    assert _head_from_files(worktree) is None  # .git is a file there
+    assert _head_from_files(worktree / ".git") is None  # .git is a file there
     assert git_commit(worktree) == _git(repo, "rev-parse", "HEAD~1")
 
 
@@ -85,3 +85,12 @@ def test_a_folder_outside_any_checkout_has_no_commit(
     if any((parent / ".git").exists() for parent in (lonely, *lonely.parents)):
         pytest.skip("the temporary folder is inside a git checkout")
     assert git_commit(lonely) is None
+
+
+def test_git_dir_in_the_environment_is_answered_by_git_itself(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))
+    assert git_commit(elsewhere) == _git(repo, "rev-parse", "HEAD")
