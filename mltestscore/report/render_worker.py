@@ -49,6 +49,12 @@ def worker_wanted() -> bool:
         return False  # select() on pipes is POSIX only
     if switch in {"1", "true", "yes", "on"}:
         return True  # asked for whatever the load (the tests of this module do)
+    return spare_core()
+
+
+def spare_core() -> bool:
+    """Usable cores minus the 1-minute load average is at least one: a helper process would
+    run on an idle core rather than take time from the tests."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (usable or 1) - os.getloadavg()[0] >= 1.0
 

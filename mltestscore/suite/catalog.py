@@ -75,6 +75,9 @@ class Spec:
     # The rubric ids these items evidence, when narrower than the check's own (a serving
     # sample breaking the schema says nothing against data-1, only against monitor-2).
     evidences: tuple[str, ...] | None = None
+    # False for items that use what only the pytest process has (the canary's process):
+    # the suite worker (mltestscore.suite.worker) never runs those.
+    forkable: bool = True
 
     def parameters(self, config: SuiteConfig) -> list[str | None]:
         return list(self.params(config)) if self.params is not None else [None]
@@ -184,7 +187,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("infra-6", "canary", "check_canary", ("model", "train"),
          "loads the artifact in a fresh process and compares its predictions",
          runners.run_canary, {"sample_rows": 200}, extra_options=("sample_rows",),
-         when=_model_file, why_not="give the model as a file (model = \"....skops\")"),
+         when=_model_file, why_not="give the model as a file (model = \"....skops\")",
+         forkable=False),
     Spec("infra-7", "rollback", "check_rollback", ("registry", "train"),
          "rolls the registry back one version and forward again", runners.run_rollback,
          {"sample_rows": 200}, extra_options=("sample_rows",)),

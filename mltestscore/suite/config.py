@@ -15,7 +15,7 @@ import importlib
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,19 +82,28 @@ class SuiteConfig:
         return f"{self.source}: [{SECTION}] {key}"
 
 
-def parse_suite_config(project: ProjectConfig) -> SuiteConfig:
-    """Validate the suite keys of ``project``; raise :class:`ConfigError` naming the key."""
+def parse_suite_config(project: ProjectConfig, *, import_callables: bool = True) -> SuiteConfig:
+    """Validate the suite keys of ``project``; raise :class:`ConfigError` naming the key.
+
+    With ``import_callables=False`` the ``module:callable`` keys are checked for their form
+    only and their ``function`` is left None: importing a project's training code imports
+    scikit-learn and the like, which the plugin lets wait until the canary's process has
+    started (:func:`import_suite_callables` does it then).
+    """
     settings = project.settings
     root = project.root
     source = project.source
     where = _Where(source)
+    importer = _import_callable if import_callables else _leave_for_later
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # "module:callable" keys import from the project root
 
     data = {
-        key: _data_source(settings[key], key, root, where) for key in DATA_KEYS if key in settings
+        key: _data_source(settings[key], key, root, where, importer)
+        for key in DATA_KEYS
+        if key in settings
     }
-    model = _model_source(settings["model"], root, where) if "model" in settings else None
+    model = _model_source(settings["model"], root, where, importer) if "model" in settings else None
     trusted = _trusted(settings.get("model_trusted", ()), where)
     _refuse_untrusted_pickle(model, trusted, where)
     registry = (
@@ -129,7 +138,7 @@ def parse_suite_config(project: ProjectConfig) -> SuiteConfig:
             raise ConfigError(
                 f"{where('train_fn')} must be 'package.module:function', got {text!r}"
             )
-        train_fn = Source("train_fn", text, function=_import_callable(text, "train_fn", where))
+        train_fn = Source("train_fn", text, function=importer(text, "train_fn", where))
 
     config = SuiteConfig(
         source=source,
@@ -172,6 +181,10 @@ class _Where:
         return f"{self.source}: [{SECTION}] {key}"
 
 
+# Turns a "module:callable" key into the function (or None: imported later).
+_Importer = Callable[[str, str, _Where], Callable[[], Any] | None]
+
+
 def _path(value: object, key: str, root: Path, where: _Where, must_exist: bool = True) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where(key)} must be a path relative to pyproject.toml, got {value!r}")
@@ -179,6 +192,30 @@ def _path(value: object, key: str, root: Path, where: _Where, must_exist: bool =
     if must_exist and not path.exists():
         raise ConfigError(f"{where(key)}: {value!r} does not exist (looked for {path})")
     return path
+
+
+def import_suite_callables(config: SuiteConfig) -> SuiteConfig:
+    """``config`` with the ``module:callable`` keys that
+    ``parse_suite_config(import_callables=False)`` left alone imported (ConfigError when one
+    does not import or is not callable)."""
+    where = _Where(config.source)
+
+    def imported(source: Source | None) -> Source | None:
+        if source is None or source.path is not None or source.function is not None:
+            return source
+        return replace(source, function=_import_callable(source.text, source.key, where))
+
+    data = {key: imported(source) for key, source in config.data.items()}
+    return replace(
+        config,
+        model=imported(config.model),
+        data={key: source for key, source in data.items() if source is not None},
+        train_fn=imported(config.train_fn),
+    )
+
+
+def _leave_for_later(text: str, key: str, where: _Where) -> None:
+    return None
 
 
 def _import_callable(text: str, key: str, where: _Where) -> Callable[[], Any]:
@@ -199,9 +236,9 @@ def _import_callable(text: str, key: str, where: _Where) -> Callable[[], Any]:
     return function
 
 
-def _data_source(value: object, key: str, root: Path, where: _Where) -> Source:
+def _data_source(value: object, key: str, root: Path, where: _Where, importer: _Importer) -> Source:
     if isinstance(value, str) and _CALLABLE.match(value) and not (root / value).exists():
-        return Source(key, value, function=_import_callable(value, key, where))
+        return Source(key, value, function=importer(value, key, where))
     path = _path(value, key, root, where)
     if path.suffix.lower() not in DATA_SUFFIXES:
         raise ConfigError(
@@ -213,9 +250,9 @@ def _data_source(value: object, key: str, root: Path, where: _Where) -> Source:
     return Source(key, str(value), path=path)
 
 
-def _model_source(value: object, root: Path, where: _Where) -> Source:
+def _model_source(value: object, root: Path, where: _Where, importer: _Importer) -> Source:
     if isinstance(value, str) and _CALLABLE.match(value) and not (root / value).exists():
-        return Source("model", value, function=_import_callable(value, "model", where))
+        return Source("model", value, function=importer(value, "model", where))
     path = _path(value, "model", root, where)
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise ConfigError(

@@ -7,6 +7,7 @@ The same DataFrame and model objects are handed to every check, so the predictio
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -209,10 +210,24 @@ class SuiteContext:
         snapshot = path.parent / "environment.json"
         return snapshot if snapshot.is_file() else None
 
+    def preload(self) -> None:
+        """Load the model and every configured frame now, before the suite worker is forked,
+        so both processes share them instead of each loading its own. A problem is left for
+        the items to meet and report, as they do without a worker."""
+        from mltestscore.errors import MLScoreError
+
+        if self.config.has("model"):
+            with contextlib.suppress(MLScoreError):
+                _ = self.model
+        for key in self.config.data:
+            with contextlib.suppress(MLScoreError):
+                self.features(key)
+
     # -- the canary process -------------------------------------------------------------------
-    def start_canary(self, python: str | None, input_format: str) -> None:
+    def start_canary(self, python: str | None, input_format: str, trust_checked: bool) -> None:
         """Start the canary's fresh process for the model file now, so it loads the model on
-        the other core while the items before the canary's run.
+        the other core while the items before the canary's run. ``trust_checked``: the
+        plugin refuses untrusted skops types itself (:func:`check_model_trust`).
 
         Anything that stops it from starting (no model file, untrusted types, a bad
         interpreter) is left for the canary item to meet and report: it then starts its
@@ -225,7 +240,11 @@ class SuiteContext:
             if path is None:
                 return
             canary = start_canary(
-                path, trusted=self.config.model_trusted, python=python, input_format=input_format
+                path,
+                trusted=self.config.model_trusted,
+                python=python,
+                input_format=input_format,
+                trust_checked=trust_checked,
             )
         except Exception:
             return
@@ -233,6 +252,10 @@ class SuiteContext:
             previous, self._canary = self._canary, canary
         if previous is not None:
             previous.close()
+
+    def canary_started(self) -> bool:
+        with self._lock:
+            return self._canary is not None
 
     def take_canary(
         self, path: Path, python: str | None, input_format: str

@@ -19,14 +19,21 @@ import pytest
 from mltestscore.errors import MLScoreError
 from mltestscore.report.atomic import remove_stale
 from mltestscore.suite import catalog
-from mltestscore.suite.config import SuiteConfig, check_model_trust, parse_suite_config
+from mltestscore.suite.config import (
+    SuiteConfig,
+    check_model_trust,
+    import_suite_callables,
+    parse_suite_config,
+)
 from mltestscore.suite.context import SuiteContext
+from mltestscore.suite.worker import plain_json
 
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
     from mltestscore.checks.result import CheckResult
     from mltestscore.session import MLScoreSession
+    from mltestscore.suite.worker import SuiteWorker
 
 ROOT_NAME = "mlscore"
 THREADS_VARIABLE = "MLTESTSCORE_SUITE_THREADS"
@@ -40,7 +47,13 @@ class SuitePlugin:
         self.suite = suite
         self.pyproject = pyproject
         self.context = SuiteContext(suite)
+        self.worker: SuiteWorker | None = None
         self._frozen = False
+
+    def use_suite(self, suite: SuiteConfig) -> None:
+        """The same keys with their ``module:callable`` values imported."""
+        self.suite = suite
+        self.context.config = suite
 
     def wanted(self) -> bool:
         """Generate items unless the command line names only specific files or tests
@@ -65,19 +78,50 @@ class SuitePlugin:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """When generated items are about to run: set the garbage collector aside for what
-        is loaded by now, and start the canary's process."""
+        is loaded by now, start the canary's process and fork the suite worker."""
         if self.config.option.collectonly:
             return
         items = [item for item in session.items if isinstance(item, CheckItem)]
+        canaries = [item.spec for item in items if item.spec.check == "check_canary"]
+        if not canaries:
+            self.context.close()  # started at configuration time, then deselected
         if not items:
             return
         self._freeze_garbage_collector()
         if hasattr(self.config, "workerinput"):
             return  # under pytest-xdist the worker that runs the canary is not known yet
-        for item in items:
-            if item.spec.check == "check_canary":
-                self._start_canary(item)
+        if canaries and not self.context.canary_started():
+            self._start_canary(canaries[0])
+        self._start_worker(items)
+
+    def start_canary_early(self) -> None:
+        """Start the canary's process while pytest configures and collects, when the run
+        will generate a canary item: the new interpreter's imports and the model's loading
+        then take the other core while this process does the same imports, instead of
+        competing with the suite worker during the items. Deselecting the canary item
+        (``-k``) stops it again at the end of collection."""
+        config = self.config
+        xdist = bool(getattr(config.option, "numprocesses", None)) or hasattr(config, "workerinput")
+        if config.option.collectonly or xdist or not self.wanted():
+            return
+        for spec, _ in catalog.applicable_specs(self.suite):
+            if spec.check == "check_canary":
+                self._start_canary(spec)
                 return
+
+    def _start_worker(self, items: list[CheckItem]) -> None:
+        """Fork the worker that runs items from the end of the list (see
+        :mod:`mltestscore.suite.worker`), after loading the data and the model it shares."""
+        from mltestscore.suite.worker import SuiteWorker, worker_wanted
+
+        if len(items) < 2 or not worker_wanted():
+            return
+        self.context.preload()
+        for index, item in enumerate(items):
+            item.job_index = index
+        self.worker = SuiteWorker.start(
+            self.context, [(item.spec, item.param) for item in items], compute_result
+        )
 
     def _freeze_garbage_collector(self) -> None:
         """``gc.freeze()``: what is loaded by now (on the example, 170,000 objects made by
@@ -97,18 +141,24 @@ class SuitePlugin:
         gc.freeze()
         self._frozen = True
 
-    def _start_canary(self, item: CheckItem) -> None:
+    def _start_canary(self, spec: catalog.Spec) -> None:
         """Start the canary's fresh process now: a new interpreter importing scikit-learn
-        and loading the model takes seconds, which then pass on the other core while the
-        items before the canary run. Its item sends the sample and judges the result."""
-        options = catalog.options_for(item.spec, self.suite)
+        and loading the model takes seconds, which then pass on the other core while this
+        process works. Its item sends the sample and judges the result."""
+        options = catalog.options_for(spec, self.suite)
         python = options.get("python")
         self.context.start_canary(
-            None if python is None else str(python), str(options.get("input_format", "parquet"))
+            None if python is None else str(python),
+            str(options.get("input_format", "parquet")),
+            trust_checked=True,
         )
 
     def pytest_sessionfinish(self) -> None:
-        """Stop a canary process no item used (deselected by ``-x``, interrupted...)."""
+        """Stop the worker and a canary process no item used (deselected, ``-x``,
+        interrupted...)."""
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.close()
         self.context.close()
 
     @pytest.hookimpl(trylast=True)
@@ -179,6 +229,7 @@ class CheckItem(pytest.Item):
     spec: catalog.Spec
     param: str | None
     result: CheckResult | None = None
+    job_index: int | None = None  # its place in the suite worker's list, when one runs
 
     @classmethod
     def create(
@@ -200,7 +251,14 @@ class CheckItem(pytest.Item):
 
     def runtest(self) -> None:
         __tracebackhide__ = True
-        self.result = run_spec(self.plugin.context, self.spec, self.param)
+        worker, index = self.plugin.worker, self.job_index
+        delivered = None
+        if worker is not None and index is not None and not worker.claim(index):
+            delivered = worker.delivered(index)
+        if delivered is not None:
+            self.result = record_result(delivered.unwrap())
+        else:
+            self.result = run_spec(self.plugin.context, self.spec, self.param)
         self.result.assert_ok()
 
     def repr_failure(
@@ -223,7 +281,26 @@ class CheckItem(pytest.Item):
 
 
 def run_spec(context: SuiteContext, spec: catalog.Spec, param: str | None) -> CheckResult:
-    """Run one generated check and record its result as evidence, exactly once.
+    """Run one generated check and record its result as evidence, exactly once."""
+    from mltestscore import recording
+
+    result = compute_result(context, spec, param)
+    recording.record_check(plain_json(result.to_dict()))
+    return result
+
+
+def record_result(payload: dict[str, Any]) -> CheckResult:
+    """Record a result the suite worker computed (its ``to_dict()`` form, built-in types
+    only) as the running item's evidence, as :func:`run_spec` records its own."""
+    from mltestscore import recording
+    from mltestscore.checks.result import CheckResult
+
+    recording.record_check(payload)
+    return CheckResult.from_dict(payload)
+
+
+def compute_result(context: SuiteContext, spec: catalog.Spec, param: str | None) -> CheckResult:
+    """One generated check's result, in the pytest process or in the suite worker.
 
     Native thread pools (OpenMP, BLAS) are limited to one thread (``MLTESTSCORE_SUITE_THREADS``
     changes it): on a shared CI machine, and under pytest-xdist, oversubscribed pools make
@@ -241,7 +318,6 @@ def run_spec(context: SuiteContext, spec: catalog.Spec, param: str | None) -> Ch
         result = spec.runner(context, param, options)
     if spec.evidences is not None:
         result = dataclasses.replace(result, rubric_ids=spec.evidences)
-    recording.record_check(_plain(result.to_dict()))
     return result
 
 
@@ -280,22 +356,6 @@ def _threads() -> int | None:
     return threads if threads > 0 else None
 
 
-def _plain(value: Any) -> Any:
-    """Built-in types only: pytest-xdist's execnet refuses numpy scalars (``numpy.float64``
-    passes as a float everywhere else, so some checks' tables still carry them)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None or type(value) in (str, int, float):
-        return value
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, int):
-        return int(value)
-    return str(value)
-
-
 def _describe(result: CheckResult, max_rows: int = 8) -> str:
     lines = [result.summary()]
     for table in result.tables[:1]:
@@ -329,13 +389,19 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin:
     A configuration problem is a usage error naming the key (pytest prints it and exits 4).
     """
     project = session.project
+    plugin: SuitePlugin | None = None
     try:
-        suite = parse_suite_config(project)
+        suite = parse_suite_config(project, import_callables=False)
+        plugin = SuitePlugin(config, suite, Path(project.source))
+        plugin.start_canary_early()  # before the project's imports, which take a while
         if not hasattr(config, "workerinput"):  # workers meet the same problem when loading
             check_model_trust(suite)
+        plugin.use_suite(import_suite_callables(suite))
     except MLScoreError as exc:
+        if plugin is not None:
+            plugin.context.close()
         if not hasattr(config, "workerinput"):
             remove_stale(session.json_path)  # as for any other configuration error
         raise pytest.UsageError(f"mltestscore: {exc}") from None
-    session.add_hints(catalog.hints(suite))
-    return SuitePlugin(config, suite, Path(project.source))
+    session.add_hints(catalog.hints(plugin.suite))
+    return plugin

@@ -1,6 +1,7 @@
-"""The generated canary (infra-6) starts its fresh process when the items are collected, so
-the model loads there while other items run; its item sends the sample and judges the result.
-These tests spy on ``start_canary`` to see which process served the item."""
+"""The generated canary (infra-6) starts its fresh process while pytest configures (before the
+project's own imports), so the model loads there while this process imports and runs other
+items; its item sends the sample and judges the result. These tests spy on ``start_canary``
+to see which process served the item."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ PLANTED_MODULE = "planted_only_in_the_suite_test_process"
 
 class StartSpy:
     """Wraps ``start_canary``: every process started, in order, and whether it was started
-    ahead (from the collection hook) rather than by the item itself."""
+    ahead (at configuration time, or failing that at collection) rather than by the item."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.started: list[canary.CanaryProcess] = []
@@ -34,7 +35,7 @@ class StartSpy:
             process = real(*args, **kwargs)
             self.started.append(process)
             callers = {frame.function for frame in inspect.stack(context=0)}
-            self.ahead.append("pytest_collection_finish" in callers)
+            self.ahead.append(bool({"start_canary_early", "pytest_collection_finish"} & callers))
             assert process.process is not None
             self.workers.append(process.process)
             return process
@@ -70,7 +71,7 @@ def _model_only_this_process_can_load(model: Any, folder: Path) -> Path:
     return artifacts.save_model(module.Wrapped(model), folder / "model.joblib")
 
 
-def test_the_canary_item_is_served_by_the_process_started_when_the_items_were_collected(
+def test_the_canary_item_is_served_by_the_process_started_while_pytest_configured(
     pytester: pytest.Pytester, project: Any, spy: StartSpy
 ) -> None:
     project.write(pytester, project.keys())
@@ -114,11 +115,20 @@ def test_a_canary_process_no_item_used_is_stopped_when_the_session_ends(
     assert not spy.started[0].folder.exists()
 
 
-def test_no_canary_process_starts_when_the_canary_item_is_deselected_or_only_collected(
+def test_a_canary_process_started_ahead_is_stopped_when_its_item_is_deselected(
     pytester: pytest.Pytester, project: Any, spy: StartSpy
 ) -> None:
     project.write(pytester, project.keys())
     pytester.runpytest("--mlscore", "-k", "pii").assert_outcomes(passed=2)
+    assert spy.ahead == [True]
+    assert spy.workers[0].poll() is not None
+    assert not spy.started[0].folder.exists()
+
+
+def test_no_canary_process_starts_when_the_items_are_only_collected(
+    pytester: pytest.Pytester, project: Any, spy: StartSpy
+) -> None:
+    project.write(pytester, project.keys())
     collected = pytester.runpytest("--mlscore", "--collect-only", "-q", "-k", "canary")
     collected.stdout.fnmatch_lines(["mlscore::infra-6::canary"])
     assert spy.started == []

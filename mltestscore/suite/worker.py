@@ -1,0 +1,298 @@
+"""The second core for the generated items: a forked copy of the pytest process runs them from
+the end of the list while pytest runs them from the start, until the two meet.
+
+The items are independent checks on data and a model the session has already loaded, and
+each runs on one core (native thread pools are limited to one thread). On the example, 3.6 s
+of the run is such item work with the other core idle. A fresh interpreter would have to
+import scikit-learn, pandas and skops again and load the data and the model (1.5-2 s on the
+example) before doing anything useful; a fork starts with all of it, shared copy-on-write.
+
+How the two split the work: each item has a claim byte in memory both processes map. Pytest
+claims an item as it reaches it; the child claims the last unclaimed one it may run, runs
+it, writes its result to a file and says so on a pipe. When pytest reaches an item the child
+has claimed, it waits for that result, and records and judges it exactly as when the item
+runs in its own process (the scorecard is the same either way, which the tests check). An
+item that needs this process's state (the canary's process, started by pytest) is never
+taken by the child.
+
+When it is used: Linux only, right after collection and before any test ran (so no OpenMP
+pool has started a thread that the fork would leave behind), not under pytest-xdist (its
+workers take the cores) nor ``--collect-only``, and only with a core to spare (usable cores
+minus the 1-minute load at least 1). ``MLTESTSCORE_SUITE_WORKER=0`` turns it off, ``=1`` on
+whatever the load.
+
+Nothing depends on it: an item whose result the child cannot deliver (it died, stopped
+making progress for ``STALL_SECONDS``, or the check raised something other than a
+configuration error) runs in the pytest process, as it would have without the child. A child
+that stalls is killed. The child never runs pytest code: it computes results, and exits with
+``os._exit`` after its last claim, or is killed when the session ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import mmap
+import os
+import select
+import signal
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.errors import MLScoreError
+
+if TYPE_CHECKING:
+    from mltestscore.checks.result import CheckResult
+    from mltestscore.suite.catalog import Spec
+    from mltestscore.suite.context import SuiteContext
+
+SWITCH_VARIABLE = "MLTESTSCORE_SUITE_WORKER"
+STALL_SECONDS = 30.0
+
+FREE, PYTEST, CHILD = 0, 1, 2
+
+# (spec, parameter) of one generated item, in the order pytest runs them.
+Job = tuple["Spec", str | None]
+# Computes one item's result in whichever process runs it.
+Compute = Callable[["SuiteContext", "Spec", str | None], "CheckResult"]
+
+
+def worker_wanted(switch: str | None = None) -> bool:
+    """Linux with a core to spare, unless ``MLTESTSCORE_SUITE_WORKER`` says otherwise."""
+    from mltestscore.report.render_worker import spare_core
+
+    value = (os.environ.get(SWITCH_VARIABLE, "") if switch is None else switch).strip().lower()
+    if value in {"0", "false", "no", "off"}:
+        return False
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False  # fork after importing native libraries is only dependable there
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    return spare_core()
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivered:
+    """What the child delivered for one item: its result, or the configuration error the
+    item raised (reported by pytest as it would be without the child)."""
+
+    result: dict[str, Any] | None = None
+    config_error: str | None = None
+
+    def unwrap(self) -> dict[str, Any]:
+        if self.config_error is not None:
+            raise MLScoreError(self.config_error)
+        assert self.result is not None
+        return self.result
+
+
+class SuiteWorker:
+    """Pytest's handle on the forked child: claims, waiting for results, stopping it."""
+
+    def __init__(self, pid: int, claims: mmap.mmap, lock_fd: int, notices: int, folder: Path):
+        self.pid = pid
+        self._claims = claims
+        self._lock_fd = lock_fd
+        self._notices = notices
+        self._folder = folder
+        self._exited = False
+        self.child_seconds: dict[int, float] = {}
+
+    @classmethod
+    def start(
+        cls, context: SuiteContext, jobs: Sequence[Job], compute: Compute
+    ) -> SuiteWorker | None:
+        """Fork the child for ``jobs``, or None when it cannot start. The caller has loaded
+        what the items share (data, model) so the child inherits it instead of loading it."""
+        if not any(spec.forkable for spec, _ in jobs):
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="mltestscore-worker-"))
+        claims = mmap.mmap(-1, max(len(jobs), 1))  # anonymous and shared across the fork
+        lock_fd = os.open(folder / "claims.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        read_end, write_end = os.pipe()
+        try:
+            with warnings.catch_warnings():
+                # Python 3.12+ warns about forking with threads; the only ones here belong to
+                # native libraries that handle fork themselves (OpenBLAS, Arrow).
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:
+            for fd in (read_end, write_end, lock_fd):
+                os.close(fd)
+            _remove(folder)
+            return None
+        if pid == 0:  # the child: never returns
+            os.close(read_end)
+            _child(context, jobs, compute, claims, lock_fd, write_end, folder)
+        os.close(write_end)
+        os.set_blocking(read_end, False)
+        return cls(pid, claims, lock_fd, read_end, folder)
+
+    def claim(self, index: int) -> bool:
+        """True when pytest runs item ``index`` itself; False when the child took it first."""
+        with _locked(self._lock_fd):
+            if self._claims[index] == FREE:
+                self._claims[index] = PYTEST
+                return True
+            return self._claims[index] == PYTEST
+
+    def delivered(self, index: int) -> Delivered | None:
+        """The child's result for an item it claimed, waiting for it; None when the child
+        cannot deliver it (pytest then runs the item itself)."""
+        path = self._folder / f"{index}.json"
+        progress = _cpu_ticks(self.pid)
+        last_progress = time.monotonic()
+        while not path.is_file():
+            if self._exited or self._reap():
+                if path.is_file():  # written just before it exited
+                    break
+                return None
+            readable, _, _ = select.select([self._notices], [], [], 1.0)
+            if readable:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(self._notices, 4096)
+            ticks = _cpu_ticks(self.pid)
+            if ticks != progress:
+                progress, last_progress = ticks, time.monotonic()
+            elif time.monotonic() - last_progress > STALL_SECONDS:
+                self.close()  # deadlocked: nothing it holds will arrive
+                return None
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if "seconds" in payload:
+            self.child_seconds[index] = float(payload["seconds"])
+        if "result" in payload:
+            return Delivered(result=payload["result"])
+        if "config_error" in payload:
+            return Delivered(config_error=str(payload["config_error"]))
+        return None
+
+    def _reap(self) -> bool:
+        """True once the child has exited (and is reaped)."""
+        if not self._exited:
+            try:
+                pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid = self.pid
+            self._exited = pid == self.pid
+        return self._exited
+
+    def close(self) -> None:
+        """Stop the child if it still runs and remove its files; safe to call again."""
+        if not self._reap():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self._exited = True
+        for fd in (self._notices, self._lock_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._notices = self._lock_fd = -1
+        with contextlib.suppress(ValueError, BufferError):
+            self._claims.close()
+        _remove(self._folder)
+
+
+@contextlib.contextmanager
+def _locked(fd: int) -> Any:
+    """POSIX record locks belong to a process, so the parent and the child exclude each
+    other (an inherited ``flock`` would be shared by both)."""
+    fcntl.lockf(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User + system clock ticks the process has used (-1 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return -1
+    return int(fields[11]) + int(fields[12])
+
+
+def _remove(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _child(
+    context: SuiteContext,
+    jobs: Sequence[Job],
+    compute: Compute,
+    claims: mmap.mmap,
+    lock_fd: int,
+    notices: int,
+    folder: Path,
+) -> None:
+    """Run the last unclaimed items until none is left, then exit without tearing down."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # pytest handles ^C and then kills us
+        log = open(folder / "worker.log", "w", encoding="utf-8")  # noqa: SIM115
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        sys.stdout = sys.stderr = log  # not pytest's capture, which the parent still uses
+        while (index := _claim_last(jobs, claims, lock_fd)) is not None:
+            spec, param = jobs[index]
+            begin = time.perf_counter()
+            payload: dict[str, Any]
+            try:
+                result = compute(context, spec, param)
+                payload = {"result": plain_json(result.to_dict())}
+            except MLScoreError as exc:
+                payload = {"config_error": str(exc)}
+            except Exception as exc:  # pytest's own run reports it with a traceback
+                payload = {"error": f"{type(exc).__name__}: {exc}"}
+            payload["seconds"] = time.perf_counter() - begin
+            target = folder / f"{index}.json"
+            partial = folder / f".{index}.json.partial"
+            partial.write_text(json.dumps(payload), encoding="utf-8")
+            os.replace(partial, target)
+            os.write(notices, b"%d\n" % index)
+    except BaseException:
+        code = 1
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os._exit(code)
+
+
+def _claim_last(jobs: Sequence[Job], claims: mmap.mmap, lock_fd: int) -> int | None:
+    with _locked(lock_fd):
+        for index in range(len(jobs) - 1, -1, -1):
+            if claims[index] == FREE:
+                if not jobs[index][0].forkable:
+                    continue
+                claims[index] = CHILD
+                return index
+    return None
+
+
+def plain_json(value: Any) -> Any:
+    """Built-in types only, as JSON and pytest-xdist's execnet carry them (``numpy.float64``
+    passes as a float everywhere else, so some checks' tables still carry them)."""
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(v) for v in value]
+    if isinstance(value, bool) or value is None or type(value) in (str, int, float):
+        return value
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, int):
+        return int(value)
+    return str(value)

@@ -1,0 +1,216 @@
+"""The suite worker: a forked copy of the pytest process runs generated items from the end of
+the list. The scorecard must not depend on it, and an item it cannot deliver (it died,
+stalled, or met a configuration error) must end as it would in pytest's own process."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mltestscore.errors import ConfigError
+from mltestscore.suite import plugin as suite_plugin
+from mltestscore.suite import worker as suite_worker
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore"),
+    pytest.mark.skipif(not suite_worker.worker_wanted("1"), reason="the worker needs Linux"),
+]
+
+# Their reasons quote timings, which differ from run to run whichever process measures them.
+TIMED_CHECKS = {
+    "check_computing_performance",
+    "check_canary",
+    "check_rollback",
+    "check_feature_costs",
+    "check_no_better_params_nearby",
+}
+TIMING = re.compile(r"seconds|_ms$|throughput|time_share|memory")
+SELECTION = "not own"  # the generated items only
+
+
+class WorkerSpy:
+    """What pytest's side of the worker saw: the child's pid, and for each item the child
+    claimed first, its check and whether the child delivered a result."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.pids: list[int] = []
+        self.delivered: list[tuple[str, bool]] = []
+        real_start = suite_worker.SuiteWorker.start
+        real_delivered = suite_worker.SuiteWorker.delivered
+        spy = self
+
+        def start(cls: Any, context: Any, jobs: Any, compute: Any) -> Any:
+            started = real_start.__func__(cls, context, jobs, compute)  # type: ignore[attr-defined]
+            if started is not None:
+                spy.pids.append(started.pid)
+                started.jobs = jobs
+            return started
+
+        def delivered(self: Any, index: int) -> Any:
+            outcome = real_delivered(self, index)
+            spy.delivered.append((self.jobs[index][0].check, outcome is not None))
+            return outcome
+
+        monkeypatch.setattr(suite_worker.SuiteWorker, "start", classmethod(start))
+        monkeypatch.setattr(suite_worker.SuiteWorker, "delivered", delivered)
+
+    def child_is_gone(self) -> bool:
+        return all(not Path(f"/proc/{pid}").exists() for pid in self.pids)
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> WorkerSpy:
+    return WorkerSpy(monkeypatch)
+
+
+def _in_child(compute: Any, parent: int, action: Any) -> Any:
+    """``compute`` as the plugin calls it, doing ``action`` instead in the forked child."""
+
+    def wrapped(context: Any, spec: Any, param: Any) -> Any:
+        if os.getpid() != parent:
+            return action(context, spec, param)
+        return compute(context, spec, param)
+
+    return wrapped
+
+
+def _checks(scorecard: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every check result on the scorecard by (rubric id, check), in a comparable form."""
+    found = {}
+    for item in scorecard["items"]:
+        for evidence in item["evidence"]:
+            if evidence["kind"] != "check":
+                continue
+            key = (item["id"], f"{evidence['check']} {evidence.get('test', '')}")
+            comparable = {k: evidence[k] for k in ("outcome", "rubric_ids") if k in evidence}
+            comparable["measurements"] = {
+                name: value
+                for name, value in evidence.get("measurements", {}).items()
+                if not TIMING.search(name)
+            }
+            if evidence["check"] not in TIMED_CHECKS:
+                comparable["reason"] = evidence.get("reason")
+            found[key] = comparable
+    return found
+
+
+def _run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, switch: str) -> Any:
+    """One run of the generated items, with no performance history from an earlier run (its
+    check would compare this run's timings with it)."""
+    pytester.path.joinpath(HISTORY).unlink(missing_ok=True)
+    monkeypatch.setenv(suite_worker.SWITCH_VARIABLE, switch)
+    return pytester.runpytest("--mlscore", "-k", SELECTION)
+
+
+HISTORY = "performance-history.jsonl"
+
+
+@pytest.fixture
+def without_worker(pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The project's generated items run in pytest's process alone: outcomes and checks."""
+    keys = project.keys(registry=str(project.registry))
+    project.write(pytester, keys, thresholds={"monitor-6.history": str(pytester.path / HISTORY)})
+    result = _run(pytester, monkeypatch, "0")
+    return result.parseoutcomes(), _checks(project.scorecard(pytester))
+
+
+def test_the_worker_runs_items_from_the_end_and_the_scorecard_is_the_same_as_without_it(
+    pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch, without_worker: Any
+) -> None:
+    spy = WorkerSpy(monkeypatch)
+    result = _run(pytester, monkeypatch, "1")
+    assert result.parseoutcomes() == without_worker[0]
+    assert _checks(project.scorecard(pytester)) == without_worker[1]
+    delivered = [check for check, ok in spy.delivered if ok]
+    assert len(delivered) >= 3, spy.delivered  # the child took items, from the end
+    assert "check_served_quality" in delivered  # the last item
+    assert "check_canary" not in delivered  # needs the process pytest started
+    assert spy.child_is_gone()
+
+
+def test_items_of_a_child_that_dies_run_in_pytest_with_the_same_results(
+    pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch, without_worker: Any
+) -> None:
+    spy = WorkerSpy(monkeypatch)
+    compute = suite_plugin.compute_result
+    dies = _in_child(compute, os.getpid(), lambda *args: os._exit(3))
+    monkeypatch.setattr(suite_plugin, "compute_result", dies)
+    result = _run(pytester, monkeypatch, "1")
+    assert result.parseoutcomes() == without_worker[0]
+    assert _checks(project.scorecard(pytester)) == without_worker[1]
+    assert spy.delivered
+    assert not any(ok for _, ok in spy.delivered)
+    assert spy.child_is_gone()
+
+
+def test_a_stalled_child_is_killed_and_its_items_run_in_pytest(
+    pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch, without_worker: Any
+) -> None:
+    import time
+
+    spy = WorkerSpy(monkeypatch)
+    monkeypatch.setattr(suite_worker, "STALL_SECONDS", 1.0)
+    stalls = _in_child(suite_plugin.compute_result, os.getpid(), lambda *args: time.sleep(600))
+    monkeypatch.setattr(suite_plugin, "compute_result", stalls)
+    begin = time.monotonic()
+    result = _run(pytester, monkeypatch, "1")
+    assert time.monotonic() - begin < 120
+    assert result.parseoutcomes() == without_worker[0]
+    assert _checks(project.scorecard(pytester)) == without_worker[1]
+    assert spy.delivered == [(spy.delivered[0][0], False)]  # one wait, then the child is gone
+    assert spy.child_is_gone()
+
+
+def test_a_configuration_error_met_in_the_child_fails_its_item_as_in_pytest(
+    pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch, spy: WorkerSpy
+) -> None:
+    project.write(pytester, project.keys())
+    compute = suite_plugin.compute_result
+
+    def planted(context: Any, spec: Any, param: Any) -> Any:
+        if spec.check == "check_served_quality":
+            raise ConfigError("planted: the serving labels are not where the keys say")
+        return compute(context, spec, param)
+
+    monkeypatch.setattr(suite_plugin, "compute_result", _in_child(compute, os.getpid(), planted))
+    result = _run(pytester, monkeypatch, "1")
+    result.stdout.fnmatch_lines(
+        [
+            "*_ mlscore::monitor-7::served_quality _*",
+            "mltestscore: planted: the serving labels are not where the keys say",
+        ]
+    )
+    assert ("check_served_quality", True) in spy.delivered  # the child delivered the error
+
+
+def test_no_worker_is_forked_when_switched_off_or_only_collecting(
+    pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch, spy: WorkerSpy
+) -> None:
+    project.write(pytester, project.keys())
+    _run(pytester, monkeypatch, "0")
+    monkeypatch.setenv(suite_worker.SWITCH_VARIABLE, "1")
+    pytester.runpytest("--mlscore", "--collect-only", "-q")
+    assert spy.pids == []
+
+
+@pytest.mark.parametrize(
+    ("switch", "spare", "wanted"),
+    [
+        ("0", True, False),
+        ("off", True, False),
+        ("1", False, True),
+        ("", True, True),
+        ("", False, False),
+    ],
+)
+def test_the_worker_is_wanted_on_linux_with_a_spare_core_unless_switched(
+    monkeypatch: pytest.MonkeyPatch, switch: str, spare: bool, wanted: bool
+) -> None:
+    from mltestscore.report import render_worker
+
+    monkeypatch.setattr(render_worker, "spare_core", lambda: spare)
+    assert suite_worker.worker_wanted(switch) is wanted
