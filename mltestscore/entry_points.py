@@ -22,7 +22,7 @@ def installed_entry_points() -> list[importlib.metadata.EntryPoint]:
     as the installed distributions stay the same."""
     from mltestscore.cache import load_cached, store_cached
 
-    key = _installed_state()
+    key = installed_state(ENTRY_POINT_GROUP, "entry_points.txt")
     if load_cached(ENTRY_POINTS_CACHE, key) == []:
         return []
     found = list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
@@ -31,10 +31,11 @@ def installed_entry_points() -> list[importlib.metadata.EntryPoint]:
     return found
 
 
-def _installed_state() -> bytes:
-    """Every distribution's metadata folder on ``sys.path`` with the time its entry points
-    last changed: installing, removing or reinstalling anything changes it."""
-    parts = [ENTRY_POINT_GROUP]
+def installed_state(purpose: str, stamped_file: str) -> bytes:
+    """A cache key for ``purpose``: every distribution's metadata folder on ``sys.path``
+    (its name carries the version) with the time its ``stamped_file`` last changed.
+    Installing, removing or reinstalling anything changes it."""
+    parts = [purpose]
     for entry in sys.path:
         folder = os.path.abspath(entry or ".")
         try:
@@ -43,7 +44,7 @@ def _installed_state() -> bytes:
             continue  # not a folder (a zip file holds no installed distribution)
         for name in names:
             try:
-                stamp = os.stat(os.path.join(folder, name, "entry_points.txt")).st_mtime_ns
+                stamp = os.stat(os.path.join(folder, name, stamped_file)).st_mtime_ns
             except OSError:
                 stamp = 0
             parts.append(f"{folder}{os.sep}{name}\0{stamp}")

@@ -21,6 +21,7 @@ from typing import Any
 
 SNAPSHOT_FILE = "environment.json"
 SNAPSHOT_VERSION = 1
+INSTALLED_PACKAGES_CACHE = "installed-packages"
 
 
 def file_fingerprint(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
@@ -32,13 +33,27 @@ def file_fingerprint(path: str | os.PathLike[str], chunk_size: int = 1 << 20) ->
 
 
 def installed_packages() -> dict[str, str]:
-    """Normalised distribution name → version for everything importable here."""
+    """Normalised distribution name → version for everything importable here.
+
+    Parsing every distribution's metadata takes about 0.1 s, and the suite asks twice a
+    run, so the answer is kept in the per-user cache (:mod:`mltestscore.cache`) for as long
+    as the installed distributions stay the same.
+    """
+    from mltestscore.cache import load_cached, store_cached
+    from mltestscore.entry_points import installed_state
+
+    key = installed_state(INSTALLED_PACKAGES_CACHE, "METADATA")
+    cached = load_cached(INSTALLED_PACKAGES_CACHE, key)
+    if isinstance(cached, dict):
+        return {str(name): str(version) for name, version in cached.items()}
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if name:
             packages[name.lower().replace("_", "-")] = dist.version
-    return dict(sorted(packages.items()))
+    found = dict(sorted(packages.items()))
+    store_cached(INSTALLED_PACKAGES_CACHE, key, found)
+    return found
 
 
 def take_snapshot(
