@@ -119,11 +119,24 @@ def save_model(model: Any, path: str | os.PathLike[str], *, format: str | None =
     return target
 
 
+# (device, inode, size, modification time) of a skops file -> its untrusted types
+_untrusted_by_file: dict[tuple[int, int, int, int], tuple[str, ...]] = {}
+
+
 def untrusted_types(path: str | os.PathLike[str]) -> list[str]:
-    """The types in a skops file that skops does not trust by default."""
+    """The types in a skops file that skops does not trust by default.
+
+    Remembered for the process while the file stays the same: reading them parses the whole
+    file, and a session loads the same model several times (the trust check, the model,
+    the rollback's versions).
+    """
     import skops.io as sio
 
-    return list(sio.get_untrusted_types(file=Path(path)))
+    status = os.stat(path)
+    identity = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+    if identity not in _untrusted_by_file:
+        _untrusted_by_file[identity] = tuple(sio.get_untrusted_types(file=Path(path)))
+    return list(_untrusted_by_file[identity])
 
 
 def load_model(

@@ -78,3 +78,26 @@ def test_it_says_onnx_needs_onnxruntime_when_it_is_missing(tmp_path: Path) -> No
     model.write_bytes(b"\x08\x01")
     with pytest.raises(artifacts.ArtifactError, match="needs onnxruntime"):
         artifacts.load_model(model)
+
+
+def test_a_skops_file_is_audited_once_while_it_stays_the_same(
+    tmp_path: Path, adult_model: Any, trusted_types: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import skops.io as sio
+
+    path = artifacts.save_model(adult_model, tmp_path / "model.skops")
+    audits: list[Path] = []
+    real = sio.get_untrusted_types
+
+    def counted(*, file: Path) -> list[str]:
+        audits.append(file)
+        return list(real(file=file))
+
+    monkeypatch.setattr(sio, "get_untrusted_types", counted)
+    for _ in range(3):
+        artifacts.load_model(path, trusted=trusted_types)
+    assert len(audits) == 1
+    # A new file in its place (a retrained model) is audited again, and what it holds counts.
+    artifacts.save_model({"weights": np.ones(3)}, path)
+    assert artifacts.untrusted_types(path) == []
+    assert len(audits) == 2
