@@ -17,9 +17,9 @@ taken by the child.
 
 When it is used: Linux only, right after collection and before any test ran (so no OpenMP
 pool has started a thread that the fork would leave behind), not under pytest-xdist (its
-workers take the cores) nor ``--collect-only``, and only with a core to spare (usable cores
-minus the 1-minute load at least 1). ``MLTESTSCORE_SUITE_WORKER=0`` turns it off, ``=1`` on
-whatever the load.
+workers take the cores) nor ``--collect-only``, and only with two usable cores or more.
+``MLTESTSCORE_SUITE_WORKER=0`` turns it off (say, for several pytest sessions sharing the
+cores), ``=1`` on even with one core.
 
 Nothing depends on it: an item whose result the child cannot deliver (it died, stopped
 making progress for ``STALL_SECONDS``, or the check raised something other than a
@@ -65,9 +65,14 @@ Compute = Callable[["SuiteContext", "Spec", str | None], "CheckResult"]
 
 
 def worker_wanted(switch: str | None = None) -> bool:
-    """Linux with a core to spare, unless ``MLTESTSCORE_SUITE_WORKER`` says otherwise."""
-    from mltestscore.report.render_worker import spare_core
+    """Linux with at least two usable cores, unless ``MLTESTSCORE_SUITE_WORKER`` says
+    otherwise.
 
+    Not gated on the load average, unlike the render worker: the child duplicates no
+    imports and does only item work that would be done anyway, so on a busy machine it
+    costs little, and the 1-minute average still counts a previous CI step for a while
+    after it ended.
+    """
     value = (os.environ.get(SWITCH_VARIABLE, "") if switch is None else switch).strip().lower()
     if value in {"0", "false", "no", "off"}:
         return False
@@ -75,7 +80,11 @@ def worker_wanted(switch: str | None = None) -> bool:
         return False  # fork after importing native libraries is only dependable there
     if value in {"1", "true", "yes", "on"}:
         return True
-    return spare_core()
+    return usable_cores() >= 2
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclasses.dataclass(frozen=True)

@@ -207,10 +207,8 @@ def test_no_worker_is_forked_when_switched_off_or_only_collecting(
         ("", False, False),
     ],
 )
-def test_the_worker_is_wanted_on_linux_with_a_spare_core_unless_switched(
+def test_the_worker_is_wanted_on_linux_with_two_cores_unless_switched(
     monkeypatch: pytest.MonkeyPatch, switch: str, spare: bool, wanted: bool
 ) -> None:
-    from mltestscore.report import render_worker
-
-    monkeypatch.setattr(render_worker, "spare_core", lambda: spare)
+    monkeypatch.setattr(suite_worker, "usable_cores", lambda: 2 if spare else 1)
     assert suite_worker.worker_wanted(switch) is wanted
