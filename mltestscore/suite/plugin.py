@@ -132,9 +132,10 @@ class SuitePlugin:
         the example's run), and so does the interpreter's last collection at exit (0.4 s).
         Objects made later, by the items, are collected as usual, and every object is still
         freed when its last reference goes; only a cycle among the frozen ones would wait.
-        ``pytest_unconfigure`` unfreezes them before pytest's last collection (which reports
-        unraisable exceptions from finalizers), and they are frozen again just before the
-        interpreter exits, where nothing collected could be observed any more.
+        They stay frozen to the end of the process, so pytest's cleanup-time collection
+        (which reports unraisable exceptions from the finalizers of what the tests left
+        behind) walks only what was made since: 0.1 s less on the example. In pytester's
+        in-process runs ``pytest_unconfigure`` unfreezes them, since the process goes on.
         """
         import gc
 
@@ -163,18 +164,22 @@ class SuitePlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self) -> None:
-        """Unfreeze after pytest's unconfigure-time collection (which then skips the frozen
-        objects) and before its cleanup-time one (which then sees every object, so a
-        finalizer failing in any of them is still reported; pytester's in-process runs also
-        rely on their objects being collectable after). Frozen again at exit."""
-        import atexit
+        """Unfreeze when the process goes on after this session: pytester's in-process runs
+        (they set pytest's cleanup-time collections to none), whose objects must stay
+        collectable in the process that runs them."""
         import gc
 
-        if self._frozen:
+        if self._frozen and _in_process_run(self.config):
             self._frozen = False
             gc.unfreeze()
-            atexit.unregister(gc.freeze)
-            atexit.register(gc.freeze)
+
+
+def _in_process_run(config: pytest.Config) -> bool:
+    try:
+        from _pytest.unraisableexception import gc_collect_iterations_key
+    except ImportError:  # a pytest without it: unfreeze, as is always safe
+        return True
+    return config.stash.get(gc_collect_iterations_key, 1) == 0
 
 
 class SuiteCollector(pytest.Collector):
