@@ -198,7 +198,7 @@ def limited_threads(n_threads: int | None) -> Iterator[None]:
     if n_threads is None:
         yield
         return
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from mltestscore.checks._threads import thread_limit
 
-    with threadpool_limits(limits=n_threads):
+    with thread_limit(n_threads):
         yield

@@ -785,12 +785,12 @@ def _joint_auc(data: pd.DataFrame, target: Any, folds: Any, seed: int) -> float:
             for c in data.columns
         }
     )
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from mltestscore.checks._threads import thread_limit
 
     categorical = [not pd.api.types.is_numeric_dtype(data[c]) for c in data.columns]
     scores = np.zeros((len(target), int(target.max()) + 1))
     # one thread: on a busy machine OpenMP workers contending for cores cost 30x the time
-    with threadpool_limits(limits=1):
+    with thread_limit(1):
         for k in np.unique(folds):
             train, test = folds != k, folds == k
             model = HistGradientBoostingClassifier(

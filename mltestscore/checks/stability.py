@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,10 +196,12 @@ def _output_problems(
     """Per-row problem descriptions ('' when fine) and whether probabilities were checked."""
     import numpy as np
 
-    predict: Callable[[Any, Any], Any] = _models.predict if cached else _direct_predict
-    predict_proba: Callable[[Any, Any], Any] = _models.predict_proba if cached else _direct_proba
     problems = np.full(len(frame), "", dtype=object)
-    predictions = np.asarray(predict(model, frame))
+    if cached:
+        outputs = _models.predict(model, frame), _models.predict_proba(model, frame)
+    else:
+        outputs = _direct_outputs(model, frame)
+    predictions = np.asarray(outputs[0])
     if predictions.shape[0] != len(frame):
         raise CheckInputError(
             "model", f"predict returned {predictions.shape[0]} rows for {len(frame)}"
@@ -208,7 +210,7 @@ def _output_problems(
         flat = predictions.reshape(len(frame), -1).astype(np.float64)
         bad = ~np.isfinite(flat).all(axis=1)
         problems[bad] = [_nonfinite("prediction", row) for row in flat[bad]]
-    proba = predict_proba(model, frame)
+    proba = outputs[1]
     if proba is None:
         return problems, False
     proba = np.asarray(proba, dtype=np.float64).reshape(len(frame), -1)
@@ -229,14 +231,36 @@ def _output_problems(
     return problems, True
 
 
-def _direct_predict(model: Any, frame: Any) -> Any:
-    return model.predict(frame)
+def _direct_outputs(model: Any, frame: Any) -> tuple[Any, Any]:
+    """(predictions, probabilities or None) of ``model`` on ``frame``.
 
-
-def _direct_proba(model: Any, frame: Any) -> Any:
+    For a scikit-learn Pipeline the steps before the estimator transform the rows once and
+    the estimator predicts both from that, exactly what ``Pipeline.predict`` and
+    ``predict_proba`` each do on their own: on the example that transform is most of the
+    cost of a call on a few rows.
+    """
     if not callable(getattr(model, "predict_proba", None)):
+        return model.predict(frame), None
+    split = _pipeline_head_and_estimator(model)
+    if split is None:
+        return model.predict(frame), model.predict_proba(frame)
+    head, estimator = split
+    transformed = head.transform(frame)
+    return estimator.predict(transformed), estimator.predict_proba(transformed)
+
+
+def _pipeline_head_and_estimator(model: Any) -> tuple[Any, Any] | None:
+    """A plain scikit-learn Pipeline's transforming steps and final estimator; None for
+    anything else (a subclass may predict its own way)."""
+    import sys
+
+    pipeline = sys.modules.get("sklearn.pipeline")
+    if pipeline is None or type(model) is not pipeline.Pipeline or len(model.steps) < 2:
         return None
-    return model.predict_proba(frame)
+    estimator = model.steps[-1][1]
+    if not callable(getattr(estimator, "predict_proba", None)):
+        return None
+    return model[:-1], estimator
 
 
 def _nonfinite(what: str, row: Any) -> str:
@@ -289,10 +313,11 @@ def _single_threaded() -> contextlib.AbstractContextManager[object]:
     for a handful of rows, spinning up threads costs far more than the work, and on a busy
     machine it can cost seconds per call."""
     try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-    except ImportError:  # pragma: no cover - scikit-learn installs it
+        from mltestscore.checks._threads import thread_limit
+
+        limits: contextlib.AbstractContextManager[object] = thread_limit(1)
+    except ImportError:  # pragma: no cover - scikit-learn installs threadpoolctl
         return contextlib.nullcontext()
-    limits: contextlib.AbstractContextManager[object] = threadpool_limits(limits=1)
     return limits
 
 

@@ -78,6 +78,9 @@ class Spec:
     # False for items that use what only the pytest process has (the canary's process):
     # the suite worker (mltestscore.suite.worker) never runs those.
     forkable: bool = True
+    # Heavy modules the check imports when it runs: one that two selected items need is
+    # imported before the suite worker is forked, once instead of once in each process.
+    imports: tuple[str, ...] = ()
 
     def parameters(self, config: SuiteConfig) -> list[str | None]:
         return list(self.params(config)) if self.params is not None else [None]
@@ -129,7 +132,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("data-2", "importance", "check_features_are_beneficial", ("model", "target", "train"),
          "checks every feature improves the metric (permutation importance)",
          runners.run_importance,
-         {"n_repeats": 3, "sample_size": 800, "shap_sample_size": 100, "time_budget_s": 8.0}),
+         {"n_repeats": 3, "sample_size": 800, "shap_sample_size": 100, "time_budget_s": 8.0},
+         imports=("shap",)),
     Spec("data-3", "feature_cost", "check_feature_costs", ("model", "target", "train"),
          "weighs each feature's cost against its value", runners.run_feature_cost,
          {"sample_size": 300, "n_repeats": 2, "time_budget_s": 6.0}),
@@ -183,7 +187,8 @@ SPECS: tuple[Spec, ...] = (
          "steps a Pipeline through one example", runners.run_step_through),
     Spec("infra-5", "explanation", "check_single_example_explanation", ("model", "train"),
          "explains one prediction with SHAP and checks additivity", runners.run_explanation,
-         {"sample_size": 100, "background_size": 50, "time_budget_s": 8.0}),
+         {"sample_size": 100, "background_size": 50, "time_budget_s": 8.0},
+         imports=("shap",)),
     Spec("infra-6", "canary", "check_canary", ("model", "train"),
          "loads the artifact in a fresh process and compares its predictions",
          runners.run_canary, {"sample_rows": 200}, extra_options=("sample_rows",),

@@ -10,6 +10,7 @@ order is the catalog's, and parameters follow the configuration). Node ids read 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,6 +118,7 @@ class SuitePlugin:
         if len(items) < 2 or not worker_wanted():
             return
         self.context.preload()
+        _import_shared_modules(item.spec for item in items)
         for index, item in enumerate(items):
             item.job_index = index
         self.worker = SuiteWorker.start(
@@ -172,6 +174,20 @@ class SuitePlugin:
         if self._frozen and _in_process_run(self.config):
             self._frozen = False
             gc.unfreeze()
+
+
+def _import_shared_modules(specs: Iterable[catalog.Spec]) -> None:
+    """Import what two or more items will import (shap: 0.25 s), so the suite worker is
+    forked with it instead of both processes importing it. One that fails to import is left
+    for its items to report."""
+    import importlib
+    from collections import Counter
+
+    needed = Counter(module for spec in specs for module in set(spec.imports))
+    for module, items in needed.items():
+        if items >= 2:
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
 
 
 def _in_process_run(config: pytest.Config) -> bool:
@@ -317,36 +333,14 @@ def compute_result(context: SuiteContext, spec: catalog.Spec, param: str | None)
     import dataclasses
 
     from mltestscore import recording
+    from mltestscore.checks._threads import thread_limit
 
     options = catalog.options_for(spec, context.config)
-    with recording.recording_into(lambda kind, payload: None), _thread_limit(_threads()):
+    with recording.recording_into(lambda kind, payload: None), thread_limit(_threads()):
         result = spec.runner(context, param, options)
     if spec.evidences is not None:
         result = dataclasses.replace(result, rubric_ids=spec.evidences)
     return result
-
-
-# (number of modules, last module imported) when built -> its ThreadpoolController
-_controllers: dict[tuple[int, str], Any] = {}
-
-
-def _thread_limit(threads: int | None) -> Any:
-    """``threadpool_limits(threads)`` through a cached ``ThreadpoolController``.
-
-    Building one lists the process's native libraries (3 ms, once per item otherwise). The
-    native thread pools come with extension modules, so the cached one is rebuilt whenever
-    more modules have been imported since: it always knows every pool loaded so far, as a
-    fresh ``threadpool_limits`` would.
-    """
-    import sys
-
-    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
-
-    modules = (len(sys.modules), next(reversed(sys.modules)))
-    if modules not in _controllers:
-        _controllers.clear()
-        _controllers[modules] = ThreadpoolController()
-    return _controllers[modules].limit(limits=threads)
 
 
 def _threads() -> int | None:

@@ -235,3 +235,24 @@ def test_inside_a_hypothesis_test_it_falls_back_to_seeded_random_rows(
     assert result.outcome is Outcome.FAILED
     assert str(result.measurements["search_engine"]).startswith("seeded random rows")
     assert result.measurements["generated_failure"] is True
+
+
+def test_a_pipeline_is_judged_on_exactly_what_its_predict_and_predict_proba_return(
+    adult_model: Any, adult_features: Any
+) -> None:
+    from sklearn.pipeline import Pipeline
+
+    from mltestscore.checks.stability import _direct_outputs
+
+    rows = adult_features[1].head(40).copy()
+    rows.loc[rows.index[:5], "age"] = np.nan  # odd inputs, as the search makes them
+    predictions, proba = _direct_outputs(adult_model, rows)
+    np.testing.assert_array_equal(predictions, adult_model.predict(rows))
+    np.testing.assert_array_equal(proba, adult_model.predict_proba(rows))
+
+    class OwnPredict(Pipeline):  # a subclass may predict its own way: it is asked itself
+        def predict(self, X: Any, **params: Any) -> Any:
+            return np.full(len(X), np.nan)
+
+    own = OwnPredict(adult_model.steps)
+    assert np.isnan(_direct_outputs(own, rows)[0]).all()
