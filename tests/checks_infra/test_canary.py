@@ -201,3 +201,22 @@ def test_closing_a_canary_nobody_served_stops_its_process_and_removes_its_folder
     assert worker.poll() is not None
     assert not started.folder.exists()
     started.close()  # twice is fine
+
+
+def test_waiting_for_the_canary_process_ends_when_it_exits_or_at_the_timeout() -> None:
+    import subprocess
+
+    from mltestscore.checks.canary import _wait_for_exit
+
+    quick = subprocess.Popen([sys.executable, "-c", "pass"], text=True)
+    _wait_for_exit(quick, timeout=30)
+    assert quick.returncode == 0
+    stuck = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], text=True)
+    begin = time.monotonic()
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            _wait_for_exit(stuck, timeout=0.3)
+        assert time.monotonic() - begin < 10
+    finally:
+        stuck.kill()
+        stuck.wait()

@@ -68,12 +68,19 @@ def test_groups_too_small_to_judge_are_listed(clean_fairness: Any) -> None:
 def test_parity_measures_equal_fairlearn_and_sit_inside_their_intervals(
     adult_model: Any, clean_fairness: Any, xy_test: Any
 ) -> None:
-    from fairlearn.metrics import demographic_parity_ratio, equalized_odds_difference
+    from fairlearn.metrics import (
+        demographic_parity_difference,
+        demographic_parity_ratio,
+        equalized_odds_difference,
+    )
 
     X, y = xy_test
     predicted = adult_model.predict(X)
     assert clean_fairness.measurements["sex.selection_rate_ratio"] == pytest.approx(
         demographic_parity_ratio(y, predicted, sensitive_features=X["sex"])
+    )
+    assert clean_fairness.measurements["sex.selection_rate_difference"] == pytest.approx(
+        demographic_parity_difference(y, predicted, sensitive_features=X["sex"])
     )
     assert clean_fairness.measurements["sex.equalized_odds_difference"] == pytest.approx(
         equalized_odds_difference(y, predicted, sensitive_features=X["sex"])
