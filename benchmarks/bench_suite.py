@@ -3,9 +3,12 @@
 Runs ``pytest --mlscore`` on the example with its hand-written tests left out, so only the
 generated items run, and reports each item's time (setup + call + teardown, from a JUnit XML
 report), the sum over generated items and the wall time of the whole pytest process
-(start-up, collection, data and model loading included). With ``--repeats`` the figures are
-medians over that many runs. The issue's target: the whole generated suite under 60 s on a
-2-core machine. Trains the example first when its registry is missing (or with ``--train``).
+(start-up, collection, data and model loading included). Item times come from runs in one
+process (``MLTESTSCORE_SUITE_WORKER=0``): with the suite worker, an item the worker ran only
+shows how long pytest waited for it. Runs with the worker (the default) are interleaved and
+their wall time is printed beside. With ``--repeats`` the figures are medians over that many
+runs. The issue's target: the whole generated suite under 60 s on a 2-core machine. Trains
+the example first when its registry is missing (or with ``--train``).
 
     .venv/bin/python benchmarks/bench_suite.py [--repeats 1] [--train] [-- extra pytest args]
 """
@@ -42,7 +45,7 @@ def train() -> None:
 
 
 def run_once(
-    extra: list[str], threads: str = "1"
+    extra: list[str], threads: str = "1", worker: str = "0"
 ) -> tuple[dict[str, float], dict[str, str], float]:
     """(seconds per generated item, outcome per item, wall seconds) of one pytest run."""
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as scratch:
@@ -53,7 +56,7 @@ def run_once(
             f"--mlscore-json={Path(scratch) / 'mlscore.json'}", *extra,
         ]  # fmt: skip
         started = time.perf_counter()
-        env = dict(_env(), MLTESTSCORE_SUITE_THREADS=threads)
+        env = dict(_env(), MLTESTSCORE_SUITE_THREADS=threads, MLTESTSCORE_SUITE_WORKER=worker)
         subprocess.run(command, cwd=EXAMPLE, env=env, stdout=subprocess.DEVNULL, check=False)
         wall = time.perf_counter() - started
         times: dict[str, float] = {}
@@ -91,12 +94,14 @@ def main() -> int:
     args = parser.parse_args()
     if args.train or not (EXAMPLE / "models" / "CURRENT").is_file():
         train()
-    limited, unlimited = [], []
-    for _ in range(args.repeats):  # interleaved, so machine load hits both alike
+    limited, unlimited, forked = [], [], []
+    for _ in range(args.repeats):  # interleaved, so machine load hits all alike
         limited.append(run_once(args.pytest_args, threads="1"))
+        forked.append(run_once(args.pytest_args, threads="1", worker="1"))
         if args.compare_threads:
             unlimited.append(run_once(args.pytest_args, threads="0"))
     per_item, wall = _medians(limited)
+    forked_wall = _medians(forked)[1]
     other, other_wall = _medians(unlimited) if unlimited else ({}, 0.0)
     outcomes = limited[-1][1]
     print(f"generated items on {EXAMPLE.name} ({args.repeats} run(s), medians, cpu count "
@@ -112,9 +117,12 @@ def main() -> int:
     total = sum(per_item.values())
     print(f"sum over {len(per_item)} generated items: {total:.1f} s"
           + (f" (no thread limit: {sum(other.values()):.1f} s)" if other else ""))  # fmt: skip
-    print(f"whole pytest process (start-up, collection, loading): {wall:.1f} s"
-          + (f" (no thread limit: {other_wall:.1f} s)" if other else ""))  # fmt: skip
-    print(f"target: under {TARGET_SECONDS:.0f} s -> {'met' if wall < TARGET_SECONDS else 'MISSED'}")
+    print(f"whole pytest process (start-up, collection, loading), one process: {wall:.2f} s"
+          + (f" (no thread limit: {other_wall:.2f} s)" if other else ""))  # fmt: skip
+    print(f"whole pytest process with the suite worker (the default): {forked_wall:.2f} s "
+          f"({wall / forked_wall:.2f}x faster)")  # fmt: skip
+    best = min(wall, forked_wall)
+    print(f"target: under {TARGET_SECONDS:.0f} s -> {'met' if best < TARGET_SECONDS else 'MISSED'}")
     return 0
 
 

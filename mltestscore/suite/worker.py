@@ -17,7 +17,8 @@ taken by the child.
 
 When it is used: Linux only, right after collection and before any test ran (so no OpenMP
 pool has started a thread that the fork would leave behind), not under pytest-xdist (its
-workers take the cores) nor ``--collect-only``, and only with two usable cores or more.
+workers take the cores) nor ``--collect-only`` nor while coverage.py measures the run, and
+only with two usable cores or more.
 ``MLTESTSCORE_SUITE_WORKER=0`` turns it off (say, for several pytest sessions sharing the
 cores), ``=1`` on even with one core.
 
@@ -80,7 +81,16 @@ def worker_wanted(switch: str | None = None) -> bool:
         return False  # fork after importing native libraries is only dependable there
     if value in {"1", "true", "yes", "on"}:
         return True
-    return usable_cores() >= 2
+    return usable_cores() >= 2 and not _coverage_measuring()
+
+
+def _coverage_measuring() -> bool:
+    """coverage.py (pytest-cov) is measuring this run: lines the child runs (the project's
+    training code, called by some items) would be missing from the report, since it leaves
+    with ``os._exit``, so the items stay in this process."""
+    coverage = sys.modules.get("coverage")
+    current = getattr(getattr(coverage, "Coverage", None), "current", None)
+    return callable(current) and current() is not None
 
 
 def usable_cores() -> int:

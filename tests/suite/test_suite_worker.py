@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -211,4 +212,25 @@ def test_the_worker_is_wanted_on_linux_with_two_cores_unless_switched(
     monkeypatch: pytest.MonkeyPatch, switch: str, spare: bool, wanted: bool
 ) -> None:
     monkeypatch.setattr(suite_worker, "usable_cores", lambda: 2 if spare else 1)
+    monkeypatch.setattr(suite_worker, "_coverage_measuring", lambda: False)
     assert suite_worker.worker_wanted(switch) is wanted
+
+
+def test_the_worker_is_not_forked_while_coverage_measures_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import types
+
+    class Coverage:
+        measuring: object = None
+
+        @classmethod
+        def current(cls) -> object:
+            return cls.measuring
+
+    monkeypatch.setattr(suite_worker, "usable_cores", lambda: 2)
+    monkeypatch.setitem(sys.modules, "coverage", types.SimpleNamespace(Coverage=Coverage))
+    assert suite_worker.worker_wanted("")
+    Coverage.measuring = object()
+    assert not suite_worker.worker_wanted("")
+    assert suite_worker.worker_wanted("1")  # asked for explicitly
