@@ -159,6 +159,7 @@ class CanaryProcess:
         self.python = python or sys.executable
         self.input_format = input_format
         self.process: subprocess.Popen[str] | None = None
+        self.sent: Any = None  # the sample, once sent
         self._scratch = tempfile.TemporaryDirectory(prefix="mltestscore-canary-")
         self.folder = Path(self._scratch.name)
         request = {
@@ -192,23 +193,38 @@ class CanaryProcess:
         """True until the process has been served or closed."""
         return self.process is not None
 
+    def send(self, X: Any) -> None:
+        """Send the sample now, so the worker serves it while the caller goes on; a later
+        :meth:`serve` of the same sample only collects the result."""
+        process = self.process
+        if process is None:
+            raise RuntimeError("this canary process was already served or closed")
+        if self.sent is not None:
+            raise RuntimeError("this canary process was already sent its sample")
+        sample_file = _write_inputs(X, self.folder, self.input_format)
+        self.sent = X
+        assert process.stdin is not None
+        try:
+            process.stdin.write(f"{sample_file}\n")
+            process.stdin.close()
+        except OSError:  # BrokenPipeError: it exited early; its result file says why
+            pass
+
     def serve(self, X: Any, timeout: float) -> dict[str, Any]:
-        """Send ``X``, wait up to ``timeout`` seconds for the result and return it with the
-        ``predictions`` / ``proba`` arrays added. The worker and its folder are gone after.
-        Raises ``_CanaryCrashed`` when the worker dies, hangs or writes no result."""
+        """Send ``X`` (unless :meth:`send` sent it already), wait up to ``timeout`` seconds
+        for the result and return it with the ``predictions`` / ``proba`` arrays added. The
+        worker and its folder are gone after. Raises ``_CanaryCrashed`` when the worker dies,
+        hangs or writes no result, and ValueError when a different sample was sent."""
         import numpy as np
 
         process = self.process
         if process is None:
             raise RuntimeError("this canary process was already served or closed")
         try:
-            sample_file = _write_inputs(X, self.folder, self.input_format)
-            assert process.stdin is not None
-            try:
-                process.stdin.write(f"{sample_file}\n")
-                process.stdin.close()
-            except OSError:  # BrokenPipeError: it exited early; its result file says why
-                pass
+            if self.sent is None:
+                self.send(X)
+            elif not _same_sample(self.sent, X):
+                raise ValueError("the canary process was sent a different sample ahead")
             try:
                 _wait_for_exit(process, timeout)
             except subprocess.TimeoutExpired as exc:
@@ -241,6 +257,16 @@ class CanaryProcess:
                 process.kill()
             process.wait()
         self._scratch.cleanup()
+
+
+def _same_sample(sent: Any, X: Any) -> bool:
+    import numpy as np
+
+    if sent is X:
+        return True
+    if hasattr(sent, "equals") and hasattr(X, "equals"):
+        return bool(sent.equals(X))
+    return bool(np.array_equal(np.asarray(sent), np.asarray(X)))
 
 
 def _wait_for_exit(process: subprocess.Popen[str], timeout: float) -> None:
@@ -354,8 +380,9 @@ def check_started_canary(
 ) -> CheckResult:
     """How :func:`check_canary` ends, for a process :func:`start_canary` started earlier:
     send it ``X_sample`` and judge what it serves, as ``check_canary`` describes.
-    ``timeout`` counts from the moment the sample is sent. The process is stopped and its
-    folder removed whatever happens.
+    ``timeout`` counts from this call (the sample may have been sent earlier with
+    :meth:`CanaryProcess.send`). The process is stopped and its folder removed whatever
+    happens.
 
     Not a registered check of its own (it records nothing and raises CheckInputError on bad
     input): the generated suite calls it with a process it started when the session's items

@@ -253,6 +253,17 @@ class SuiteContext:
         if previous is not None:
             previous.close()
 
+    def send_canary_sample(self, rows: int) -> None:
+        """Send the started canary process its sample (the first ``rows`` evaluation rows,
+        as the canary item will) so it serves while the items run; its item then only
+        judges. A problem is left for the item to meet and report."""
+        with self._lock:
+            canary = self._canary
+        if canary is None or canary.sent is not None:
+            return
+        with contextlib.suppress(Exception):
+            canary.send(self.features(self.evaluation_key()).head(rows))
+
     def canary_started(self) -> bool:
         with self._lock:
             return self._canary is not None

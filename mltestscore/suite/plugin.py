@@ -94,6 +94,9 @@ class SuitePlugin:
         if canaries and not self.context.canary_started():
             self._start_canary(canaries[0])
         self._start_worker(items)
+        if canaries:
+            options = catalog.options_for(canaries[0], self.suite)
+            self.context.send_canary_sample(int(options.get("sample_rows", 200)))
 
     def start_canary_early(self) -> None:
         """Start the canary's process while pytest configures and collects, when the run

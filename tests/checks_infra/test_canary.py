@@ -191,6 +191,28 @@ def test_a_canary_started_ahead_fails_an_artifact_that_only_loads_where_it_was_t
     assert f"at 'load': ModuleNotFoundError: No module named '{PLANTED_MODULE}'" in result.reason
 
 
+def test_a_sample_sent_ahead_is_served_in_the_background_and_judged_later(
+    saved_artifact: Path, trusted_types: list[str], adult_model: Any, sample: pd.DataFrame
+) -> None:
+    started = start_canary(saved_artifact, trusted=trusted_types)
+    started.send(sample.copy())  # an equal frame, as the suite's item builds it again
+    assert started.process is not None
+    started.process.wait(timeout=60)  # served and gone before anyone asked for the result
+    assert (started.folder / "result.json").is_file()
+    result = check_started_canary(started, sample, reference_model=adult_model).assert_ok()
+    assert result.measurements["differing_rows"] == 0
+
+
+def test_a_canary_sent_one_sample_refuses_to_judge_another(
+    saved_artifact: Path, trusted_types: list[str], adult_model: Any, sample: pd.DataFrame
+) -> None:
+    started = start_canary(saved_artifact, trusted=trusted_types)
+    started.send(sample)
+    with pytest.raises(ValueError, match="a different sample"):
+        check_started_canary(started, sample.head(10), reference_model=adult_model)
+    assert not started.folder.exists()
+
+
 def test_closing_a_canary_nobody_served_stops_its_process_and_removes_its_folder(
     saved_artifact: Path, trusted_types: list[str]
 ) -> None:

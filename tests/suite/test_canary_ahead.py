@@ -87,6 +87,24 @@ def test_the_canary_item_is_served_by_the_process_started_while_pytest_configure
     assert check["measurements"]["differing_rows"] == 0
 
 
+def test_the_sample_is_sent_when_the_items_are_collected_so_the_item_only_judges(
+    pytester: pytest.Pytester, project: Any, spy: StartSpy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent_from: list[set[str]] = []
+    real_send = canary.CanaryProcess.send
+
+    def send(self: canary.CanaryProcess, X: Any) -> None:
+        sent_from.append({frame.function for frame in inspect.stack(context=0)})
+        real_send(self, X)
+
+    monkeypatch.setattr(canary.CanaryProcess, "send", send)
+    project.write(pytester, project.keys())
+    pytester.runpytest("--mlscore", "-k", "canary or pii").assert_outcomes(passed=3)
+    assert len(sent_from) == 1
+    assert "pytest_collection_finish" in sent_from[0]
+    assert "run_canary" not in sent_from[0]  # not by the item
+
+
 def test_a_canary_started_ahead_still_fails_a_model_that_cannot_load_in_a_fresh_process(
     pytester: pytest.Pytester, project: Any, spy: StartSpy, tmp_path: Path
 ) -> None:
