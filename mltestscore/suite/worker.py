@@ -122,6 +122,7 @@ class SuiteWorker:
         self._notices = notices
         self._folder = folder
         self._exited = False
+        self._closed = False
         self.child_seconds: dict[int, float] = {}
 
     @classmethod
@@ -155,7 +156,10 @@ class SuiteWorker:
         return cls(pid, claims, lock_fd, read_end, folder)
 
     def claim(self, index: int) -> bool:
-        """True when pytest runs item ``index`` itself; False when the child took it first."""
+        """True when pytest runs item ``index`` itself; False when the child took it first.
+        Once the child is stopped (it stalled), pytest runs every item left."""
+        if self._closed:
+            return True
         with _locked(self._lock_fd):
             if self._claims[index] == FREE:
                 self._claims[index] = PYTEST
@@ -165,6 +169,8 @@ class SuiteWorker:
     def delivered(self, index: int) -> Delivered | None:
         """The child's result for an item it claimed, waiting for it; None when the child
         cannot deliver it (pytest then runs the item itself)."""
+        if self._closed:
+            return None
         path = self._folder / f"{index}.json"
         progress = _cpu_ticks(self.pid)
         last_progress = time.monotonic()
@@ -207,6 +213,9 @@ class SuiteWorker:
 
     def close(self) -> None:
         """Stop the child if it still runs and remove its files; safe to call again."""
+        if self._closed:
+            return
+        self._closed = True
         if not self._reap():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
