@@ -7,6 +7,7 @@ them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,3 +113,18 @@ def adult_model(adult_split: tuple[pd.DataFrame, pd.DataFrame]) -> Any:
 def adult_pipeline_factory() -> Any:
     """``make_adult_pipeline``: fresh, unfitted Adult pipelines (keywords go to the model)."""
     return make_adult_pipeline
+
+
+@pytest.fixture
+def empty_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private per-user cache and an empty folder first on sys.path, where a test installs
+    fake distributions (a ``.dist-info`` folder) to see what is read again."""
+    from mltestscore import cache
+
+    monkeypatch.setenv(cache.CACHE_VARIABLE, str(tmp_path / "cache"))
+    cache.cache_folder.cache_clear()
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    yield site
+    cache.cache_folder.cache_clear()

@@ -4,24 +4,12 @@ or upgraded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from mltestscore import cache, environment
-
-
-@pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv(cache.CACHE_VARIABLE, str(tmp_path / "cache"))
-    cache.cache_folder.cache_clear()
-    folder = tmp_path / "site"
-    folder.mkdir()
-    monkeypatch.syspath_prepend(str(folder))
-    yield folder
-    cache.cache_folder.cache_clear()
+from mltestscore import environment
 
 
 def _scan() -> dict[str, str]:
@@ -42,7 +30,7 @@ def _install(site: Path, name: str, version: str) -> None:
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
 
 
-def test_the_cached_answer_is_what_a_fresh_scan_reads(site: Path) -> None:
+def test_the_cached_answer_is_what_a_fresh_scan_reads(empty_site: Path) -> None:
     first = environment.installed_packages()
     assert first == _scan()
     assert environment.installed_packages() == first
@@ -50,7 +38,7 @@ def test_the_cached_answer_is_what_a_fresh_scan_reads(site: Path) -> None:
 
 
 def test_a_second_call_reuses_the_answer_without_scanning(
-    site: Path, monkeypatch: pytest.MonkeyPatch
+    empty_site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = environment.installed_packages()
 
@@ -61,9 +49,9 @@ def test_a_second_call_reuses_the_answer_without_scanning(
     assert environment.installed_packages() == first
 
 
-def test_installing_or_upgrading_a_distribution_changes_the_answer(site: Path) -> None:
+def test_installing_or_upgrading_a_distribution_changes_the_answer(empty_site: Path) -> None:
     assert "late-package" not in environment.installed_packages()
-    _install(site, "late_package", "1.0")
+    _install(empty_site, "late_package", "1.0")
     assert environment.installed_packages()["late-package"] == "1.0"
-    _install(site, "late_package", "2.0")
+    _install(empty_site, "late_package", "2.0")
     assert environment.installed_packages()["late-package"] == "2.0"

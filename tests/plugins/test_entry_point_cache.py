@@ -10,22 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from mltestscore import cache, extensions
+from mltestscore import extensions
 
 PLUGIN_MODULE = '''
 """A plugin installed after the first discovery."""
 '''
 
 
-@pytest.fixture
-def empty_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv(cache.CACHE_VARIABLE, str(tmp_path / "cache"))
-    cache.cache_folder.cache_clear()
-    site = tmp_path / "site"
-    site.mkdir()
-    monkeypatch.syspath_prepend(str(site))
-    yield site
-    cache.cache_folder.cache_clear()
+@pytest.fixture(autouse=True)
+def _fresh_discovery_after() -> Iterator[None]:
+    yield
     extensions.discover_plugins(refresh=True)
 
 
