@@ -75,8 +75,10 @@ class Spec:
     # The rubric ids these items evidence, when narrower than the check's own (a serving
     # sample breaking the schema says nothing against data-1, only against monitor-2).
     evidences: tuple[str, ...] | None = None
-    # False for items that use what only the pytest process has (the canary's process):
-    # the suite worker (mltestscore.suite.worker) never runs those.
+    # False for items the suite worker (mltestscore.suite.worker) must leave to pytest: the
+    # canary's (its process belongs to pytest) and those running the project's own training
+    # code, which may hold a connection opened before the fork (a database session, an
+    # MLflow client) that two processes must not share.
     forkable: bool = True
     # Heavy modules the check imports when it runs: one that two selected items need is
     # imported before the suite worker is forked, once instead of once in each process.
@@ -169,7 +171,8 @@ SPECS: tuple[Spec, ...] = (
          {"max_rows": 3000, "joint_model": False}, params=_sensitive),
     Spec("infra-1", "reproducibility", "check_reproducible_training", ("train_fn", "train"),
          "trains twice with the same seed and compares predictions",
-         runners.run_reproducibility, {"train_rows": 1000}, extra_options=("train_rows",)),
+         runners.run_reproducibility, {"train_rows": 1000}, extra_options=("train_rows",),
+         forkable=False),
     Spec("infra-2", "overfit", "check_model_can_overfit", ("model", "target", "train"),
          "checks the model can memorise a tiny sample", runners.run_overfit),
     Spec("infra-2", "training_step", "check_training_step_lowers_loss",
@@ -178,7 +181,7 @@ SPECS: tuple[Spec, ...] = (
          {"sample_size": 300}),
     Spec("infra-3", "pipeline", "check_pipeline_integration", ("train_fn", "train", "target"),
          "runs train_fn end to end on raw rows, saves, reloads and predicts",
-         runners.run_pipeline, {"sample_size": 500}),
+         runners.run_pipeline, {"sample_size": 500}, forkable=False),
     Spec("infra-4", "serving_gate", "check_serving_gate",
          ("registry", "model", "target", "train"),
          "gates the candidate against the previous registry version, overall and per slice",

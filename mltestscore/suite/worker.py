@@ -12,8 +12,9 @@ claims an item as it reaches it; the child claims the last unclaimed one it may 
 it, writes its result to a file and says so on a pipe. When pytest reaches an item the child
 has claimed, it waits for that result, and records and judges it exactly as when the item
 runs in its own process (the scorecard is the same either way, which the tests check). An
-item that needs this process's state (the canary's process, started by pytest) is never
-taken by the child.
+item whose spec is not ``forkable`` is never taken by the child: the canary's (its process
+belongs to pytest) and those running the project's training code, which may hold a
+connection opened before the fork.
 
 When it is used: Linux only, right after collection and before any test ran (so no OpenMP
 pool has started a thread that the fork would leave behind), not under pytest-xdist (its
