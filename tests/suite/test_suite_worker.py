@@ -245,3 +245,12 @@ def test_the_worker_is_not_forked_while_coverage_measures_the_run(
     Coverage.measuring = object()
     assert not suite_worker.worker_wanted("")
     assert suite_worker.worker_wanted("1")  # asked for explicitly
+
+
+def test_items_running_the_projects_training_code_or_the_canary_stay_in_pytest() -> None:
+    from mltestscore.suite.catalog import SPECS
+
+    kept = {spec.name for spec in SPECS if not spec.forkable}
+    assert {spec.name for spec in SPECS if "train_fn" in spec.needs} <= kept
+    assert "canary" in kept
+    assert len(kept) < len(SPECS) / 4  # the rest may go to the worker
