@@ -20,6 +20,7 @@ from typing import Any
 from mltestscore import __version__
 
 CACHE_VARIABLE = "MLTESTSCORE_CACHE_DIR"
+ENTRIES_PER_KIND = 32
 
 
 def _owner_name() -> str:
@@ -89,3 +90,18 @@ def store_cached(kind: str, source: bytes, value: Any) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+        return
+    _prune(entry.parent, keep=ENTRIES_PER_KIND)
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the ``keep`` newest entries: every installed state, rubric edit or
+    upgrade leaves one behind, and nothing else would ever remove them. Only stores (cache
+    misses) pay for it; an entry removed while still useful is computed again once."""
+    try:
+        entries = sorted((entry.stat().st_mtime_ns, entry) for entry in folder.glob("*.json"))
+    except OSError:
+        return
+    for _, entry in entries[: max(len(entries) - keep, 0)]:
+        with contextlib.suppress(OSError):
+            entry.unlink()

@@ -131,3 +131,19 @@ def test_hints_of_a_project_without_suite_keys_are_cached_unchanged(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == f"{len(expected)} False"
+
+
+def test_a_kind_keeps_only_its_newest_entries(cache_dir: Path) -> None:
+    keep = cache.ENTRIES_PER_KIND
+    folder = cache_dir / "states"
+    for number in range(keep + 8):
+        before = set(folder.glob("*.json"))
+        cache.store_cached("states", f"state {number}".encode(), {"number": number})
+        (stored,) = set(folder.glob("*.json")) - before
+        stamp = (number + 1) * 10**9  # stored in this order, whatever the clock's resolution
+        os.utime(stored, ns=(stamp, stamp))
+    assert len(list(folder.glob("*.json"))) == keep
+    assert cache.load_cached("states", f"state {keep + 7}".encode()) == {"number": keep + 7}
+    assert cache.load_cached("states", b"state 0") is None  # the oldest went first
+    cache.store_cached("other kind", b"x", 1)  # kinds are pruned on their own
+    assert cache.load_cached("states", f"state {keep + 7}".encode()) == {"number": keep + 7}
