@@ -134,20 +134,26 @@ class SuiteWorker:
         what the items share (data, model) so the child inherits it instead of loading it."""
         if not any(spec.forkable for spec, _ in jobs):
             return None
-        folder = Path(tempfile.mkdtemp(prefix="mltestscore-worker-"))
-        claims = mmap.mmap(-1, max(len(jobs), 1))  # anonymous and shared across the fork
-        lock_fd = os.open(folder / "claims.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        read_end, write_end = os.pipe()
+        opened: list[int] = []
+        folder: Path | None = None
         try:
+            folder = Path(tempfile.mkdtemp(prefix="mltestscore-worker-"))
+            claims = mmap.mmap(-1, max(len(jobs), 1))  # anonymous, shared across the fork
+            opened.append(os.open(folder / "claims.lock", os.O_RDWR | os.O_CREAT, 0o600))
+            opened.extend(os.pipe())
+            lock_fd, read_end, write_end = opened
+            fcntl.lockf(lock_fd, fcntl.LOCK_EX)  # a file system without POSIX locks fails here
+            fcntl.lockf(lock_fd, fcntl.LOCK_UN)
             with warnings.catch_warnings():
                 # Python 3.12+ warns about forking with threads; the only ones here belong to
                 # native libraries that handle fork themselves (OpenBLAS, Arrow).
                 warnings.simplefilter("ignore", DeprecationWarning)
                 pid = os.fork()
-        except OSError:
-            for fd in (read_end, write_end, lock_fd):
+        except OSError:  # no temporary folder, descriptors or processes left: no worker
+            for fd in opened:
                 os.close(fd)
-            _remove(folder)
+            if folder is not None:
+                _remove(folder)
             return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
@@ -161,11 +167,15 @@ class SuiteWorker:
         Once the child is stopped (it stalled), pytest runs every item left."""
         if self._closed:
             return True
-        with _locked(self._lock_fd):
-            if self._claims[index] == FREE:
-                self._claims[index] = PYTEST
-                return True
-            return self._claims[index] == PYTEST
+        try:
+            with _locked(self._lock_fd):
+                if self._claims[index] == FREE:
+                    self._claims[index] = PYTEST
+                    return True
+                return self._claims[index] == PYTEST
+        except OSError:  # the lock failed: stop the child, run everything here
+            self.close()
+            return True
 
     def delivered(self, index: int) -> Delivered | None:
         """The child's result for an item it claimed, waiting for it; None when the child

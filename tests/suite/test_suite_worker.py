@@ -177,6 +177,22 @@ def test_a_stalled_child_is_killed_and_the_items_left_run_in_pytest(
     assert spy.child_is_gone()
 
 
+def test_when_no_process_can_be_forked_every_item_runs_in_pytest(
+    pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch, without_worker: Any
+) -> None:
+    spy = WorkerSpy(monkeypatch)
+
+    def no_more_processes() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_more_processes)
+    result = _run(pytester, monkeypatch, "1")
+    assert result.parseoutcomes() == without_worker[0]
+    assert _checks(project.scorecard(pytester)) == without_worker[1]
+    assert spy.pids == []
+    assert spy.delivered == []
+
+
 def test_a_configuration_error_met_in_the_child_fails_its_item_as_in_pytest(
     pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch, spy: WorkerSpy
 ) -> None:
