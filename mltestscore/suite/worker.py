@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import json
 import mmap
 import os
@@ -142,8 +141,8 @@ class SuiteWorker:
             opened.append(os.open(folder / "claims.lock", os.O_RDWR | os.O_CREAT, 0o600))
             opened.extend(os.pipe())
             lock_fd, read_end, write_end = opened
-            fcntl.lockf(lock_fd, fcntl.LOCK_EX)  # a file system without POSIX locks fails here
-            fcntl.lockf(lock_fd, fcntl.LOCK_UN)
+            with _locked(lock_fd):  # a file system without POSIX locks fails here
+                pass
             with warnings.catch_warnings():
                 # Python 3.12+ warns about forking with threads; the only ones here belong to
                 # native libraries that handle fork themselves (OpenBLAS, Arrow).
@@ -245,7 +244,10 @@ class SuiteWorker:
 @contextlib.contextmanager
 def _locked(fd: int) -> Any:
     """POSIX record locks belong to a process, so the parent and the child exclude each
-    other (an inherited ``flock`` would be shared by both)."""
+    other (an inherited ``flock`` would be shared by both). Imported here: this module is
+    imported on Windows too, where there is no fcntl and no worker."""
+    import fcntl
+
     fcntl.lockf(fd, fcntl.LOCK_EX)
     try:
         yield

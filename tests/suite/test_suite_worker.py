@@ -270,3 +270,16 @@ def test_items_running_the_projects_training_code_or_the_canary_stay_in_pytest()
     assert {spec.name for spec in SPECS if "train_fn" in spec.needs} <= kept
     assert "canary" in kept
     assert len(kept) < len(SPECS) / 4  # the rest may go to the worker
+
+
+def test_the_suite_imports_where_there_is_no_fcntl_and_so_no_worker() -> None:
+    import subprocess
+
+    probe = (
+        "import sys; sys.modules['fcntl'] = None\n"  # as on Windows
+        "import mltestscore.suite.plugin, mltestscore.suite.worker as w\n"
+        "print(w.plain_json({'x': (1, 2.5)}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{'x': [1, 2.5]}"
