@@ -83,6 +83,9 @@ class Spec:
     # Heavy modules the check imports when it runs: one that two selected items need is
     # imported before the suite worker is forked, once instead of once in each process.
     imports: tuple[str, ...] = ()
+    # Measures timings: runs in pytest with no item running in the suite worker meanwhile
+    # (the other process's work would distort them). Never the worker's.
+    alone: bool = False
 
     def parameters(self, config: SuiteConfig) -> list[str | None]:
         return list(self.params(config)) if self.params is not None else [None]
@@ -224,7 +227,8 @@ SPECS: tuple[Spec, ...] = (
          runners.run_stability, {"max_examples": 10, "sample_size": 500}),
     Spec("monitor-6", "performance", "check_computing_performance", ("model", "train"),
          "measures latency, throughput and memory against earlier runs",
-         runners.run_performance, {"repeats": 3, "single_calls": 30, "batch_calls": 3}),
+         runners.run_performance, {"repeats": 3, "single_calls": 30, "batch_calls": 3},
+         forkable=False, alone=True),
     Spec("monitor-7", "served_quality", "check_served_quality",
          ("model", "target", "train", "serving"),
          "measures the metric on labelled serving data against the offline metric",

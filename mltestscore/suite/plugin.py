@@ -281,6 +281,9 @@ class CheckItem(pytest.Item):
             delivered = worker.delivered(index)
         if delivered is not None:
             self.result = record_result(delivered.unwrap())
+        elif worker is not None and self.spec.alone:
+            with worker.quiet():
+                self.result = run_spec(self.plugin.context, self.spec, self.param)
         else:
             self.result = run_spec(self.plugin.context, self.spec, self.param)
         self.result.assert_ok()

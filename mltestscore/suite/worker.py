@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,9 @@ SWITCH_VARIABLE = "MLTESTSCORE_SUITE_WORKER"
 STALL_SECONDS = 30.0
 
 FREE, PYTEST, CHILD = 0, 1, 2
+# Two control bytes after the claims: pytest asks the child to pause; the child is busy.
+PAUSE, BUSY = 0, 1
+PAUSE_POLL_SECONDS = 0.005
 
 # (spec, parameter) of one generated item, in the order pytest runs them.
 Job = tuple["Spec", str | None]
@@ -137,7 +140,7 @@ class SuiteWorker:
         folder: Path | None = None
         try:
             folder = Path(tempfile.mkdtemp(prefix="mltestscore-worker-"))
-            claims = mmap.mmap(-1, max(len(jobs), 1))  # anonymous, shared across the fork
+            claims = mmap.mmap(-1, len(jobs) + 2)  # anonymous, shared across the fork
             opened.append(os.open(folder / "claims.lock", os.O_RDWR | os.O_CREAT, 0o600))
             opened.extend(os.pipe())
             lock_fd, read_end, write_end = opened
@@ -175,6 +178,34 @@ class SuiteWorker:
         except OSError:  # the lock failed: stop the child, run everything here
             self.close()
             return True
+
+    @contextlib.contextmanager
+    def quiet(self) -> Iterator[None]:
+        """No item runs in the child meanwhile: for an item that measures timings (the
+        latency check), which the other process's work on the other core would distort
+        (its single-row p95 doubled in a test here). The child finishes the item it is on
+        and waits until the block ends."""
+        if self._closed:
+            yield
+            return
+        control = len(self._claims) - 2
+        with _locked(self._lock_fd):
+            self._claims[control + PAUSE] = 1
+        try:
+            progress, last_progress = _cpu_ticks(self.pid), time.monotonic()
+            while self._claims[control + BUSY] and not self._reap():
+                time.sleep(PAUSE_POLL_SECONDS)
+                ticks = _cpu_ticks(self.pid)
+                if ticks != progress:
+                    progress, last_progress = ticks, time.monotonic()
+                elif time.monotonic() - last_progress > STALL_SECONDS:
+                    self.close()
+                    break
+            yield
+        finally:
+            if not self._closed:
+                with _locked(self._lock_fd):
+                    self._claims[control + PAUSE] = 0
 
     def delivered(self, index: int) -> Delivered | None:
         """The child's result for an item it claimed, waiting for it; None when the child
@@ -288,6 +319,9 @@ def _child(
         os.dup2(log.fileno(), 2)
         sys.stdout = sys.stderr = log  # not pytest's capture, which the parent still uses
         while (index := _claim_last(jobs, claims, lock_fd)) is not None:
+            if index < 0:  # pytest asked for quiet
+                time.sleep(PAUSE_POLL_SECONDS)
+                continue
             spec, param = jobs[index]
             begin = time.perf_counter()
             payload: dict[str, Any]
@@ -304,6 +338,7 @@ def _child(
             partial.write_text(json.dumps(payload), encoding="utf-8")
             os.replace(partial, target)
             os.write(notices, b"%d\n" % index)
+            claims[len(jobs) + BUSY] = 0
     except BaseException:
         code = 1
     finally:
@@ -313,12 +348,16 @@ def _child(
 
 
 def _claim_last(jobs: Sequence[Job], claims: mmap.mmap, lock_fd: int) -> int | None:
+    """The last unclaimed item the child may run, now claimed and the child marked busy;
+    -1 while pytest asks for quiet; None when none is left."""
+    control = len(jobs)
     with _locked(lock_fd):
+        if claims[control + PAUSE]:
+            return -1
         for index in range(len(jobs) - 1, -1, -1):
-            if claims[index] == FREE:
-                if not jobs[index][0].forkable:
-                    continue
+            if claims[index] == FREE and jobs[index][0].forkable:
                 claims[index] = CHILD
+                claims[control + BUSY] = 1
                 return index
     return None
 
