@@ -77,6 +77,26 @@ class SuitePlugin:
             report.result.append(SuiteCollector.create(collector, self))
         return report
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """With the suite worker, pytest runs first the generated items only it may run
+        (those calling ``train_fn``), while the worker has the rest to take from the end:
+        run where the two meet, they would leave the worker's core idle. The canary's item
+        keeps its place (its process serves in the background meanwhile), and so do the
+        items that need the other core quiet (``Spec.alone``)."""
+        from mltestscore.suite.worker import worker_wanted
+
+        if self.config.option.collectonly or hasattr(self.config, "workerinput"):
+            return
+        positions = [i for i, item in enumerate(items) if isinstance(item, CheckItem)]
+        checks = [item for item in items if isinstance(item, CheckItem)]
+        if len(checks) < 2 or not any(c.spec.forkable for c in checks) or not worker_wanted():
+            return
+        first = [c for c in checks if _runs_first(c.spec)]
+        ordered = first + [c for c in checks if not _runs_first(c.spec)]
+        for position, item in zip(positions, ordered, strict=True):
+            items[position] = item
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """When generated items are about to run: set the garbage collector aside for what
         is loaded by now, start the canary's process and fork the suite worker."""
@@ -177,6 +197,10 @@ class SuitePlugin:
         if self._frozen and _in_process_run(self.config):
             self._frozen = False
             gc.unfreeze()
+
+
+def _runs_first(spec: catalog.Spec) -> bool:
+    return not spec.forkable and not spec.alone and spec.check != "check_canary"
 
 
 def _import_shared_modules(specs: Iterable[catalog.Spec]) -> None:
