@@ -331,3 +331,53 @@ def test_the_suite_imports_where_there_is_no_fcntl_and_so_no_worker() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "{'x': [1, 2.5]}"
+
+
+TRAIN_MODULE = """
+    def train(frame, seed):
+        from sklearn.compose import make_column_selector, make_column_transformer
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder
+
+        X, y = frame.drop(columns=["income"]), frame["income"]
+        encode = make_column_transformer(
+            (
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                make_column_selector(dtype_exclude="number"),
+            ),
+            remainder="passthrough",
+        )
+        model = HistGradientBoostingClassifier(max_iter=20, random_state=seed)
+        return make_pipeline(encode, model).fit(X, y)
+"""
+
+
+def _catalog_position(rubric_id: str) -> int:
+    from mltestscore.suite.catalog import SPECS
+
+    return [spec.rubric_id for spec in SPECS].index(rubric_id)
+
+
+ORDER_CONFTEST = """
+    def pytest_runtest_logstart(nodeid, location):
+        with open("run-order.txt", "a") as log:
+            log.write(nodeid + "\\n")
+"""
+
+
+@pytest.mark.parametrize("switch", ["1", "0"])
+def test_with_the_worker_the_items_calling_train_fn_run_first(
+    pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch, switch: str
+) -> None:
+    pytester.makepyfile(suite_training=TRAIN_MODULE)
+    pytester.makeconftest(ORDER_CONFTEST)
+    project.write(pytester, project.keys(train_fn="suite_training:train"))
+    _run(pytester, monkeypatch, switch)
+    log = (pytester.path / "run-order.txt").read_text().split()
+    order = [nodeid.split("::", 2)[1] for nodeid in log if nodeid.startswith("mlscore::")]
+    assert order.count("infra-1") == order.count("infra-3") == 1
+    if switch == "1":
+        assert order[:2] == ["infra-1", "infra-3"]  # reproducibility, pipeline
+    else:
+        assert order == sorted(order, key=_catalog_position)  # the catalog's order
