@@ -4,7 +4,8 @@ rubric item, one item per applicable check.
 The ``mlscore`` collector is appended to the session's own collection report, so the generated
 items go through pytest's normal machinery: ``--collect-only`` lists them, ``-k`` / ``-m`` /
 ``--deselect`` select them, pytest-xdist workers collect the same ids in the same order (the
-order is the catalog's, and parameters follow the configuration). Node ids read like
+order is the catalog's, and parameters follow the configuration; a run with the suite worker
+moves the items only pytest may run to the front). Node ids read like
 ``mlscore::model-7::fairness[sex]``.
 """
 
