@@ -80,8 +80,8 @@ class Spec:
     # code, which may hold a connection opened before the fork (a database session, an
     # MLflow client) that two processes must not share.
     forkable: bool = True
-    # Heavy modules the check imports when it runs: one that two selected items need is
-    # imported before the suite worker is forked, once instead of once in each process.
+    # Heavy modules the check imports when it runs: the items sharing one go to the end of
+    # the list when the suite worker runs, so it takes them all and imports it once.
     imports: tuple[str, ...] = ()
     # Measures timings: runs in pytest with no item running in the suite worker meanwhile
     # (the other process's work would distort them). Never the worker's.

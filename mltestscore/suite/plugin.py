@@ -11,7 +11,6 @@ moves the items only pytest may run to the front). Node ids read like
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,9 +81,11 @@ class SuitePlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """With the suite worker, pytest runs first the generated items only it may run
         (those calling ``train_fn``), while the worker has the rest to take from the end:
-        run where the two meet, they would leave the worker's core idle. The canary's item
-        keeps its place (its process serves in the background meanwhile), and so do the
-        items that need the other core quiet (``Spec.alone``)."""
+        run where the two meet, they would leave the worker's core idle. Items sharing a
+        heavy import (shap) go last, so the worker takes them all and the import happens
+        once, in the worker. The canary's item keeps its place (its process serves in the
+        background meanwhile), and so do the items that need the other core quiet
+        (``Spec.alone``)."""
         from mltestscore.suite.worker import worker_wanted
 
         if self.config.option.collectonly or hasattr(self.config, "workerinput"):
@@ -94,7 +95,9 @@ class SuitePlugin:
         if len(checks) < 2 or not any(c.spec.forkable for c in checks) or not worker_wanted():
             return
         first = [c for c in checks if _runs_first(c.spec)]
-        ordered = first + [c for c in checks if not _runs_first(c.spec)]
+        shared = _shared_imports(c.spec for c in checks)
+        last = [c for c in checks if c.spec.forkable and shared & set(c.spec.imports)]
+        ordered = first + [c for c in checks if c not in first and c not in last] + last
         for position, item in zip(positions, ordered, strict=True):
             items[position] = item
 
@@ -142,7 +145,6 @@ class SuitePlugin:
         if len(items) < 2 or not worker_wanted():
             return
         self.context.preload()
-        _import_shared_modules(item.spec for item in items)
         for index, item in enumerate(items):
             item.job_index = index
         self.worker = SuiteWorker.start(
@@ -204,18 +206,12 @@ def _runs_first(spec: catalog.Spec) -> bool:
     return not spec.forkable and not spec.alone and spec.check != "check_canary"
 
 
-def _import_shared_modules(specs: Iterable[catalog.Spec]) -> None:
-    """Import what two or more items will import (shap: 0.25 s), so the suite worker is
-    forked with it instead of both processes importing it. One that fails to import is left
-    for its items to report."""
-    import importlib
+def _shared_imports(specs: Iterable[catalog.Spec]) -> set[str]:
+    """Heavy modules two or more of these items import (shap: 0.25 s)."""
     from collections import Counter
 
     needed = Counter(module for spec in specs for module in set(spec.imports))
-    for module, items in needed.items():
-        if items >= 2:
-            with contextlib.suppress(Exception):
-                importlib.import_module(module)
+    return {module for module, items in needed.items() if items >= 2}
 
 
 def _in_process_run(config: pytest.Config) -> bool:
