@@ -21,7 +21,8 @@ pytestmark = [
     pytest.mark.skipif(not suite_worker.worker_wanted("1"), reason="the worker needs Linux"),
 ]
 
-# Their reasons quote timings, which differ from run to run whichever process measures them.
+# Their reasons quote timings, which differ from run to run whichever process measures them,
+# and on a loaded machine even their outcome can (a time share, a time-bounded search).
 TIMED_CHECKS = {
     "check_computing_performance",
     "check_canary",
@@ -88,6 +89,8 @@ def _checks(scorecard: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
                 continue
             key = (item["id"], f"{evidence['check']} {evidence.get('test', '')}")
             comparable = {k: evidence[k] for k in ("outcome", "rubric_ids") if k in evidence}
+            if evidence["check"] in TIMED_CHECKS:
+                comparable.pop("outcome", None)
             comparable["measurements"] = {
                 name: value
                 for name, value in evidence.get("measurements", {}).items()
@@ -97,6 +100,11 @@ def _checks(scorecard: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
                 comparable["reason"] = evidence.get("reason")
             found[key] = comparable
     return found
+
+
+def _count(outcomes: dict[str, int]) -> int:
+    """Items run: how many passed or failed can move with the timed checks' outcomes."""
+    return sum(n for outcome, n in outcomes.items() if outcome != "deselected")
 
 
 def _run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, switch: str) -> Any:
@@ -124,7 +132,7 @@ def test_the_worker_runs_items_from_the_end_and_the_scorecard_is_the_same_as_wit
 ) -> None:
     spy = WorkerSpy(monkeypatch)
     result = _run(pytester, monkeypatch, "1")
-    assert result.parseoutcomes() == without_worker[0]
+    assert _count(result.parseoutcomes()) == _count(without_worker[0])
     assert _checks(project.scorecard(pytester)) == without_worker[1]
     delivered = [check for check, ok in spy.delivered if ok]
     assert len(delivered) >= 3, spy.delivered  # the child took items, from the end
@@ -141,7 +149,7 @@ def test_items_of_a_child_that_dies_run_in_pytest_with_the_same_results(
     dies = _in_child(compute, os.getpid(), lambda *args: os._exit(3))
     monkeypatch.setattr(suite_plugin, "compute_result", dies)
     result = _run(pytester, monkeypatch, "1")
-    assert result.parseoutcomes() == without_worker[0]
+    assert _count(result.parseoutcomes()) == _count(without_worker[0])
     assert _checks(project.scorecard(pytester)) == without_worker[1]
     assert spy.delivered
     assert not any(ok for _, ok in spy.delivered)
@@ -170,10 +178,11 @@ def test_a_stalled_child_is_killed_and_the_items_left_run_in_pytest(
     begin = time.monotonic()
     result = _run(pytester, monkeypatch, "1")
     assert time.monotonic() - begin < 120
-    assert result.parseoutcomes() == without_worker[0]
+    assert _count(result.parseoutcomes()) == _count(without_worker[0])
     assert _checks(project.scorecard(pytester)) == without_worker[1]
-    # pytest waited once for the hung item and ran it and the rest itself.
-    assert [ok for _, ok in spy.delivered] == [False]
+    # pytest met the hung child (waiting for its item, or for quiet before the latency
+    # item), stopped it, and ran that item and every one left itself.
+    assert not any(ok for _, ok in spy.delivered)
     assert spy.child_is_gone()
 
 
@@ -233,7 +242,7 @@ def test_when_no_process_can_be_forked_every_item_runs_in_pytest(
 
     monkeypatch.setattr(os, "fork", no_more_processes)
     result = _run(pytester, monkeypatch, "1")
-    assert result.parseoutcomes() == without_worker[0]
+    assert _count(result.parseoutcomes()) == _count(without_worker[0])
     assert _checks(project.scorecard(pytester)) == without_worker[1]
     assert spy.pids == []
     assert spy.delivered == []
