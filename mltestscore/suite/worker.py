@@ -126,7 +126,6 @@ class SuiteWorker:
         self._folder = folder
         self._exited = False
         self._closed = False
-        self.child_seconds: dict[int, float] = {}
 
     @classmethod
     def start(
@@ -189,22 +188,21 @@ class SuiteWorker:
             yield
             return
         control = len(self._claims) - 2
-        with _locked(self._lock_fd):
-            self._claims[control + PAUSE] = 1
         try:
-            progress, last_progress = _cpu_ticks(self.pid), time.monotonic()
-            while self._claims[control + BUSY] and not self._reap():
+            with _locked(self._lock_fd):
+                self._claims[control + PAUSE] = 1
+        except OSError:  # the lock failed: stop the child, run everything here
+            self.close()
+        try:
+            watch = _StallWatch(self.pid)
+            while not self._closed and self._claims[control + BUSY] and not self._reap():
                 time.sleep(PAUSE_POLL_SECONDS)
-                ticks = _cpu_ticks(self.pid)
-                if ticks != progress:
-                    progress, last_progress = ticks, time.monotonic()
-                elif time.monotonic() - last_progress > STALL_SECONDS:
+                if watch.stalled():
                     self.close()
-                    break
             yield
         finally:
             if not self._closed:
-                with _locked(self._lock_fd):
+                with contextlib.suppress(OSError), _locked(self._lock_fd):
                     self._claims[control + PAUSE] = 0
 
     def delivered(self, index: int) -> Delivered | None:
@@ -213,8 +211,7 @@ class SuiteWorker:
         if self._closed:
             return None
         path = self._folder / f"{index}.json"
-        progress = _cpu_ticks(self.pid)
-        last_progress = time.monotonic()
+        watch = _StallWatch(self.pid)
         while not path.is_file():
             if self._exited or self._reap():
                 if path.is_file():  # written just before it exited
@@ -224,18 +221,13 @@ class SuiteWorker:
             if readable:
                 with contextlib.suppress(BlockingIOError):
                     os.read(self._notices, 4096)
-            ticks = _cpu_ticks(self.pid)
-            if ticks != progress:
-                progress, last_progress = ticks, time.monotonic()
-            elif time.monotonic() - last_progress > STALL_SECONDS:
+            if watch.stalled():
                 self.close()  # deadlocked: nothing it holds will arrive
                 return None
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if "seconds" in payload:
-            self.child_seconds[index] = float(payload["seconds"])
         if "result" in payload:
             return Delivered(result=payload["result"])
         if "config_error" in payload:
@@ -286,6 +278,23 @@ def _locked(fd: int) -> Any:
         fcntl.lockf(fd, fcntl.LOCK_UN)
 
 
+class _StallWatch:
+    """Whether a process has used no CPU for ``STALL_SECONDS``: one that is computing
+    uses some, a deadlocked one (a lock held across the fork) none."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.ticks = _cpu_ticks(pid)
+        self.since = time.monotonic()
+
+    def stalled(self) -> bool:
+        ticks = _cpu_ticks(self.pid)
+        if ticks != self.ticks:
+            self.ticks, self.since = ticks, time.monotonic()
+            return False
+        return time.monotonic() - self.since > STALL_SECONDS
+
+
 def _cpu_ticks(pid: int) -> int:
     """User + system clock ticks the process has used (-1 once it is gone)."""
     try:
@@ -323,7 +332,6 @@ def _child(
                 time.sleep(PAUSE_POLL_SECONDS)
                 continue
             spec, param = jobs[index]
-            begin = time.perf_counter()
             payload: dict[str, Any]
             try:
                 result = compute(context, spec, param)
@@ -332,7 +340,6 @@ def _child(
                 payload = {"config_error": str(exc)}
             except Exception as exc:  # pytest's own run reports it with a traceback
                 payload = {"error": f"{type(exc).__name__}: {exc}"}
-            payload["seconds"] = time.perf_counter() - begin
             target = folder / f"{index}.json"
             partial = folder / f".{index}.json.partial"
             partial.write_text(json.dumps(payload), encoding="utf-8")
