@@ -23,7 +23,7 @@ from mltestscore.suite import catalog
 from mltestscore.suite.config import (
     SuiteConfig,
     check_model_trust,
-    import_suite_callables,
+    complete_suite_config,
     parse_suite_config,
 )
 from mltestscore.suite.context import SuiteContext
@@ -52,7 +52,7 @@ class SuitePlugin:
         self._frozen = False
 
     def use_suite(self, suite: SuiteConfig) -> None:
-        """The same keys with their ``module:callable`` values imported."""
+        """The same keys, completed (``module:callable`` values imported, columns found)."""
         self.suite = suite
         self.context.config = suite
 
@@ -417,12 +417,12 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin:
     project = session.project
     plugin: SuitePlugin | None = None
     try:
-        suite = parse_suite_config(project, import_callables=False)
+        suite = parse_suite_config(project, complete=False)
         plugin = SuitePlugin(config, suite, Path(project.source))
-        plugin.start_canary_early()  # before the project's imports, which take a while
+        plugin.start_canary_early()  # before the imports below, which take a while
         if not hasattr(config, "workerinput"):  # workers meet the same problem when loading
             check_model_trust(suite)
-        plugin.use_suite(import_suite_callables(suite))
+        plugin.use_suite(complete_suite_config(suite))
     except MLScoreError as exc:
         if plugin is not None:
             plugin.context.close()
