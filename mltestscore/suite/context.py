@@ -224,10 +224,11 @@ class SuiteContext:
                 self.features(key)
 
     # -- the canary process -------------------------------------------------------------------
-    def start_canary(self, python: str | None, input_format: str, trust_checked: bool) -> None:
+    def start_canary(self, python: str | None, input_format: str) -> None:
         """Start the canary's fresh process for the model file now, so it loads the model on
-        the other core while the items before the canary's run. ``trust_checked``: the
-        plugin refuses untrusted skops types itself (:func:`check_model_trust`).
+        the other core while the items before the canary's run. The file's types are not
+        audited here: the plugin refuses untrusted skops types itself at configuration time
+        (:func:`check_model_trust`), in every process that starts a canary.
 
         Anything that stops it from starting (no model file, untrusted types, a bad
         interpreter) is left for the canary item to meet and report: it then starts its
@@ -244,7 +245,7 @@ class SuiteContext:
                 trusted=self.config.model_trusted,
                 python=python,
                 input_format=input_format,
-                trust_checked=trust_checked,
+                trust_checked=True,
             )
         except Exception:
             return

@@ -173,13 +173,13 @@ class SuitePlugin:
     def _start_canary(self, spec: catalog.Spec) -> None:
         """Start the canary's fresh process now: a new interpreter importing scikit-learn
         and loading the model takes seconds, which then pass on the other core while this
-        process works. Its item sends the sample and judges the result."""
+        process works. It is sent its sample when the items are collected; its item judges
+        the result."""
         options = catalog.options_for(spec, self.suite)
         python = options.get("python")
         self.context.start_canary(
             None if python is None else str(python),
             str(options.get("input_format", "parquet")),
-            trust_checked=True,
         )
 
     def pytest_sessionfinish(self) -> None:
