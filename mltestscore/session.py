@@ -83,7 +83,8 @@ def _where(node: pytest.Item | pytest.Collector) -> str:
     return f"{path}:{(line or 0) + 1}: {node.nodeid}: @pytest.mark.mlscore"
 
 
-def _pyproject_path(config: pytest.Config) -> Path:
+def pyproject_path(config: pytest.Config) -> Path:
+    """The project's ``pyproject.toml``: pytest's ini file when it is one, else at the rootdir."""
     inipath = config.inipath
     if inipath is not None and inipath.name == "pyproject.toml":
         return inipath
@@ -462,7 +463,7 @@ def start_session(config: pytest.Config) -> MLScoreSession:
     if not json_path.is_absolute():
         json_path = Path(config.invocation_params.dir) / json_path
     try:
-        project = load_project_config(_pyproject_path(config))
+        project = load_project_config(pyproject_path(config))
         rubric_choice = config.getoption("mlscore_rubric") or project.rubric or DEFAULT_RUBRIC
         rubric = load_rubric(rubric_choice)
         credit_option = config.getoption("mlscore_credit") or config.getini("mlscore_credit")

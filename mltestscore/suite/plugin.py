@@ -11,6 +11,7 @@ moves the items only pytest may run to the front). Node ids read like
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
     from mltestscore.checks.result import CheckResult
+    from mltestscore.config import ProjectConfig
     from mltestscore.session import MLScoreSession
     from mltestscore.suite.worker import SuiteWorker
 
@@ -40,14 +42,29 @@ ROOT_NAME = "mlscore"
 THREADS_VARIABLE = "MLTESTSCORE_SUITE_THREADS"
 
 
+# The context whose canary process started before the conftest files were imported.
+CANARY_AHEAD: pytest.StashKey[SuiteContext] = pytest.StashKey()
+
+
 class SuitePlugin:
     """Registered when ``--mlscore`` is on and ``[tool.mltestscore]`` names suite inputs."""
 
-    def __init__(self, config: pytest.Config, suite: SuiteConfig, pyproject: Path) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        suite: SuiteConfig,
+        pyproject: Path,
+        started: SuiteContext | None = None,
+    ) -> None:
+        """``started``: a context :func:`start_canary_ahead` made for the same keys; its
+        canary process is kept (one for other keys is stopped)."""
         self.config = config
         self.suite = suite
         self.pyproject = pyproject
-        self.context = SuiteContext(suite)
+        if started is not None and started.config != suite:
+            started.close()
+            started = None
+        self.context = started or SuiteContext(suite)
         self.worker: SuiteWorker | None = None
         self._frozen = False
 
@@ -61,12 +78,7 @@ class SuitePlugin:
         (``pytest --mlscore tests/test_x.py``): then the user asked for those alone."""
         if self.config.args_source is not pytest.Config.ArgsSource.ARGS:
             return True
-        base = Path(self.config.invocation_params.dir)
-        for arg in self.config.args:
-            path = base / arg.split("::", 1)[0]
-            if "::" not in arg and path.is_dir():
-                return True
-        return False
+        return _names_a_folder(self.config.args, Path(self.config.invocation_params.dir))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -116,7 +128,7 @@ class SuitePlugin:
         if hasattr(self.config, "workerinput"):
             return  # under pytest-xdist the worker that runs the canary is not known yet
         if canaries and not self.context.canary_started():
-            self._start_canary(canaries[0])
+            _start_canary(self.context, canaries[0])
         self._start_worker(items)
         if canaries:
             options = catalog.options_for(canaries[0], self.suite)
@@ -130,12 +142,11 @@ class SuitePlugin:
         (``-k``) stops it again at the end of collection."""
         config = self.config
         xdist = bool(getattr(config.option, "numprocesses", None)) or hasattr(config, "workerinput")
-        if config.option.collectonly or xdist or not self.wanted():
+        if config.option.collectonly or xdist or self.context.canary_started():
             return
-        for spec, _ in catalog.applicable_specs(self.suite):
-            if spec.check == "check_canary":
-                self._start_canary(spec)
-                return
+        spec = _canary_spec(self.suite)
+        if spec is not None and self.wanted():
+            _start_canary(self.context, spec)
 
     def _start_worker(self, items: list[CheckItem]) -> None:
         """Fork the worker that runs items from the end of the list (see
@@ -170,18 +181,6 @@ class SuitePlugin:
         gc.freeze()
         self._frozen = True
 
-    def _start_canary(self, spec: catalog.Spec) -> None:
-        """Start the canary's fresh process now: a new interpreter importing scikit-learn
-        and loading the model takes seconds, which then pass on the other core while this
-        process works. It is sent its sample when the items are collected; its item judges
-        the result."""
-        options = catalog.options_for(spec, self.suite)
-        python = options.get("python")
-        self.context.start_canary(
-            None if python is None else str(python),
-            str(options.get("input_format", "parquet")),
-        )
-
     def pytest_sessionfinish(self) -> None:
         """Stop the worker and a canary process no item used (deselected, ``-x``,
         interrupted...)."""
@@ -200,6 +199,62 @@ class SuitePlugin:
         if self._frozen and _in_process_run(self.config):
             self._frozen = False
             gc.unfreeze()
+
+
+def start_canary_ahead(config: pytest.Config, project: ProjectConfig) -> None:
+    """Start the canary's process from ``pytest_load_initial_conftests``, when the run will
+    generate a canary item: before pytest imports the project's conftest files (0.26 s of
+    pandas on the example), so the new interpreter has the other core through all of
+    pytest's start-up, and has loaded the model by the time the items run. It then starts
+    with the environment pytest was started with, as a serving process would.
+
+    The suite keys are read here without importing anything of the project; ``start_suite``
+    reads them again and keeps this process when they are the same. Any problem is left
+    for it to report. Not under pytest-xdist or ``--collect-only``, as for the later start.
+    """
+    options = config.known_args_namespace
+    xdist = bool(getattr(options, "numprocesses", None)) or "PYTEST_XDIST_WORKER" in os.environ
+    if getattr(options, "collectonly", False) or xdist:
+        return
+    named = [str(arg) for arg in getattr(options, "file_or_dir", None) or ()]
+    if named and not _names_a_folder(named, Path(config.invocation_params.dir)):
+        return
+    try:
+        suite = parse_suite_config(project, complete=False)
+    except MLScoreError:
+        return
+    spec = _canary_spec(suite)
+    if spec is None:
+        return
+    context = SuiteContext(suite)
+    _start_canary(context, spec)
+    if context.canary_started():
+        config.stash[CANARY_AHEAD] = context
+        config.add_cleanup(context.close)  # when configuration fails before it is taken
+
+
+def _start_canary(context: SuiteContext, spec: catalog.Spec) -> None:
+    """Start the canary's fresh process now: a new interpreter importing scikit-learn and
+    loading the model takes seconds, which then pass on the other core while this process
+    works. It is sent its sample when the items are collected; its item judges the result."""
+    options = catalog.options_for(spec, context.config)
+    python = options.get("python")
+    context.start_canary(
+        None if python is None else str(python), str(options.get("input_format", "parquet"))
+    )
+
+
+def _canary_spec(suite: SuiteConfig) -> catalog.Spec | None:
+    for spec, _ in catalog.applicable_specs(suite):
+        if spec.check == "check_canary":
+            return spec
+    return None
+
+
+def _names_a_folder(args: Iterable[str], base: Path) -> bool:
+    """Whether a command-line argument names a whole folder (so the run is not only the
+    files or tests it names)."""
+    return any("::" not in arg and (base / arg).is_dir() for arg in args)
 
 
 def _runs_first(spec: catalog.Spec) -> bool:
@@ -418,8 +473,9 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin:
     plugin: SuitePlugin | None = None
     try:
         suite = parse_suite_config(project, complete=False)
-        plugin = SuitePlugin(config, suite, Path(project.source))
-        plugin.start_canary_early()  # before the imports below, which take a while
+        started = config.stash.get(CANARY_AHEAD, None)
+        plugin = SuitePlugin(config, suite, Path(project.source), started)
+        plugin.start_canary_early()  # unless started ahead; before the imports below
         if not hasattr(config, "workerinput"):  # workers meet the same problem when loading
             check_model_trust(suite)
         plugin.use_suite(complete_suite_config(suite))

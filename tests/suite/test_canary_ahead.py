@@ -19,6 +19,9 @@ from mltestscore.checks import canary
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 PLANTED_MODULE = "planted_only_in_the_suite_test_process"
+# Where the canary process starts ahead of its item: before the conftest files are imported,
+# at configuration time, or failing both at the end of collection.
+AHEAD = {"start_canary_ahead", "start_canary_early", "pytest_collection_finish"}
 
 
 class StartSpy:
@@ -28,6 +31,7 @@ class StartSpy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.started: list[canary.CanaryProcess] = []
         self.ahead: list[bool] = []
+        self.before_conftests: list[bool] = []
         self.workers: list[subprocess.Popen[str]] = []
         real = canary.start_canary
 
@@ -35,7 +39,8 @@ class StartSpy:
             process = real(*args, **kwargs)
             self.started.append(process)
             callers = {frame.function for frame in inspect.stack(context=0)}
-            self.ahead.append(bool({"start_canary_early", "pytest_collection_finish"} & callers))
+            self.before_conftests.append("pytest_load_initial_conftests" in callers)
+            self.ahead.append(bool(AHEAD & callers))
             assert process.process is not None
             self.workers.append(process.process)
             return process
@@ -85,6 +90,63 @@ def test_the_canary_item_is_served_by_the_process_started_while_pytest_configure
     (check,) = [e for e in items["infra-6"]["evidence"] if e["kind"] == "check"]
     assert check["outcome"] == "passed"
     assert check["measurements"]["differing_rows"] == 0
+
+
+def test_the_canary_process_starts_before_the_projects_conftest_is_imported(
+    pytester: pytest.Pytester, project: Any, spy: StartSpy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # this run may be a worker's
+    monkeypatch.setattr(canary, "spy_started", spy.started, raising=False)
+    project.write(pytester, project.keys())
+    pytester.makeconftest(
+        """
+        from pathlib import Path
+
+        from mltestscore.checks import canary
+
+        Path("started-before-conftest").write_text(str(len(canary.spy_started)))
+        """
+    )
+    pytester.runpytest("--mlscore", "-k", "canary").assert_outcomes(passed=1)
+    assert (pytester.path / "started-before-conftest").read_text() == "1"
+    assert spy.before_conftests == [True]
+    assert spy.workers[0].poll() is not None
+
+
+@pytest.mark.parametrize(
+    ("why", "arguments"),
+    [
+        ("only a file is named", ["tests/test_own.py"]),
+        ("the items are only collected", ["--collect-only"]),
+        ("pytest-xdist distributes the items", ["-k", "canary", "-p", "xdist", "-n", "1"]),
+    ],
+)
+def test_no_canary_process_starts_before_the_conftests_when(
+    why: str,
+    arguments: list[str],
+    pytester: pytest.Pytester,
+    project: Any,
+    spy: StartSpy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    project.write(pytester, project.keys())
+    result = pytester.runpytest("--mlscore", *arguments)
+    assert result.ret == pytest.ExitCode.OK, why
+    assert True not in spy.before_conftests, why
+
+
+def test_a_canary_started_before_the_conftests_is_stopped_when_configuration_fails(
+    pytester: pytest.Pytester, project: Any, spy: StartSpy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    project.write(pytester, project.keys())
+    result = pytester.runpytest("--mlscore", "--mlscore-rubric=no-such-rubric.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*mltestscore:*no-such-rubric.yaml*"])
+    assert spy.before_conftests == [True]
+    assert spy.workers[0].poll() is not None
+    assert not spy.started[0].folder.exists()
 
 
 def test_the_sample_is_sent_when_the_items_are_collected_so_the_item_only_judges(
