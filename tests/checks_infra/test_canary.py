@@ -19,6 +19,7 @@ import pytest
 
 from mltestscore import artifacts
 from mltestscore.checks.canary import (
+    CanaryProcess,
     check_canary,
     check_started_canary,
     start_canary,
@@ -179,6 +180,41 @@ def test_a_canary_started_before_its_sample_exists_judges_it_like_check_canary(
     assert result.parameters["rows"] == 200
     assert not started.started
     assert not started.folder.exists()
+
+
+def _environment_of(pid: int) -> dict[str, str]:
+    """Read once the new program runs (while the kernel replaces the image it reads empty)."""
+    deadline = time.monotonic() + 10
+    while not (raw := Path(f"/proc/{pid}/environ").read_bytes()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return dict(entry.decode().split("=", 1) for entry in raw.split(b"\0") if b"=" in entry)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/<pid>/environ")
+@pytest.mark.parametrize("background", [True, False])
+def test_a_background_canary_gets_one_native_thread_where_the_environment_says_nothing(
+    background: bool,
+    saved_artifact: Path,
+    trusted_types: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the caller's own choice stands
+    started = CanaryProcess(saved_artifact, trusted=trusted_types, background=background)
+    try:
+        assert started.process is not None
+        environment = _environment_of(started.process.pid)
+    finally:
+        started.close()
+    assert environment["OMP_NUM_THREADS"] == "3"
+    if background:
+        assert environment["OPENBLAS_NUM_THREADS"] == "1"
+        assert environment["MKL_NUM_THREADS"] == "1"
+    else:
+        assert "OPENBLAS_NUM_THREADS" not in environment
+        assert "MKL_NUM_THREADS" not in environment
 
 
 def test_a_canary_started_ahead_fails_an_artifact_that_only_loads_where_it_was_trained(
