@@ -210,11 +210,13 @@ def start_canary_ahead(config: pytest.Config, project: ProjectConfig) -> None:
 
     The suite keys are read here without importing anything of the project; ``start_suite``
     reads them again and keeps this process when they are the same. Any problem is left
-    for it to report. Not under pytest-xdist or ``--collect-only``, as for the later start.
+    for it to report. Not under pytest-xdist or ``--collect-only``, as for the later start,
+    nor for ``--version`` or ``--help`` (pytest answers them without a session to stop it).
     """
     options = config.known_args_namespace
     xdist = bool(getattr(options, "numprocesses", None)) or "PYTEST_XDIST_WORKER" in os.environ
-    if getattr(options, "collectonly", False) or xdist:
+    runs_nothing = any(getattr(options, name, False) for name in ("collectonly", "version", "help"))
+    if runs_nothing or xdist:
         return
     named = [str(arg) for arg in getattr(options, "file_or_dir", None) or ()]
     if named and not _names_a_folder(named, Path(config.invocation_params.dir)):

@@ -118,6 +118,8 @@ def test_the_canary_process_starts_before_the_projects_conftest_is_imported(
     [
         ("only a file is named", ["tests/test_own.py"]),
         ("the items are only collected", ["--collect-only"]),
+        ("only the version is asked for", ["--version"]),
+        ("only the help is asked for", ["--help"]),
         ("pytest-xdist distributes the items", ["-k", "canary", "-p", "xdist", "-n", "1"]),
     ],
 )
