@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks.result import python_value
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -210,7 +212,7 @@ def _column_map_outcome(
     examples: tuple[tuple[Any, int], ...] = ()
     if count:
         counts = view.non_null[unexpected_mask].value_counts().head(max_examples)
-        examples = tuple((_plain(v), int(n)) for v, n in counts.items())
+        examples = tuple((python_value(v), int(n)) for v, n in counts.items())
     return ExpectationOutcome(
         kind,
         kwargs,
@@ -373,11 +375,6 @@ def _describe_columns(expected: Sequence[str], actual: Sequence[str]) -> str:
     return "; ".join(parts) or "as expected"
 
 
-def _plain(value: Any) -> Any:
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
-
-
 # --- Great Expectations itself -------------------------------------------------------------
 
 
@@ -487,7 +484,7 @@ def _outcome_from_ge(
     kwargs = {k: v for k, v in dict(expectation.get("kwargs", {})).items() if v is not None}
     percent = details.get("unexpected_percent")
     examples = tuple(
-        (_plain(item.get("value")), int(item.get("count", 0)))
+        (python_value(item.get("value")), int(item.get("count", 0)))
         for item in details.get("partial_unexpected_counts") or []
     )
     observed = details.get("observed_value")

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.checks.registry import CheckInputError, register_check
-from mltestscore.checks.result import CheckResult, Table
+from mltestscore.checks.result import CheckResult, Table, python_value
 from mltestscore.checks.schema import as_frame, infer_schema, schema_to_dict
 
 if TYPE_CHECKING:
@@ -484,7 +484,7 @@ def _describe_example(frame: pd.DataFrame, specs: Sequence[ColumnSpec]) -> str:
     rows = f"{len(frame)} row(s)"
     if not notable:
         return f"{rows}, every column at its simplest value"
-    shown = ", ".join(f"{c}={_plain(row[c])!r}" for c in notable[:8])
+    shown = ", ".join(f"{c}={python_value(row[c])!r}" for c in notable[:8])
     rest = len(frame.columns) - len(notable[:8])
     tail = f" (other {rest} columns at their simplest value)" if rest else ""
     return f"{rows}, failing row: {shown}{tail}"
@@ -508,13 +508,13 @@ def _simplest(spec: ColumnSpec) -> Any:
 
 def _same_value(value: Any, simplest: Any) -> bool:
     try:
-        return bool(_plain(value) == simplest)
+        return bool(python_value(value) == simplest)
     except (TypeError, ValueError):
         return False
 
 
 def _example_table(frame: pd.DataFrame, title: str = "Shrunk failing input") -> Table:
-    rows = [[_plain(v) for v in record] for record in frame.head(10).itertuples(index=False)]
+    rows = [[python_value(v) for v in record] for record in frame.head(10).itertuples(index=False)]
     return Table.build(title, [str(c) for c in frame.columns], rows)
 
 
@@ -575,11 +575,6 @@ def _edge_failure(
         if narrowed is not None:
             return _simplify(feature_fn, single, narrowed, specs, expected_dtypes)
     return problem, edges
-
-
-def _plain(value: Any) -> Any:
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
 
 
 def _simplify(

@@ -44,6 +44,14 @@ def _scalar(value: object) -> Scalar:
     return str(value)
 
 
+def python_value(value: Any) -> Any:
+    """A numpy scalar's own Python value (``.item()``), anything else as it is: for the
+    comparisons and messages of checks that meet numpy, pandas and Great Expectations
+    values. Unlike :func:`_scalar` it keeps NaN, and what is not a scalar."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
 @dataclass(frozen=True)
 class Table:
     """A small table for the report (per feature, per slice, per group...).

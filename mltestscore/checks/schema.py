@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.checks.registry import CheckInputError, register_check
-from mltestscore.checks.result import CheckResult, Table
+from mltestscore.checks.result import CheckResult, Table, python_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,7 +171,7 @@ def _column_expectations(
         if len(distinct) <= max_categories:
             add(
                 "values_to_be_in_set",
-                value_set=sorted((_plain(v) for v in distinct), key=_sort_key),
+                value_set=sorted((python_value(v) for v in distinct), key=_sort_key),
                 mostly=value_mostly,
             )
     return found
@@ -201,11 +201,6 @@ def _type_expectation(series: pd.Series) -> tuple[str, dict[str, Any]] | None:
 def _sort_key(value: Any) -> tuple[str, str]:
     """Sort mixed values (an object column holding text and numbers) without comparing types."""
     return (type(value).__name__, str(value))
-
-
-def _plain(value: Any) -> Any:
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
 
 
 # --- persistence -----------------------------------------------------------------------------

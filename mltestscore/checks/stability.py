@@ -22,7 +22,7 @@ from typing import Any
 
 from mltestscore.checks import _models
 from mltestscore.checks.registry import CheckInputError, register_check
-from mltestscore.checks.result import CheckResult, Table
+from mltestscore.checks.result import CheckResult, Table, python_value
 
 RUBRIC_IDS = ("monitor-5",)
 UNSEEN_CATEGORY = "__mltestscore_unseen__"
@@ -94,16 +94,11 @@ def _domains_from_frame(frame: Any, columns: Sequence[str], source: str) -> dict
             domains[column] = ColumnDomain(
                 column,
                 numeric=False,
-                values=[_plain(v) for v in counts.index],
-                typical=_plain(counts.index[0]),
+                values=[python_value(v) for v in counts.index],
+                typical=python_value(counts.index[0]),
                 source=source,
             )
     return domains
-
-
-def _plain(value: Any) -> Any:
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
 
 
 def _bounds(low: Any, high: Any) -> tuple[float, float] | None:
