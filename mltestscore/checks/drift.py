@@ -12,12 +12,11 @@ the counts), scipy only for p-values, and no copy of the whole frame.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks._inputs import read_frame
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
 
@@ -34,34 +33,9 @@ EXACT_KS_PVALUE_MAX_N = 10_000
 
 
 def as_frame(data: Any, argument: str, columns: Sequence[str] | None = None) -> Any:
-    """A pandas DataFrame from a DataFrame or a Parquet / CSV path, or a ``CheckInputError``
-    naming ``argument`` (shared by the monitoring checks). With ``columns``, a file is read
-    for those columns only (those it has: the caller reports the missing ones)."""
-    import pandas as pd
-
-    if isinstance(data, pd.DataFrame):
-        frame = data
-    elif isinstance(data, str | os.PathLike):
-        path = Path(data)
-        if not path.is_file():
-            raise CheckInputError(argument, f"file {str(path)!r} does not exist")
-        wanted = set(columns) if columns is not None else None
-        suffixes = "".join(path.suffixes).lower()
-        if ".parquet" in suffixes or suffixes.endswith(".pq"):
-            subset = None
-            if wanted is not None:
-                import pyarrow.parquet as pq
-
-                subset = [c for c in pq.read_schema(path).names if c in wanted]
-            frame = pd.read_parquet(path, columns=subset)
-        elif ".csv" in suffixes:
-            frame = pd.read_csv(path, usecols=(lambda c: c in wanted) if wanted else None)
-        else:
-            raise CheckInputError(argument, f"{str(path)!r} is neither a .parquet nor a .csv file")
-    else:
-        raise CheckInputError(
-            argument, f"expected a pandas DataFrame or a file path, got {type(data).__name__}"
-        )
+    """:func:`~mltestscore.checks._inputs.read_frame`, refusing a frame with no rows or no
+    columns (shared by the monitoring checks, which have nothing to compare then)."""
+    frame = read_frame(data, argument, columns)
     if frame.shape[0] == 0:
         raise CheckInputError(argument, "the data has no rows")
     if frame.shape[1] == 0:

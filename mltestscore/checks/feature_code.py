@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks._inputs import read_frame
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table, python_value
-from mltestscore.checks.schema import as_frame, infer_schema, schema_to_dict
+from mltestscore.checks.schema import infer_schema, schema_to_dict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -214,7 +215,7 @@ def check_feature_code(
         raise CheckInputError("max_examples", "max_examples and max_rows must be at least 1")
     reference: pd.DataFrame | None = None
     if training_data is not None:
-        reference = as_frame(training_data, "training_data")
+        reference = read_frame(training_data, "training_data")
         if reference.shape[0] == 0:
             raise CheckInputError("training_data", "has no rows")
     if schema is not None:

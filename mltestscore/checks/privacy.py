@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks._inputs import read_frame
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
-from mltestscore.checks.schema import as_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -152,7 +152,7 @@ def check_pii(
     ``max_match_fraction`` (default 0: any personal identifier is a finding). Examples are
     masked so the report itself leaks nothing.
     """
-    frame = as_frame(data)
+    frame = read_frame(data, "data")
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise CheckInputError("data", f"is empty ({frame.shape[0]} rows, {frame.shape[1]} columns)")
     if sample_rows is not None and sample_rows < 1:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks._inputs import read_frame
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table, python_value
 
@@ -31,27 +32,6 @@ _ID_NAME = re.compile(r"(^|[_\-\s])(id|uuid|guid|key)$|^id[_\-]|[a-z]Id$", re.IG
 _INTEGER_TYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
 _FLOAT_TYPES = ["float16", "float32", "float64"]
 _DATETIME_TYPES = [f"datetime64[{unit}]" for unit in ("s", "ms", "us", "ns")]
-
-
-def as_frame(data: object, argument: str = "data") -> pd.DataFrame:
-    """A DataFrame from a DataFrame or a CSV / Parquet path; bad input names ``argument``."""
-    import pandas as pd
-
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, str | os.PathLike):
-        path = Path(data)
-        if not path.is_file():
-            raise CheckInputError(argument, f"file {str(path)!r} does not exist")
-        suffix = path.suffix.lower()
-        if suffix in {".parquet", ".pq"}:
-            return pd.read_parquet(path)
-        if suffix in {".csv", ".gz", ".bz2", ".zip", ".xz"}:
-            return pd.read_csv(path)
-        raise CheckInputError(argument, f"file {str(path)!r} is neither CSV nor Parquet")
-    raise CheckInputError(
-        argument, f"expected a pandas DataFrame or a CSV/Parquet path, got {type(data).__name__}"
-    )
 
 
 # --- inference -------------------------------------------------------------------------------
@@ -84,7 +64,7 @@ def infer_schema(
     """
     import great_expectations as gx
 
-    frame = as_frame(data)
+    frame = read_frame(data, "data")
     if frame.shape[0] == 0:
         raise CheckInputError("data", "has no rows; a schema needs training data")
     if range_margin < 0:
@@ -292,7 +272,7 @@ def check_schema(
 
     if engine not in {"auto", "great_expectations"}:
         raise CheckInputError("engine", f"must be 'auto' or 'great_expectations', not {engine!r}")
-    frame = as_frame(data)
+    frame = read_frame(data, "data")
     suite = schema_to_dict(schema)
     if frame.shape[0] == 0:
         raise CheckInputError("data", "has no rows to validate")
