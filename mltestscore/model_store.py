@@ -215,14 +215,21 @@ class MlflowModelStore:
         with self._mlflow.start_run():
             self._mlflow.log_metrics({k: float(v) for k, v in (metrics or {}).items()})
             self._mlflow.log_dict(environment.take_snapshot(data_files), "environment.json")
-            # "model" positionally: the artifact path in MLflow 2, the model name in MLflow 3
             info = self._mlflow_sklearn.log_model(
-                model, "model", registered_model_name=self.model_name
+                model, registered_model_name=self.model_name, **self._model_name_argument()
             )
         version = self._version(int(info.registered_model_version))
         if make_current:
             self.set_current(version)
         return version
+
+    def _model_name_argument(self) -> dict[str, str]:
+        """The logged model's name: ``name`` since MLflow 3 (which warns that
+        ``artifact_path`` is deprecated), ``artifact_path`` before."""
+        import inspect
+
+        parameters = inspect.signature(self._mlflow_sklearn.log_model).parameters
+        return {"name" if "name" in parameters else "artifact_path": "model"}
 
     def current(self) -> ModelVersion | None:
         try:
