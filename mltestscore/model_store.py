@@ -14,13 +14,14 @@ used only when mlflow is importable.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -179,7 +180,11 @@ class MlflowModelStore:
     """The same operations on an MLflow registered model; "current" is a model alias.
 
     Needs mlflow (not a dependency of mltestscore): constructing one without it raises
-    ``ModelStoreError`` saying so.
+    ``ModelStoreError`` saying so. Versions are logged in skops format where MLflow's sklearn
+    flavour offers it (MLflow 3), and :meth:`load` audits a skops version against the
+    caller's ``trusted`` types exactly as the local store does, not against the list the
+    writer stored next to the model. A version logged as a pickle (older MLflow) still needs
+    ``trusted=True``.
     """
 
     def __init__(
@@ -192,11 +197,29 @@ class MlflowModelStore:
             raise ModelStoreError(
                 "the MLflow model store needs mlflow, which is not installed"
             ) from exc
-        if tracking_uri:
-            self._mlflow.set_tracking_uri(tracking_uri)
-        self._client: Any = self._mlflow.MlflowClient()
+        self.tracking_uri = tracking_uri or None
+        self._client: Any = self._mlflow.MlflowClient(
+            tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
+        )
         self.model_name = model_name
         self.alias = alias
+
+    @contextlib.contextmanager
+    def _tracked_here(self) -> Iterator[None]:
+        """MLflow's fluent calls (a run, logging, registering, loading a ``models:/`` URI) use
+        the process-wide tracking and registry URIs: point both at this store's for the call
+        only, so that stores on different servers can be used side by side."""
+        if self.tracking_uri is None:
+            yield
+            return
+        before = self._mlflow.get_tracking_uri(), self._mlflow.get_registry_uri()
+        self._mlflow.set_tracking_uri(self.tracking_uri)
+        self._mlflow.set_registry_uri(self.tracking_uri)
+        try:
+            yield
+        finally:
+            self._mlflow.set_tracking_uri(before[0])
+            self._mlflow.set_registry_uri(before[1])
 
     def _version(self, number: int) -> ModelVersion:
         return ModelVersion(str(number), number, f"models:/{self.model_name}/{number}")
@@ -212,24 +235,33 @@ class MlflowModelStore:
         data_files: Iterable[str | os.PathLike[str]] = (),
         make_current: bool = False,
     ) -> ModelVersion:
-        with self._mlflow.start_run():
+        with self._tracked_here(), self._mlflow.start_run():
             self._mlflow.log_metrics({k: float(v) for k, v in (metrics or {}).items()})
             self._mlflow.log_dict(environment.take_snapshot(data_files), "environment.json")
             info = self._mlflow_sklearn.log_model(
-                model, registered_model_name=self.model_name, **self._model_name_argument()
+                model, registered_model_name=self.model_name, **self._log_arguments(model)
             )
         version = self._version(int(info.registered_model_version))
         if make_current:
             self.set_current(version)
         return version
 
-    def _model_name_argument(self) -> dict[str, str]:
-        """The logged model's name: ``name`` since MLflow 3 (which warns that
-        ``artifact_path`` is deprecated), ``artifact_path`` before."""
+    def _log_arguments(self, model: Any) -> dict[str, Any]:
+        """``name`` (MLflow 3 warns that ``artifact_path`` is deprecated) and, where the
+        flavour offers it, skops. MLflow loads the file back before it logs it, trusting
+        only the types listed here: the writer's own model's, whatever they are (trust is
+        the reader's decision, in :meth:`load`)."""
         import inspect
 
         parameters = inspect.signature(self._mlflow_sklearn.log_model).parameters
-        return {"name" if "name" in parameters else "artifact_path": "model"}
+        arguments: dict[str, Any] = {"name" if "name" in parameters else "artifact_path": "model"}
+        skops_format = getattr(self._mlflow_sklearn, "SERIALIZATION_FORMAT_SKOPS", None)
+        if skops_format is not None and "skops_trusted_types" in parameters:
+            import skops.io as sio
+
+            arguments["serialization_format"] = skops_format
+            arguments["skops_trusted_types"] = sio.get_untrusted_types(data=sio.dumps(model))
+        return arguments
 
     def current(self) -> ModelVersion | None:
         try:
@@ -246,12 +278,26 @@ class MlflowModelStore:
         return older[-1] if older else None
 
     def load(self, version: ModelVersion, trusted: artifacts.Trust = ()) -> Any:
-        # MLflow's sklearn flavour stores pickles: loading one runs code.
+        """A skops version is loaded with :func:`mltestscore.artifacts.load_model` from a
+        downloaded copy, so its types are checked against ``trusted``; a pickle only with
+        ``trusted=True``, since unpickling runs code."""
+        with tempfile.TemporaryDirectory(prefix="mltestscore-mlflow-") as scratch:
+            with self._tracked_here():  # a models:/ URI resolves through the global registry
+                folder = Path(
+                    self._mlflow.artifacts.download_artifacts(
+                        artifact_uri=version.location, dst_path=scratch
+                    )
+                )
+            flavour = self._mlflow.models.Model.load(str(folder)).flavors.get("sklearn", {})
+            if flavour.get("serialization_format") == "skops":
+                model_file = folder / str(flavour.get("pickled_model", "model.skops"))
+                return artifacts.load_model(model_file, trusted=trusted, format="skops").model
         if trusted is not True:
             raise artifacts.UntrustedArtifactError(
-                version.location, "MLflow sklearn models are pickles; pass trusted=True to load"
+                version.location, "this MLflow version is a pickle; pass trusted=True to load it"
             )
-        return self._mlflow_sklearn.load_model(version.location)
+        with self._tracked_here():
+            return self._mlflow_sklearn.load_model(version.location)
 
     def metrics(self, version: ModelVersion) -> dict[str, float]:
         found = self._client.get_model_version(self.model_name, version.name)

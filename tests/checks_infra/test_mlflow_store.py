@@ -1,6 +1,6 @@
 """The MLflow backend of the model registry, on a real MLflow (a SQLite tracking store in a
-temporary folder): versions, the alias as the current pointer, metrics, the refusal to
-unpickle without trust, and the rollback drill (infra-7) on it.
+temporary folder): versions, the alias as the current pointer, metrics, the reader's trust
+decision on what it loads, and the rollback drill (infra-7) on it.
 
 MLflow is not a dependency of mltestscore: these tests run in ``tox -e store-mlflow`` (which
 CI runs too) and are skipped where mlflow is not installed."""
@@ -24,16 +24,11 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 
 @pytest.fixture(scope="module")
 def registered(
-    tmp_path_factory: pytest.TempPathFactory, adult_xy: Any
+    tmp_path_factory: pytest.TempPathFactory, adult_model: Any
 ) -> Iterator[tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]]]:
-    """Two versions of a small model, the second current. MLflow writes its artifacts
-    below the working folder, so it runs in a temporary one."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    X_train, y_train, _, _ = adult_xy
-    numeric = X_train.select_dtypes("number")
+    """Two versions of the Adult gradient-boosted pipeline (whose skops file holds types
+    skops does not trust by default), the second current. MLflow writes its artifacts below
+    the working folder, so it runs in a temporary one."""
     folder = tmp_path_factory.mktemp("mlflow")
     before = Path.cwd()
     os.chdir(folder)
@@ -42,12 +37,8 @@ def registered(
             "adult-income", tracking_uri=f"sqlite:///{folder / 'mlflow.db'}"
         )
         versions = [
-            store.register(
-                make_pipeline(StandardScaler(), LogisticRegression(C=c)).fit(numeric, y_train),
-                metrics={"roc_auc": auc},
-                make_current=True,
-            )
-            for c, auc in ((1.0, 0.85), (0.1, 0.86))
+            store.register(adult_model, metrics={"roc_auc": auc}, make_current=True)
+            for auc in (0.85, 0.86)
         ]
         yield store, versions
     finally:
@@ -67,25 +58,41 @@ def test_it_registers_versions_and_points_the_alias_at_the_current_one(
     assert model_store.metric_history(store, "roc_auc") == [0.85, 0.86]
 
 
-def test_it_loads_a_version_only_when_told_to_trust_pickles(
+def test_a_version_is_audited_against_the_readers_trusted_types(
     registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
+    trusted_types: list[str],
+    adult_model: Any,
     adult_xy: Any,
 ) -> None:
     store, (first, _) = registered
-    with pytest.raises(artifacts.UntrustedArtifactError, match="pickles"):
-        store.load(first)
+    with pytest.raises(artifacts.UntrustedArtifactError, match="TreePredictor"):
+        store.load(first)  # the writer's list, stored beside the model, does not count
     _, _, X_test, _ = adult_xy
-    numeric = X_test.select_dtypes("number").head(5)
-    assert len(store.load(first, trusted=True).predict(numeric)) == 5
+    loaded = store.load(first, trusted=trusted_types)
+    assert (loaded.predict(X_test) == adult_model.predict(X_test)).all()
+
+
+def test_a_model_skops_trusts_loads_without_a_trusted_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adult_xy: Any
+) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    monkeypatch.chdir(tmp_path)
+    X_train, y_train, _, _ = adult_xy
+    numeric = X_train.select_dtypes("number")
+    plain = model_store.MlflowModelStore("plain", tracking_uri=f"sqlite:///{tmp_path / 'm.db'}")
+    version = plain.register(LogisticRegression(max_iter=500).fit(numeric, y_train))
+    assert len(plain.load(version).predict(numeric.head(5))) == 5
 
 
 def test_the_rollback_drill_passes_on_mlflow_and_leaves_the_alias_where_it_was(
     registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
+    trusted_types: list[str],
     adult_xy: Any,
 ) -> None:
     store, (first, second) = registered
     _, _, X_test, _ = adult_xy
-    result = check_rollback(store, X_test.select_dtypes("number").head(50), trusted=True)
+    result = check_rollback(store, X_test.head(50), trusted=trusted_types)
     assert result.outcome is Outcome.PASSED, result.reason
     assert result.parameters["previous"] == first.name
     assert result.parameters["current"] == second.name
@@ -96,14 +103,46 @@ def test_the_rollback_drill_passes_on_mlflow_and_leaves_the_alias_where_it_was(
 
 def test_the_rollback_drill_fails_when_mlflow_has_no_version_to_roll_back_to(
     registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
+    trusted_types: list[str],
     adult_xy: Any,
 ) -> None:
     store, (first, second) = registered
     _, _, X_test, _ = adult_xy
     store.set_current(first)
     try:
-        result = check_rollback(store, X_test.select_dtypes("number").head(50), trusted=True)
+        result = check_rollback(store, X_test.head(50), trusted=trusted_types)
     finally:
         store.set_current(second)
     assert result.outcome is Outcome.FAILED
     assert f"no version before the current {first.name}" in result.reason
+
+
+def test_a_version_mlflow_pickled_loads_only_when_trusted_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adult_xy: Any
+) -> None:
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+
+    monkeypatch.chdir(tmp_path)
+    X_train, y_train, _, _ = adult_xy
+    numeric = X_train.select_dtypes("number")
+    uri = f"sqlite:///{tmp_path / 'm.db'}"
+    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    try:
+        with mlflow.start_run():  # as MLflow 2 logged every version, or a user asking for it
+            mlflow.sklearn.log_model(
+                LogisticRegression(max_iter=500).fit(numeric, y_train),
+                name="model",
+                registered_model_name="pickled",
+                serialization_format="pickle",
+            )
+    finally:
+        mlflow.set_tracking_uri(before[0])
+        mlflow.set_registry_uri(before[1])
+    store = model_store.MlflowModelStore("pickled", tracking_uri=uri)
+    (version,) = store.versions()
+    with pytest.raises(artifacts.UntrustedArtifactError, match="pickle"):
+        store.load(version, trusted=["sklearn.linear_model._logistic.LogisticRegression"])
+    assert len(store.load(version, trusted=True).predict(numeric.head(5))) == 5
