@@ -8,14 +8,14 @@ CI runs too) and are skipped where mlflow is not installed."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mltestscore import artifacts, model_store
-from mltestscore.checks.result import Outcome
+from mltestscore.checks.result import CheckResult, Outcome
 from mltestscore.checks.rollback import check_rollback
 
 pytest.importorskip("mlflow")
@@ -72,27 +72,51 @@ def test_a_version_is_audited_against_the_readers_trusted_types(
     assert (loaded.predict(X_test) == adult_model.predict(X_test)).all()
 
 
-def test_a_model_skops_trusts_loads_without_a_trusted_list(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adult_xy: Any
-) -> None:
+@pytest.fixture
+def empty_tracking_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new SQLite tracking store, with MLflow's artifacts kept in the test's own folder."""
+    monkeypatch.chdir(tmp_path)
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+@pytest.fixture(scope="module")
+def linear(adult_xy: Any) -> tuple[Any, Any]:
+    """A logistic regression on the numeric columns (every type in it is one skops trusts),
+    and those columns."""
     from sklearn.linear_model import LogisticRegression
 
-    monkeypatch.chdir(tmp_path)
     X_train, y_train, _, _ = adult_xy
     numeric = X_train.select_dtypes("number")
-    plain = model_store.MlflowModelStore("plain", tracking_uri=f"sqlite:///{tmp_path / 'm.db'}")
-    version = plain.register(LogisticRegression(max_iter=500).fit(numeric, y_train))
+    return LogisticRegression(max_iter=500).fit(numeric, y_train), numeric
+
+
+def test_a_model_skops_trusts_loads_without_a_trusted_list(
+    empty_tracking_uri: str, linear: tuple[Any, Any]
+) -> None:
+    model, numeric = linear
+    plain = model_store.MlflowModelStore("plain", tracking_uri=empty_tracking_uri)
+    version = plain.register(model)
     assert len(plain.load(version).predict(numeric.head(5))) == 5
+
+
+@pytest.fixture
+def drill(
+    registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
+    trusted_types: list[str],
+    adult_xy: Any,
+) -> Callable[[], CheckResult]:
+    """The rollback drill on the registered store, serving 50 test rows."""
+    store, _ = registered
+    sample = adult_xy[2].head(50)
+    return lambda: check_rollback(store, sample, trusted=trusted_types)
 
 
 def test_the_rollback_drill_passes_on_mlflow_and_leaves_the_alias_where_it_was(
     registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
-    trusted_types: list[str],
-    adult_xy: Any,
+    drill: Callable[[], CheckResult],
 ) -> None:
     store, (first, second) = registered
-    _, _, X_test, _ = adult_xy
-    result = check_rollback(store, X_test.head(50), trusted=trusted_types)
+    result = drill()
     assert result.outcome is Outcome.PASSED, result.reason
     assert result.parameters["previous"] == first.name
     assert result.parameters["current"] == second.name
@@ -103,14 +127,12 @@ def test_the_rollback_drill_passes_on_mlflow_and_leaves_the_alias_where_it_was(
 
 def test_the_rollback_drill_fails_when_mlflow_has_no_version_to_roll_back_to(
     registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
-    trusted_types: list[str],
-    adult_xy: Any,
+    drill: Callable[[], CheckResult],
 ) -> None:
     store, (first, second) = registered
-    _, _, X_test, _ = adult_xy
     store.set_current(first)
     try:
-        result = check_rollback(store, X_test.head(50), trusted=trusted_types)
+        result = drill()
     finally:
         store.set_current(second)
     assert result.outcome is Outcome.FAILED
@@ -118,30 +140,23 @@ def test_the_rollback_drill_fails_when_mlflow_has_no_version_to_roll_back_to(
 
 
 def test_a_version_mlflow_pickled_loads_only_when_trusted_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adult_xy: Any
+    empty_tracking_uri: str, linear: tuple[Any, Any]
 ) -> None:
     import mlflow
-    from sklearn.linear_model import LogisticRegression
 
-    monkeypatch.chdir(tmp_path)
-    X_train, y_train, _, _ = adult_xy
-    numeric = X_train.select_dtypes("number")
-    uri = f"sqlite:///{tmp_path / 'm.db'}"
+    model, numeric = linear
     before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
+    mlflow.set_tracking_uri(empty_tracking_uri)
+    mlflow.set_registry_uri(empty_tracking_uri)
     try:
         with mlflow.start_run():  # as MLflow 2 logged every version, or a user asking for it
             mlflow.sklearn.log_model(
-                LogisticRegression(max_iter=500).fit(numeric, y_train),
-                name="model",
-                registered_model_name="pickled",
-                serialization_format="pickle",
+                model, name="model", registered_model_name="pickled", serialization_format="pickle"
             )
     finally:
         mlflow.set_tracking_uri(before[0])
         mlflow.set_registry_uri(before[1])
-    store = model_store.MlflowModelStore("pickled", tracking_uri=uri)
+    store = model_store.MlflowModelStore("pickled", tracking_uri=empty_tracking_uri)
     (version,) = store.versions()
     with pytest.raises(artifacts.UntrustedArtifactError, match="pickle"):
         store.load(version, trusted=["sklearn.linear_model._logistic.LogisticRegression"])
