@@ -93,6 +93,51 @@ def test_it_flags_an_artifact_creeping_up_in_size_over_the_last_runs(
     assert len(read_history(history)) == 4  # record=False leaves the history alone
 
 
+class FixedLatency:
+    """A model whose every call takes ``seconds``: timings that barely vary."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        time.sleep(self.seconds)
+        return np.zeros(len(X))
+
+
+def _rising_history(path: Path, figure: str, values: list[float]) -> Path:
+    with path.open("w") as handle:
+        for value in values:
+            record = {"measurements": {figure: value}, "parameters": {"batch_size": 300}}
+            handle.write(json.dumps(record) + "\n")
+    return path
+
+
+def test_a_latency_rising_run_after_run_by_less_than_the_absolute_margin_is_not_a_leak(
+    X: pd.DataFrame, tmp_path: Path
+) -> None:
+    # Each earlier run a little slower, then this one (about 2.1 ms): 15-20% up over five
+    # runs, but 0.3 ms, the size of run-to-run noise in the tail percentiles.
+    history = _rising_history(tmp_path / "perf.jsonl", "single_p50_ms", [1.80, 1.85, 1.90, 1.95])
+    result = check_computing_performance(
+        FixedLatency(0.002), X, history=history, record=False, **FAST
+    )
+    assert result.measurements["single_p50_ms"] > 1.95
+    assert result.ok, result.summary()
+
+
+def test_a_latency_rising_run_after_run_by_more_than_the_absolute_margin_is_a_leak(
+    X: pd.DataFrame, tmp_path: Path
+) -> None:
+    history = _rising_history(tmp_path / "perf.jsonl", "single_p50_ms", [8.0, 8.3, 8.6, 8.9])
+    result = check_computing_performance(
+        FixedLatency(0.010), X, history=history, record=False, **FAST
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "single_p50_ms worsened in each of the last 5 runs" in result.reason
+
+
 def test_it_ignores_history_measured_with_another_batch_size(
     adult_model: Any, X: pd.DataFrame, tmp_path: Path
 ) -> None:
