@@ -26,10 +26,10 @@ def suite_configured(settings: Mapping[str, Any]) -> bool:
     return any(key in settings for key in SUITE_KEYS - _MODIFIER_KEYS)
 
 
-def start_canary_ahead(config: pytest.Config) -> None:
-    """The earliest start of the generated canary's process (see
-    :func:`mltestscore.suite.plugin.start_canary_ahead`), for a project that turns the suite
-    on; the suite's modules are imported only then."""
+def start_ahead(config: pytest.Config) -> None:
+    """What the generated suite starts before the conftest files are imported (see
+    :func:`mltestscore.suite.plugin.start_ahead`), for a project that turns the suite on; the
+    suite's modules are imported only then."""
     from mltestscore.config import load_project_config
     from mltestscore.errors import MLScoreError
     from mltestscore.session import pyproject_path
@@ -39,7 +39,7 @@ def start_canary_ahead(config: pytest.Config) -> None:
     except MLScoreError:
         return  # pytest_configure reads it again and reports the problem
     if suite_configured(project.settings):
-        from mltestscore.suite.plugin import start_canary_ahead as start
+        from mltestscore.suite.plugin import start_ahead as start
 
         start(config, project)
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 PLANTED_MODULE = "planted_only_in_the_suite_test_process"
 # Where the canary process starts ahead of its item: before the conftest files are imported,
 # at configuration time, or failing both at the end of collection.
-AHEAD = {"start_canary_ahead", "start_canary_early", "pytest_collection_finish"}
+AHEAD = {"start_ahead", "start_canary_early", "pytest_collection_finish", "_prepare_items"}
 
 
 class StartSpy:
