@@ -167,6 +167,7 @@ class SuitePlugin:
         self.context.preload()
         for index, item in enumerate(items):
             item.job_index = index
+        resume_garbage_collector(self.config)  # before the fork: in the worker too
         self.worker = SuiteWorker.start(
             self.context, [(item.spec, item.param) for item in items], compute_result
         )

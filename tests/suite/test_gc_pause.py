@@ -5,6 +5,7 @@ again and again for nothing), then resumes, whatever happened in between."""
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,6 +51,30 @@ def test_the_collector_is_paused_while_the_conftest_imports_and_resumed_for_the_
     result.assert_outcomes(passed=3)
     assert _recorded(pytester) == "False"
     assert gc.isenabled()
+
+
+def test_the_suite_workers_items_run_with_the_collector_on(
+    pytester: pytest.Pytester, project: Any, collector_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mltestscore.suite import plugin as suite_plugin
+    from mltestscore.suite import worker as suite_worker
+
+    if not suite_worker.worker_wanted("1"):
+        pytest.skip("the worker needs Linux")
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.setenv(suite_worker.SWITCH_VARIABLE, "1")
+    parent, seen = os.getpid(), pytester.path / "collector-in-worker"
+    real = suite_plugin.compute_result
+
+    def compute(context: Any, spec: Any, param: Any) -> Any:
+        if os.getpid() != parent:
+            seen.write_text(str(gc.isenabled()))
+        return real(context, spec, param)
+
+    monkeypatch.setattr(suite_plugin, "compute_result", compute)
+    project.write(pytester, project.keys())
+    pytester.runpytest("--mlscore", "-k", "pii or schema")
+    assert seen.read_text() == "True"
 
 
 @pytest.mark.parametrize(
