@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mltestscore.checks._canary_worker import OnnxSession
+
 SKOPS = "skops"
 PICKLE = "pickle"
 JOBLIB = "joblib"
@@ -204,39 +206,14 @@ def _load_code_executing(source: Path, kind: str) -> Any:
         ) from exc
 
 
-class OnnxModel:
-    """A scikit-learn-like ``predict`` / ``predict_proba`` over an onnxruntime session."""
+class OnnxModel(OnnxSession):
+    """A scikit-learn-like ``predict`` / ``predict_proba`` over an onnxruntime session (the
+    canary's own, so both processes run an ONNX model the same way)."""
 
     def __init__(self, path: Path) -> None:
         try:
-            ort = importlib.import_module("onnxruntime")
+            super().__init__(path)
         except ImportError as exc:
             raise ArtifactError(
                 path, "loading ONNX models needs onnxruntime, which is not installed"
             ) from exc
-        self.path = path
-        self._session: Any = ort.InferenceSession(str(path))
-        self._input = self._session.get_inputs()[0].name
-
-    def _run(self, X: Any) -> list[Any]:
-        import numpy as np
-
-        values = np.asarray(X, dtype=np.float32)
-        return list(self._session.run(None, {self._input: values}))
-
-    def predict(self, X: Any) -> Any:
-        import numpy as np
-
-        return np.asarray(self._run(X)[0]).ravel()
-
-    def predict_proba(self, X: Any) -> Any:
-        import numpy as np
-
-        outputs = self._run(X)
-        if len(outputs) < 2:
-            raise AttributeError(f"{self.path.name} has no probability output")
-        probabilities = outputs[1]
-        if isinstance(probabilities, list):  # ZipMap output: one dict per row
-            keys = sorted(probabilities[0])
-            return np.asarray([[row[k] for k in keys] for row in probabilities])
-        return np.asarray(probabilities)

@@ -26,6 +26,41 @@ from pathlib import Path
 from typing import Any
 
 
+class OnnxSession:
+    """``predict`` / ``predict_proba`` over an onnxruntime session, as a serving process runs
+    an ONNX model. :mod:`mltestscore.artifacts` loads ONNX files with it too: defined here
+    because this file imports nothing from mltestscore (ImportError without onnxruntime)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        ort = importlib.import_module("onnxruntime")
+        self.path = Path(path)
+        self._session: Any = ort.InferenceSession(str(path))
+        self._input = self._session.get_inputs()[0].name
+
+    def _run(self, X: Any) -> list[Any]:
+        import numpy as np
+
+        values = np.asarray(X, dtype=np.float32)
+        return list(self._session.run(None, {self._input: values}))
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        return np.asarray(self._run(X)[0]).ravel()
+
+    def predict_proba(self, X: Any) -> Any:
+        import numpy as np
+
+        outputs = self._run(X)
+        if len(outputs) < 2:
+            raise AttributeError(f"{self.path.name} has no probability output")
+        probabilities = outputs[1]
+        if isinstance(probabilities, list):  # ZipMap output: one dict per row
+            keys = sorted(probabilities[0])
+            return np.asarray([[row[k] for k in keys] for row in probabilities])
+        return np.asarray(probabilities)
+
+
 def _packages() -> dict[str, str]:
     found: dict[str, str] = {}
     for dist in metadata.distributions():
@@ -49,6 +84,8 @@ def _load(request: dict[str, Any]) -> Any:
     if kind == "pickle":
         with open(path, "rb") as handle:
             return pickle.load(handle)
+    if kind == "onnx":
+        return OnnxSession(path)
     raise ValueError(f"the canary cannot load {kind!r} artifacts")
 
 

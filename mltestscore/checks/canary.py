@@ -90,8 +90,10 @@ def _artifact_and_format(
     if not path.is_file():
         raise CheckInputError("artifact", f"model file not found: {path}")
     kind = artifacts.artifact_format(path)
-    if kind not in {artifacts.SKOPS, artifacts.PICKLE, artifacts.JOBLIB}:
-        raise CheckInputError("artifact", f"the canary loads skops, pickle or joblib, not {kind}")
+    if kind not in {artifacts.SKOPS, artifacts.PICKLE, artifacts.JOBLIB, artifacts.ONNX}:
+        raise CheckInputError(
+            "artifact", f"the canary loads skops, ONNX, pickle or joblib, not {kind}"
+        )
     if kind in artifacts.CODE_EXECUTING_FORMATS and trusted is not True:
         raise CheckInputError(
             "trusted", f"{path.name} is a {kind} file, which runs code on load; pass trusted=True"

@@ -2,8 +2,8 @@
 temporary folder): versions, the alias as the current pointer, metrics, the reader's trust
 decision on what it loads, and the rollback drill (infra-7) on it.
 
-MLflow is not a dependency of mltestscore: these tests run in ``tox -e store-mlflow`` (which
-CI runs too) and are skipped where mlflow is not installed."""
+MLflow is not a dependency of mltestscore: these tests run in ``tox -e optional-backends``
+(which CI runs too) and are skipped where mlflow is not installed."""
 
 from __future__ import annotations
 
