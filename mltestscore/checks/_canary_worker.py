@@ -25,23 +25,54 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+# numpy types for onnxruntime's tensor element types (what skl2onnx and tf2onnx emit).
+_ONNX_TYPES = {
+    "tensor(float)": "float32",
+    "tensor(double)": "float64",
+    "tensor(int64)": "int64",
+    "tensor(int32)": "int32",
+    "tensor(bool)": "bool",
+    "tensor(string)": "str",
+}
+
 
 class OnnxSession:
     """``predict`` / ``predict_proba`` over an onnxruntime session, as a serving process runs
     an ONNX model. :mod:`mltestscore.artifacts` loads ONNX files with it too: defined here
-    because this file imports nothing from mltestscore (ImportError without onnxruntime)."""
+    because this file imports nothing from mltestscore (ImportError without onnxruntime).
+
+    A graph with one input gets every column, as one float32 matrix. A graph with one
+    input per column (skl2onnx's conversion of a DataFrame pipeline) gets each column by
+    name, typed as that input says; those names are ``feature_names_in_``, as on a fitted
+    scikit-learn model, so callers pass the model only its columns.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         ort = importlib.import_module("onnxruntime")
         self.path = Path(path)
         self._session: Any = ort.InferenceSession(str(path))
-        self._input = self._session.get_inputs()[0].name
+        self._inputs = [(i.name, i.type) for i in self._session.get_inputs()]
+        if len(self._inputs) > 1:
+            import numpy as np
 
-    def _run(self, X: Any) -> list[Any]:
+            self.feature_names_in_ = np.asarray([name for name, _ in self._inputs], dtype=object)
+
+    def _feed(self, X: Any) -> dict[str, Any]:
         import numpy as np
 
-        values = np.asarray(X, dtype=np.float32)
-        return list(self._session.run(None, {self._input: values}))
+        if len(self._inputs) == 1:
+            name, kind = self._inputs[0]
+            return {name: np.asarray(X, dtype=_ONNX_TYPES.get(kind, "float32"))}
+        missing = [name for name, _ in self._inputs if name not in getattr(X, "columns", ())]
+        if missing:
+            raise ValueError(f"{self.path.name} takes the column(s) {missing}, not in the data")
+        return {
+            name: np.asarray(X[name]).astype(_ONNX_TYPES.get(kind, "float32")).reshape(-1, 1)
+            for name, kind in self._inputs
+        }
+
+    def _run(self, X: Any) -> list[Any]:
+        return list(self._session.run(None, self._feed(X)))
 
     def predict(self, X: Any) -> Any:
         import numpy as np

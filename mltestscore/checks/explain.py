@@ -159,6 +159,16 @@ def shap_attributions(
 
     preprocess, estimator = split_pipeline(model)
     columns = [str(c) for c in X.columns]
+    if preprocess is None:
+        import pandas as pd
+
+        text = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+        if text:
+            raise NotApplicableError(
+                f"{type(model).__name__} takes non-numeric columns ({', '.join(text[:5])}) "
+                "that a model-agnostic explainer cannot perturb; explain the scikit-learn "
+                "pipeline it was exported from"
+            )
     transform = (lambda frame: frame) if preprocess is None else preprocess.transform
     X_matrix = _dense(transform(X))
     owners = (

@@ -87,9 +87,29 @@ def run_file_permissions(ctx: SuiteContext, _: str | None, options: Options) -> 
     return check_data_file_permissions(ctx.data_paths(), **options)
 
 
+def _cannot_refit(ctx: SuiteContext, check: str) -> CheckResult | None:
+    """Not applicable, saying why, when the checks that refit the model meet one that cannot
+    be refit (an ONNX graph, or another exported model): they need the scikit-learn estimator
+    it came from. None when the model can be refit."""
+    from mltestscore.checks.registry import get_check
+
+    model = ctx.model
+    if callable(getattr(model, "get_params", None)) and callable(getattr(model, "fit", None)):
+        return None
+    return CheckResult.not_applicable(
+        check,
+        get_check(check).rubric_ids,
+        f"the model ({type(model).__name__}) cannot be refit; this check refits the "
+        "scikit-learn estimator the model was exported from (point `model` at that estimator's "
+        "skops file to run it)",
+    )
+
+
 def run_tuning(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
     from mltestscore.checks.tuning import check_no_better_params_nearby
 
+    if (unfit := _cannot_refit(ctx, "check_no_better_params_nearby")) is not None:
+        return unfit
     return check_no_better_params_nearby(
         ctx.model, ctx.features("train"), ctx.labels("train"), **options
     )
@@ -168,12 +188,16 @@ def run_reproducibility(ctx: SuiteContext, _: str | None, options: Options) -> C
 def run_overfit(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
     from mltestscore.checks.model_code import check_model_can_overfit
 
+    if (unfit := _cannot_refit(ctx, "check_model_can_overfit")) is not None:
+        return unfit
     return check_model_can_overfit(ctx.model, ctx.features("train"), ctx.labels("train"), **options)
 
 
 def run_training_step(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
     from mltestscore.checks.model_code import check_training_step_lowers_loss
 
+    if (unfit := _cannot_refit(ctx, "check_training_step_lowers_loss")) is not None:
+        return unfit
     return check_training_step_lowers_loss(
         ctx.model, ctx.features("train"), ctx.labels("train"), **options
     )

@@ -1,5 +1,5 @@
-"""ONNX models on a real onnxruntime: loaded for the checks, and served by the canary (infra-6)
-in a fresh process the way a serving image runs them.
+"""ONNX models on a real onnxruntime: loaded for the checks, served by the canary (infra-6) in a
+fresh process the way a serving image runs them, and scored by the zero-config suite.
 
 onnxruntime and skl2onnx (which converts the test's model) are not dependencies of
 mltestscore: these tests run in ``tox -e optional-backends`` (which CI runs too) and are
@@ -73,3 +73,94 @@ def test_the_canary_fails_an_onnx_file_that_does_not_load(
     result = check_canary(broken, X.head(50), reference_model=artifacts.load_model(path).model)
     assert result.outcome is Outcome.FAILED
     assert "at 'load'" in result.reason
+
+
+@pytest.fixture(scope="module")
+def per_column(tmp_path_factory: pytest.TempPathFactory, adult_xy: Any) -> tuple[Any, Path]:
+    """A pipeline over two numeric columns and one text column, converted from a DataFrame:
+    the ONNX graph takes one input per column, by name."""
+    from skl2onnx import to_onnx
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    X_train, y_train, _, _ = adult_xy
+    frame = X_train[list(PER_COLUMN)].astype({c: np.float32 for c in PER_COLUMN[:2]})
+    preprocess = ColumnTransformer(
+        [
+            ("numbers", StandardScaler(), list(PER_COLUMN[:2])),
+            ("text", OneHotEncoder(handle_unknown="ignore"), [PER_COLUMN[2]]),
+        ]
+    )
+    model = make_pipeline(preprocess, LogisticRegression(max_iter=500)).fit(frame, y_train)
+    path = tmp_path_factory.mktemp("onnx-columns") / "model.onnx"
+    path.write_bytes(to_onnx(model, frame.head(1)).SerializeToString())
+    return model, path
+
+
+# ONNX input names are the data's column names; skl2onnx writes "hours-per-week" as
+# "hours_per_week", so these are columns whose names it keeps.
+PER_COLUMN = ("age", "fnlwgt", "workclass")
+
+
+def test_a_graph_with_an_input_per_column_takes_its_columns_by_name_from_a_wider_frame(
+    per_column: tuple[Any, Path], adult_xy: Any
+) -> None:
+    model, path = per_column
+    _, _, X_test, _ = adult_xy
+    loaded = artifacts.load_model(path).model
+    assert list(loaded.feature_names_in_) == list(PER_COLUMN)
+    wider = X_test  # every Adult column, in another order
+    columns = X_test[list(PER_COLUMN)].astype({c: np.float32 for c in PER_COLUMN[:2]})
+    expected = model.predict_proba(columns)
+    np.testing.assert_allclose(loaded.predict_proba(wider), expected, atol=1e-5)
+    with pytest.raises(ValueError, match="workclass"):
+        loaded.predict(X_test.drop(columns=["workclass"]))
+
+
+def test_the_zero_config_suite_scores_an_onnx_model_without_errors(
+    pytester: pytest.Pytester,
+    per_column: tuple[Any, Path],
+    adult_split: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    _, path = per_column
+    train, test = adult_split
+    train.to_parquet(pytester.path / "train.parquet")
+    test.to_parquet(pytester.path / "test.parquet")
+    (pytester.path / "model.onnx").write_bytes(path.read_bytes())
+    pytester.makepyprojecttoml(
+        """
+        [tool.mltestscore]
+        model = "model.onnx"
+        train = "train.parquet"
+        test = "test.parquet"
+        target = "income"
+        sensitive = ["sex"]
+        """
+    )
+    pytester.runpytest("--mlscore", "-p", "no:cacheprovider")
+    scorecard = json.loads((pytester.path / "reports" / "mlscore.json").read_text())
+    checks = {
+        evidence["check"]: evidence
+        for item in scorecard["items"]
+        for evidence in item["evidence"]
+        if evidence["kind"] == "check"
+    }
+    errors = {name: e.get("reason") for name, e in checks.items() if e["outcome"] == "error"}
+    assert errors == {}
+    assert checks["check_canary"]["outcome"] == "passed"
+    for refits in (
+        "check_no_better_params_nearby",
+        "check_model_can_overfit",
+        "check_training_step_lowers_loss",
+    ):
+        assert checks[refits]["outcome"] == "not_applicable"
+        assert "cannot be refit" in checks[refits]["reason"]
+    explanation = checks["check_single_example_explanation"]
+    assert explanation["outcome"] == "not_applicable"
+    assert "non-numeric columns (workclass)" in explanation["reason"]
