@@ -51,7 +51,10 @@ class OnnxSession:
         ort = importlib.import_module("onnxruntime")
         self.path = Path(path)
         self._session: Any = ort.InferenceSession(str(path))
-        self._inputs = [(i.name, i.type) for i in self._session.get_inputs()]
+        inputs = self._session.get_inputs()
+        self._inputs = [(i.name, i.type) for i in inputs]
+        shape = inputs[0].shape if len(inputs) == 1 else None
+        self._width = shape[1] if shape and len(shape) == 2 and isinstance(shape[1], int) else None
         if len(self._inputs) > 1:
             import numpy as np
 
@@ -62,7 +65,14 @@ class OnnxSession:
 
         if len(self._inputs) == 1:
             name, kind = self._inputs[0]
-            return {name: np.asarray(X, dtype=_ONNX_TYPES.get(kind, "float32"))}
+            values = np.asarray(X, dtype=_ONNX_TYPES.get(kind, "float32"))
+            if self._width is not None and values.ndim == 2 and values.shape[1] != self._width:
+                raise ValueError(
+                    f"{self.path.name} takes {self._width} columns as one matrix, got "
+                    f"{values.shape[1]}: pass only the model's columns, in training order "
+                    "(or convert it from a DataFrame, one input per column)"
+                )
+            return {name: values}
         missing = [name for name, _ in self._inputs if name not in getattr(X, "columns", ())]
         if missing:
             raise ValueError(f"{self.path.name} takes the column(s) {missing}, not in the data")

@@ -55,6 +55,15 @@ def test_an_onnx_model_predicts_like_the_model_it_was_converted_from(
     )
 
 
+def test_a_single_matrix_input_given_other_columns_says_what_it_takes(
+    converted: tuple[Any, Path, Any],
+) -> None:
+    _, path, X = converted
+    wider = X.assign(extra=1.0)
+    with pytest.raises(ValueError, match=f"takes {X.shape[1]} columns as one matrix, got"):
+        artifacts.load_model(path).model.predict(wider)
+
+
 def test_the_canary_serves_an_onnx_model_in_a_fresh_process(
     converted: tuple[Any, Path, Any],
 ) -> None:
