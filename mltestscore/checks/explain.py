@@ -18,6 +18,7 @@ from mltestscore.checks._fitted_model_inputs import (
     NotApplicableError,
     fmt,
     is_classifier,
+    is_regressor,
     limited_threads,
     require_frame,
     require_model,
@@ -180,6 +181,8 @@ def shap_attributions(
     bg_matrix = _dense(transform(bg_sample))
 
     classes = list(getattr(estimator, "classes_", [])) if is_classifier(estimator) else []
+    if not classes and not is_regressor(estimator):
+        classes = _probability_columns(estimator, X_matrix[:1])
     k = 0
     if classes:
         k = class_index if class_index is not None else (1 if len(classes) == 2 else 0)
@@ -213,6 +216,22 @@ def shap_attributions(
 
 
 _Explained = tuple[Any, Any, Any, str, str]  # values, base values, outputs, explainer, space
+
+
+def _probability_columns(model: Any, row: np.ndarray) -> list[Any]:
+    """A classifier scikit-learn does not recognise (an ONNX graph, a wrapper) still has
+    ``predict_proba``: its columns stand for the classes, named by position, so the
+    explanation attributes a probability rather than a hard label. No columns when it has
+    none or they cannot be had."""
+    import numpy as np
+
+    if not callable(getattr(model, "predict_proba", None)):
+        return []
+    try:
+        probabilities = np.asarray(model.predict_proba(row))
+    except Exception:
+        return []
+    return list(range(probabilities.shape[1])) if probabilities.ndim == 2 else []
 
 
 def _model_specific(

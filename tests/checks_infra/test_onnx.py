@@ -64,6 +64,22 @@ def test_a_single_matrix_input_given_other_columns_says_what_it_takes(
         artifacts.load_model(path).model.predict(wider)
 
 
+def test_an_onnx_classifier_is_explained_in_probability_space(
+    converted: tuple[Any, Path, Any],
+) -> None:
+    from mltestscore.checks.explain import check_single_example_explanation
+
+    _, path, X = converted
+    loaded = artifacts.load_model(path).model
+    result = check_single_example_explanation(
+        loaded, X, sample_size=20, background_size=20
+    ).assert_ok()
+    # scikit-learn does not see a classifier in it; its probabilities are attributed anyway
+    first = X.iloc[[int(result.parameters["index"])]]
+    assert result.measurements["output"] == pytest.approx(loaded.predict_proba(first)[0, 1])
+    assert "predicted probability, class 1" in result.tables[0].title
+
+
 def test_the_canary_serves_an_onnx_model_in_a_fresh_process(
     converted: tuple[Any, Path, Any],
 ) -> None:
