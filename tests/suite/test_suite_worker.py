@@ -31,6 +31,9 @@ TIMED_CHECKS = {
     "check_no_better_params_nearby",
 }
 TIMING = re.compile(r"seconds|_ms$|throughput|time_share|memory|days")  # clocks move
+# Counts a timed check derives from its timings (feature costs flags features by their share
+# of inference time), which move with the machine's load as the timings do.
+TIMED_COUNTS = {"flagged"}
 SELECTION = "not own"  # the generated items only
 
 
@@ -91,10 +94,11 @@ def _checks(scorecard: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             comparable = {k: evidence[k] for k in ("outcome", "rubric_ids") if k in evidence}
             if evidence["check"] in TIMED_CHECKS:
                 comparable.pop("outcome", None)
+            timed = evidence["check"] in TIMED_CHECKS
             comparable["measurements"] = {
                 name: value
                 for name, value in evidence.get("measurements", {}).items()
-                if not TIMING.search(name)
+                if not TIMING.search(name) and not (timed and name in TIMED_COUNTS)
             }
             if evidence["check"] not in TIMED_CHECKS:
                 comparable["reason"] = evidence.get("reason")
