@@ -237,14 +237,14 @@ def check_computing_performance(
                     f"{name} {inputs.fmt(value)} is {change:+.0%} vs {inputs.fmt(baseline or 0.0)}"
                 )
         window = [*past[-(leak_window - 1) :], value] if leak_window > 1 else []
-        if name in TAIL_LATENCIES:
-            leaking = False
-        elif len(window) == leak_window and slow_leak(window, max_leak_growth, higher):
-            # A timing's leak must also add up to the absolute margin, as a regression must.
+        leaking = (
+            name not in TAIL_LATENCIES
+            and len(window) == leak_window
+            and slow_leak(window, max_leak_growth, higher)
+        )
+        if leaking:  # a timing's leak must also add up to the absolute margin, as a jump must
             margin = _time_margin_ms(name, window[-1], window[0], effective_batch)
             leaking = margin is None or margin >= min_latency_regression_ms
-        else:
-            leaking = False
         if leaking:
             verdict = "leaking"
             problems.append(

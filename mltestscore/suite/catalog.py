@@ -86,6 +86,9 @@ class Spec:
     # Measures timings: runs in pytest with no item running in the suite worker meanwhile
     # (the other process's work would distort them). Never the worker's.
     alone: bool = False
+    # Refits the model (a clone, or a search around its parameters): not applicable to a model
+    # that cannot be refit, an ONNX graph or another exported model (see compute_result).
+    refits: bool = False
 
     def parameters(self, config: SuiteConfig) -> list[str | None]:
         return list(self.params(config)) if self.params is not None else [None]
@@ -154,7 +157,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("model-3", "tuning", "check_no_better_params_nearby", ("model", "target", "train"),
          "searches near the current hyperparameters for a clearly better model",
          runners.run_tuning,
-         {"n_trials": 4, "cv": 2, "sample_size": 1200, "time_budget_s": 10.0}),
+         {"n_trials": 4, "cv": 2, "sample_size": 1200, "time_budget_s": 10.0}, refits=True),
     Spec("model-5", "baselines", "check_simpler_model_is_not_better",
          ("model", "target", "train"),
          "compares the model with a dummy and a simple linear model", runners.run_baselines,
@@ -177,11 +180,11 @@ SPECS: tuple[Spec, ...] = (
          runners.run_reproducibility, {"train_rows": 1000}, extra_options=("train_rows",),
          forkable=False),
     Spec("infra-2", "overfit", "check_model_can_overfit", ("model", "target", "train"),
-         "checks the model can memorise a tiny sample", runners.run_overfit),
+         "checks the model can memorise a tiny sample", runners.run_overfit, refits=True),
     Spec("infra-2", "training_step", "check_training_step_lowers_loss",
          ("model", "target", "train"),
          "checks one more training step lowers the loss", runners.run_training_step,
-         {"sample_size": 300}),
+         {"sample_size": 300}, refits=True),
     Spec("infra-3", "pipeline", "check_pipeline_integration", ("train_fn", "train", "target"),
          "runs train_fn end to end on raw rows, saves, reloads and predicts",
          runners.run_pipeline, {"sample_size": 500}, forkable=False),

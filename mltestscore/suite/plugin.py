@@ -20,7 +20,7 @@ import pytest
 
 from mltestscore.errors import MLScoreError
 from mltestscore.report.atomic import remove_stale
-from mltestscore.suite import catalog
+from mltestscore.suite import catalog, runners
 from mltestscore.suite.config import (
     SuiteConfig,
     check_model_trust,
@@ -460,7 +460,8 @@ def compute_result(context: SuiteContext, spec: catalog.Spec, param: str | None)
 
     options = catalog.options_for(spec, context.config)
     with recording.recording_into(lambda kind, payload: None), thread_limit(_threads()):
-        result = spec.runner(context, param, options)
+        unfit = runners.cannot_refit(context, spec.check) if spec.refits else None
+        result = unfit or spec.runner(context, param, options)
     if spec.evidences is not None:
         result = dataclasses.replace(result, rubric_ids=spec.evidences)
     return result

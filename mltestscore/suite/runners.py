@@ -87,10 +87,10 @@ def run_file_permissions(ctx: SuiteContext, _: str | None, options: Options) -> 
     return check_data_file_permissions(ctx.data_paths(), **options)
 
 
-def _cannot_refit(ctx: SuiteContext, check: str) -> CheckResult | None:
-    """Not applicable, saying why, when the checks that refit the model meet one that cannot
-    be refit (an ONNX graph, or another exported model): they need the scikit-learn estimator
-    it came from. None when the model can be refit."""
+def cannot_refit(ctx: SuiteContext, check: str) -> CheckResult | None:
+    """Not applicable, saying why, for a check that refits the model (``Spec.refits``) when
+    the model cannot be refit (an ONNX graph, or another exported model): it needs the
+    scikit-learn estimator the model came from. None when the model can be refit."""
     from mltestscore.checks.registry import get_check
 
     model = ctx.model
@@ -108,8 +108,6 @@ def _cannot_refit(ctx: SuiteContext, check: str) -> CheckResult | None:
 def run_tuning(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
     from mltestscore.checks.tuning import check_no_better_params_nearby
 
-    if (unfit := _cannot_refit(ctx, "check_no_better_params_nearby")) is not None:
-        return unfit
     return check_no_better_params_nearby(
         ctx.model, ctx.features("train"), ctx.labels("train"), **options
     )
@@ -188,16 +186,12 @@ def run_reproducibility(ctx: SuiteContext, _: str | None, options: Options) -> C
 def run_overfit(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
     from mltestscore.checks.model_code import check_model_can_overfit
 
-    if (unfit := _cannot_refit(ctx, "check_model_can_overfit")) is not None:
-        return unfit
     return check_model_can_overfit(ctx.model, ctx.features("train"), ctx.labels("train"), **options)
 
 
 def run_training_step(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
     from mltestscore.checks.model_code import check_training_step_lowers_loss
 
-    if (unfit := _cannot_refit(ctx, "check_training_step_lowers_loss")) is not None:
-        return unfit
     return check_training_step_lowers_loss(
         ctx.model, ctx.features("train"), ctx.labels("train"), **options
     )
