@@ -87,6 +87,13 @@ def _no_github_step_summary(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _not_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytester's in-process runs see this process's environment: under ``pytest -n`` it
+    names an xdist worker, and the plugin would treat the run inside as one."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+
+
 @pytest.fixture(scope="session")
 def adult() -> pd.DataFrame:
     return load_adult()

@@ -148,11 +148,9 @@ def test_the_zero_config_suite_scores_an_onnx_model_without_errors(
     pytester: pytest.Pytester,
     per_column: tuple[Any, Path],
     adult_split: Any,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import json
 
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     _, path = per_column
     train, test = adult_split
     train.to_parquet(pytester.path / "train.parquet")

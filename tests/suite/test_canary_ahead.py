@@ -95,7 +95,6 @@ def test_the_canary_item_is_served_by_the_process_started_while_pytest_configure
 def test_the_canary_process_starts_before_the_projects_conftest_is_imported(
     pytester: pytest.Pytester, project: Any, spy: StartSpy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # this run may be a worker's
     monkeypatch.setattr(canary, "spy_started", spy.started, raising=False)
     project.write(pytester, project.keys())
     pytester.makeconftest(
@@ -129,9 +128,7 @@ def test_no_canary_process_starts_before_the_conftests_when(
     pytester: pytest.Pytester,
     project: Any,
     spy: StartSpy,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     project.write(pytester, project.keys())
     result = pytester.runpytest("--mlscore", *arguments)
     assert result.ret == pytest.ExitCode.OK, why
@@ -139,9 +136,8 @@ def test_no_canary_process_starts_before_the_conftests_when(
 
 
 def test_a_canary_started_before_the_conftests_is_stopped_when_configuration_fails(
-    pytester: pytest.Pytester, project: Any, spy: StartSpy, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, project: Any, spy: StartSpy
 ) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     project.write(pytester, project.keys())
     result = pytester.runpytest("--mlscore", "--mlscore-rubric=no-such-rubric.yaml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -34,9 +34,8 @@ def _recorded(pytester: pytest.Pytester) -> str:
 
 
 def test_the_collector_is_paused_while_the_conftest_imports_and_resumed_for_the_items(
-    pytester: pytest.Pytester, project: Any, collector_on: None, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, project: Any, collector_on: None
 ) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # this run may be a worker's
     project.write(pytester, project.keys())
     pytester.makeconftest(RECORDING_CONFTEST)
     pytester.makepyfile(
@@ -61,7 +60,6 @@ def test_the_suite_workers_items_run_with_the_collector_on(
 
     if not suite_worker.worker_wanted("1"):
         pytest.skip("the worker needs Linux")
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     monkeypatch.setenv(suite_worker.SWITCH_VARIABLE, "1")
     parent, seen = os.getpid(), pytester.path / "collector-in-worker"
     real = suite_plugin.compute_result
@@ -90,9 +88,7 @@ def test_the_collector_resumes_when(
     pytester: pytest.Pytester,
     project: Any,
     collector_on: None,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     project.write(pytester, project.keys())
     pytester.makeconftest(RECORDING_CONFTEST)
     pytester.runpytest("--mlscore", *arguments)
@@ -101,9 +97,8 @@ def test_the_collector_resumes_when(
 
 
 def test_a_collector_the_caller_turned_off_stays_off(
-    pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, project: Any
 ) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     project.write(pytester, project.keys())
     was = gc.isenabled()
     gc.disable()
@@ -116,9 +111,8 @@ def test_a_collector_the_caller_turned_off_stays_off(
 
 
 def test_the_collector_is_not_paused_when_the_items_are_only_listed(
-    pytester: pytest.Pytester, project: Any, collector_on: None, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, project: Any, collector_on: None
 ) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     project.write(pytester, project.keys())
     pytester.makeconftest(RECORDING_CONFTEST)
     pytester.runpytest("--mlscore", "--collect-only", "-q")
