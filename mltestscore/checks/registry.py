@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ParamSpec
 
@@ -44,12 +45,26 @@ class CheckInfo:
 _REGISTRY: dict[str, CheckInfo] = {}
 
 
+# The one spelling of each public keyword every check shares, and the old spellings some
+# checks had. The old ones are accepted for one release, with a DeprecationWarning.
+RENAMED_KEYWORDS: Mapping[str, str] = {
+    "random_state": "seed",
+    "max_rows": "sample_size",
+    "sample_rows": "sample_size",
+}
+
+
 def register_check(
-    *rubric_ids: str, name: str | None = None
+    *rubric_ids: str, name: str | None = None, renamed: Mapping[str, str] | None = None
 ) -> Callable[[Callable[P, CheckResult]], Callable[P, CheckResult]]:
-    """Register a check function as evidence for ``rubric_ids``."""
+    """Register a check function as evidence for ``rubric_ids``.
+
+    ``renamed`` maps a keyword the check used to take to its new name: a call with the old
+    name still works for one release, warns, and passes the value on under the new name.
+    """
     if not rubric_ids:
         raise ValueError("a check must name at least one rubric id")
+    old_names = dict(renamed or {})
 
     def decorate(function: Callable[P, CheckResult]) -> Callable[P, CheckResult]:
         check_name = name or function.__name__
@@ -57,6 +72,8 @@ def register_check(
 
         @functools.wraps(function)
         def run_check(*args: P.args, **kwargs: P.kwargs) -> CheckResult:
+            if old_names:
+                _rename_keywords(check_name, old_names, kwargs)
             return _run_guarded(check_name, ids, function, *args, **kwargs)
 
         doc = (function.__doc__ or "").strip()
@@ -69,6 +86,26 @@ def register_check(
         return run_check
 
     return decorate
+
+
+def _rename_keywords(check_name: str, old_names: dict[str, str], kwargs: dict[str, Any]) -> None:
+    """Move each deprecated keyword in ``kwargs`` to its new name, warning once per call.
+
+    Both spellings at once is a mistake the caller must resolve, so the old one is dropped
+    with the warning saying so; the check then sees only its current signature."""
+    for old, new in old_names.items():
+        if old not in kwargs:
+            continue
+        value = kwargs.pop(old)
+        if new in kwargs:
+            message = f"{check_name}: both {old!r} and {new!r} given; {old!r} is ignored"
+        else:
+            kwargs[new] = value
+            message = (
+                f"{check_name}: the keyword {old!r} is deprecated and will be removed in the "
+                f"next release; use {new!r}"
+            )
+        warnings.warn(message, DeprecationWarning, stacklevel=3)
 
 
 def _run_guarded(
