@@ -56,8 +56,8 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from mltestscore.exit_codes import EXIT_SCORE_REGRESSED
     from mltestscore.report.compare import (
-        EXIT_SCORE_REGRESSED,
         compare_scorecards,
         comparison_lines,
         regression_message,

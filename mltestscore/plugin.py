@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from mltestscore import recording
+from mltestscore.exit_codes import EXIT_SCORE_BELOW_THRESHOLD, EXIT_SCORE_REGRESSED
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
 SESSION_KEY: pytest.StashKey[MLScoreSession] = pytest.StashKey()
 SUITE_PLUGIN = "mltestscore-suite"
 DEFAULT_JSON = "reports/mlscore.json"
-
-# Exit codes beyond pytest's own 0-5; documented in the README.
-EXIT_SCORE_BELOW_THRESHOLD = 6
-EXIT_SCORE_REGRESSED = 7
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

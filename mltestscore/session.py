@@ -23,6 +23,8 @@ from mltestscore import recording
 from mltestscore.config import ProjectConfig, load_project_config, parse_credit
 from mltestscore.errors import ConfigError, MLScoreError
 from mltestscore.evidence import Attestation, TestRun
+from mltestscore.exit_codes import EXIT_SCORE_BELOW_THRESHOLD, EXIT_SCORE_REGRESSED
+from mltestscore.pytest_context import pyproject_path
 from mltestscore.report.atomic import remove_stale
 from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from mltestscore.scorecard import Scorecard, build_scorecard, git_commit
@@ -81,14 +83,6 @@ def _where(node: pytest.Item | pytest.Collector) -> str:
         if isinstance(node, pytest.Class):
             line = node.reportinfo()[1]
     return f"{path}:{(line or 0) + 1}: {node.nodeid}: @pytest.mark.mlscore"
-
-
-def pyproject_path(config: pytest.Config) -> Path:
-    """The project's ``pyproject.toml``: pytest's ini file when it is one, else at the rootdir."""
-    inipath = config.inipath
-    if inipath is not None and inipath.name == "pyproject.toml":
-        return inipath
-    return config.rootpath / "pyproject.toml"
 
 
 class MLScoreSession:
@@ -399,8 +393,6 @@ class MLScoreSession:
             self._regression_gate(session, reports.regression, reports.gate_unusable)
 
     def _gate(self, session: pytest.Session) -> None:
-        from mltestscore.plugin import EXIT_SCORE_BELOW_THRESHOLD
-
         assert self.scorecard is not None
         if self.fail_under is None or self.scorecard["score"] >= self.fail_under:
             return
@@ -422,8 +414,6 @@ class MLScoreSession:
         """--mlscore-fail-on-regression: a lower final or section score than the base exits
         with EXIT_SCORE_REGRESSED; a base that cannot be compared is a usage error (the gate
         must not pass by accident)."""
-        from mltestscore.plugin import EXIT_SCORE_REGRESSED
-
         if unusable:
             if session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR

@@ -14,9 +14,6 @@ from typing import Any
 
 from mltestscore.scorecard import Scorecard
 
-# Kept equal to mltestscore.plugin.EXIT_SCORE_REGRESSED (a test checks it) so the CLI can use
-# it without importing pytest.
-EXIT_SCORE_REGRESSED = 7
 Comparison = dict[str, Any]
 
 

@@ -32,7 +32,7 @@ def start_ahead(config: pytest.Config) -> None:
     suite's modules are imported only then."""
     from mltestscore.config import load_project_config
     from mltestscore.errors import MLScoreError
-    from mltestscore.session import pyproject_path
+    from mltestscore.pytest_context import pyproject_path
 
     try:
         project = load_project_config(pyproject_path(config))

@@ -8,8 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mltestscore import plugin
-from mltestscore.report import compare
+from mltestscore.exit_codes import EXIT_SCORE_REGRESSED
 
 PROJECT = """
     import pytest
@@ -120,7 +119,7 @@ def test_the_regression_gate_exits_7_when_only_the_score_went_down(
         "--mlscore", "--mlscore-compare=base.json", "--mlscore-fail-on-regression"
     )
     result.assert_outcomes(passed=1)
-    assert result.ret == plugin.EXIT_SCORE_REGRESSED == compare.EXIT_SCORE_REGRESSED == 7
+    assert result.ret == EXIT_SCORE_REGRESSED == 7
     result.stdout.fnmatch_lines(["mlscore: the score regressed against base.json: *data 1 → 0*"])
 
 
