@@ -309,6 +309,7 @@ def entry_view(
             "date": clip(entry.get("date", ""), limits.text_chars),
             "owner": clip(entry.get("owner"), limits.text_chars) if entry.get("owner") else None,
             "expired": bool(entry.get("expired")),
+            "label": f"{STATUS_ICONS[Status.MANUAL]} {Status.MANUAL} attestation",
         }
     outcome = str(entry.get("outcome", ""))
     view: dict[str, Any] = {
@@ -447,8 +448,9 @@ def sections_chart(scorecard: Scorecard) -> dict[str, Any]:
         "bottom": bottom,
         "final_x": final_x,
         "final_label": f"final {number(scorecard['score'])}",
-        "automated_points": number(points["automated"]),
-        "manual_points": number(points["manual"]),
+        "automated_label": f"{Status.AUTOMATED} ({number(points['automated'])} pt each)",
+        "manual_label": f"{Status.MANUAL} ({number(points['manual'])} pt each)",
+        "other_label": f"{Status.MISSING} or {Status.FAILING}",
         "final_anchor": "end" if final_x > left + width - 40 else "start",
         "label": (
             "Section scores out of "
