@@ -30,8 +30,11 @@ from mltestscore.cache import cache_folder
 from mltestscore.report.atomic import write_atomic
 from mltestscore.scorecard_model import (
     PARTIAL_CONSEQUENCE,
+    Evidence,
     Item,
+    Scalar,
     Scorecard,
+    Table,
     partial_reasons,
 )
 from mltestscore.scoring import Status
@@ -240,13 +243,13 @@ def _bars(values: Sequence[object]) -> list[dict[str, Any] | None]:
     return bars
 
 
-def table_view(table: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
+def table_view(table: Table, limits: HtmlLimits) -> dict[str, Any]:
     columns = [clip(c, limits.text_chars) for c in table.get("columns", [])]
     all_rows = list(table.get("rows", []))
     rows = all_rows[: limits.rows_per_table]
     chart = table.get("chart")
     raw_columns = list(table.get("columns", []))
-    chart_index = raw_columns.index(chart) if chart in raw_columns else None
+    chart_index = raw_columns.index(chart) if chart is not None and chart in raw_columns else None
     if chart_index is None:
         bars: list[dict[str, Any] | None] = [None] * len(rows)
     else:
@@ -267,22 +270,22 @@ def table_view(table: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
     }
 
 
-def _pairs(values: Mapping[str, Any] | None, limits: HtmlLimits) -> list[tuple[str, str]]:
+def _pairs(values: Mapping[str, Scalar] | None, limits: HtmlLimits) -> list[tuple[str, str]]:
     items = list((values or {}).items())[: limits.values_per_entry]
     return [
         (clip(k, limits.text_chars), clip(format_value(v), limits.text_chars)) for k, v in items
     ]
 
 
-def _entry_priority(entry: Mapping[str, Any]) -> int:
+def _entry_priority(entry: Evidence) -> int:
     """Attestations first, then failures, then entries carrying measurements, then the rest."""
     if entry["kind"] == "attestation":
         return 0
     if entry.get("outcome") in BAD_OUTCOMES:
         return 1
-    if entry.get("measurements") or entry.get("tables"):
-        return 2
-    return 3
+    if entry["kind"] == "check":
+        return 2 if entry.get("measurements") or entry.get("tables") else 3
+    return 2 if entry.get("measurements") else 3
 
 
 class _TableBudget:
@@ -290,20 +293,17 @@ class _TableBudget:
         self.left = limit
         self.hidden = 0
 
-    def take(self, tables: Sequence[Mapping[str, Any]], limits: HtmlLimits) -> list[Any]:
+    def take(self, tables: Sequence[Table], limits: HtmlLimits) -> list[dict[str, Any]]:
         shown = list(tables[: max(self.left, 0)])
         self.hidden += len(tables) - len(shown)
         self.left -= len(shown)
         return [table_view(t, limits) for t in shown]
 
 
-def entry_view(
-    entry: Mapping[str, Any], limits: HtmlLimits, budget: _TableBudget
-) -> dict[str, Any]:
-    kind = entry["kind"]
-    if kind == "attestation":
+def entry_view(entry: Evidence, limits: HtmlLimits, budget: _TableBudget) -> dict[str, Any]:
+    if entry["kind"] == "attestation":
         return {
-            "kind": kind,
+            "kind": entry["kind"],
             "evidence": clip(entry.get("evidence", ""), limits.message_chars),
             "href": safe_href(entry.get("evidence")),
             "date": clip(entry.get("date", ""), limits.text_chars),
@@ -313,13 +313,13 @@ def entry_view(
         }
     outcome = str(entry.get("outcome", ""))
     view: dict[str, Any] = {
-        "kind": kind,
+        "kind": entry["kind"],
         "nodeid": clip(entry.get("nodeid", ""), limits.text_chars * 2),
         "outcome": outcome,
         "icon": OUTCOME_ICONS.get(outcome, "?"),
         "bad": outcome in BAD_OUTCOMES,
     }
-    if kind == "check":
+    if entry["kind"] == "check":
         view.update(
             check=clip(entry.get("check", ""), limits.text_chars),
             reason=clip(entry.get("reason", ""), limits.message_chars),
@@ -351,11 +351,13 @@ def entry_view(
     return view
 
 
-def evidence_summary(evidence: Sequence[Mapping[str, Any]]) -> str:
+def evidence_summary(evidence: Sequence[Evidence]) -> str:
     """A one-line count of the evidence, e.g. '12 tests: 10 passed, 2 failed · 1 attestation'."""
     parts = []
     for kind, noun in (("test", "test"), ("check", "check")):
-        outcomes = Counter(str(e.get("outcome")) for e in evidence if e["kind"] == kind)
+        outcomes = Counter(
+            str(e["outcome"]) for e in evidence if e["kind"] != "attestation" and e["kind"] == kind
+        )
         total = sum(outcomes.values())
         if total:
             detail = ", ".join(
