@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from mltestscore.scorecard_model import AttestationEvidence
+
 TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 
 
@@ -53,7 +55,7 @@ class Attestation:
     expired: bool
     where: str  # which entry of the configuration it came from, for messages
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AttestationEvidence:
         return {
             "kind": "attestation",
             "evidence": self.evidence,

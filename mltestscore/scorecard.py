@@ -13,11 +13,20 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mltestscore import __version__
 from mltestscore.evidence import TEST_OUTCOMES, Attestation, TestRun
 from mltestscore.rubric import Rubric
+from mltestscore.scorecard_model import (
+    CheckEvidence,
+    Evidence,
+    Item,
+    Measurement,
+    PytestEvidence,
+    Scorecard,
+    Selection,
+)
 from mltestscore.scoring import (
     CreditMode,
     Signal,
@@ -33,7 +42,8 @@ from mltestscore.scoring import (
 )
 
 SCHEMA_VERSION = 1
-Scorecard = dict[str, Any]
+
+__all__ = ["SCHEMA_VERSION", "Scorecard", "build_scorecard", "departures_from_paper", "git_commit"]
 
 
 def departures_from_paper(
@@ -118,7 +128,7 @@ def _head_from_git(root: Path) -> str | None:
     return commit if result.returncode == 0 and commit else None
 
 
-def _test_entry(run: TestRun, item_id: str) -> dict[str, Any]:
+def _test_entry(run: TestRun, item_id: str) -> PytestEvidence:
     return {
         "kind": "test",
         "nodeid": run.nodeid,
@@ -126,12 +136,28 @@ def _test_entry(run: TestRun, item_id: str) -> dict[str, Any]:
         "duration": round(run.duration, 6),
         "message": run.message,
         "via": run.claimed_by.get(item_id, "marker"),
-        "measurements": [dict(m) for m in run.measurements if m.get("item") in (None, item_id)],
+        "measurements": [
+            cast(Measurement, dict(m)) for m in run.measurements if m.get("item") in (None, item_id)
+        ],
     }
 
 
-def _check_entry(run: TestRun, check: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "check", "nodeid": run.nodeid, **check}
+def _check_entry(run: TestRun, check: Mapping[str, Any]) -> CheckEvidence:
+    """A check's recorded result (``CheckResult.to_dict``) as evidence of its items."""
+    return cast(CheckEvidence, {"kind": "check", "nodeid": run.nodeid, **check})
+
+
+def _selection_record(selection: Mapping[str, Any]) -> Selection:
+    """The schema's ``selection`` object from what the session measured: only its keys,
+    with the types the schema gives them."""
+    record: Selection = {"reasons": [str(reason) for reason in selection.get("reasons", ())]}
+    if selection.get("args") is not None:
+        record["args"] = [str(arg) for arg in selection["args"]]
+    if selection.get("deselected") is not None:
+        record["deselected"] = int(selection["deselected"])
+    if selection.get("not_run") is not None:
+        record["not_run"] = int(selection["not_run"])
+    return record
 
 
 def build_scorecard(
@@ -145,13 +171,17 @@ def build_scorecard(
     now: datetime | None = None,
     hints: Mapping[str, Sequence[str]] | None = None,
     other_passed: int = 0,
+    selection: Mapping[str, Any] | None = None,
 ) -> Scorecard:
     """``hints``: per item id, how it could be automated here (for example "set
     `serving = ...` in [tool.mltestscore]"), shown next to items that are not automated.
     ``other_passed``: tests that passed without claiming or recording anything, counted in
-    the totals only (the session does not keep a run for each of them)."""
+    the totals only (the session does not keep a run for each of them).
+    ``selection``: for a run that did not run the whole suite, why (``reasons``, and the
+    ``args``, ``deselected`` and ``not_run`` counts when known); None for a full run. The
+    scorecard is then marked ``partial`` and every report says so."""
     signals: dict[str, list[Signal]] = defaultdict(list)
-    evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    evidence: dict[str, list[Evidence]] = defaultdict(list)
     for run in sorted(runs, key=lambda r: r.nodeid):
         for item_id in run.claims:
             signals[item_id].append(signal_of_test(run.outcome, credit_mode))
@@ -159,7 +189,7 @@ def build_scorecard(
         for check in run.checks:
             for item_id in check["rubric_ids"]:
                 signals[item_id].append(signal_of_check(check["outcome"], credit_mode))
-                evidence[item_id].append(_check_entry(run, dict(check)))
+                evidence[item_id].append(_check_entry(run, check))
     valid = [a for a in attestations if not a.expired]
     for attestation in valid:
         evidence[attestation.item].append(attestation.to_dict())
@@ -170,7 +200,7 @@ def build_scorecard(
     band_index = rubric.band_index(score)
     plan = next_steps(rubric, statuses)
 
-    items = []
+    items: list[Item] = []
     for item in rubric.items:
         status = statuses[item.id]
         items.append(
@@ -256,4 +286,6 @@ def build_scorecard(
             **{outcome: outcome_counts.get(outcome, 0) for outcome in TEST_OUTCOMES},
         },
         "warnings": list(warnings),
+        "partial": selection is not None,
+        "selection": None if selection is None else _selection_record(selection),
     }

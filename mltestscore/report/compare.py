@@ -9,6 +9,7 @@ that alone is not a regression of the score.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def compare_scorecards(
             f"{current['rubric']['id']}: the scores are not comparable."
         )
         return comparison
-    base_sections = {s["id"]: s for s in base["sections"]}
+    base_sections: dict[str, Mapping[str, Any]] = {s["id"]: s for s in base["sections"]}
     for section in current["sections"]:
         before = base_sections.get(section["id"], {}).get("score", 0.0)
         comparison["sections"].append(

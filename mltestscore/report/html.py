@@ -28,21 +28,77 @@ from typing import TYPE_CHECKING, Any
 
 from mltestscore.cache import cache_folder
 from mltestscore.report.atomic import write_atomic
+from mltestscore.scorecard_model import (
+    PARTIAL_CONSEQUENCE,
+    Evidence,
+    Item,
+    Scalar,
+    Scorecard,
+    Table,
+    partial_reasons,
+)
+from mltestscore.scoring import Status
 
 if TYPE_CHECKING:
     import jinja2
 
-    from mltestscore.scorecard import Scorecard
-
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-STATUS_ICONS = {"automated": "✓", "manual": "◐", "failing": "✗", "missing": "○"}
-STATUS_WORDS = {
-    "automated": "automated",
-    "manual": "manual",
-    "failing": "failing",
-    "missing": "missing",
+
+@dataclass(frozen=True)
+class StatusStyle:
+    """How the page shows one status: its icon, the CSS colour variable it is drawn in, and
+    the background of its item cards when it should stand out."""
+
+    icon: str
+    colour: str
+    background: str | None = None
+
+
+#: The one place the page's look of each status is set; the stylesheet's status rules are
+#: generated from it (and from :class:`Status` itself), so no status name is spelled twice.
+STATUS_STYLES = {
+    Status.AUTOMATED: StatusStyle("✓", "--auto"),
+    Status.MANUAL: StatusStyle("◐", "--manual"),
+    Status.FAILING: StatusStyle("✗", "--fail", background="#fffafa"),
+    Status.MISSING: StatusStyle("○", "--miss"),
 }
+STATUS_ICONS = {status: style.icon for status, style in STATUS_STYLES.items()}
+#: Statuses that ask for work: their items show the remediation ("To do").
+TODO_STATUSES = (Status.FAILING, Status.MISSING)
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """One button of the page's CSS-only item filter: a radio ``#show-<key>`` that leaves
+    only the items whose status is in ``shows`` visible."""
+
+    key: str
+    label: str
+    shows: tuple[Status, ...]
+
+    @property
+    def hides(self) -> tuple[Status, ...]:
+        return tuple(s for s in Status if s not in self.shows)
+
+
+def _only(status: Status) -> ItemFilter:
+    return ItemFilter(status, f"{STATUS_ICONS[status]} {status.capitalize()}", (status,))
+
+
+ITEM_FILTERS = (
+    ItemFilter("all", "All", tuple(Status)),
+    ItemFilter("todo", " or ".join(TODO_STATUSES).capitalize(), TODO_STATUSES),
+    *(_only(status) for status in TODO_STATUSES),
+)
+
+
+def style_context() -> dict[str, object]:
+    """What both the stylesheet and the page template are rendered with: the stylesheet is
+    included in the page and allowed by its hash, so the two renders must agree."""
+    return {"status_styles": list(STATUS_STYLES.items()), "filters": ITEM_FILTERS}
+
+
 OUTCOME_ICONS = {
     "passed": "✓",
     "failed": "✗",
@@ -187,13 +243,13 @@ def _bars(values: Sequence[object]) -> list[dict[str, Any] | None]:
     return bars
 
 
-def table_view(table: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
+def table_view(table: Table, limits: HtmlLimits) -> dict[str, Any]:
     columns = [clip(c, limits.text_chars) for c in table.get("columns", [])]
     all_rows = list(table.get("rows", []))
     rows = all_rows[: limits.rows_per_table]
     chart = table.get("chart")
     raw_columns = list(table.get("columns", []))
-    chart_index = raw_columns.index(chart) if chart in raw_columns else None
+    chart_index = raw_columns.index(chart) if chart is not None and chart in raw_columns else None
     if chart_index is None:
         bars: list[dict[str, Any] | None] = [None] * len(rows)
     else:
@@ -214,22 +270,22 @@ def table_view(table: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
     }
 
 
-def _pairs(values: Mapping[str, Any] | None, limits: HtmlLimits) -> list[tuple[str, str]]:
+def _pairs(values: Mapping[str, Scalar] | None, limits: HtmlLimits) -> list[tuple[str, str]]:
     items = list((values or {}).items())[: limits.values_per_entry]
     return [
         (clip(k, limits.text_chars), clip(format_value(v), limits.text_chars)) for k, v in items
     ]
 
 
-def _entry_priority(entry: Mapping[str, Any]) -> int:
+def _entry_priority(entry: Evidence) -> int:
     """Attestations first, then failures, then entries carrying measurements, then the rest."""
     if entry["kind"] == "attestation":
         return 0
     if entry.get("outcome") in BAD_OUTCOMES:
         return 1
-    if entry.get("measurements") or entry.get("tables"):
-        return 2
-    return 3
+    if entry["kind"] == "check":
+        return 2 if entry.get("measurements") or entry.get("tables") else 3
+    return 2 if entry.get("measurements") else 3
 
 
 class _TableBudget:
@@ -237,35 +293,33 @@ class _TableBudget:
         self.left = limit
         self.hidden = 0
 
-    def take(self, tables: Sequence[Mapping[str, Any]], limits: HtmlLimits) -> list[Any]:
+    def take(self, tables: Sequence[Table], limits: HtmlLimits) -> list[dict[str, Any]]:
         shown = list(tables[: max(self.left, 0)])
         self.hidden += len(tables) - len(shown)
         self.left -= len(shown)
         return [table_view(t, limits) for t in shown]
 
 
-def entry_view(
-    entry: Mapping[str, Any], limits: HtmlLimits, budget: _TableBudget
-) -> dict[str, Any]:
-    kind = entry["kind"]
-    if kind == "attestation":
+def entry_view(entry: Evidence, limits: HtmlLimits, budget: _TableBudget) -> dict[str, Any]:
+    if entry["kind"] == "attestation":
         return {
-            "kind": kind,
+            "kind": entry["kind"],
             "evidence": clip(entry.get("evidence", ""), limits.message_chars),
             "href": safe_href(entry.get("evidence")),
             "date": clip(entry.get("date", ""), limits.text_chars),
             "owner": clip(entry.get("owner"), limits.text_chars) if entry.get("owner") else None,
             "expired": bool(entry.get("expired")),
+            "label": f"{STATUS_ICONS[Status.MANUAL]} {Status.MANUAL} attestation",
         }
     outcome = str(entry.get("outcome", ""))
     view: dict[str, Any] = {
-        "kind": kind,
+        "kind": entry["kind"],
         "nodeid": clip(entry.get("nodeid", ""), limits.text_chars * 2),
         "outcome": outcome,
         "icon": OUTCOME_ICONS.get(outcome, "?"),
         "bad": outcome in BAD_OUTCOMES,
     }
-    if kind == "check":
+    if entry["kind"] == "check":
         view.update(
             check=clip(entry.get("check", ""), limits.text_chars),
             reason=clip(entry.get("reason", ""), limits.message_chars),
@@ -297,11 +351,13 @@ def entry_view(
     return view
 
 
-def evidence_summary(evidence: Sequence[Mapping[str, Any]]) -> str:
+def evidence_summary(evidence: Sequence[Evidence]) -> str:
     """A one-line count of the evidence, e.g. '12 tests: 10 passed, 2 failed · 1 attestation'."""
     parts = []
     for kind, noun in (("test", "test"), ("check", "check")):
-        outcomes = Counter(str(e.get("outcome")) for e in evidence if e["kind"] == kind)
+        outcomes = Counter(
+            str(e["outcome"]) for e in evidence if e["kind"] != "attestation" and e["kind"] == kind
+        )
         total = sum(outcomes.values())
         if total:
             detail = ", ".join(
@@ -314,8 +370,12 @@ def evidence_summary(evidence: Sequence[Mapping[str, Any]]) -> str:
     return " · ".join(parts) or "no evidence recorded"
 
 
-def item_view(item: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
-    evidence = list(item.get("evidence", []))
+def status_icon(status: str) -> str:
+    return STATUS_ICONS[Status(status)] if status in STATUS_ICONS else "?"
+
+
+def item_view(item: Item, limits: HtmlLimits) -> dict[str, Any]:
+    evidence = list(item["evidence"])
     ordered = sorted(evidence, key=_entry_priority)
     shown = ordered[: limits.entries_per_item]
     budget = _TableBudget(limits.tables_per_item)
@@ -325,8 +385,8 @@ def item_view(item: Mapping[str, Any], limits: HtmlLimits) -> dict[str, Any]:
         "anchor": f"item-{item['id']}",
         "title": item["title"],
         "status": status,
-        "icon": STATUS_ICONS.get(status, "?"),
-        "status_text": STATUS_WORDS.get(status, status),
+        "icon": status_icon(status),
+        "todo": status in TODO_STATUSES,
         "points": number(item["points"]),
         "max_points": number(item["max_points"]),
         "guidance": item.get("guidance", ""),
@@ -361,8 +421,8 @@ def sections_chart(scorecard: Scorecard) -> dict[str, Any]:
         value += step
     rows = []
     for index, section in enumerate(sections):
-        automated = section["counts"].get("automated", 0) * points["automated"]
-        manual = section["counts"].get("manual", 0) * points["manual"]
+        automated = section["counts"].get(Status.AUTOMATED, 0) * points["automated"]
+        manual = section["counts"].get(Status.MANUAL, 0) * points["manual"]
         y = 24 + index * row
         rows.append(
             {
@@ -390,8 +450,9 @@ def sections_chart(scorecard: Scorecard) -> dict[str, Any]:
         "bottom": bottom,
         "final_x": final_x,
         "final_label": f"final {number(scorecard['score'])}",
-        "automated_points": number(points["automated"]),
-        "manual_points": number(points["manual"]),
+        "automated_label": f"{Status.AUTOMATED} ({number(points['automated'])} pt each)",
+        "manual_label": f"{Status.MANUAL} ({number(points['manual'])} pt each)",
+        "other_label": f"{Status.MISSING} or {Status.FAILING}",
         "final_anchor": "end" if final_x > left + width - 40 else "start",
         "label": (
             "Section scores out of "
@@ -517,7 +578,7 @@ def environment() -> jinja2.Environment:
 @cache
 def stylesheet() -> tuple[str, str]:
     """The inline CSS exactly as the page embeds it, and its CSP hash source."""
-    css = environment().get_template("scorecard.css").render()
+    css = environment().get_template("scorecard.css").render(style_context())
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     return css, f"'sha256-{digest}'"
 
@@ -541,7 +602,7 @@ def page_view(
     """Everything the template shows, as plain strings and numbers."""
     limits = limits or HtmlLimits()
     items = {item["id"]: item_view(item, limits) for item in scorecard["items"]}
-    statuses = Counter(item["status"] for item in scorecard["items"])
+    statuses = Counter(Status(item["status"]) for item in scorecard["items"])
     bands = scorecard["rubric"]["bands"]
     band = scorecard["band"]
     commit = scorecard.get("commit")
@@ -583,7 +644,7 @@ def page_view(
         "next_steps": [
             dict(
                 step,
-                icon=STATUS_ICONS.get(step["status"], "?"),
+                icon=status_icon(step["status"]),
                 final_after=number(step["final_after"]),
                 gain=number(step["gain"]),
                 anchor=f"item-{step['id']}",
@@ -593,19 +654,24 @@ def page_view(
         "chart": sections_chart(scorecard),
         "trend": history_chart(history, scorecard, limits),
         "comparison": comparison,
-        "counts": {
-            "all": len(scorecard["items"]),
-            "todo": statuses["failing"] + statuses["missing"],
-            "failing": statuses["failing"],
-            "missing": statuses["missing"],
-        },
+        "filters": [
+            {
+                "key": f.key,
+                "label": f.label,
+                "count": sum(statuses[status] for status in f.shows),
+                "checked": f is ITEM_FILTERS[0],
+            }
+            for f in ITEM_FILTERS
+        ],
+        "partial": [clip(r, limits.message_chars) for r in partial_reasons(scorecard)],
+        "partial_consequence": PARTIAL_CONSEQUENCE,
         "sections": [
             {
                 "id": s["id"],
                 "title": s["title"],
                 "score": number(s["score"]),
                 "max": number(s["max"]),
-                "counts": s["counts"],
+                "counts": [(status, s["counts"].get(status, 0)) for status in Status],
                 "weakest": s["id"] in scorecard["weakest_sections"],
                 "items": [items[i["id"]] for i in scorecard["items"] if i["section"] == s["id"]],
             }
@@ -633,7 +699,7 @@ def render_html(
     shortened = False
     while True:
         view = page_view(scorecard, history, comparison, extra_warnings, limits)
-        html = template.render(page=view, shortened=shortened)
+        html = template.render(page=view, shortened=shortened, **style_context())
         if size_budget is None or len(html.encode("utf-8")) <= size_budget or limits.at_floor:
             return html
         limits, shortened = limits.shrunk(), True

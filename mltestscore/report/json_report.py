@@ -6,11 +6,12 @@ import json
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mltestscore.errors import MLScoreError
 from mltestscore.report.atomic import write_atomic
-from mltestscore.scorecard import SCHEMA_VERSION, Scorecard
+from mltestscore.scorecard import SCHEMA_VERSION
+from mltestscore.scorecard_model import Scorecard
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "scorecard.schema.json"
 
@@ -73,4 +74,4 @@ def read_json(path: str | os.PathLike[str]) -> Scorecard:
     errors = validation_errors(data)
     if errors:
         raise MLScoreError(f"{source} is not a valid scorecard: {errors[0]}")
-    return data
+    return cast(Scorecard, data)  # the schema just checked the shape the type describes

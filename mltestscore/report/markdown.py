@@ -14,9 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from mltestscore.report.atomic import write_atomic
-from mltestscore.scorecard import Scorecard
+from mltestscore.scorecard_model import PARTIAL_CONSEQUENCE, Item, Scorecard, partial_reasons
+from mltestscore.scoring import Status
 
-STATUS_ICONS = {"automated": "✅", "manual": "📝", "failing": "❌", "missing": "⬜"}
+STATUS_ICONS = {
+    Status.AUTOMATED: "✅",
+    Status.MANUAL: "📝",
+    Status.FAILING: "❌",
+    Status.MISSING: "⬜",
+}
+#: Outcomes of a test or check that count as a failure worth quoting.
+BAD_OUTCOMES = frozenset({"failed", "error"})
 # Inline Markdown that could change what a line shows; our text never starts a line, so
 # block markers (#, -, 1.) need no escape.
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -40,12 +48,12 @@ def _signed(value: float) -> str:
     return f"+{value:g}" if value > 0 else f"{value:g}"
 
 
-def _first_failure(item: Mapping[str, Any]) -> str:
+def _first_failure(item: Item) -> str:
     for entry in item["evidence"]:
-        if entry["kind"] == "test" and entry["outcome"] in {"failed", "error"}:
+        if entry["kind"] == "test" and entry["outcome"] in BAD_OUTCOMES:
             message = f": {md_text(entry['message'], 120)}" if entry.get("message") else ""
             return f"`{md_code(entry['nodeid'])}` {entry['outcome']}{message}"
-        if entry["kind"] == "check" and entry["outcome"] in {"failed", "error"}:
+        if entry["kind"] == "check" and entry["outcome"] in BAD_OUTCOMES:
             reason = md_text(entry["reason"], 160)
             return f"check `{md_code(entry['check'])}` {entry['outcome']}: {reason}"
     return "a claiming test failed"
@@ -57,19 +65,35 @@ def md_code(value: object, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def partial_banner(scorecard: Scorecard) -> list[str]:
+    """The lines that mark a partial run, first thing in the summary; none for a full run."""
+    reasons = partial_reasons(scorecard)
+    if not reasons:
+        return []
+    return [
+        "> [!WARNING]",
+        "> **Partial run**: " + "; ".join(md_text(reason, 200) for reason in reasons) + ".",
+        f"> {PARTIAL_CONSEQUENCE}",
+        "",
+    ]
+
+
 def render_markdown(scorecard: Scorecard, comparison: Mapping[str, Any] | None = None) -> str:
     band = scorecard["band"]
+    commit = scorecard.get("commit")
+    partial = " (partial run)" if partial_reasons(scorecard) else ""
     lines = [
-        f"## ML Test Score: {_num(scorecard['score'])} / {_num(scorecard['max_score'])}",
+        f"## ML Test Score: {_num(scorecard['score'])} / {_num(scorecard['max_score'])}{partial}",
         "",
+        *partial_banner(scorecard),
         f"**Band {md_text(band['interval'])}**: {md_text(band['label'])}. "
         f"Rubric {md_text(scorecard['rubric']['title'])}, credit mode "
         f"`{md_code(scorecard['credit_mode'])}`"
-        + (f", commit `{md_code(scorecard['commit'][:12])}`" if scorecard.get("commit") else "")
+        + (f", commit `{md_code(commit[:12])}`" if commit else "")
         + ".",
         "",
-        "| section | score | automated | manual | failing | missing |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| section | score | " + " | ".join(Status) + " |",
+        "|---|---:|" + "---:|" * len(Status),
     ]
     weakest = set(scorecard["weakest_sections"])
     for section in scorecard["sections"]:
@@ -78,22 +102,23 @@ def render_markdown(scorecard: Scorecard, comparison: Mapping[str, Any] | None =
         name = f"**{name}** (weakest)" if section["id"] in weakest else name
         lines.append(
             f"| {name} | {_num(section['score'])} / {_num(section['max'])} | "
-            f"{counts['automated']} | {counts['manual']} | {counts['failing']} | "
-            f"{counts['missing']} |"
+            + " | ".join(str(counts.get(status, 0)) for status in Status)
+            + " |"
         )
-    failing = [i for i in scorecard["items"] if i["status"] == "failing"]
+    failing = [i for i in scorecard["items"] if i["status"] == Status.FAILING]
     if failing:
-        lines += ["", f"**Failing ({len(failing)})**", ""]
+        lines += ["", f"**{Status.FAILING.capitalize()} ({len(failing)})**", ""]
         lines += [
-            f"- {STATUS_ICONS['failing']} **{md_text(i['id'])}** {md_text(i['title'])}: "
+            f"- {STATUS_ICONS[Status.FAILING]} **{md_text(i['id'])}** {md_text(i['title'])}: "
             f"{_first_failure(i)}"
             for i in failing
         ]
-    missing = [i for i in scorecard["items"] if i["status"] == "missing"]
+    missing = [i for i in scorecard["items"] if i["status"] == Status.MISSING]
     if missing:
         lines += [
             "",
-            f"**Missing ({len(missing)})**: " + ", ".join(md_text(i["id"]) for i in missing),
+            f"**{Status.MISSING.capitalize()} ({len(missing)})**: "
+            + ", ".join(md_text(i["id"]) for i in missing),
         ]
     expired = [i for i in scorecard["items"] if i["expired_attestations"]]
     if expired:

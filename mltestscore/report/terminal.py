@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
-from mltestscore.scorecard import Scorecard
+from mltestscore.scorecard_model import PARTIAL_CONSEQUENCE, Item, Scorecard, partial_reasons
+from mltestscore.scoring import Status
 
 CREDIT_NOTE = {
     "passed": " (beyond the paper: tests must pass to earn credit)",
@@ -22,17 +22,31 @@ def _bar(score: float, maximum: float, width: int = 14) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _failing_reason(item: dict[str, Any]) -> str:
+BAD_OUTCOMES = frozenset({"failed", "error"})
+
+
+def _failing_reason(item: Item) -> str:
     for entry in item["evidence"]:
-        if entry["kind"] == "test" and entry["outcome"] in {"failed", "error"}:
+        if entry["kind"] == "test" and entry["outcome"] in BAD_OUTCOMES:
             return f"{entry['nodeid']} {entry['outcome']}"
-        if entry["kind"] == "check" and entry["outcome"] in {"failed", "error"}:
+        if entry["kind"] == "check" and entry["outcome"] in BAD_OUTCOMES:
             return f"{entry['check']} {entry['outcome']}: {entry['reason']}"
     return "a claiming test failed"
 
 
+def partial_line(scorecard: Scorecard) -> str | None:
+    """The one line that marks a partial run, or None for a full run."""
+    reasons = partial_reasons(scorecard)
+    if not reasons:
+        return None
+    return f"Partial run: {'; '.join(reasons)}. {PARTIAL_CONSEQUENCE}"
+
+
 def summary_lines(scorecard: Scorecard, width: int = 100) -> list[str]:
     lines: list[str] = []
+    partial = partial_line(scorecard)
+    if partial is not None:
+        lines.append(partial)
     rubric = scorecard["rubric"]
     mode = scorecard["credit_mode"]
     mode_note = CREDIT_NOTE.get(mode, "")
@@ -42,8 +56,7 @@ def summary_lines(scorecard: Scorecard, width: int = 100) -> list[str]:
         lines.append(
             f"{section['id']:<8} {_bar(section['score'], section['max'])} "
             f"{_num(section['score']):>4} / {_num(section['max'])}   "
-            f"{counts['automated']} automated, {counts['manual']} manual, "
-            f"{counts['failing']} failing, {counts['missing']} missing"
+            + ", ".join(f"{counts.get(status, 0)} {status}" for status in Status)
         )
     band = scorecard["band"]
     lines.append(
@@ -53,9 +66,9 @@ def summary_lines(scorecard: Scorecard, width: int = 100) -> list[str]:
     lines.append(
         "weakest section: " + ", ".join(f"{s['id']} ({_num(s['score'])})" for s in weakest)
     )
-    failing = [item for item in scorecard["items"] if item["status"] == "failing"]
+    failing = [item for item in scorecard["items"] if item["status"] == Status.FAILING]
     if failing:
-        lines.append("failing items:")
+        lines.append(f"{Status.FAILING} items:")
         lines.extend(f"  ✘ {item['id']}: {_failing_reason(item)}" for item in failing)
     expired = [item for item in scorecard["items"] if item["expired_attestations"]]
     if expired:

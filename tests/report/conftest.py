@@ -90,6 +90,7 @@ def build(
     commit: str | None = "0123456789abcdef0123456789abcdef01234567",
     warnings: Sequence[str] = (),
     credit_mode: CreditMode = CreditMode.PASSED,
+    selection: dict[str, Any] | None = None,
 ) -> Scorecard:
     return build_scorecard(
         load_rubric(rubric),
@@ -99,6 +100,7 @@ def build(
         commit=commit,
         warnings=warnings,
         now=NOW,
+        selection=selection,
     )
 
 

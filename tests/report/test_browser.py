@@ -14,6 +14,8 @@ import pytest
 
 from mltestscore.report.html import write_html
 
+from .conftest import demo_runs
+
 VISIBLE_ITEMS = (
     "[...document.querySelectorAll('article.item')].filter(e => e.getClientRects().length > 0)"
 )
@@ -123,3 +125,26 @@ def test_the_console_probe_catches_what_the_policy_blocks(devtools: Any, tmp_pat
     devtools.open_page(page.as_uri(), width=800, height=600)
     assert devtools.evaluate("document.title") != "ran"
     assert devtools.console_errors()
+
+
+def test_a_partial_run_shows_its_banner_above_the_score_with_no_console_errors(
+    devtools: Any, scorecard_factory: Callable[..., Any], artifacts_dir: Path
+) -> None:
+    reasons = ['-k "<img src=x onerror=alert(1)>"', "3 tests deselected"]
+    scorecard = scorecard_factory(demo_runs(), selection={"reasons": reasons})
+    page = write_html(scorecard, artifacts_dir / "scorecard-partial.html")
+    devtools.open_page(page.as_uri(), width=1280, height=900)
+    banner = "document.querySelector('#partial-run')"
+    assert devtools.evaluate(f"{banner}.getClientRects().length") == 1
+    assert devtools.evaluate(f"[...{banner}.querySelectorAll('li')].map(e => e.innerText)") == (
+        reasons
+    )
+    assert devtools.evaluate("document.querySelectorAll('img').length") == 0
+    above = f"{banner}.getBoundingClientRect().bottom <= "
+    assert devtools.evaluate(
+        above + "document.querySelector('#final-score').getBoundingClientRect().top"
+    )
+    assert devtools.evaluate(f"getComputedStyle({banner}).borderLeftWidth") == "8px"
+    assert devtools.evaluate(f"{VISIBLE_ITEMS}.length") == 28
+    devtools.screenshot(artifacts_dir / "scorecard-partial.png")
+    assert devtools.console_errors() == []
