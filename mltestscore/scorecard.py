@@ -145,11 +145,13 @@ def build_scorecard(
     now: datetime | None = None,
     hints: Mapping[str, Sequence[str]] | None = None,
     other_passed: int = 0,
+    selection: Mapping[str, Any] | None = None,
 ) -> Scorecard:
     """``hints``: per item id, how it could be automated here (for example "set
     `serving = ...` in [tool.mltestscore]"), shown next to items that are not automated.
     ``other_passed``: tests that passed without claiming or recording anything, counted in
-    the totals only (the session does not keep a run for each of them)."""
+    the totals only (the session does not keep a run for each of them). ``selection``: why
+    the run did not run the whole suite (:mod:`mltestscore.selection`); None for a full run."""
     signals: dict[str, list[Signal]] = defaultdict(list)
     evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for run in sorted(runs, key=lambda r: r.nodeid):
@@ -256,4 +258,6 @@ def build_scorecard(
             **{outcome: outcome_counts.get(outcome, 0) for outcome in TEST_OUTCOMES},
         },
         "warnings": list(warnings),
+        "partial": selection is not None,
+        "selection": dict(selection) if selection is not None else None,
     }
