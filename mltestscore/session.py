@@ -203,7 +203,7 @@ class Scorer:
         self.session = session
         self.config = session.config
         self.runs: dict[str, _RunState] = {}
-        self.ran: set[str] = set()  # every test that reported, to count those that did not
+        self.ran: set[str] = set()  # the tests that ran to their teardown
         self.scorecard: Scorecard | None = None
         self.written: list[tuple[str, Path]] = []
         self.problems: list[str] = []
@@ -220,7 +220,8 @@ class Scorer:
 
     # -- combine phase reports into one outcome per test ---------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.ran.add(report.nodeid)
+        if report.when == "teardown":
+            self.ran.add(report.nodeid)
         state = self.runs.get(report.nodeid)
         if state is None:
             if report.passed and not report.user_properties and not hasattr(report, "wasxfail"):
