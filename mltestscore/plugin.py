@@ -133,8 +133,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         _start(config)
     except pytest.UsageError:
-        if role(config) is not Role.WORKER:
-            # No report of any format from an earlier run may pass for this run's.
+        if role(config) is not Role.WORKER and not config.option.collectonly:
+            # No report of any format from an earlier run may pass for this run's
+            # (--collect-only makes none, and leaves earlier ones alone).
             from mltestscore.session import report_options
 
             report_options(config).remove_stale()

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -30,9 +30,6 @@ from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from mltestscore.scorecard import Scorecard, build_scorecard, git_commit
 from mltestscore.scoring import CreditMode
 from mltestscore.selection import RunEnd, SelectionRequest, selection
-
-if TYPE_CHECKING:
-    from mltestscore.report.render_worker import RenderWorker
 
 _OUTCOME_RANK = {"passed": 0, "skipped": 1, "xpassed": 1, "xfailed": 1, "failed": 2, "error": 3}
 
@@ -209,14 +206,6 @@ class Scorer:
         self.problems: list[str] = []
         self.collection_errors = 0
         self.other_passed = 0  # tests that passed claiming and recording nothing
-        self._renderer: RenderWorker | None = None
-
-    def pytest_sessionstart(self) -> None:
-        if role(self.config) is Role.ALONE and not self.config.option.collectonly:
-            from mltestscore.report.render_worker import RenderWorker
-
-            # Warms up on an idle core while the tests run (see render_worker).
-            self._renderer = RenderWorker.start()
 
     # -- combine phase reports into one outcome per test ---------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -356,8 +345,6 @@ class Scorer:
         finally:
             if collecting:
                 gc.enable()
-            if self._renderer is not None:
-                self._renderer.close()
 
     def _finish(self, session: pytest.Session) -> None:
         from mltestscore.report.outputs import write_reports
@@ -380,7 +367,7 @@ class Scorer:
             other_passed=self.other_passed,
             selection=self._selection(session),
         )
-        outcome = write_reports(self.scorecard, reports, self.session.base, self._renderer)
+        outcome = write_reports(self.scorecard, reports, self.session.base)
         self.written.extend(outcome.written)
         self.problems.extend(outcome.warnings)
         self.problems.extend(outcome.problems)

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from mltestscore.errors import MLScoreError
 from mltestscore.report.atomic import remove_stale
-from mltestscore.report.render_worker import RenderWorker, WorkerUnavailable
 
 if TYPE_CHECKING:
     from mltestscore.report.compare import Comparison
@@ -147,14 +146,11 @@ def _comparison(
 
 
 def write_reports(
-    scorecard: Scorecard,
-    options: ReportOptions,
-    base: Base | None = None,
-    renderer: RenderWorker | None = None,
+    scorecard: Scorecard, options: ReportOptions, base: Base | None = None
 ) -> ReportOutcome:
     """Write every report ``options`` name: the JSON, the history line (full runs only),
-    the comparison with ``base`` (from :func:`read_base`), the HTML page (by ``renderer``
-    when one was started and is ready), the Markdown summary, the job summary, the badge."""
+    the comparison with ``base`` (from :func:`read_base`), the HTML page, the Markdown
+    summary, the job summary, the badge."""
     outcome = ReportOutcome()
     if options.json is not None:
         from mltestscore.report.json_report import write_json
@@ -181,18 +177,14 @@ def write_reports(
     if options.html is not None:
         html_path = options.html
         warnings = outcome.warnings
+        from mltestscore.report.html import write_html
 
-        def write_page() -> Path:
-            if renderer is not None:
-                try:
-                    return renderer.render(scorecard, html_path, history, comparison, warnings)
-                except WorkerUnavailable:
-                    pass  # rendered here instead: the same page
-            from mltestscore.report.html import write_html
-
-            return write_html(scorecard, html_path, history, comparison, warnings)
-
-        outcome.attempt("HTML scorecard", html_path, write_page, replaces=True)
+        outcome.attempt(
+            "HTML scorecard",
+            html_path,
+            lambda: write_html(scorecard, html_path, history, comparison, warnings),
+            replaces=True,
+        )
     if options.markdown is not None or options.step_summary is not None:
         from mltestscore.report.markdown import (
             append_step_summary,
