@@ -4,8 +4,7 @@ Generates a suite of 2,000 trivial tests, 500 of them marked, and times in one r
 interleaved repetitions so machine noise hits every variant alike:
 
 - collection only, plugin disabled (``-p no:mltestscore``) vs installed but not enabled;
-- the full run without ``--mlscore`` vs with ``--mlscore`` (and with it but the HTML page
-  rendered in the pytest process, ``MLTESTSCORE_RENDER_WORKER=0``).
+- the full run without ``--mlscore`` vs with ``--mlscore``.
 
 Each variant's CPU time (its process and children) is printed next to its wall time: on a
 shared machine the two tell apart what the plugin costs from what the neighbours cost.
@@ -75,8 +74,6 @@ VARIANTS: dict[str, tuple[list[str], dict[str, str]]] = {
     "collect, installed, off": (["--collect-only"], {}),
     "run, without --mlscore": ([], {}),
     "run, with --mlscore": (MLSCORE, {}),
-    # The HTML page rendered in the pytest process (no warmed-up helper process).
-    "run, with --mlscore, no worker": (MLSCORE, {"MLTESTSCORE_RENDER_WORKER": "0"}),
 }
 
 
@@ -111,10 +108,6 @@ def main() -> None:
     on = wall["run, with --mlscore"] / wall["run, without --mlscore"]
     print(f"collection, installed-but-off / disabled: {off:.3f}x  (target: within noise)")
     print(f"full run, --mlscore / without:           {on:.3f}x  (target: <= 1.05x)")
-    print(
-        "CPU counts the helper process that renders the HTML page (started only with a "
-        "core to spare); on a busy machine wall time suffers from every CPU second."
-    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@
 
 Errors print one line and exit with code 2, never a traceback; ``diff
 --fail-on-regression`` exits with 7 (as ``pytest --mlscore-fail-on-regression`` does) when
-the final or a section score went down. Imports stay inside the commands so ``--help`` is
+the final or a section score went down, and with 2 when either scorecard is partial (a
+partial run's score is not the project's). ``render`` writes through the same dispatch as
+``pytest --mlscore``. Imports stay inside the commands so ``--help`` is
 instant.
 """
 
@@ -24,35 +26,40 @@ EXIT_ERROR = 2
 
 
 def _render(args: argparse.Namespace) -> int:
-    from mltestscore.report.badge import write_badge
-    from mltestscore.report.compare import compare_scorecards
-    from mltestscore.report.history import read_history
-    from mltestscore.report.html import write_html
+    """The same dispatch as ``pytest --mlscore`` (:func:`write_reports`), from a saved JSON:
+    nothing is appended to the history, which is only charted."""
     from mltestscore.report.json_report import read_json
-    from mltestscore.report.markdown import write_markdown
+    from mltestscore.report.outputs import ReportOptions, read_base, write_reports
 
     scorecard = read_json(args.report)
-    comparison = None
-    if args.compare:
-        comparison = compare_scorecards(read_json(args.compare), scorecard, Path(args.compare))
-    history, warnings = read_history(args.history) if args.history else ([], [])
-    for warning in warnings:
-        print(f"mltestscore: warning: {warning}", file=sys.stderr)
     html = args.html
     if not (args.html or args.md or args.badge):
         html = str(Path(args.report).with_suffix(".html"))
-    written = []
-    if html:
-        written.append(
-            ("HTML scorecard", write_html(scorecard, html, history, comparison, warnings))
-        )
-    if args.md:
-        written.append(("Markdown summary", write_markdown(scorecard, args.md, comparison)))
-    if args.badge:
-        written.append(("badge", write_badge(scorecard, args.badge, args.badge_label)))
-    for label, path in written:
+    options = ReportOptions(
+        html=_path(html),
+        markdown=_path(args.md),
+        badge=_path(args.badge),
+        badge_label=args.badge_label,
+        history=_path(args.history),
+        record_history=False,
+        compare=_path(args.compare),
+    )
+    base = read_base(options.compare)
+    if base is not None and base.problem is not None:
+        print(f"mltestscore: {base.problem}", file=sys.stderr)
+        return EXIT_ERROR
+    outcome = write_reports(scorecard, options, base)
+    for warning in outcome.warnings:
+        print(f"mltestscore: warning: {warning}", file=sys.stderr)
+    for label, path in outcome.written:
         print(f"{label}: {path}")
-    return EXIT_OK
+    for problem in outcome.problems:
+        print(f"mltestscore: {problem}", file=sys.stderr)
+    return EXIT_ERROR if outcome.write_failed or outcome.problems else EXIT_OK
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -60,17 +67,26 @@ def _diff(args: argparse.Namespace) -> int:
     from mltestscore.report.compare import (
         compare_scorecards,
         comparison_lines,
+        partial_base_problem,
+        partial_run_problem,
         regression_message,
     )
     from mltestscore.report.json_report import read_json
     from mltestscore.report.markdown import comparison_markdown
 
     base, current = read_json(args.base), read_json(args.current)
+    # A partial scorecard's score is not the project's: no gate may rest on it.
+    partial = partial_base_problem(base, Path(args.base).name) or partial_run_problem(current)
+    if partial and args.fail_on_regression:
+        print(f"mltestscore: no regression gate: {partial}", file=sys.stderr)
+        return EXIT_ERROR
     comparison = compare_scorecards(base, current, Path(args.base))
     if args.format == "md":
         print("\n".join(comparison_markdown(comparison)))
     else:
         print("\n".join(comparison_lines(comparison)))
+    if partial:
+        print(f"mltestscore: warning: {partial}", file=sys.stderr)
     if not args.fail_on_regression:
         return EXIT_OK
     if not comparison["comparable"]:

@@ -2,8 +2,9 @@
 
 With ``--mlscore`` off it only registers its marker, options and the ``mlscore_record``
 fixture: no import of YAML, JSON Schema or any ML library, no output, no files. With it on,
-:mod:`mltestscore.session` is imported and registered (only then), the same way pytest's own
-junitxml registers its reporter only when asked for.
+:mod:`mltestscore.recorder` is registered where tests run and :mod:`mltestscore.session`'s
+scorer where reports arrive (only then, and by xdist role), the same way pytest's own
+junitxml registers its reporter only when asked for and never on an xdist worker.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from mltestscore import recording
 from mltestscore.exit_codes import EXIT_SCORE_BELOW_THRESHOLD, EXIT_SCORE_REGRESSED
+from mltestscore.pytest_context import Role, role
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 
 SESSION_KEY: pytest.StashKey[MLScoreSession] = pytest.StashKey()
 SUITE_PLUGIN = "mltestscore-suite"
+RECORDER_PLUGIN = "mltestscore-recorder"
+SCORER_PLUGIN = "mltestscore-scorer"
 DEFAULT_JSON = "reports/mlscore.json"
 
 
@@ -126,11 +130,31 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not config.getoption("mlscore"):
         return
-    from mltestscore.session import start_session
+    try:
+        _start(config)
+    except pytest.UsageError:
+        if role(config) is not Role.WORKER and not config.option.collectonly:
+            # No report of any format from an earlier run may pass for this run's
+            # (--collect-only makes none, and leaves earlier ones alone).
+            from mltestscore.session import report_options
+
+            report_options(config).remove_stale()
+        raise
+
+
+def _start(config: pytest.Config) -> None:
+    """Register the recorder where tests run and the scorer where reports arrive (as
+    pytest's junitxml registers its reporter only off xdist workers), then the suite."""
+    from mltestscore.recorder import EvidenceRecorder
+    from mltestscore.session import Scorer, start_session
 
     session = start_session(config)
     config.stash[SESSION_KEY] = session
-    config.pluginmanager.register(session, "mltestscore-session")
+    this = role(config)
+    if this is not Role.CONTROLLER:  # the controller collects and runs nothing
+        config.pluginmanager.register(EvidenceRecorder(session), RECORDER_PLUGIN)
+    if this is not Role.WORKER:
+        config.pluginmanager.register(Scorer(session), SCORER_PLUGIN)
     # The zero-config suite: generated items for the model and data [tool.mltestscore] names.
     from mltestscore.suite import suite_configured, unconfigured_hints
 
@@ -146,13 +170,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    session = config.stash.get(SESSION_KEY, None)
-    if session is not None:
+    if SESSION_KEY in config.stash:
         del config.stash[SESSION_KEY]
-        config.pluginmanager.unregister(session)
-    suite = config.pluginmanager.get_plugin(SUITE_PLUGIN)
-    if suite is not None:
-        config.pluginmanager.unregister(suite)
+    for name in (RECORDER_PLUGIN, SCORER_PLUGIN, SUITE_PLUGIN):
+        plugin = config.pluginmanager.get_plugin(name)
+        if plugin is not None:
+            config.pluginmanager.unregister(plugin)
 
 
 class MeasurementRecorder:

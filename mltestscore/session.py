@@ -1,21 +1,21 @@
-"""What ``pytest --mlscore`` does: translate pytest items and outcomes into evidence,
-score them, and report.
+"""What ``pytest --mlscore`` does with what the tests did: combine each test's reports into
+one outcome with its evidence, score them, and write the reports.
 
-Claims are computed where collection happens (a pytest-xdist worker or the only process) and
-travel on ``item.user_properties``, as do check results and measurements recorded while a
-test runs. The controller (or the only process) reads them back from the test reports, so a
-distributed run scores exactly like a serial one.
+Claims and evidence are recorded where tests are collected and run
+(:mod:`mltestscore.recorder`) and travel on the test reports' ``user_properties``. The
+:class:`Scorer` here is registered only where reports arrive (the only process, or the
+pytest-xdist controller, as pytest's junitxml registers its reporter), so a distributed run
+scores exactly like a serial one.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import gc
-from collections.abc import Generator, Iterable
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -24,17 +24,133 @@ from mltestscore.config import ProjectConfig, load_project_config, parse_credit
 from mltestscore.errors import ConfigError, MLScoreError
 from mltestscore.evidence import Attestation, TestRun
 from mltestscore.exit_codes import EXIT_SCORE_BELOW_THRESHOLD, EXIT_SCORE_REGRESSED
-from mltestscore.pytest_context import pyproject_path
-from mltestscore.report.atomic import remove_stale
+from mltestscore.pytest_context import Role, pyproject_path, role, selection_request
+from mltestscore.report.outputs import STEP_SUMMARY_VARIABLE, Base, ReportOptions
 from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from mltestscore.scorecard import Scorecard, build_scorecard, git_commit
 from mltestscore.scoring import CreditMode
+from mltestscore.selection import RunEnd, SelectionRequest, selection
 
-if TYPE_CHECKING:
-    from mltestscore.report.render_worker import RenderWorker
-
-_MARKER_CLAIMS = pytest.StashKey[dict[str, str]]()
 _OUTCOME_RANK = {"passed": 0, "skipped": 1, "xpassed": 1, "xfailed": 1, "failed": 2, "error": 3}
+
+
+@dataclass
+class MLScoreSession:
+    """What ``--mlscore`` knows of this run before any test: the project's configuration,
+    the rubric, the claims' mapping, where the reports go and what the run selected."""
+
+    config: pytest.Config
+    project: ProjectConfig
+    rubric: Rubric
+    credit_mode: CreditMode
+    attestations: list[Attestation]
+    mapping: list[tuple[str, tuple[str, ...]]]
+    reports: ReportOptions
+    fail_under: float | None
+    request: SelectionRequest | None = None  # where the run is scored
+    base: Base | None = None  # --mlscore-compare, read before any test runs
+    #: Per item, how it could be automated here (the zero-config suite's hints).
+    hints: dict[str, list[str]] = field(default_factory=dict)
+    deselected: int = 0  # tests deselected in this process (or reported by xdist workers)
+
+    @property
+    def json_path(self) -> Path:
+        assert self.reports.json is not None
+        return self.reports.json
+
+    def add_hints(self, hints: dict[str, list[str]]) -> None:
+        """Add, per rubric item, how it could be automated here (the zero-config suite's)."""
+        for item_id, texts in hints.items():
+            self.hints.setdefault(item_id, []).extend(texts)
+
+
+def report_options(config: pytest.Config) -> ReportOptions:
+    """The ``--mlscore-*`` report options as plain data; relative paths are relative to
+    where pytest was started. HTML and history default to the folder of the JSON report.
+    Reads paths only, so it cannot fail: a usage error still knows what to clean up."""
+    from mltestscore.report.history import default_history_path
+
+    base_dir = Path(config.invocation_params.dir)
+
+    def path_option(name: str, default: Path | None = None) -> Path | None:
+        value = config.getoption(name, None)
+        if not value:
+            return default
+        path = Path(value)
+        return path if path.is_absolute() else base_dir / path
+
+    json_path = path_option("mlscore_json", config.rootpath / "reports" / "mlscore.json")
+    assert json_path is not None
+    summary = os.environ.get(STEP_SUMMARY_VARIABLE)
+    return ReportOptions(
+        json=json_path,
+        html=path_option("mlscore_html", json_path.with_suffix(".html")),
+        markdown=path_option("mlscore_md"),
+        badge=path_option("mlscore_badge"),
+        history=path_option("mlscore_history", default_history_path(json_path)),
+        compare=path_option("mlscore_compare"),
+        fail_on_regression=bool(config.getoption("mlscore_fail_on_regression", False)),
+        step_summary=Path(summary) if summary else None,
+    )
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def start_session(config: pytest.Config) -> MLScoreSession:
+    """Read options, configuration, rubric and the comparison base; any problem is a
+    :class:`pytest.UsageError` (the plugin then removes the reports an earlier run left)."""
+    scored_here = role(config) is not Role.WORKER
+    reports = report_options(config)
+    try:
+        project = load_project_config(pyproject_path(config))
+        rubric_choice = config.getoption("mlscore_rubric") or project.rubric or DEFAULT_RUBRIC
+        rubric = load_rubric(rubric_choice)
+        credit_option = config.getoption("mlscore_credit") or config.getini("mlscore_credit")
+        credit_mode = (
+            parse_credit(credit_option, "mlscore_credit")
+            if credit_option
+            else project.credit or CreditMode.PASSED
+        )
+        fail_under = config.getoption("mlscore_fail_under")
+        if fail_under is None:
+            fail_under = project.fail_under
+        attestations = project.attestations(rubric, _today())
+        mapping = project.mapping(rubric)
+        if reports.fail_on_regression and reports.compare is None:
+            # Said before any test runs: the gate would otherwise fail only at the end.
+            raise ConfigError(
+                "--mlscore-fail-on-regression needs a base: add --mlscore-compare=BASE.json"
+            )
+        base = _read_base(reports) if scored_here else None
+    except MLScoreError as exc:
+        raise pytest.UsageError(f"mltestscore: {exc}") from None
+    return MLScoreSession(
+        config=config,
+        project=project,
+        rubric=rubric,
+        credit_mode=credit_mode,
+        attestations=attestations,
+        mapping=mapping,
+        reports=reports,
+        fail_under=fail_under,
+        request=selection_request(config) if scored_here else None,
+        base=base,
+    )
+
+
+def _read_base(reports: ReportOptions) -> Base | None:
+    """The base of ``--mlscore-compare``, read before any test runs and before this run
+    replaces its JSON (it may be the same file). A partial scorecard is a usage error: it
+    is not the project's score. An unreadable base is reported at the end (and fails the
+    gate, when asked for)."""
+    from mltestscore.report.outputs import read_base
+
+    base = read_base(reports.compare)
+    if base is not None and base.problem is not None and "partial scorecard" in base.problem:
+        raise ConfigError(f"--mlscore-compare: {base.problem}")
+    return base
 
 
 @dataclass
@@ -74,166 +190,27 @@ def _short_message(report: pytest.TestReport) -> str:
     return text if len(text) <= 1000 else text[:999] + "…"
 
 
-def _where(node: pytest.Item | pytest.Collector) -> str:
-    """``file:line: node id: @pytest.mark.mlscore``, to start a message about a marker."""
-    if isinstance(node, pytest.Item):
-        path, line = node.location[0], node.location[1]
-    else:  # a class or module whose markers all its tests inherit
-        path, line = node.nodeid.split("::", 1)[0], None
-        if isinstance(node, pytest.Class):
-            line = node.reportinfo()[1]
-    return f"{path}:{(line or 0) + 1}: {node.nodeid}: @pytest.mark.mlscore"
-
-
-class MLScoreSession:
-    """The ``--mlscore`` plugin object; registered only when the option is given."""
+class Scorer:
+    """Registered where the test reports arrive (alone, or the xdist controller): one
+    outcome per test, the scorecard, the reports, the gates and the terminal summary."""
 
     comparison_lines: tuple[str, ...] = ()  # set when --mlscore-compare gave a base
 
-    def __init__(
-        self,
-        config: pytest.Config,
-        project: ProjectConfig,
-        rubric: Rubric,
-        credit_mode: CreditMode,
-        attestations: list[Attestation],
-        mapping: list[tuple[str, tuple[str, ...]]],
-        json_path: Path,
-        fail_under: float | None,
-    ) -> None:
-        self.config = config
-        self.project = project
-        self.rubric = rubric
-        self.credit_mode = credit_mode
-        self.attestations = attestations
-        self.mapping = mapping
-        self.json_path = json_path
-        self.fail_under = fail_under
-        self.is_worker = hasattr(config, "workerinput")
+    def __init__(self, session: MLScoreSession) -> None:
+        self.session = session
+        self.config = session.config
         self.runs: dict[str, _RunState] = {}
+        self.ran: set[str] = set()  # the tests that ran to their teardown
         self.scorecard: Scorecard | None = None
         self.written: list[tuple[str, Path]] = []
         self.problems: list[str] = []
         self.collection_errors = 0
-        # Filled by the zero-config suite: per item, how it could be automated here.
-        self.hints: dict[str, list[str]] = {}
-        self._running: pytest.Item | None = None
-        self._renderer: RenderWorker | None = None
         self.other_passed = 0  # tests that passed claiming and recording nothing
 
-    def add_hints(self, hints: dict[str, list[str]]) -> None:
-        """Add, per rubric item, how it could be automated here (the zero-config suite's)."""
-        for item_id, texts in hints.items():
-            self.hints.setdefault(item_id, []).extend(texts)
-
-    # -- collection: claims from markers and the [tool.mltestscore.map] patterns ----------
-    def _claims_from(
-        self, markers: Iterable[pytest.Mark], node: pytest.Item | pytest.Collector
-    ) -> tuple[dict[str, str], list[str]]:
-        """The rubric ids some mlscore markers claim, and the problems with them (unknown
-        or malformed ids), each problem naming the file, line and node that has them."""
-        claims: dict[str, str] = {}
-        problems: list[str] = []
-        for marker in markers:
-            if marker.name != "mlscore":
-                continue
-            if not marker.args:
-                problems.append(f"{_where(node)} needs at least one rubric id, e.g. 'data-1'")
-            for item_id in marker.args:
-                if not isinstance(item_id, str):
-                    problems.append(f"{_where(node)} takes rubric ids as strings, got {item_id!r}")
-                elif item_id not in self.rubric.id_set:
-                    problems.append(f"{_where(node)}: {self.rubric.unknown_id_message(item_id)}")
-                else:
-                    claims.setdefault(item_id, "marker")
-        return claims, problems
-
-    def _read_markers(self, item: pytest.Item) -> tuple[dict[str, str], list[str]]:
-        """The claims of all the markers an item has, its own and inherited."""
-        return self._claims_from(item.iter_markers("mlscore"), item)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(
-        self, collector: pytest.Collector
-    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-        """Read each collected item's markers once; a bad rubric id becomes a collection
-        error of the file that has it.
-
-        A collection error stops the run the same way in a serial and an xdist run (an
-        exception raised on an xdist worker would crash the controller instead). Markers a
-        class or module gives all its tests are read once per parent, not once per test:
-        this hook runs for every collected test, and ``iter_markers`` walks the whole chain.
-        """
-        report = yield
-        if not report.passed:
-            return report
-        problems: list[str] = []
-        inherited: dict[int, dict[str, str]] = {}
-        for node in report.result:
-            if not isinstance(node, pytest.Item):
-                continue
-            parent = node.parent
-            if id(parent) not in inherited:
-                from_parents, found = (
-                    self._claims_from(parent.iter_markers("mlscore"), parent)
-                    if parent is not None
-                    else ({}, [])
-                )
-                inherited[id(parent)] = from_parents
-                problems.extend(found)
-            claims, found = self._claims_from(node.own_markers, node)
-            for item_id in inherited[id(parent)]:
-                claims.setdefault(item_id, "marker")
-            node.stash[_MARKER_CLAIMS] = claims
-            problems.extend(found)
-        if problems:
-            report.outcome = "failed"
-            report.longrepr = "mltestscore: " + "\nmltestscore: ".join(problems)
-            report.result = []
-        return report
-
-    def claims_for(self, item: pytest.Item) -> dict[str, str]:
-        claims = item.stash.get(_MARKER_CLAIMS, None)
-        claims = dict(claims) if claims is not None else self._read_markers(item)[0]
-        for pattern, ids in self.mapping:
-            if fnmatch.fnmatchcase(item.nodeid, pattern):
-                for item_id in ids:
-                    claims.setdefault(item_id, "map")
-        return claims
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        for item in items:
-            claims = self.claims_for(item)
-            if claims:
-                item.user_properties.append((recording.CLAIMS_PROPERTY, claims))
-
-    # -- while a test runs: checks and measurements record into its user_properties -------
-    # One sink for the whole session, pointed at the running test by two plain hooks: a
-    # wrapper and a context manager per test cost more than everything else per test.
-    def _record(self, kind: str, payload: Any) -> None:
-        if self._running is not None:
-            self._running.user_properties.append((kind, payload))
-
-    def pytest_sessionstart(self) -> None:
-        recording.start_recording(self._record)
-        distributed = getattr(self.config.option, "numprocesses", None)
-        if not self.is_worker and not self.config.option.collectonly and not distributed:
-            from mltestscore.report.render_worker import RenderWorker
-
-            # Warms up on an idle core while the tests run (see render_worker).
-            self._renderer = RenderWorker.start()
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
-        self._running = item  # until its teardown report, the last thing the test does
-
-    # -- controller side: combine phase reports into one outcome per test -----------------
+    # -- combine phase reports into one outcome per test ---------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "teardown":
-            self._running = None
-        if self.is_worker:
-            return
+            self.ran.add(report.nodeid)
         state = self.runs.get(report.nodeid)
         if state is None:
             if report.passed and not report.user_properties and not hasattr(report, "wasxfail"):
@@ -255,7 +232,22 @@ class MLScoreSession:
         if len(report.user_properties) >= len(state.properties):
             state.properties = report.user_properties  # each report has its own list
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors += 1
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """pytest-xdist: a worker finished; every worker deselects the same tests."""
+        from mltestscore.recorder import DESELECTED_OUTPUT
+
+        output = getattr(node, "workeroutput", None) or {}
+        deselected = output.get(DESELECTED_OUTPUT)
+        if isinstance(deselected, int):
+            self.session.deselected = max(self.session.deselected, deselected)
+
     def _test_runs(self) -> list[TestRun]:
+        rubric = self.session.rubric
         runs = []
         for nodeid, state in self.runs.items():
             claimed: dict[str, str] = {}
@@ -271,10 +263,10 @@ class MLScoreSession:
                         claimed.setdefault(item_id, "check")
                 elif name == recording.MEASUREMENT_PROPERTY:
                     measurements.append(dict(value))
-            known = self.rubric.id_set
+            known = rubric.id_set
             for item_id in [i for i in claimed if i not in known]:
                 self.problems.append(
-                    f"{nodeid}: ignored evidence for {self.rubric.unknown_id_message(item_id)}"
+                    f"{nodeid}: ignored evidence for {rubric.unknown_id_message(item_id)}"
                 )
                 claimed.pop(item_id)
             checks = [
@@ -295,8 +287,10 @@ class MLScoreSession:
         return runs
 
     def _warnings(self) -> list[str]:
+        import fnmatch
+
         warnings = list(self.problems)
-        for pattern, ids in self.mapping:
+        for pattern, ids in self.session.mapping:
             if not any(fnmatch.fnmatchcase(nodeid, pattern) for nodeid in self.runs):
                 warnings.append(
                     f"[tool.mltestscore.map] pattern {pattern!r} (for {', '.join(ids)}) "
@@ -312,28 +306,33 @@ class MLScoreSession:
             warnings.extend(plugin_warnings())
         return warnings
 
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed and not self.is_worker:
-            self.collection_errors += 1
-
-    def _incomplete_reason(self, session: pytest.Session) -> str | None:
-        """Why this run cannot be scored (a partial scorecard would mislead), or None."""
+    def _unscorable(self, session: pytest.Session) -> str | None:
+        """Why this run cannot be scored at all (a scorecard would mislead), or None."""
         if self.collection_errors:
             return f"{self.collection_errors} error(s) during collection"
-        if self.config.option.collectonly:
-            return "only collected tests (--collect-only)"
-        if session.exitstatus in {
-            pytest.ExitCode.INTERRUPTED,
-            pytest.ExitCode.INTERNAL_ERROR,
-            pytest.ExitCode.USAGE_ERROR,
-        }:
+        if session.exitstatus in {pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR}:
             return f"the run did not complete (pytest exit status {int(session.exitstatus)})"
         return None
 
+    def _selection(self, session: pytest.Session) -> dict[str, Any] | None:
+        assert self.session.request is not None
+        stopped = session.shouldfail or session.shouldstop
+        end = RunEnd(
+            collected=session.testscollected,
+            ran=len(self.ran),
+            deselected=self.session.deselected,
+            failures=sum(1 for s in self.runs.values() if s.outcome in ("failed", "error")),
+            stopped=str(stopped) if stopped else None,
+            interrupted=session.exitstatus == pytest.ExitCode.INTERRUPTED,
+        )
+        return selection(self.session.request, end)
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        recording.stop_recording(self._record)
-        if self.is_worker:
+        if self.config.option.collectonly:
+            self.problems.append(
+                "no scorecard written (--collect-only); earlier reports are left as they were"
+            )
             return
         # By now the heap holds every collected item and report: each garbage collection
         # that the reports' allocations (Jinja2's import above all) would trigger walks all
@@ -346,64 +345,57 @@ class MLScoreSession:
         finally:
             if collecting:
                 gc.enable()
-            if self._renderer is not None:
-                self._renderer.close()
 
     def _finish(self, session: pytest.Session) -> None:
-        from mltestscore.report.json_report import write_json
-        from mltestscore.report.outputs import ReportOptions, read_base, write_reports
+        from mltestscore.report.outputs import write_reports
 
-        incomplete = self._incomplete_reason(session)
-        if incomplete is not None:
-            remove_stale(self.json_path)
-            ReportOptions.from_config(self.config, self.json_path).remove_stale()
-            self.problems.append(f"no scorecard written: {incomplete}")
+        reports = self.session.reports
+        unscorable = self._unscorable(session)
+        if unscorable is not None:
+            self.problems.extend(reports.remove_stale())
+            self.problems.append(f"no scorecard written: {unscorable}")
             return
-        warnings = self._warnings()
-        if session.shouldstop or session.shouldfail:
-            warnings.append("the run stopped early (-x / --maxfail): not every test ran")
-
         self.scorecard = build_scorecard(
-            self.rubric,
+            self.session.rubric,
             self._test_runs(),
-            self.attestations,
-            credit_mode=self.credit_mode,
-            max_age_days=self.project.max_age_days,
+            self.session.attestations,
+            credit_mode=self.session.credit_mode,
+            max_age_days=self.session.project.max_age_days,
             commit=git_commit(self.config.rootpath),
-            warnings=warnings,
-            hints=self.hints,
+            warnings=self._warnings(),
+            hints=self.session.hints,
             other_passed=self.other_passed,
+            selection=self._selection(session),
         )
-        options = ReportOptions.from_config(self.config, self.json_path)
-        base = read_base(options)  # before the JSON is rewritten: it may be the base
-        try:
-            self.written.append(("JSON scorecard", write_json(self.scorecard, self.json_path)))
-        except OSError as exc:
-            self.problems.append(f"could not write {self.json_path}: {exc.strerror or exc}")
-            session.exitstatus = pytest.ExitCode.USAGE_ERROR
-            return
-        reports = write_reports(self.scorecard, options, base, self._renderer)
-        self.written.extend(reports.written)
-        self.problems.extend(reports.problems)
-        self.comparison_lines = tuple(reports.comparison_lines)
-        if reports.write_failed:
+        outcome = write_reports(self.scorecard, reports, self.session.base)
+        self.written.extend(outcome.written)
+        self.problems.extend(outcome.warnings)
+        self.problems.extend(outcome.problems)
+        self.comparison_lines = tuple(outcome.comparison_lines)
+        if outcome.write_failed:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
         self._gate(session)
-        if options.fail_on_regression:
-            self._regression_gate(session, reports.regression, reports.gate_unusable)
+        if reports.fail_on_regression:
+            self._regression_gate(session, outcome.regression, outcome.gate_unusable)
 
     def _gate(self, session: pytest.Session) -> None:
+        """--mlscore-fail-under: a final score below it exits with EXIT_SCORE_BELOW_THRESHOLD.
+        Not on a partial run, whose score is not the project's (a ``-k`` run during
+        development must not fail on the project's bar)."""
         assert self.scorecard is not None
-        if self.fail_under is None or self.scorecard["score"] >= self.fail_under:
+        fail_under = self.session.fail_under
+        if fail_under is None or self.scorecard["score"] >= fail_under:
             return
-        short = [
-            f"{s['id']} {s['score']:g}"
-            for s in self.scorecard["sections"]
-            if s["score"] < self.fail_under
-        ]
+        if self.scorecard["partial"]:
+            self.problems.append(
+                f"the final score is not held to fail_under={fail_under:g}: this run is partial"
+            )
+            return
+        sections = self.scorecard["sections"]
+        short = [f"{s['id']} {s['score']:g}" for s in sections if s["score"] < fail_under]
         self.problems.append(
             f"final ML Test Score {self.scorecard['score']:g} is below --mlscore-fail-under="
-            f"{self.fail_under:g}; sections short of it: {', '.join(short)}"
+            f"{fail_under:g}; sections short of it: {', '.join(short)}"
         )
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = EXIT_SCORE_BELOW_THRESHOLD
@@ -412,8 +404,8 @@ class MLScoreSession:
         self, session: pytest.Session, regression: str | None, unusable: bool
     ) -> None:
         """--mlscore-fail-on-regression: a lower final or section score than the base exits
-        with EXIT_SCORE_REGRESSED; a base that cannot be compared is a usage error (the gate
-        must not pass by accident)."""
+        with EXIT_SCORE_REGRESSED; a base that cannot be compared (or a partial run) is a
+        usage error (the gate must not pass by accident)."""
         if unusable:
             if session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR
@@ -425,7 +417,7 @@ class MLScoreSession:
             session.exitstatus = EXIT_SCORE_REGRESSED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.is_worker or (self.scorecard is None and not self.problems):
+        if self.scorecard is None and not self.problems:
             return
         from mltestscore.report.terminal import summary_lines
 
@@ -439,45 +431,3 @@ class MLScoreSession:
             terminalreporter.write_line(f"{label}: {path}")
         for problem in self.problems:
             terminalreporter.write_line(f"mlscore: {problem}", red=True, bold=True)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
-def start_session(config: pytest.Config) -> MLScoreSession:
-    """Read options, configuration and rubric; any problem stops the run with a usage error
-    and removes the report an earlier run left at the same path."""
-    json_option = config.getoption("mlscore_json")
-    json_path = Path(json_option) if json_option else config.rootpath / "reports" / "mlscore.json"
-    if not json_path.is_absolute():
-        json_path = Path(config.invocation_params.dir) / json_path
-    try:
-        project = load_project_config(pyproject_path(config))
-        rubric_choice = config.getoption("mlscore_rubric") or project.rubric or DEFAULT_RUBRIC
-        rubric = load_rubric(rubric_choice)
-        credit_option = config.getoption("mlscore_credit") or config.getini("mlscore_credit")
-        credit_mode = (
-            parse_credit(credit_option, "mlscore_credit")
-            if credit_option
-            else project.credit or CreditMode.PASSED
-        )
-        fail_under = config.getoption("mlscore_fail_under")
-        if fail_under is None:
-            fail_under = project.fail_under
-        attestations = project.attestations(rubric, _today())
-        mapping = project.mapping(rubric)
-        if config.getoption("mlscore_fail_on_regression") and not config.getoption(
-            "mlscore_compare"
-        ):
-            # Said before any test runs: the gate would otherwise fail only at the end.
-            raise ConfigError(
-                "--mlscore-fail-on-regression needs a base: add --mlscore-compare=BASE.json"
-            )
-    except MLScoreError as exc:
-        if not hasattr(config, "workerinput"):
-            remove_stale(json_path)
-        raise pytest.UsageError(f"mltestscore: {exc}") from None
-    return MLScoreSession(
-        config, project, rubric, credit_mode, attestations, mapping, json_path, fail_under
-    )

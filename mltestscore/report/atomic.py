@@ -27,7 +27,16 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return target
 
 
-def remove_stale(path: str | os.PathLike[str]) -> None:
-    """Remove a report from an earlier run so a failed run cannot be mistaken for it."""
-    with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-        Path(path).unlink()
+def remove_stale(path: str | os.PathLike[str]) -> bool:
+    """Remove a report from an earlier run so a failed run cannot be mistaken for it.
+
+    True when no such file is left (removed, never there, or the path cannot hold one:
+    a folder, or a path through a file); False when a file stays (no permission)."""
+    target = Path(path)
+    try:
+        target.unlink()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return True
+    except OSError:
+        return not target.is_file()
+    return True

@@ -18,6 +18,32 @@ from mltestscore.scorecard import Scorecard
 Comparison = dict[str, Any]
 
 
+def _partial_reasons(scorecard: Scorecard) -> str:
+    selection = scorecard.get("selection")
+    reasons = selection["reasons"] if selection else []
+    return "; ".join(str(r) for r in reasons) or "not the whole suite"
+
+
+def partial_base_problem(
+    scorecard: Scorecard, label: str | os.PathLike[str] = "the base"
+) -> str | None:
+    """Why a scorecard cannot be a comparison base, or None: a partial run's score is not
+    the project's, and a gate against it would pass or fail by accident."""
+    if not scorecard.get("partial", False):
+        return None
+    return (
+        f"{label} is a partial scorecard ({_partial_reasons(scorecard)}): it is not the "
+        "project's score and cannot be a comparison base; compare with a full run's scorecard"
+    )
+
+
+def partial_run_problem(scorecard: Scorecard) -> str | None:
+    """Why a scorecard cannot be compared with a base (or gated on), or None."""
+    if not scorecard.get("partial", False):
+        return None
+    return f"this run is partial ({_partial_reasons(scorecard)}): its score is not the project's"
+
+
 def _number(value: float) -> str:
     return f"{value:g}"
 

@@ -4,7 +4,8 @@ Each line holds the final and section scores, the commit and the time, so a team
 whether its score moves the right way. Appends are atomic: the line is written with one
 ``write`` on a file opened in append mode, under an exclusive lock where the platform has
 one, and synced; a line cut short by a crash is fenced off by a newline before the next
-record. Reading never fails on a bad line: it is skipped with a warning.
+record. Reading never fails on a bad line: it is skipped with a warning. Only full runs are
+appended; a line marked ``"partial": true`` (written by something else) is skipped.
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ def read_history(
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             skipped.append(f"line {number} ({type(exc).__name__})")
             continue
+        if isinstance(record, dict) and record.get("partial") is True:
+            continue  # a partial run's score is not the project's: not part of the trend
         problem = _problem(record)
         if problem:
             skipped.append(f"line {number} ({problem})")

@@ -1,82 +1,71 @@
-"""The reports written after the JSON scorecard: history line, HTML page, Markdown summary,
-badge, and the comparison with a base scorecard.
+"""The one report dispatch: from a scorecard and plain :class:`ReportOptions`, write the JSON,
+the history line, the HTML page, the Markdown summary and the badge, and compare with a base.
 
-One function decides what a run writes from its options and never raises on a file or a
-base it cannot use: every such problem comes back as a message, so ``pytest --mlscore``
-reports it in one line instead of crashing the session.
+``pytest --mlscore`` (the session fills the options from pytest's) and ``mltestscore render``
+(from its own arguments) both call :func:`write_reports`; nothing here knows pytest. Every
+file is written atomically (the previous complete file or the new one, never half), and a
+problem with a file or a base never raises: it comes back as a one-line message. A report
+that cannot be written leaves nothing at its path from an earlier run, so a stale file is
+never taken for this run's.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.errors import MLScoreError
 from mltestscore.report.atomic import remove_stale
-from mltestscore.report.render_worker import RenderWorker, WorkerUnavailable
 
 if TYPE_CHECKING:
-    import pytest
-
     from mltestscore.report.compare import Comparison
     from mltestscore.scorecard import Scorecard
 
 STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
+BADGE_LABEL = "ML Test Score"
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """Where each extra report goes (None: not written)."""
+    """Where each report goes (None: not written), as plain data."""
 
+    json: Path | None = None
     html: Path | None = None
     markdown: Path | None = None
     badge: Path | None = None
+    badge_label: str = BADGE_LABEL
+    #: The score history: read for the trend chart; a full run's line is appended to it
+    #: when ``record_history`` (a partial run's never is).
     history: Path | None = None
+    record_history: bool = True
     compare: Path | None = None
     fail_on_regression: bool = False
+    #: ``$GITHUB_STEP_SUMMARY``: the Markdown summary is appended to it.
     step_summary: Path | None = None
 
-    @classmethod
-    def from_config(cls, config: pytest.Config, json_path: Path) -> ReportOptions:
-        """Read the ``--mlscore-*`` options; relative paths are relative to where pytest
-        was started, as for ``--mlscore-json``. HTML and history default to the folder of
-        the JSON report."""
-        from mltestscore.report.history import default_history_path
+    def report_files(self) -> list[Path]:
+        """The files a run replaces (not the history, a log, nor the job summary, which
+        others append to)."""
+        return [p for p in (self.json, self.html, self.markdown, self.badge) if p is not None]
 
-        base_dir = Path(config.invocation_params.dir)
+    def remove_stale(self) -> list[str]:
+        """Remove the reports an earlier run left at these paths, so a run without a
+        scorecard cannot be mistaken for one that had one; a message for each that stays."""
+        return [_stale_problem(path) for path in self.report_files() if not remove_stale(path)]
 
-        def path_option(name: str, default: Path | None = None) -> Path | None:
-            value = config.getoption(name, None)
-            if not value:
-                return default
-            path = Path(value)
-            return path if path.is_absolute() else base_dir / path
 
-        summary = os.environ.get(STEP_SUMMARY_VARIABLE)
-        return cls(
-            html=path_option("mlscore_html", json_path.with_suffix(".html")),
-            markdown=path_option("mlscore_md"),
-            badge=path_option("mlscore_badge"),
-            history=path_option("mlscore_history", default_history_path(json_path)),
-            compare=path_option("mlscore_compare"),
-            fail_on_regression=bool(config.getoption("mlscore_fail_on_regression", False)),
-            step_summary=Path(summary) if summary else None,
-        )
-
-    def remove_stale(self) -> None:
-        """Remove the reports an earlier run left, so a run without a scorecard cannot be
-        mistaken for one that had one (the history is a log and stays)."""
-        for path in (self.html, self.markdown, self.badge):
-            if path is not None:
-                remove_stale(path)
+def _stale_problem(path: Path) -> str:
+    return f"could not remove the stale report {path}: it is not this run's"
 
 
 @dataclass
 class ReportOutcome:
     written: list[tuple[str, Path]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: About the history (corrupt lines skipped): worth saying, not a failure.
+    warnings: list[str] = field(default_factory=list)
     comparison: Comparison | None = None
     comparison_lines: list[str] = field(default_factory=list)
     regression: str | None = None
@@ -84,39 +73,53 @@ class ReportOutcome:
     gate_unusable: bool = False
     write_failed: bool = False
 
-    def attempt(self, label: str, path: Path, write: Any) -> None:
-        """Write one report; a failure becomes a one-line problem naming the file."""
+    def attempt(self, label: str, path: Path, write: Callable[[], Path], replaces: bool) -> None:
+        """Write one report; a failure becomes a one-line problem naming the file, and a
+        file an earlier run left at ``path`` (``replaces``) is removed."""
         try:
             self.written.append((label, write()))
         except OSError as exc:
             self.write_failed = True
             self.problems.append(f"could not write {path}: {exc.strerror or exc}")
+            if replaces and not remove_stale(path):
+                self.problems.append(_stale_problem(path))
 
 
 @dataclass(frozen=True)
 class Base:
-    """The base scorecard of ``--mlscore-compare``, or why it cannot be used."""
+    """The base scorecard of a comparison, or why it cannot be used."""
 
     path: Path
     scorecard: Scorecard | None
     problem: str | None = None
 
 
-def read_base(options: ReportOptions) -> Base | None:
-    """Read the base before this run writes its own JSON: it may be the same file."""
+def read_base(path: Path | None) -> Base | None:
+    """Read the base before this run writes its own JSON: it may be the same file. A
+    partial scorecard is refused: it is not the project's score."""
+    from mltestscore.report.compare import partial_base_problem
     from mltestscore.report.json_report import read_json
 
-    if options.compare is None:
+    if path is None:
         return None
     try:
-        return Base(options.compare, read_json(options.compare))
+        scorecard = read_json(path)
     except MLScoreError as exc:
-        return Base(options.compare, None, str(exc))
+        return Base(path, None, str(exc))
+    problem = partial_base_problem(scorecard, path)
+    return Base(path, None, problem) if problem else Base(path, scorecard)
 
 
 def _comparison(
     scorecard: Scorecard, options: ReportOptions, base: Base | None, outcome: ReportOutcome
 ) -> Comparison | None:
+    from mltestscore.report.compare import (
+        compare_scorecards,
+        comparison_lines,
+        partial_run_problem,
+        regression_message,
+    )
+
     if base is None:
         if options.fail_on_regression:
             outcome.gate_unusable = True
@@ -128,8 +131,11 @@ def _comparison(
         outcome.gate_unusable = options.fail_on_regression
         outcome.problems.append(f"no comparison: {base.problem}")
         return None
-    from mltestscore.report.compare import compare_scorecards, comparison_lines, regression_message
-
+    partial = partial_run_problem(scorecard)
+    if partial is not None:
+        outcome.gate_unusable = options.fail_on_regression
+        outcome.problems.append(f"no comparison with {base.path.name}: {partial}")
+        return None
     comparison = compare_scorecards(base.scorecard, scorecard, base.path.name)
     outcome.comparison_lines = comparison_lines(comparison)
     if not comparison["comparable"] and options.fail_on_regression:
@@ -140,45 +146,45 @@ def _comparison(
 
 
 def write_reports(
-    scorecard: Scorecard,
-    options: ReportOptions,
-    base: Base | None = None,
-    renderer: RenderWorker | None = None,
+    scorecard: Scorecard, options: ReportOptions, base: Base | None = None
 ) -> ReportOutcome:
-    """Append the history line, compare with the base (from :func:`read_base`), and write
-    the requested reports; the HTML page by ``renderer`` when one was started and is ready."""
+    """Write every report ``options`` name: the JSON, the history line (full runs only),
+    the comparison with ``base`` (from :func:`read_base`), the HTML page, the Markdown
+    summary, the job summary, the badge."""
     outcome = ReportOutcome()
+    if options.json is not None:
+        from mltestscore.report.json_report import write_json
+
+        json_path = options.json
+        outcome.attempt(
+            "JSON scorecard", json_path, lambda: write_json(scorecard, json_path), replaces=True
+        )
     history: list[dict[str, Any]] = []
-    history_warnings: list[str] = []
     if options.history is not None:
         from mltestscore.report.history import append_history, history_record, read_history
 
         history_path = options.history
-        outcome.attempt(
-            "score history",
-            history_path,
-            lambda: append_history(history_path, history_record(scorecard)),
-        )
-        history, history_warnings = read_history(history_path)
-        outcome.problems.extend(history_warnings)
+        if options.record_history and not scorecard.get("partial", False):
+            outcome.attempt(
+                "score history",
+                history_path,
+                lambda: append_history(history_path, history_record(scorecard)),
+                replaces=False,
+            )
+        history, outcome.warnings = read_history(history_path)
     comparison = _comparison(scorecard, options, base, outcome)
     outcome.comparison = comparison
     if options.html is not None:
         html_path = options.html
+        warnings = outcome.warnings
+        from mltestscore.report.html import write_html
 
-        def write_page() -> Path:
-            if renderer is not None:
-                try:
-                    return renderer.render(
-                        scorecard, html_path, history, comparison, history_warnings
-                    )
-                except WorkerUnavailable:
-                    pass  # rendered here instead: the same page
-            from mltestscore.report.html import write_html
-
-            return write_html(scorecard, html_path, history, comparison, history_warnings)
-
-        outcome.attempt("HTML scorecard", html_path, write_page)
+        outcome.attempt(
+            "HTML scorecard",
+            html_path,
+            lambda: write_html(scorecard, html_path, history, comparison, warnings),
+            replaces=True,
+        )
     if options.markdown is not None or options.step_summary is not None:
         from mltestscore.report.markdown import (
             append_step_summary,
@@ -189,7 +195,10 @@ def write_reports(
         if options.markdown is not None:
             md_path = options.markdown
             outcome.attempt(
-                "Markdown summary", md_path, lambda: write_markdown(scorecard, md_path, comparison)
+                "Markdown summary",
+                md_path,
+                lambda: write_markdown(scorecard, md_path, comparison),
+                replaces=True,
             )
         if options.step_summary is not None:
             summary_path = options.step_summary
@@ -198,10 +207,13 @@ def write_reports(
                 "job summary ($GITHUB_STEP_SUMMARY)",
                 summary_path,
                 lambda: append_step_summary(text, summary_path),
+                replaces=False,
             )
     if options.badge is not None:
         from mltestscore.report.badge import write_badge
 
-        badge_path = options.badge
-        outcome.attempt("badge", badge_path, lambda: write_badge(scorecard, badge_path))
+        badge_path, label = options.badge, options.badge_label
+        outcome.attempt(
+            "badge", badge_path, lambda: write_badge(scorecard, badge_path, label), replaces=True
+        )
     return outcome

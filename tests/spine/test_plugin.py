@@ -426,11 +426,15 @@ def test_the_json_report_has_the_documented_fields(pytester: pytest.Pytester) ->
     assert scorecard["tests"]["total"] == 4
 
 
-def test_collect_only_writes_no_scorecard(pytester: pytest.Pytester) -> None:
+def test_collect_only_leaves_the_last_scorecard_alone(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(SUITE)
-    result = pytester.runpytest("--mlscore", "--collect-only")
-    assert not (pytester.path / "reports" / "mlscore.json").exists()
-    result.stdout.fnmatch_lines(["*no scorecard written: only collected tests*"])
+    pytester.runpytest("--mlscore", "--mlscore-md=summary.md")
+    reports = [pytester.path / "reports" / n for n in ("mlscore.json", "mlscore.html")]
+    before = [path.read_bytes() for path in [*reports, pytester.path / "summary.md"]]
+    result = pytester.runpytest("--mlscore", "--mlscore-md=summary.md", "--collect-only")
+    result.stdout.fnmatch_lines(["*no scorecard written (--collect-only)*left as they were*"])
+    after = [path.read_bytes() for path in [*reports, pytester.path / "summary.md"]]
+    assert after == before
 
 
 def _comparable(scorecard: Any) -> Any:
