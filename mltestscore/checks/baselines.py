@@ -15,16 +15,18 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from mltestscore.checks import _models, _resample
-from mltestscore.checks._quality_inputs import (
+from mltestscore.checks._inputs import (
+    require_columns,
+    require_frame,
+    require_labels,
+    require_model,
+    sample_rows,
+)
+from mltestscore.checks._models import (
     NeedsProbabilities,
     label_codes,
     predictions,
-    require_columns,
-    require_frame,
-    require_model,
-    require_target,
     resolve_metric,
-    sample_rows,
     task_of,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
@@ -75,16 +77,16 @@ def check_simpler_model_is_not_better(
     ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     require_model(model)
-    X = require_frame(X)
-    y = require_target(y, len(X))
+    X = require_frame(X, allow_all_missing=True)
+    y = require_labels(y, len(X))
     if gain not in {"absolute", "relative"}:
         raise CheckInputError("gain", f"must be 'absolute' or 'relative', got {gain!r}")
     if n_simple_features < 1:
         raise CheckInputError("n_simple_features", f"must be at least 1, got {n_simple_features}")
     holdout = X_train is not None or y_train is not None
     if holdout:
-        X_train = require_frame(X_train, "X_train")
-        y_train = require_target(y_train, len(X_train), "y_train")
+        X_train = require_frame(X_train, "X_train", allow_all_missing=True)
+        y_train = require_labels(y_train, len(X_train), "y_train")
         missing = [c for c in X.columns if c not in X_train.columns]
         if missing:
             raise CheckInputError("X_train", f"lacks column(s) {missing} of X")

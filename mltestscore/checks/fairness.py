@@ -23,18 +23,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.checks import _models, _resample
-from mltestscore.checks._quality_inputs import (
-    NeedsProbabilities,
+from mltestscore.checks._inputs import (
     aligned_frame,
     columns_from,
-    label_codes,
-    predictions,
     require_columns,
     require_frame,
+    require_labels,
     require_model,
-    require_target,
-    resolve_metric,
     sample_rows,
+)
+from mltestscore.checks._models import (
+    NeedsProbabilities,
+    label_codes,
+    predictions,
+    resolve_metric,
     task_of,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
@@ -119,8 +121,8 @@ def check_group_fairness(
     """
     name = "check_group_fairness"
     require_model(model)
-    X = require_frame(X)
-    y = require_target(y, len(X))
+    X = require_frame(X, allow_all_missing=True)
+    y = require_labels(y, len(X))
     if isinstance(sensitive_features, str):
         sensitive_features = [sensitive_features]
     groups_frame = columns_from(
@@ -626,7 +628,7 @@ def check_sensitive_proxies(
     model) is started; what was left untested is recorded and said in the reason.
     """
     name = "check_sensitive_proxies"
-    X = require_frame(X)
+    X = require_frame(X, allow_all_missing=True)
     attributes = _sensitive_attributes(X, sensitive)
     skipped: list[str] = []
     if features is None:  # by default, columns with no values at all cannot be proxies

@@ -21,17 +21,19 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from mltestscore.checks import _models, _resample, _slices
-from mltestscore.checks._quality_inputs import (
-    NeedsProbabilities,
+from mltestscore.checks._inputs import (
     columns_from,
-    label_codes,
-    predictions,
     require_columns,
     require_frame,
+    require_labels,
     require_model,
-    require_target,
-    resolve_metric,
     sample_rows,
+)
+from mltestscore.checks._models import (
+    NeedsProbabilities,
+    label_codes,
+    predictions,
+    resolve_metric,
     task_of,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
@@ -88,8 +90,8 @@ def check_slice_quality(
     """
     name = "check_slice_quality"
     require_model(model)
-    X = require_frame(X)
-    y = require_target(y, len(X))
+    X = require_frame(X, allow_all_missing=True)
+    y = require_labels(y, len(X))
     if isinstance(columns, str):
         columns = [columns]
     slice_frame = columns_from(
@@ -373,8 +375,8 @@ def check_weak_segments(
     """
     name = "check_weak_segments"
     require_model(model)
-    X = require_frame(X)
-    y = require_target(y, len(X))
+    X = require_frame(X, allow_all_missing=True)
+    y = require_labels(y, len(X))
     columns = require_columns(X, list(X.columns) if columns is None else columns, "columns")
     if max_gap is None and max_relative_gap is None:
         raise CheckInputError("max_gap", "set max_gap, max_relative_gap or both")
