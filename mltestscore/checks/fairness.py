@@ -81,7 +81,7 @@ class AttributeReport:
     criteria: list[Criterion] = field(default_factory=list)
 
 
-@register_check(*RUBRIC)
+@register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_group_fairness(
     model: Any,
     X: pd.DataFrame,
@@ -100,9 +100,9 @@ def check_group_fairness(
     numeric_bins: int = 4,
     n_bootstrap: int = 200,
     confidence: float = 0.95,
-    max_rows: int = 50_000,
+    sample_size: int = 50_000,
     task: str | None = None,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> CheckResult:
     """Selection rates, error rates and quality are comparable across sensitive groups.
 
@@ -147,14 +147,14 @@ def check_group_fairness(
         )
     outcomes = _favourable_outcomes(task, y, model, favourable_label)
     start = time.perf_counter()
-    rows = sample_rows(len(X), max_rows, random_state)
+    rows = sample_rows(len(X), sample_size, seed)
     y, predicted = y[rows], predicted[rows]
     proba = None if proba is None else proba[rows]
     groups_frame = groups_frame.iloc[rows].reset_index(drop=True)
 
     import numpy as np
 
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     limits = {
         "selection_rate_ratio": min_selection_rate_ratio,
         "selection_rate_difference": max_selection_rate_difference,
@@ -204,8 +204,8 @@ def check_group_fairness(
             "confidence": confidence,
             "rows_used": len(rows),
             "rows_total": len(X),
-            "max_rows": max_rows,
-            "random_state": random_state,
+            "sample_size": sample_size,
+            "seed": seed,
             "seconds": elapsed,
         },
     )
@@ -597,7 +597,7 @@ def _fairness_verdict(
 # --- proxies of sensitive attributes -----------------------------------------------------
 
 
-@register_check(*RUBRIC)
+@register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_sensitive_proxies(
     X: pd.DataFrame,
     sensitive: str | Sequence[str] | pd.Series | pd.DataFrame,
@@ -609,9 +609,9 @@ def check_sensitive_proxies(
     cv: int = 3,
     numeric_bins: int = 10,
     min_class_size: int = 20,
-    max_rows: int = 5_000,
+    sample_size: int = 5_000,
     time_budget_s: float | None = 20.0,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> CheckResult:
     """No single feature predicts a sensitive attribute well (it would act as a proxy).
 
@@ -623,8 +623,8 @@ def check_sensitive_proxies(
     ``min_class_size`` rows are pooled). A feature with AUC at or above ``max_auc`` fails
     the check. With ``joint_model``, a gradient-boosted model on all features shows how well
     the attribute can be reconstructed from everything together, judged only when
-    ``max_joint_auc`` is set. At most ``max_rows`` rows are used, sampled with
-    ``random_state``. Once ``time_budget_s`` is spent no further feature (nor the joint
+    ``max_joint_auc`` is set. At most ``sample_size`` rows are used, sampled with
+    ``seed``. Once ``time_budget_s`` is spent no further feature (nor the joint
     model) is started; what was left untested is recorded and said in the reason.
     """
     name = "check_sensitive_proxies"
@@ -645,20 +645,20 @@ def check_sensitive_proxies(
         raise CheckInputError("max_auc", f"must be in (0.5, 1], got {max_auc}")
 
     start = time.perf_counter()
-    rows = sample_rows(len(X), max_rows, random_state)
+    rows = sample_rows(len(X), sample_size, seed)
     data = X[features].iloc[rows].reset_index(drop=True)
     findings: list[tuple[str, str, float]] = []
     joint: dict[str, float] = {}
     for attribute in attributes.columns:
         target = _pooled_codes(attributes[attribute].iloc[rows], min_class_size, attribute)
-        folds = _folds(target, cv, random_state)
+        folds = _folds(target, cv, seed)
         for feature in features:
             if findings and _spent(start, time_budget_s):
                 break
             codes = _feature_codes(data[feature], numeric_bins)
             findings.append((attribute, feature, _one_feature_auc(codes, target, folds)))
         if joint_model and not _spent(start, time_budget_s):
-            joint[attribute] = _joint_auc(data, target, folds, random_state)
+            joint[attribute] = _joint_auc(data, target, folds, seed)
     elapsed = time.perf_counter() - start
     untested = len(features) * len(attributes.columns) - len(findings)
     return _proxy_verdict(
@@ -680,8 +680,8 @@ def check_sensitive_proxies(
             "time_budget_s": time_budget_s,
             "rows_used": len(rows),
             "rows_total": len(X),
-            "max_rows": max_rows,
-            "random_state": random_state,
+            "sample_size": sample_size,
+            "seed": seed,
             "seconds": elapsed,
         },
     )

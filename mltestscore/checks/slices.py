@@ -57,7 +57,7 @@ class SliceScore:
     status: str  # "fails", "past the limit within noise", "ok", "too small", "undefined"
 
 
-@register_check(*RUBRIC)
+@register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_slice_quality(
     model: Any,
     X: pd.DataFrame,
@@ -73,9 +73,9 @@ def check_slice_quality(
     n_bootstrap: int = 200,
     confidence: float = 0.95,
     numeric_bins: int = 4,
-    max_rows: int = 20_000,
+    sample_size: int = 20_000,
     task: str | None = None,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> CheckResult:
     """The metric on every slice of the named columns stays within limits of the overall metric.
 
@@ -115,7 +115,7 @@ def check_slice_quality(
             name, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
         )
     start = time.perf_counter()
-    rows = sample_rows(len(X), max_rows, random_state)
+    rows = sample_rows(len(X), sample_size, seed)
     y, predicted = y[rows], predicted[rows]
     if task != "regression":
         y, predicted = label_codes(model, y, predicted)
@@ -129,7 +129,7 @@ def check_slice_quality(
 
     import numpy as np
 
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     scores = [
         _score_slice(
             piece,
@@ -174,8 +174,8 @@ def check_slice_quality(
             "numeric_bins": numeric_bins,
             "rows_used": len(rows),
             "rows_total": len(X),
-            "max_rows": max_rows,
-            "random_state": random_state,
+            "sample_size": sample_size,
+            "seed": seed,
         },
     )
 
@@ -338,7 +338,7 @@ class Segment:
     columns: tuple[str, ...]
 
 
-@register_check(*RUBRIC)
+@register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_weak_segments(
     model: Any,
     X: pd.DataFrame,
@@ -355,10 +355,10 @@ def check_weak_segments(
     numeric_bins: int = 4,
     max_categories: int = 12,
     max_columns: int = 20,
-    max_rows: int = 20_000,
+    sample_size: int = 20_000,
     max_reported: int = 15,
     task: str | None = None,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> CheckResult:
     """No one- or two-feature segment has a per-row loss much worse than overall.
 
@@ -394,7 +394,7 @@ def check_weak_segments(
             name, RUBRIC, f"log_loss needs predict_proba and {type(model).__name__} has none"
         )
     start = time.perf_counter()
-    rows = sample_rows(len(X), max_rows, random_state)
+    rows = sample_rows(len(X), sample_size, seed)
     losses = _row_losses(loss, y[rows], predicted[rows], None if proba is None else proba[rows])
     frame = X[searched].iloc[rows].reset_index(drop=True)
     pieces = _slices.make_slices(
@@ -437,8 +437,8 @@ def check_weak_segments(
             "confidence": confidence,
             "rows_used": len(rows),
             "rows_total": len(X),
-            "max_rows": max_rows,
-            "random_state": random_state,
+            "sample_size": sample_size,
+            "seed": seed,
         },
     )
 

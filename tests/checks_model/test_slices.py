@@ -179,7 +179,7 @@ def test_no_slice_large_enough_is_not_applicable(adult_model: Any, xy_test: Any)
 
 def test_the_sample_used_is_recorded(adult_model: Any, xy_test: Any) -> None:
     X, y = xy_test
-    result = check_slice_quality(adult_model, X, y, columns=["sex"], max_rows=500)
+    result = check_slice_quality(adult_model, X, y, columns=["sex"], sample_size=500)
     assert result.parameters["rows_used"] == 500
     assert result.parameters["rows_total"] == len(X)
     assert result.parameters["n_bootstrap"] == 200
@@ -192,7 +192,7 @@ def test_the_sample_used_is_recorded(adult_model: Any, xy_test: Any) -> None:
         ({"columns": ["age"], "max_gap": None}, "max_gap"),
         ({"columns": ["age"], "confidence": 1.5}, "confidence"),
         ({"columns": ["age"], "metric": "rmse"}, "metric"),
-        ({"columns": ["age"], "max_rows": 0}, "max_rows"),
+        ({"columns": ["age"], "sample_size": 0}, "sample_size"),
         ({"columns": ["age"], "task": "ranking"}, "task"),
         ({"columns": ["age"], "slice_data": "short"}, "slice_data"),
         ({"columns": ["empty"]}, "columns"),
