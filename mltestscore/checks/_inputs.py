@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.checks.registry import CheckInputError
+from mltestscore.checks.result import fmt
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,6 +23,23 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 # Suffixes pandas reads as a compressed CSV.
+# fmt lives with the result's summary, which writes numbers the same way
+__all__ = [
+    "aligned_frame",
+    "columns_from",
+    "fmt",
+    "read_frame",
+    "require_columns",
+    "require_frame",
+    "require_labels",
+    "require_model",
+    "require_rows",
+    "resolve_columns",
+    "sample_frame",
+    "sample_rows",
+    "take_rows",
+]
+
 _COMPRESSED = {".gz", ".bz2", ".zip", ".xz", ".zst"}
 
 
@@ -241,9 +259,3 @@ def sample_frame(
         return X, y
     sampled = X.iloc[positions].reset_index(drop=True)
     return sampled, (None if y is None else np.asarray(y)[positions])
-
-
-def fmt(value: float) -> str:
-    """A number as a reason writes it: four significant digits, enough that a measured value
-    a hair from its threshold is not printed equal to it (0.8496 against 0.85)."""
-    return f"{value:.4g}"

@@ -35,13 +35,18 @@ def _scalar(value: object) -> Scalar:
         return int(value)
     if isinstance(value, float):
         return None if math.isnan(value) else float(value)
-    item = getattr(value, "item", None)
-    if callable(item):
-        try:
-            return _scalar(item())
-        except (TypeError, ValueError):
-            pass
-    return str(value)
+    try:
+        plain = python_value(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(value) if plain is value else _scalar(plain)
+
+
+def fmt(value: float) -> str:
+    """A number as a reason or a summary writes it: four significant digits, enough that a
+    measured value a hair from its threshold is not printed equal to it (0.8496 against
+    0.85)."""
+    return f"{value:.4g}"
 
 
 def python_value(value: Any) -> Any:
@@ -224,6 +229,4 @@ def _format_mapping(values: Mapping[str, Scalar]) -> str:
 
 
 def _format_value(value: Scalar) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    return fmt(value) if isinstance(value, float) else str(value)
