@@ -107,6 +107,17 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """A check's judgement of what it measured: the outcome and the one-line reason saying
+    why, before the measurements, thresholds and tables are attached. Checks that split
+    measuring from judging return one from their judging function, so a test can ask what
+    a measurement would be judged without running the measuring again."""
+
+    outcome: Outcome
+    reason: str
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """What one check found. Build it with the ``passed`` / ``failed`` / ``error`` /
     ``not_applicable`` constructors so the fields stay consistent."""
@@ -167,6 +178,13 @@ class CheckResult:
     ) -> CheckResult:
         """Passed when ``ok``, failed otherwise: for checks whose verdict is one comparison."""
         return cls._make(Outcome.PASSED if ok else Outcome.FAILED, check, rubric_ids, reason, **kw)
+
+    @classmethod
+    def from_verdict(
+        cls, check: str, rubric_ids: Sequence[str], verdict: Verdict, **kw: Any
+    ) -> CheckResult:
+        """The result of a check that judged its measurement into ``verdict``."""
+        return cls._make(verdict.outcome, check, rubric_ids, verdict.reason, **kw)
 
     @property
     def ok(self) -> bool:
