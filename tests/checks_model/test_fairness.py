@@ -321,9 +321,7 @@ def test_the_verdict_of_the_measurement_is_the_checks_verdict(
     assert (verdict.outcome, verdict.reason) == (result.outcome, result.reason)
 
 
-def test_judging_a_stricter_limit_needs_no_new_measurement(
-    adult_model: Any, xy_test: Any
-) -> None:
+def test_judging_a_stricter_limit_needs_no_new_measurement(adult_model: Any, xy_test: Any) -> None:
     from mltestscore.checks.fairness import judge_fairness
 
     X, y = xy_test
