@@ -238,10 +238,15 @@ def missing_probabilities(metric: str, *models: Any) -> str | None:
     """
     if metric not in {"log_loss", "brier"}:
         return None
-    lacking = [type(m).__name__ for m in models if not callable(getattr(m, "predict_proba", None))]
-    if not lacking:
-        return None
-    return f"{metric} needs predict_proba, which {', '.join(lacking)} does not have"
+    lacking = [m for m in models if not callable(getattr(m, "predict_proba", None))]
+    return needs_probabilities(metric, *lacking) if lacking else None
+
+
+def needs_probabilities(metric: str, *models: Any) -> str:
+    """The one reason a check gives when ``metric`` needs ``predict_proba`` that ``models``
+    do not have."""
+    names = ", ".join(type(m).__name__ for m in models)
+    return f"{metric} needs predict_proba, which {names} does not have"
 
 
 def predictions(model: Any, X: Any) -> tuple[NDArray[Any], NDArray[np.float64] | None]:
@@ -332,10 +337,7 @@ def choose_metric(model: Any, y: Any, metric: str | None) -> MetricChoice:
     if metric == "roc_auc" and task == "multiclass":
         raise CheckInputError("metric", "roc_auc is for binary labels; use f1_macro or accuracy")
     if metric in PROBABILITY_METRICS and not has_proba:
-        raise NotApplicableError(
-            f"metric {metric} needs predicted probabilities and "
-            f"{type(model).__name__} has no predict_proba"
-        )
+        raise NotApplicableError(needs_probabilities(metric, model))
     return MetricChoice(task, metric, higher_is_better(metric), metric in PROBABILITY_METRICS)
 
 

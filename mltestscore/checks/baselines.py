@@ -25,6 +25,7 @@ from mltestscore.checks._inputs import (
 from mltestscore.checks._models import (
     NeedsProbabilities,
     label_codes,
+    needs_probabilities,
     predictions,
     resolve_metric,
     task_of,
@@ -100,9 +101,7 @@ def check_simpler_model_is_not_better(
     try:
         metric, note = resolve_metric(metric, task, has_proba)
     except NeedsProbabilities as exc:
-        return CheckResult.not_applicable(
-            NAME, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
-        )
+        return CheckResult.not_applicable(NAME, RUBRIC, needs_probabilities(str(exc), model))
 
     start = time.perf_counter()
     if holdout:

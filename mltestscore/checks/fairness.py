@@ -35,6 +35,7 @@ from mltestscore.checks._inputs import (
 from mltestscore.checks._models import (
     NeedsProbabilities,
     label_codes,
+    needs_probabilities,
     predictions,
     resolve_metric,
     task_of,
@@ -191,9 +192,7 @@ def check_group_fairness(
     try:
         metric, note = resolve_metric(metric, task, proba is not None)
     except NeedsProbabilities as exc:
-        return CheckResult.not_applicable(
-            name, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
-        )
+        return CheckResult.not_applicable(name, RUBRIC, needs_probabilities(str(exc), model))
     limits = {
         "selection_rate_ratio": min_selection_rate_ratio,
         "selection_rate_difference": max_selection_rate_difference,

@@ -32,6 +32,7 @@ from mltestscore.checks._inputs import (
 from mltestscore.checks._models import (
     NeedsProbabilities,
     label_codes,
+    needs_probabilities,
     predictions,
     resolve_metric,
     task_of,
@@ -162,9 +163,7 @@ def check_slice_quality(
     try:
         metric, note = resolve_metric(metric, task, proba is not None)
     except NeedsProbabilities as exc:
-        return CheckResult.not_applicable(
-            name, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
-        )
+        return CheckResult.not_applicable(name, RUBRIC, needs_probabilities(str(exc), model))
     measured = measure_slices(
         model,
         (y, predicted, proba),
@@ -468,9 +467,7 @@ def check_weak_segments(
     task = task_of(y, model, task)
     loss = _resolve_loss(loss, task, proba is not None)
     if loss is None:
-        return CheckResult.not_applicable(
-            name, RUBRIC, f"log_loss needs predict_proba and {type(model).__name__} has none"
-        )
+        return CheckResult.not_applicable(name, RUBRIC, needs_probabilities("log_loss", model))
     start = time.perf_counter()
     rows = sample_rows(len(X), sample_size, seed)
     losses = _row_losses(loss, y[rows], predicted[rows], None if proba is None else proba[rows])
