@@ -30,6 +30,7 @@ __all__ = [
     "fmt",
     "read_frame",
     "require_columns",
+    "require_confidence",
     "require_frame",
     "require_labels",
     "require_model",
@@ -126,6 +127,13 @@ def require_frame(
         if empty:
             raise CheckInputError(argument, f"column(s) entirely missing: {', '.join(empty)}")
     return frame
+
+
+def require_confidence(confidence: float, argument: str = "confidence") -> float:
+    """A confidence level for an interval, in [0.5, 1)."""
+    if not 0.5 <= confidence < 1.0:
+        raise CheckInputError(argument, f"must be in [0.5, 1), got {confidence}")
+    return confidence
 
 
 def require_rows(X: Any, argument: str) -> Any:

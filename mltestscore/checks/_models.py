@@ -286,6 +286,32 @@ def resolve_metric(metric: str | None, task: Task, has_proba: bool) -> tuple[str
     return metric, None
 
 
+@dataclass(frozen=True)
+class JudgedOutputs:
+    """A model's predictions on X (and probabilities, None without them), the task and the
+    metric the quality checks judge them by, with a note when the default metric changed."""
+
+    predicted: NDArray[Any]
+    proba: NDArray[np.float64] | None
+    task: Task
+    metric: str
+    note: str | None
+
+
+def judged_outputs(
+    model: Any, X: Any, y: Any, metric: str | None, task: str | None
+) -> JudgedOutputs:
+    """Predict once, settle the task and the metric. Raises :class:`NeedsProbabilities`,
+    its message the reason to give, when an asked-for metric needs probabilities."""
+    predicted, proba = predictions(model, X)
+    settled = task_of(y, model, task)
+    try:
+        chosen, note = resolve_metric(metric, settled, proba is not None)
+    except NeedsProbabilities as exc:
+        raise NeedsProbabilities(needs_probabilities(str(exc), model)) from exc
+    return JudgedOutputs(predicted, proba, settled, chosen, note)
+
+
 def label_codes(model: Any, y: Any, *predicted: Any) -> tuple[NDArray[Any], ...]:
     """Text class labels as integer codes in the order of the probability columns.
 

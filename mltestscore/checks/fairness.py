@@ -27,6 +27,7 @@ from mltestscore.checks._inputs import (
     aligned_frame,
     columns_from,
     require_columns,
+    require_confidence,
     require_frame,
     require_labels,
     require_model,
@@ -34,11 +35,8 @@ from mltestscore.checks._inputs import (
 )
 from mltestscore.checks._models import (
     NeedsProbabilities,
+    judged_outputs,
     label_codes,
-    needs_probabilities,
-    predictions,
-    resolve_metric,
-    task_of,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Outcome, Table, Verdict
@@ -184,15 +182,12 @@ def check_group_fairness(
     )
     if min_group_size < 1:
         raise CheckInputError("min_group_size", f"must be at least 1, got {min_group_size}")
-    if not 0.5 <= confidence < 1.0:
-        raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
-
-    predicted, proba = predictions(model, X)
-    task = task_of(y, model, task)
+    require_confidence(confidence)
     try:
-        metric, note = resolve_metric(metric, task, proba is not None)
+        outputs = judged_outputs(model, X, y, metric, task)
     except NeedsProbabilities as exc:
-        return CheckResult.not_applicable(name, RUBRIC, needs_probabilities(str(exc), model))
+        return CheckResult.not_applicable(name, RUBRIC, str(exc))
+    metric, task = outputs.metric, outputs.task
     limits = {
         "selection_rate_ratio": min_selection_rate_ratio,
         "selection_rate_difference": max_selection_rate_difference,
@@ -201,13 +196,13 @@ def check_group_fairness(
     }
     measured = measure_group_fairness(
         model,
-        Predictions(y, predicted, proba),
+        Predictions(y, outputs.predicted, outputs.proba),
         groups_frame,
         sensitive_features,
         FairnessSettings(
             task=task,
             metric=metric,
-            note=note,
+            note=outputs.note,
             outcomes=_favourable_outcomes(task, y, model, favourable_label),
             limits=limits,
             intersections=intersections,

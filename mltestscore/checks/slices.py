@@ -24,6 +24,7 @@ from mltestscore.checks import _models, _resample, _slices
 from mltestscore.checks._inputs import (
     columns_from,
     require_columns,
+    require_confidence,
     require_frame,
     require_labels,
     require_model,
@@ -31,10 +32,10 @@ from mltestscore.checks._inputs import (
 )
 from mltestscore.checks._models import (
     NeedsProbabilities,
+    judged_outputs,
     label_codes,
     needs_probabilities,
     predictions,
-    resolve_metric,
     task_of,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
@@ -153,20 +154,17 @@ def check_slice_quality(
         raise CheckInputError(
             "max_gap", "set at least one of max_gap, max_relative_gap, slice_limit"
         )
-    if not 0.5 <= confidence < 1.0:
-        raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
+    require_confidence(confidence)
     if min_slice_size < 1:
         raise CheckInputError("min_slice_size", f"must be at least 1, got {min_slice_size}")
-
-    predicted, proba = predictions(model, X)
-    task = task_of(y, model, task)
     try:
-        metric, note = resolve_metric(metric, task, proba is not None)
+        outputs = judged_outputs(model, X, y, metric, task)
     except NeedsProbabilities as exc:
-        return CheckResult.not_applicable(name, RUBRIC, needs_probabilities(str(exc), model))
+        return CheckResult.not_applicable(name, RUBRIC, str(exc))
+    metric, task, note = outputs.metric, outputs.task, outputs.note
     measured = measure_slices(
         model,
-        (y, predicted, proba),
+        (y, outputs.predicted, outputs.proba),
         slice_frame,
         columns,
         task=task,
@@ -459,8 +457,7 @@ def check_weak_segments(
         raise CheckInputError("max_gap", "set max_gap, max_relative_gap or both")
     if not 0.0 < min_support < 1.0:
         raise CheckInputError("min_support", f"must be in (0, 1), got {min_support}")
-    if not 0.5 <= confidence < 1.0:
-        raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
+    require_confidence(confidence)
     searched = columns[:max_columns]
 
     predicted, proba = predictions(model, X)
