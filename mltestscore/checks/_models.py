@@ -1,16 +1,41 @@
-"""Shared helpers for checks that take a fitted model: task detection, metrics, and
-predictions computed once per (model, data) pair and reused across checks in a session.
+"""Shared helpers for checks that take a fitted model: task detection, the metric to judge by,
+scores, and predictions computed once per (model, data) pair and reused across checks in a
+session.
 
 Heavy imports (numpy, scikit-learn) happen inside the functions.
 """
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Callable
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from mltestscore.checks.registry import CheckInputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 Task = Literal["binary", "multiclass", "regression"]
+
+PROBABILITY_METRICS = frozenset({"roc_auc", "log_loss"})
+CLASSIFICATION_METRICS = frozenset(
+    {"accuracy", "error_rate", "f1", "f1_macro", "roc_auc", "log_loss"}
+)
+REGRESSION_METRICS = frozenset({"rmse", "mae", "r2"})
+KNOWN_METRICS = CLASSIFICATION_METRICS | REGRESSION_METRICS
+
+
+class NotApplicableError(Exception):
+    """The check cannot apply to this model (no probabilities, no explainer for it...)."""
+
+
+class NeedsProbabilities(NotApplicableError):
+    """The requested metric needs ``predict_proba`` and the model has none."""
+
 
 _cache: dict[tuple[int, int, str], Any] = {}
 
@@ -166,3 +191,205 @@ def binary_roc_auc(y_true: Any, scores: Any) -> float | None:
     return float(
         (ranks[positive].sum() - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative)
     )
+
+
+def is_classifier(model: object) -> bool:
+    """scikit-learn's ``is_classifier``, False for objects that are not sklearn estimators
+    (scikit-learn 1.6+ raises on objects without ``__sklearn_tags__``)."""
+    from sklearn.base import is_classifier as sklearn_is_classifier
+
+    try:
+        return bool(sklearn_is_classifier(model))
+    except (AttributeError, TypeError):
+        return False
+
+
+def is_regressor(model: object) -> bool:
+    """scikit-learn's ``is_regressor``, False for objects that are not sklearn estimators."""
+    from sklearn.base import is_regressor as sklearn_is_regressor
+
+    try:
+        return bool(sklearn_is_regressor(model))
+    except (AttributeError, TypeError):
+        return False
+
+
+def task_of(y: Any, model: Any, task: str | None = None) -> Task:
+    """The task, ``task`` when the user names it, else :func:`infer_task` from the model and
+    the labels, falling back to the labels alone for a model that breaks scikit-learn's
+    estimator probes (a wrapper with ``predict``): that must not make the check fail."""
+    if task is not None:
+        if task not in {"binary", "multiclass", "regression"}:
+            raise CheckInputError(
+                "task", f"must be 'binary', 'multiclass' or 'regression', got {task!r}"
+            )
+        return task  # type: ignore[return-value]
+    try:
+        return infer_task(y, model)
+    except Exception:
+        return infer_task(y)
+
+
+def missing_probabilities(metric: str, *models: Any) -> str | None:
+    """Why ``metric`` cannot be computed, when it needs probabilities a model does not give.
+
+    ROC AUC falls back to hard labels in :func:`score`, so only log loss and Brier need
+    ``predict_proba`` here.
+    """
+    if metric not in {"log_loss", "brier"}:
+        return None
+    lacking = [m for m in models if not callable(getattr(m, "predict_proba", None))]
+    return needs_probabilities(metric, *lacking) if lacking else None
+
+
+def needs_probabilities(metric: str, *models: Any) -> str:
+    """The one reason a check gives when ``metric`` needs ``predict_proba`` that ``models``
+    do not have."""
+    names = ", ".join(type(m).__name__ for m in models)
+    return f"{metric} needs predict_proba, which {names} does not have"
+
+
+def predictions(model: Any, X: Any) -> tuple[NDArray[Any], NDArray[np.float64] | None]:
+    """Cached ``predict`` and ``predict_proba`` (None without it); a failing model is named."""
+    try:
+        predicted = predict(model, X)
+        proba = predict_proba(model, X)
+    except Exception as exc:
+        raise CheckInputError(
+            "model", f"prediction failed on X ({type(exc).__name__}: {exc})"
+        ) from exc
+    if len(predicted) != len(X):
+        raise CheckInputError("model", f"returned {len(predicted)} predictions for {len(X)} rows")
+    return predicted, proba
+
+
+def resolve_metric(metric: str | None, task: Task, has_proba: bool) -> tuple[str, str | None]:
+    """The metric to use and a note when the default had to change.
+
+    Without ``predict_proba`` the binary default (ROC AUC) becomes accuracy; a probability
+    metric the user asked for explicitly raises :class:`NeedsProbabilities`.
+    """
+    if metric is None:
+        chosen = default_metric(task)
+        if chosen in PROBABILITY_METRICS and not has_proba:
+            return "accuracy", f"the model has no predict_proba, so accuracy replaces {chosen}"
+        return chosen, None
+    allowed = REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS
+    if metric not in allowed:
+        raise CheckInputError(
+            "metric", f"{metric!r} does not fit a {task} task; use one of {sorted(allowed)}"
+        )
+    if metric == "roc_auc" and task != "binary":
+        raise CheckInputError("metric", "roc_auc needs a binary task; use f1_macro or accuracy")
+    if metric in PROBABILITY_METRICS and not has_proba:
+        raise NeedsProbabilities(metric)
+    return metric, None
+
+
+@dataclass(frozen=True)
+class JudgedOutputs:
+    """A model's predictions on X (and probabilities, None without them), the task and the
+    metric the quality checks judge them by, with a note when the default metric changed."""
+
+    predicted: NDArray[Any]
+    proba: NDArray[np.float64] | None
+    task: Task
+    metric: str
+    note: str | None
+
+
+def judged_outputs(
+    model: Any, X: Any, y: Any, metric: str | None, task: str | None
+) -> JudgedOutputs:
+    """Predict once, settle the task and the metric. Raises :class:`NeedsProbabilities`,
+    its message the reason to give, when an asked-for metric needs probabilities."""
+    predicted, proba = predictions(model, X)
+    settled = task_of(y, model, task)
+    try:
+        chosen, note = resolve_metric(metric, settled, proba is not None)
+    except NeedsProbabilities as exc:
+        raise NeedsProbabilities(needs_probabilities(str(exc), model)) from exc
+    return JudgedOutputs(predicted, proba, settled, chosen, note)
+
+
+def label_codes(model: Any, y: Any, *predicted: Any) -> tuple[NDArray[Any], ...]:
+    """Text class labels as integer codes in the order of the probability columns.
+
+    :func:`score` indexes probability columns by label (log loss) and takes 1 as the positive
+    class (F1), so labels such as ``">50K"`` are coded 0..k-1 in the order of the model's
+    ``classes_`` (sorted, as scikit-learn does, when the model has none). Numeric labels are
+    returned unchanged.
+    """
+    import numpy as np
+
+    arrays = [np.asarray(y), *(np.asarray(p) for p in predicted)]
+    if arrays[0].dtype.kind in "iub":
+        return tuple(arrays)
+    known = getattr(model, "classes_", None)
+    classes = (
+        list(np.asarray(known).tolist())
+        if known is not None
+        else sorted(set(np.concatenate(arrays).tolist()), key=str)
+    )
+    lookup = {label: code for code, label in enumerate(classes)}
+    return tuple(
+        np.fromiter((lookup.get(v, -1) for v in a.tolist()), dtype=np.int64, count=len(a))
+        for a in arrays
+    )
+
+
+@dataclass(frozen=True)
+class MetricChoice:
+    task: Task
+    metric: str
+    higher_is_better: bool
+    needs_proba: bool
+
+
+def choose_metric(model: Any, y: Any, metric: str | None) -> MetricChoice:
+    """The metric to judge by: the user's, else the task default (accuracy for classifiers
+    without probabilities). Raises NotApplicableError when a probability metric is asked of a
+    predict-only model."""
+    task = task_of(y, model)
+    has_proba = callable(getattr(model, "predict_proba", None))
+    if metric is None:
+        metric = default_metric(task)
+        if metric in PROBABILITY_METRICS and not has_proba:
+            metric = "accuracy"
+    if metric not in KNOWN_METRICS:
+        raise CheckInputError(
+            "metric", f"unknown metric {metric!r}; use one of {', '.join(sorted(KNOWN_METRICS))}"
+        )
+    if metric == "roc_auc" and task == "multiclass":
+        raise CheckInputError("metric", "roc_auc is for binary labels; use f1_macro or accuracy")
+    if metric in PROBABILITY_METRICS and not has_proba:
+        raise NotApplicableError(needs_probabilities(metric, model))
+    return MetricChoice(task, metric, higher_is_better(metric), metric in PROBABILITY_METRICS)
+
+
+def quality(model: Any, X: Any, y: Any, choice: MetricChoice, cached: bool = True) -> float:
+    """The metric as a quality (negated when lower is better), so bigger is always better.
+
+    ``cached`` reuses the session's predictions for this (model, X) pair; permuted or ablated
+    copies pass ``cached=False``.
+    """
+    import numpy as np
+
+    y_pred: Any = None
+    proba: Any = None
+    if choice.needs_proba:  # probability metrics never look at hard predictions
+        proba = predict_proba(model, X) if cached else np.asarray(model.predict_proba(X))
+    else:
+        y_pred = predict(model, X) if cached else np.asarray(model.predict(X))
+    value = score(choice.metric, y, y_pred, proba)
+    return value if choice.higher_is_better else -value
+
+
+def best_time(function: Callable[[], object], repeats: int) -> float:
+    """The fastest of ``repeats`` wall-clock timings: the least noisy estimate on a busy box."""
+    timings = []
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        function()
+        timings.append(time.perf_counter() - start)
+    return min(timings)

@@ -8,7 +8,9 @@ limit for every item and some checks for every batch, so the controller is kept.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 # (number of modules, last module imported) when built -> its ThreadpoolController
@@ -29,3 +31,16 @@ def thread_limit(threads: int | None) -> Any:
         _controllers.clear()
         _controllers[modules] = ThreadpoolController()
     return _controllers[modules].limit(limits=threads)
+
+
+@contextlib.contextmanager
+def limited_threads(n_threads: int | None) -> Iterator[None]:
+    """:func:`thread_limit` as a plain context manager, for a check that repeats many small
+    predictions: on a shared CI box, gradient boosting's OpenMP threads oversubscribe the
+    cores and a 500-row prediction can take ten times longer than single-threaded. None
+    leaves the pools alone."""
+    if n_threads is None:
+        yield
+        return
+    with thread_limit(n_threads):
+        yield

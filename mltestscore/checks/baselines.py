@@ -15,16 +15,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from mltestscore.checks import _models, _resample
-from mltestscore.checks._quality_inputs import (
-    NeedsProbabilities,
-    label_codes,
-    predictions,
+from mltestscore.checks._inputs import (
     require_columns,
     require_frame,
+    require_labels,
     require_model,
-    require_target,
-    resolve_metric,
     sample_rows,
+)
+from mltestscore.checks._models import (
+    NeedsProbabilities,
+    label_codes,
+    needs_probabilities,
+    predictions,
+    resolve_metric,
     task_of,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
@@ -37,7 +40,7 @@ RUBRIC = ("model-5",)
 NAME = "check_simpler_model_is_not_better"
 
 
-@register_check(*RUBRIC)
+@register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_simpler_model_is_not_better(
     model: Any,
     X: pd.DataFrame,
@@ -54,10 +57,10 @@ def check_simpler_model_is_not_better(
     cv: int = 3,
     n_bootstrap: int = 200,
     confidence: float = 0.95,
-    max_rows: int = 20_000,
+    sample_size: int = 20_000,
     time_budget_s: float | None = 60.0,
     task: str | None = None,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> CheckResult:
     """The model beats a dummy baseline and a linear model on few features by a margin.
 
@@ -69,22 +72,22 @@ def check_simpler_model_is_not_better(
     means the model is better), or as a fraction of the baseline's score with
     ``gain="relative"``. The linear model uses ``simple_features`` or the
     ``n_simple_features`` columns with the highest mutual information with the target.
-    Rows beyond ``max_rows`` are sampled with ``random_state``; the sizes used are recorded.
+    Rows beyond ``sample_size`` are sampled with ``seed``; the sizes used are recorded.
     Cross-validation stops starting new folds once ``time_budget_s`` is spent (at least one
     fold runs); ``folds_done`` records how many were used.
     ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     require_model(model)
-    X = require_frame(X)
-    y = require_target(y, len(X))
+    X = require_frame(X, allow_all_missing=True)
+    y = require_labels(y, len(X))
     if gain not in {"absolute", "relative"}:
         raise CheckInputError("gain", f"must be 'absolute' or 'relative', got {gain!r}")
     if n_simple_features < 1:
         raise CheckInputError("n_simple_features", f"must be at least 1, got {n_simple_features}")
     holdout = X_train is not None or y_train is not None
     if holdout:
-        X_train = require_frame(X_train, "X_train")
-        y_train = require_target(y_train, len(X_train), "y_train")
+        X_train = require_frame(X_train, "X_train", allow_all_missing=True)
+        y_train = require_labels(y_train, len(X_train), "y_train")
         missing = [c for c in X.columns if c not in X_train.columns]
         if missing:
             raise CheckInputError("X_train", f"lacks column(s) {missing} of X")
@@ -98,9 +101,7 @@ def check_simpler_model_is_not_better(
     try:
         metric, note = resolve_metric(metric, task, has_proba)
     except NeedsProbabilities as exc:
-        return CheckResult.not_applicable(
-            NAME, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
-        )
+        return CheckResult.not_applicable(NAME, RUBRIC, needs_probabilities(str(exc), model))
 
     start = time.perf_counter()
     if holdout:
@@ -117,8 +118,8 @@ def check_simpler_model_is_not_better(
             proba,
             simple_features,
             n_simple_features,
-            max_rows,
-            random_state,
+            sample_size,
+            seed,
         )
     else:
         scores, sizes = _cross_validated_scores(
@@ -130,8 +131,8 @@ def check_simpler_model_is_not_better(
             cv,
             simple_features,
             n_simple_features,
-            max_rows,
-            random_state,
+            sample_size,
+            seed,
             time_budget_s,
         )
     done = sizes.get("folds_done", cv)
@@ -140,7 +141,7 @@ def check_simpler_model_is_not_better(
             f"the {time_budget_s}s time budget stopped cross-validation at {done} of {cv} folds"
         )
         note = f"{note}; {stopped}" if note else stopped
-    intervals = _gain_intervals(scores, metric, gain, n_bootstrap, confidence, random_state)
+    intervals = _gain_intervals(scores, metric, gain, n_bootstrap, confidence, seed)
     return _verdict(
         scores,
         intervals,
@@ -157,8 +158,8 @@ def check_simpler_model_is_not_better(
             "n_simple_features": n_simple_features,
             "n_bootstrap": n_bootstrap if holdout else 0,
             "confidence": confidence,
-            "random_state": random_state,
-            "max_rows": max_rows,
+            "seed": seed,
+            "sample_size": sample_size,
             **sizes,
             "seconds": time.perf_counter() - start,
         },
@@ -199,11 +200,11 @@ def _holdout_scores(
     proba: Any,
     simple_features: list[str] | None,
     n_simple_features: int,
-    max_rows: int,
+    sample_size: int,
     seed: int,
 ) -> tuple[_Scores, dict[str, object]]:
-    train_rows = sample_rows(len(X_train), max_rows, seed)
-    test_rows = sample_rows(len(X), max_rows, seed)
+    train_rows = sample_rows(len(X_train), sample_size, seed)
+    test_rows = sample_rows(len(X), sample_size, seed)
     fit_X, fit_y = X_train.iloc[train_rows], y_train[train_rows]
     eval_X, eval_y = X.iloc[test_rows], y[test_rows]
     features = simple_features or _most_informative(fit_X, fit_y, task, n_simple_features)
@@ -238,7 +239,7 @@ def _cross_validated_scores(
     cv: int,
     simple_features: list[str] | None,
     n_simple_features: int,
-    max_rows: int,
+    sample_size: int,
     seed: int,
     time_budget_s: float | None,
 ) -> tuple[_Scores, dict[str, object]]:
@@ -255,7 +256,7 @@ def _cross_validated_scores(
             f"{type(model).__name__} cannot be cloned for cross-validation ({exc}); "
             "pass X_train and y_train for a holdout comparison",
         ) from exc
-    rows = sample_rows(len(X), max_rows, seed)
+    rows = sample_rows(len(X), sample_size, seed)
     data_X, data_y = X.iloc[rows].reset_index(drop=True), y[rows]
     features = simple_features or _most_informative(data_X, data_y, task, n_simple_features)
     splitter = (

@@ -14,16 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks._fitted_model_inputs import (
-    NotApplicableError,
-    choose_metric,
+from mltestscore.checks._inputs import (
     fmt,
-    limited_threads,
-    quality,
     require_columns,
     require_frame,
-    sample_rows,
+    sample_frame,
 )
+from mltestscore.checks._models import (
+    NotApplicableError,
+    choose_metric,
+    quality,
+)
+from mltestscore.checks._threads import limited_threads
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
 
@@ -238,7 +240,7 @@ def check_staleness_impact(
     if train_windows < 1:
         raise CheckInputError("train_windows", "must be at least 1")
     rows_given = len(data)
-    data, _ = sample_rows(data, None, sample_size, seed)  # rows keep their time order
+    data, _ = sample_frame(data, None, sample_size, seed)  # rows keep their time order
     parameters: dict[str, object] = {
         "window": str(window),
         "train_windows": train_windows,

@@ -14,17 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks._fitted_model_inputs import (
-    NotApplicableError,
+from mltestscore.checks._inputs import (
     fmt,
-    is_classifier,
-    is_regressor,
-    limited_threads,
     require_frame,
     require_model,
     resolve_columns,
-    sample_rows,
+    sample_frame,
 )
+from mltestscore.checks._models import (
+    NotApplicableError,
+    is_classifier,
+    is_regressor,
+)
+from mltestscore.checks._threads import limited_threads
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
 
@@ -177,7 +179,9 @@ def shap_attributions(
         if preprocess is not None
         else columns
     )
-    bg_sample, _ = sample_rows(X if background is None else background, None, background_size, seed)
+    bg_sample, _ = sample_frame(
+        X if background is None else background, None, background_size, seed
+    )
     bg_matrix = _dense(transform(bg_sample))
 
     classes = list(getattr(estimator, "classes_", [])) if is_classifier(estimator) else []
@@ -447,7 +451,7 @@ def _explain_example(
         )
         used = min(sample_size, affordable, len(X))
         parameters["sample_size_used"] = used
-        sample, _ = sample_rows(X, None, used, seed)
+        sample, _ = sample_frame(X, None, used, seed)
         overall = shap_attributions(
             model,
             sample,

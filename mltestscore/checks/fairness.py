@@ -19,26 +19,27 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.checks import _models, _resample
-from mltestscore.checks._quality_inputs import (
-    NeedsProbabilities,
+from mltestscore.checks._inputs import (
     aligned_frame,
     columns_from,
-    label_codes,
-    predictions,
     require_columns,
+    require_confidence,
     require_frame,
+    require_labels,
     require_model,
-    require_target,
-    resolve_metric,
     sample_rows,
-    task_of,
+)
+from mltestscore.checks._models import (
+    NeedsProbabilities,
+    judged_outputs,
+    label_codes,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
-from mltestscore.checks.result import CheckResult, Table
+from mltestscore.checks.result import CheckResult, Outcome, Table, Verdict
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,16 +71,65 @@ class Criterion:
         return favourable < self.limit if self.higher_is_fair else favourable > self.limit
 
 
+@dataclass(frozen=True)
+class GroupMeasures:
+    """One group's figures for one attribute and outcome (rates are None for regression,
+    the mean prediction None for classification)."""
+
+    attribute: str
+    outcome: str
+    group: str
+    rows: int
+    selection_rate: float | None
+    true_positive_rate: float | None
+    false_positive_rate: float | None
+    metric_value: float
+    mean_prediction: float | None
+
+
 @dataclass
-class AttributeReport:
+class AttributeMeasurement:
+    """What was measured for one sensitive attribute (or intersection) and one outcome:
+    the groups large enough to judge, those too small, each criterion and each group."""
+
     attribute: str
     outcome: str
     groups: int
     small_groups: list[str]
     criteria: list[Criterion] = field(default_factory=list)
+    group_measures: list[GroupMeasures] = field(default_factory=list)
+
+    @property
+    def judged(self) -> bool:
+        return self.groups >= 2
 
 
-@register_check(*RUBRIC)
+@dataclass(frozen=True)
+class FairnessMeasurement:
+    """Everything ``check_group_fairness`` measured, before any verdict: the tests inspect
+    it, :func:`judge_fairness` judges it and :func:`fairness_tables` lays it out."""
+
+    attributes: list[AttributeMeasurement]
+    metric: str
+    task: _models.Task
+    outcomes: list[Any]
+    note: str | None
+    confidence: float
+    min_group_size: int
+    rows_used: int
+    rows_total: int
+    seconds: float
+
+    @property
+    def judged(self) -> list[AttributeMeasurement]:
+        return [a for a in self.attributes if a.judged]
+
+    @property
+    def failures(self) -> list[tuple[AttributeMeasurement, Criterion]]:
+        return [(a, c) for a in self.judged for c in a.criteria if c.fails]
+
+
+@register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_group_fairness(
     model: Any,
     X: pd.DataFrame,
@@ -98,9 +148,9 @@ def check_group_fairness(
     numeric_bins: int = 4,
     n_bootstrap: int = 200,
     confidence: float = 0.95,
-    max_rows: int = 50_000,
+    sample_size: int = 50_000,
     task: str | None = None,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> CheckResult:
     """Selection rates, error rates and quality are comparable across sensitive groups.
 
@@ -119,8 +169,8 @@ def check_group_fairness(
     """
     name = "check_group_fairness"
     require_model(model)
-    X = require_frame(X)
-    y = require_target(y, len(X))
+    X = require_frame(X, allow_all_missing=True)
+    y = require_labels(y, len(X))
     if isinstance(sensitive_features, str):
         sensitive_features = [sensitive_features]
     groups_frame = columns_from(
@@ -132,64 +182,43 @@ def check_group_fairness(
     )
     if min_group_size < 1:
         raise CheckInputError("min_group_size", f"must be at least 1, got {min_group_size}")
-    if not 0.5 <= confidence < 1.0:
-        raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
-
-    predicted, proba = predictions(model, X)
-    task = task_of(y, model, task)
+    require_confidence(confidence)
     try:
-        metric, note = resolve_metric(metric, task, proba is not None)
+        outputs = judged_outputs(model, X, y, metric, task)
     except NeedsProbabilities as exc:
-        return CheckResult.not_applicable(
-            name, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
-        )
-    outcomes = _favourable_outcomes(task, y, model, favourable_label)
-    start = time.perf_counter()
-    rows = sample_rows(len(X), max_rows, random_state)
-    y, predicted = y[rows], predicted[rows]
-    proba = None if proba is None else proba[rows]
-    groups_frame = groups_frame.iloc[rows].reset_index(drop=True)
-
-    import numpy as np
-
-    rng = np.random.default_rng(random_state)
+        return CheckResult.not_applicable(name, RUBRIC, str(exc))
+    metric, task = outputs.metric, outputs.task
     limits = {
         "selection_rate_ratio": min_selection_rate_ratio,
         "selection_rate_difference": max_selection_rate_difference,
         "equalized_odds_difference": max_equalized_odds_difference,
         "relative_metric_gap": max_relative_metric_gap,
     }
-    reports: list[AttributeReport] = []
-    group_rows: list[tuple[object, ...]] = []
-    attributes = _attributes(groups_frame, sensitive_features, intersections, numeric_bins)
-    for attribute, labels in attributes:
-        kept, small = _split_small_groups(labels, min_group_size)
-        for outcome in outcomes:
-            report = AttributeReport(attribute, str(outcome), len(set(kept[kept.notna()])), small)
-            if report.groups >= 2:
-                group_rows += _measure_attribute(
-                    report,
-                    model,
-                    kept,
-                    y,
-                    predicted,
-                    proba,
-                    outcome,
-                    metric,
-                    limits,
-                    n_bootstrap,
-                    confidence,
-                    rng,
-                )
-            reports.append(report)
-    elapsed = time.perf_counter() - start
-    return _fairness_verdict(
+    measured = measure_group_fairness(
+        model,
+        Predictions(y, outputs.predicted, outputs.proba),
+        groups_frame,
+        sensitive_features,
+        FairnessSettings(
+            task=task,
+            metric=metric,
+            note=outputs.note,
+            outcomes=_favourable_outcomes(task, y, model, favourable_label),
+            limits=limits,
+            intersections=intersections,
+            numeric_bins=numeric_bins,
+            min_group_size=min_group_size,
+            n_bootstrap=n_bootstrap,
+            confidence=confidence,
+            sample_size=sample_size,
+            seed=seed,
+        ),
+    )
+    return CheckResult.from_verdict(
         name,
-        reports,
-        group_rows,
-        metric,
-        note,
-        confidence,
+        RUBRIC,
+        judge_fairness(measured),
+        measurements=_fairness_figures(measured),
         thresholds={**limits, "min_group_size": min_group_size},
         parameters={
             "sensitive_features": ", ".join(sensitive_features),
@@ -197,15 +226,91 @@ def check_group_fairness(
             "numeric_bins": numeric_bins,
             "metric": metric,
             "task": task,
-            "favourable_outcomes": ", ".join(str(o) for o in outcomes),
+            "favourable_outcomes": ", ".join(str(o) for o in measured.outcomes),
             "n_bootstrap": n_bootstrap,
             "confidence": confidence,
-            "rows_used": len(rows),
-            "rows_total": len(X),
-            "max_rows": max_rows,
-            "random_state": random_state,
-            "seconds": elapsed,
+            "rows_used": measured.rows_used,
+            "rows_total": measured.rows_total,
+            "sample_size": sample_size,
+            "seed": seed,
         },
+        tables=fairness_tables(measured),
+    )
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """The labels and the model's predictions (and probabilities) for the same rows."""
+
+    y: Any
+    predicted: Any
+    proba: Any
+
+    def rows(self, keep: Any) -> Predictions:
+        return Predictions(
+            self.y[keep], self.predicted[keep], None if self.proba is None else self.proba[keep]
+        )
+
+
+@dataclass(frozen=True)
+class FairnessSettings:
+    """How :func:`measure_group_fairness` measures: the check's keywords, resolved."""
+
+    task: _models.Task
+    metric: str
+    note: str | None
+    outcomes: list[Any]
+    limits: dict[str, float | None]
+    intersections: bool
+    numeric_bins: int
+    min_group_size: int
+    n_bootstrap: int
+    confidence: float
+    sample_size: int
+    seed: int
+
+
+def measure_group_fairness(
+    model: Any,
+    data: Predictions,
+    groups_frame: pd.DataFrame,
+    sensitive_features: Sequence[str],
+    settings: FairnessSettings,
+) -> FairnessMeasurement:
+    """Measure every attribute and intersection for every favourable outcome, on a seeded
+    sample of at most ``sample_size`` rows: no verdict, only figures and intervals."""
+    import numpy as np
+
+    start = time.perf_counter()
+    total = len(data.y)
+    rows = sample_rows(total, settings.sample_size, settings.seed)
+    data = data.rows(rows)
+    groups_frame = groups_frame.iloc[rows].reset_index(drop=True)
+    rng = np.random.default_rng(settings.seed)
+    measured: list[AttributeMeasurement] = []
+    attributes = _attributes(
+        groups_frame, sensitive_features, settings.intersections, settings.numeric_bins
+    )
+    for attribute, labels in attributes:
+        kept, small = _split_small_groups(labels, settings.min_group_size)
+        for outcome in settings.outcomes:
+            found = AttributeMeasurement(
+                attribute, str(outcome), len(set(kept[kept.notna()])), small
+            )
+            if found.judged:
+                _measure_attribute(found, model, kept, data, outcome, settings, rng)
+            measured.append(found)
+    return FairnessMeasurement(
+        attributes=measured,
+        metric=settings.metric,
+        task=settings.task,
+        outcomes=settings.outcomes,
+        note=settings.note,
+        confidence=settings.confidence,
+        min_group_size=settings.min_group_size,
+        rows_used=len(rows),
+        rows_total=total,
+        seconds=time.perf_counter() - start,
     )
 
 
@@ -264,58 +369,90 @@ def _split_small_groups(labels: pd.Series, min_size: int) -> tuple[pd.Series, li
 
 
 def _measure_attribute(
-    report: AttributeReport,
+    found: AttributeMeasurement,
     model: Any,
     labels: pd.Series,
-    y: Any,
-    predicted: Any,
-    proba: Any,
+    data: Predictions,
     outcome: Any,
-    metric: str,
-    limits: dict[str, float | None],
-    n_bootstrap: int,
-    confidence: float,
+    settings: FairnessSettings,
     rng: np.random.Generator,
-) -> list[tuple[object, ...]]:
-    """Fill ``report`` with the criteria of one attribute; return its per-group table rows."""
+) -> None:
+    """Fill ``found`` with the criteria and group figures of one attribute and outcome."""
     keep = labels.notna().to_numpy()
     groups = labels[keep].to_numpy()
-    y, predicted = y[keep], predicted[keep]
-    proba = None if proba is None else proba[keep]
+    data = data.rows(keep)
     names = sorted(set(groups))
     masks = {g: groups == g for g in names}
-    y_codes, predicted_codes = (
-        (y, predicted) if outcome == "(regression)" else label_codes(model, y, predicted)
-    )
-    metric_by_group = {
-        g: _models.score(
-            metric, y_codes[m], predicted_codes[m], None if proba is None else proba[m]
-        )
-        for g, m in masks.items()
-    }
-    overall = _models.score(metric, y_codes, predicted_codes, proba)
-    low, high = _gap_interval(
-        metric, y_codes, predicted_codes, proba, masks, overall, n_bootstrap, confidence, rng
-    )
-    gap = _relative_gap(metric, overall, metric_by_group)
-    report.criteria.append(
-        Criterion("relative_metric_gap", gap, low, high, limits["relative_metric_gap"], False)
-    )
-    if outcome == "(regression)":
-        return [
-            (
-                report.attribute,
-                report.outcome,
+    regression = outcome == "(regression)"
+    coded = data
+    if not regression:  # text labels as the codes the metrics index probabilities by
+        y_codes, predicted_codes = label_codes(model, data.y, data.predicted)
+        coded = Predictions(y_codes, predicted_codes, data.proba)
+    metric_by_group = _metric_gap(found, coded, masks, settings, rng)
+    if regression:
+        found.group_measures = [
+            GroupMeasures(
+                found.attribute,
+                found.outcome,
                 g,
                 int(m.sum()),
                 None,
                 None,
                 None,
                 metric_by_group[g],
-                float(predicted[m].mean()),
+                float(data.predicted[m].mean()),
             )
             for g, m in masks.items()
         ]
+        return
+    _measure_parity(found, data, groups, names, outcome, metric_by_group, settings, rng)
+
+
+def _metric_gap(
+    found: AttributeMeasurement,
+    coded: Predictions,
+    masks: dict[str, Any],
+    settings: FairnessSettings,
+    rng: np.random.Generator,
+) -> dict[str, float]:
+    """Add the relative-metric-gap criterion to ``found``; return the metric per group."""
+    metric = settings.metric
+    metric_by_group = {
+        g: _models.score(
+            metric, coded.y[m], coded.predicted[m], None if coded.proba is None else coded.proba[m]
+        )
+        for g, m in masks.items()
+    }
+    overall = _models.score(metric, coded.y, coded.predicted, coded.proba)
+    low, high = _gap_interval(
+        metric,
+        coded.y,
+        coded.predicted,
+        coded.proba,
+        masks,
+        overall,
+        settings.n_bootstrap,
+        settings.confidence,
+        rng,
+    )
+    gap = _relative_gap(metric, overall, metric_by_group)
+    limit = settings.limits["relative_metric_gap"]
+    found.criteria.append(Criterion("relative_metric_gap", gap, low, high, limit, False))
+    return metric_by_group
+
+
+def _measure_parity(
+    found: AttributeMeasurement,
+    data: Predictions,
+    groups: Any,
+    names: list[str],
+    outcome: Any,
+    metric_by_group: dict[str, float],
+    settings: FairnessSettings,
+    rng: np.random.Generator,
+) -> None:
+    """Add the parity criteria (selection rate ratio and difference, equalized odds) and the
+    per-group rates of a classifier's ``outcome`` to ``found``."""
     from fairlearn.metrics import (
         MetricFrame,
         count,
@@ -324,8 +461,8 @@ def _measure_attribute(
         true_positive_rate,
     )
 
-    actual = (y == outcome).astype(int)
-    chosen = (predicted == outcome).astype(int)
+    actual = (data.y == outcome).astype(int)
+    chosen = (data.predicted == outcome).astype(int)
     metrics = MetricFrame(
         metrics={
             "count": count,
@@ -349,19 +486,21 @@ def _measure_attribute(
             max(differences["true_positive_rate"], differences["false_positive_rate"])
         ),
     }
-    intervals = _rate_intervals(actual, chosen, groups, names, n_bootstrap, confidence, rng)
+    intervals = _rate_intervals(
+        actual, chosen, groups, names, settings.n_bootstrap, settings.confidence, rng
+    )
     for key, higher_is_fair in (
         ("selection_rate_ratio", True),
         ("selection_rate_difference", False),
         ("equalized_odds_difference", False),
     ):
-        report.criteria.append(
-            Criterion(key, point[key], *intervals[key], limits[key], higher_is_fair)
+        found.criteria.append(
+            Criterion(key, point[key], *intervals[key], settings.limits[key], higher_is_fair)
         )
-    return [
-        (
-            report.attribute,
-            report.outcome,
+    found.group_measures = [
+        GroupMeasures(
+            found.attribute,
+            found.outcome,
             g,
             int(frame.loc[g, "count"]),
             float(frame.loc[g, "selection_rate"]),
@@ -483,19 +622,55 @@ def _status(criterion: Criterion) -> str:
     return "ok" if criterion.limit is not None else "reported"
 
 
-def _fairness_verdict(
-    name: str,
-    reports: list[AttributeReport],
-    group_rows: list[tuple[object, ...]],
-    metric: str,
-    note: str | None,
-    confidence: float,
-    thresholds: dict[str, object],
-    parameters: dict[str, object],
-) -> CheckResult:
-    judged = [r for r in reports if r.groups >= 2]
-    failures = [(r, c) for r in judged for c in r.criteria if c.fails]
-    pct = f"{confidence:.0%}"
+def judge_fairness(measured: FairnessMeasurement) -> Verdict:
+    """Failed when a criterion's whole interval is past its limit; not applicable when no
+    attribute has two groups large enough to judge; passed otherwise."""
+    judged, failures = measured.judged, measured.failures
+    suffix = f"; {measured.note}" if measured.note else ""
+    if not judged:
+        return Verdict(
+            Outcome.NOT_APPLICABLE,
+            "no sensitive attribute has two groups of at least "
+            f"{measured.min_group_size} rows{suffix}",
+        )
+    pct = f"{measured.confidence:.0%}"
+    if failures:
+        listed = "; ".join(
+            f"{a.attribute}{'' if a.outcome in {'1', 'True'} else f' [{a.outcome}]'}: "
+            f"{c.name.replace('_', ' ')} {c.value:.3g} ({pct} CI {c.ci_low:.3g}-{c.ci_high:.3g}, "
+            f"limit {c.limit:.3g})"
+            for a, c in failures[:3]
+        )
+        more = f" and {len(failures) - 3} more" if len(failures) > 3 else ""
+        return Verdict(
+            Outcome.FAILED, f"{len(failures)} fairness limits broken: {listed}{more}{suffix}"
+        )
+    attributes = ", ".join(dict.fromkeys(a.attribute for a in judged))
+    limited = sum(c.limit is not None for a in judged for c in a.criteria)
+    return Verdict(
+        Outcome.PASSED,
+        f"no fairness limit is clearly broken for {attributes} "
+        f"({limited} measures judged at {pct} confidence){suffix}",
+    )
+
+
+def _fairness_figures(measured: FairnessMeasurement) -> dict[str, object]:
+    """The result's measurements: counts, time, and every criterion's point value."""
+    figures: dict[str, object] = {
+        "attributes_judged": len(measured.judged),
+        "violations": len(measured.failures),
+        "seconds": measured.seconds,
+    }
+    several_outcomes = len({a.outcome for a in measured.judged}) > 1
+    for a in measured.judged:
+        prefix = f"{a.attribute}[{a.outcome}]" if several_outcomes else a.attribute
+        for c in a.criteria:
+            figures[f"{prefix}.{c.name}"] = c.value
+    return figures
+
+
+def fairness_tables(measured: FairnessMeasurement) -> list[Table]:
+    """The criteria per attribute, then the figures per group."""
     attribute_table = Table.build(
         "Fairness measures per sensitive attribute",
         [
@@ -512,22 +687,24 @@ def _fairness_verdict(
         ],
         [
             (
-                r.attribute,
-                r.outcome,
-                r.groups,
+                a.attribute,
+                a.outcome,
+                a.groups,
                 c.name,
                 c.value,
                 c.ci_low,
                 c.ci_high,
                 c.limit,
                 _status(c),
-                ", ".join(r.small_groups[:5]),
+                ", ".join(a.small_groups[:5]),
             )
-            for r in judged
-            for c in r.criteria
+            for a in measured.judged
+            for c in a.criteria
         ],
         max_rows=60,
     )
+    group_rows = [astuple(g) for a in measured.attributes for g in a.group_measures]
+    metric = measured.metric
     group_table = Table.build(
         f"Per group ({metric})",
         [
@@ -545,57 +722,13 @@ def _fairness_verdict(
         chart="selection_rate" if any(r[4] is not None for r in group_rows) else metric,
         max_rows=60,
     )
-    measurements: dict[str, object] = {
-        "attributes_judged": len(judged),
-        "violations": len(failures),
-        "seconds": parameters.pop("seconds"),  # time is measured, not a setting
-    }
-    several_outcomes = len({r.outcome for r in judged}) > 1
-    for r in judged:
-        prefix = f"{r.attribute}[{r.outcome}]" if several_outcomes else r.attribute
-        for c in r.criteria:
-            measurements[f"{prefix}.{c.name}"] = c.value
-    kw: dict[str, Any] = {
-        "measurements": measurements,
-        "thresholds": thresholds,
-        "parameters": parameters,
-        "tables": [attribute_table, group_table],
-    }
-    suffix = f"; {note}" if note else ""
-    if not judged:
-        return CheckResult.not_applicable(
-            name,
-            RUBRIC,
-            "no sensitive attribute has two groups of at least "
-            f"{thresholds['min_group_size']} rows{suffix}",
-            **kw,
-        )
-    if failures:
-        listed = "; ".join(
-            f"{r.attribute}{'' if r.outcome in {'1', 'True'} else f' [{r.outcome}]'}: "
-            f"{c.name.replace('_', ' ')} {c.value:.3g} ({pct} CI {c.ci_low:.3g}-{c.ci_high:.3g}, "
-            f"limit {c.limit:.3g})"
-            for r, c in failures[:3]
-        )
-        more = f" and {len(failures) - 3} more" if len(failures) > 3 else ""
-        return CheckResult.failed(
-            name, RUBRIC, f"{len(failures)} fairness limits broken: {listed}{more}{suffix}", **kw
-        )
-    attributes = ", ".join(dict.fromkeys(r.attribute for r in judged))
-    return CheckResult.passed(
-        name,
-        RUBRIC,
-        f"no fairness limit is clearly broken for {attributes} "
-        f"({sum(c.limit is not None for r in judged for c in r.criteria)} measures judged at "
-        f"{pct} confidence){suffix}",
-        **kw,
-    )
+    return [attribute_table, group_table]
 
 
 # --- proxies of sensitive attributes -----------------------------------------------------
 
 
-@register_check(*RUBRIC)
+@register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_sensitive_proxies(
     X: pd.DataFrame,
     sensitive: str | Sequence[str] | pd.Series | pd.DataFrame,
@@ -607,9 +740,9 @@ def check_sensitive_proxies(
     cv: int = 3,
     numeric_bins: int = 10,
     min_class_size: int = 20,
-    max_rows: int = 5_000,
+    sample_size: int = 5_000,
     time_budget_s: float | None = 20.0,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> CheckResult:
     """No single feature predicts a sensitive attribute well (it would act as a proxy).
 
@@ -621,12 +754,12 @@ def check_sensitive_proxies(
     ``min_class_size`` rows are pooled). A feature with AUC at or above ``max_auc`` fails
     the check. With ``joint_model``, a gradient-boosted model on all features shows how well
     the attribute can be reconstructed from everything together, judged only when
-    ``max_joint_auc`` is set. At most ``max_rows`` rows are used, sampled with
-    ``random_state``. Once ``time_budget_s`` is spent no further feature (nor the joint
+    ``max_joint_auc`` is set. At most ``sample_size`` rows are used, sampled with
+    ``seed``. Once ``time_budget_s`` is spent no further feature (nor the joint
     model) is started; what was left untested is recorded and said in the reason.
     """
     name = "check_sensitive_proxies"
-    X = require_frame(X)
+    X = require_frame(X, allow_all_missing=True)
     attributes = _sensitive_attributes(X, sensitive)
     skipped: list[str] = []
     if features is None:  # by default, columns with no values at all cannot be proxies
@@ -643,20 +776,20 @@ def check_sensitive_proxies(
         raise CheckInputError("max_auc", f"must be in (0.5, 1], got {max_auc}")
 
     start = time.perf_counter()
-    rows = sample_rows(len(X), max_rows, random_state)
+    rows = sample_rows(len(X), sample_size, seed)
     data = X[features].iloc[rows].reset_index(drop=True)
     findings: list[tuple[str, str, float]] = []
     joint: dict[str, float] = {}
     for attribute in attributes.columns:
         target = _pooled_codes(attributes[attribute].iloc[rows], min_class_size, attribute)
-        folds = _folds(target, cv, random_state)
+        folds = _folds(target, cv, seed)
         for feature in features:
             if findings and _spent(start, time_budget_s):
                 break
             codes = _feature_codes(data[feature], numeric_bins)
             findings.append((attribute, feature, _one_feature_auc(codes, target, folds)))
         if joint_model and not _spent(start, time_budget_s):
-            joint[attribute] = _joint_auc(data, target, folds, random_state)
+            joint[attribute] = _joint_auc(data, target, folds, seed)
     elapsed = time.perf_counter() - start
     untested = len(features) * len(attributes.columns) - len(findings)
     return _proxy_verdict(
@@ -678,8 +811,8 @@ def check_sensitive_proxies(
             "time_budget_s": time_budget_s,
             "rows_used": len(rows),
             "rows_total": len(X),
-            "max_rows": max_rows,
-            "random_state": random_state,
+            "sample_size": sample_size,
+            "seed": seed,
             "seconds": elapsed,
         },
     )

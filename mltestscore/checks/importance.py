@@ -16,20 +16,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.checks import _models
-from mltestscore.checks._fitted_model_inputs import (
+from mltestscore.checks._inputs import (
+    fmt,
+    require_columns,
+    require_frame,
+    require_labels,
+    require_model,
+    sample_frame,
+)
+from mltestscore.checks._models import (
     MetricChoice,
     NotApplicableError,
     best_time,
     choose_metric,
-    fmt,
-    limited_threads,
     quality,
-    require_columns,
-    require_frame,
-    require_model,
-    require_target,
-    sample_rows,
 )
+from mltestscore.checks._threads import limited_threads
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
 
@@ -81,7 +83,7 @@ def permutation_importances(
     import numpy as np
 
     choice = choose_metric(model, y, metric)
-    X_sample, y_sample = sample_rows(X, y, sample_size, seed)
+    X_sample, y_sample = sample_frame(X, y, sample_size, seed)
     columns = [str(c) for c in X.columns] if features is None else list(features)
     one_predict = best_time(lambda: quality(model, X_sample, y_sample, choice, cached=False), 1)
     repeats, rows = n_repeats, len(X_sample)
@@ -94,7 +96,7 @@ def permutation_importances(
         repeats, reduced = repeats - 1, True
     if estimate(repeats, rows) > time_budget_s and rows > MIN_SAMPLE:
         rows = max(MIN_SAMPLE, int(rows * time_budget_s / estimate(repeats, rows)))
-        X_sample, y_sample = sample_rows(X_sample, y_sample, rows, seed)
+        X_sample, y_sample = sample_frame(X_sample, y_sample, rows, seed)
         reduced = True
     start = time.perf_counter()
     baseline = quality(model, X_sample, y_sample, choice)  # shared with other checks
@@ -200,7 +202,7 @@ def shap_mean_abs(
 
     from mltestscore.checks.explain import shap_attributions
 
-    sample, _ = sample_rows(X, None, sample_size, seed)
+    sample, _ = sample_frame(X, None, sample_size, seed)
     try:
         attributions = shap_attributions(model, sample, seed=seed, max_evals=None, exact_only=True)
     except NotApplicableError as exc:
@@ -249,7 +251,7 @@ def check_features_are_beneficial(
     name = "check_features_are_beneficial"
     require_model(model)
     X = require_frame(X)
-    y = require_target(y, len(X))
+    y = require_labels(y, len(X))
     if features is not None:
         features = require_columns(X, features, "features")
     if n_repeats < 2:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mltestscore.checks import _infra_inputs as inputs
+from mltestscore.checks import _inputs as inputs
 from mltestscore.checks import _models
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table

@@ -35,13 +35,18 @@ def _scalar(value: object) -> Scalar:
         return int(value)
     if isinstance(value, float):
         return None if math.isnan(value) else float(value)
-    item = getattr(value, "item", None)
-    if callable(item):
-        try:
-            return _scalar(item())
-        except (TypeError, ValueError):
-            pass
-    return str(value)
+    try:
+        plain = python_value(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(value) if plain is value else _scalar(plain)
+
+
+def fmt(value: float) -> str:
+    """A number as a reason or a summary writes it: four significant digits, enough that a
+    measured value a hair from its threshold is not printed equal to it (0.8496 against
+    0.85)."""
+    return f"{value:.4g}"
 
 
 def python_value(value: Any) -> Any:
@@ -99,6 +104,17 @@ class Table:
             rows=tuple(tuple(r) for r in data["rows"]),
             chart=data.get("chart"),
         )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A check's judgement of what it measured: the outcome and the one-line reason saying
+    why, before the measurements, thresholds and tables are attached. Checks that split
+    measuring from judging return one from their judging function, so a test can ask what
+    a measurement would be judged without running the measuring again."""
+
+    outcome: Outcome
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -163,6 +179,13 @@ class CheckResult:
         """Passed when ``ok``, failed otherwise: for checks whose verdict is one comparison."""
         return cls._make(Outcome.PASSED if ok else Outcome.FAILED, check, rubric_ids, reason, **kw)
 
+    @classmethod
+    def from_verdict(
+        cls, check: str, rubric_ids: Sequence[str], verdict: Verdict, **kw: Any
+    ) -> CheckResult:
+        """The result of a check that judged its measurement into ``verdict``."""
+        return cls._make(verdict.outcome, check, rubric_ids, verdict.reason, **kw)
+
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.PASSED
@@ -224,6 +247,4 @@ def _format_mapping(values: Mapping[str, Scalar]) -> str:
 
 
 def _format_value(value: Scalar) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    return fmt(value) if isinstance(value, float) else str(value)

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from mltestscore import artifacts
-from mltestscore.checks import _infra_inputs as inputs
+from mltestscore.checks import _inputs as inputs
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
 from mltestscore.model_store import ModelStore, ModelVersion

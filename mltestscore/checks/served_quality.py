@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mltestscore.checks import _infra_inputs as inputs
+from mltestscore.checks import _inputs as inputs
 from mltestscore.checks import _models, _slices
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
@@ -87,9 +87,9 @@ def check_served_quality(
         raise CheckInputError(
             "training_metric", f"expected a finite number, got {training_metric!r}"
         )
-    task = inputs.task_of(labels, model)
+    task = _models.task_of(labels, model)
     metric = metric or _models.default_metric(task)
-    if (why := inputs.missing_probabilities(metric, model)) is not None:
+    if (why := _models.missing_probabilities(metric, model)) is not None:
         return CheckResult.not_applicable(CHECK, RUBRIC, why, parameters={"metric": metric})
     served_value = _models.score(
         metric, labels, _models.predict(model, X_served), _models.predict_proba(model, X_served)

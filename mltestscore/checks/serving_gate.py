@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mltestscore.checks import _infra_inputs as inputs
+from mltestscore.checks import _inputs as inputs
 from mltestscore.checks import _models, _slices
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
@@ -151,9 +151,9 @@ def check_serving_gate(
     labels = inputs.require_labels(y, len(X), "y")
     if slice_columns:
         inputs.require_columns(X, slice_columns, "slice_columns")
-    metric = metric or _models.default_metric(inputs.task_of(labels, candidate))
+    metric = metric or _models.default_metric(_models.task_of(labels, candidate))
     sign = 1.0 if _models.higher_is_better(metric) else -1.0
-    if (why := inputs.missing_probabilities(metric, candidate, production)) is not None:
+    if (why := _models.missing_probabilities(metric, candidate, production)) is not None:
         return CheckResult.not_applicable(CHECK, RUBRIC, why, parameters={"metric": metric})
 
     cand_value = _metric_on(candidate, X, labels, metric)

@@ -21,21 +21,25 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from mltestscore.checks import _models, _resample, _slices
-from mltestscore.checks._quality_inputs import (
-    NeedsProbabilities,
+from mltestscore.checks._inputs import (
     columns_from,
-    label_codes,
-    predictions,
     require_columns,
+    require_confidence,
     require_frame,
+    require_labels,
     require_model,
-    require_target,
-    resolve_metric,
     sample_rows,
+)
+from mltestscore.checks._models import (
+    NeedsProbabilities,
+    judged_outputs,
+    label_codes,
+    needs_probabilities,
+    predictions,
     task_of,
 )
 from mltestscore.checks.registry import CheckInputError, register_check
-from mltestscore.checks.result import CheckResult, Table
+from mltestscore.checks.result import CheckResult, Outcome, Table, Verdict
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,15 +51,66 @@ RUBRIC = ("model-6",)
 
 @dataclass(frozen=True)
 class SliceScore:
+    """One slice's metric and its bootstrap interval (NaN when the slice is too small to
+    resample or the metric is undefined on it)."""
+
     name: str
     rows: int
     value: float
     ci_low: float
     ci_high: float
-    status: str  # "fails", "past the limit within noise", "ok", "too small", "undefined"
 
 
-@register_check(*RUBRIC)
+@dataclass(frozen=True)
+class SliceMeasurement:
+    """Everything ``check_slice_quality`` measured: the overall metric, the limit the
+    thresholds give at that value, and every slice's score. :func:`slice_status` and
+    :func:`judge_slices` judge it; the tests inspect it."""
+
+    metric: str
+    higher_is_better: bool
+    overall: float
+    limit: float
+    min_slice_size: int
+    confidence: float
+    note: str | None
+    scores: list[SliceScore]
+    rows_used: int
+    rows_total: int
+    seconds: float
+
+
+# statuses in the order the table lists them: failing slices first
+STATUS_ORDER = {
+    "fails": 0,
+    "past the limit within noise": 1,
+    "ok": 2,
+    "undefined": 3,
+    "too small": 4,
+}
+JUDGED = frozenset({"fails", "past the limit within noise", "ok"})
+
+
+def slice_status(score: SliceScore, measured: SliceMeasurement) -> str:
+    """ "too small" under ``min_slice_size`` rows, "undefined" without a metric, else "fails"
+    when the whole interval is past the limit, "past the limit within noise" when only the
+    point estimate is, "ok" otherwise."""
+    if score.rows < measured.min_slice_size:
+        return "too small"
+    if math.isnan(score.value):
+        return "undefined"
+    higher, limit = measured.higher_is_better, measured.limit
+    favourable = (
+        score.value if math.isnan(score.ci_high) else (score.ci_high if higher else score.ci_low)
+    )
+    point_past = score.value < limit if higher else score.value > limit
+    interval_past = favourable < limit if higher else favourable > limit
+    if interval_past:
+        return "fails"
+    return "past the limit within noise" if point_past else "ok"
+
+
+@register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_slice_quality(
     model: Any,
     X: pd.DataFrame,
@@ -71,9 +126,9 @@ def check_slice_quality(
     n_bootstrap: int = 200,
     confidence: float = 0.95,
     numeric_bins: int = 4,
-    max_rows: int = 20_000,
+    sample_size: int = 20_000,
     task: str | None = None,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> CheckResult:
     """The metric on every slice of the named columns stays within limits of the overall metric.
 
@@ -88,8 +143,8 @@ def check_slice_quality(
     """
     name = "check_slice_quality"
     require_model(model)
-    X = require_frame(X)
-    y = require_target(y, len(X))
+    X = require_frame(X, allow_all_missing=True)
+    y = require_labels(y, len(X))
     if isinstance(columns, str):
         columns = [columns]
     slice_frame = columns_from(
@@ -99,68 +154,40 @@ def check_slice_quality(
         raise CheckInputError(
             "max_gap", "set at least one of max_gap, max_relative_gap, slice_limit"
         )
-    if not 0.5 <= confidence < 1.0:
-        raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
+    require_confidence(confidence)
     if min_slice_size < 1:
         raise CheckInputError("min_slice_size", f"must be at least 1, got {min_slice_size}")
-
-    predicted, proba = predictions(model, X)
-    task = task_of(y, model, task)
     try:
-        metric, note = resolve_metric(metric, task, proba is not None)
+        outputs = judged_outputs(model, X, y, metric, task)
     except NeedsProbabilities as exc:
-        return CheckResult.not_applicable(
-            name, RUBRIC, f"metric {exc} needs predict_proba and {type(model).__name__} has none"
-        )
-    start = time.perf_counter()
-    rows = sample_rows(len(X), max_rows, random_state)
-    y, predicted = y[rows], predicted[rows]
-    if task != "regression":
-        y, predicted = label_codes(model, y, predicted)
-    proba = None if proba is None else proba[rows]
-    slice_frame = slice_frame.iloc[rows]
-    overall = _models.score(metric, y, predicted, proba)
-    if math.isnan(overall):
-        raise CheckInputError("y", f"{metric} is undefined on these labels (a single class?)")
-    higher = _models.higher_is_better(metric)
-    limit = _strictest_limit(overall, higher, max_gap, max_relative_gap, slice_limit)
-
-    import numpy as np
-
-    rng = np.random.default_rng(random_state)
-    scores = [
-        _score_slice(
-            piece,
-            y,
-            predicted,
-            proba,
-            metric,
-            limit,
-            higher,
-            min_slice_size,
-            n_bootstrap,
-            confidence,
-            rng,
-        )
-        for piece in _slices.make_slices(slice_frame, columns, numeric_bins=numeric_bins)
-    ]
-    elapsed = time.perf_counter() - start
-    return _slice_verdict(
+        return CheckResult.not_applicable(name, RUBRIC, str(exc))
+    metric, task, note = outputs.metric, outputs.task, outputs.note
+    measured = measure_slices(
+        model,
+        (y, outputs.predicted, outputs.proba),
+        slice_frame,
+        columns,
+        task=task,
+        metric=metric,
+        note=note,
+        limits=(max_gap, max_relative_gap, slice_limit),
+        min_slice_size=min_slice_size,
+        n_bootstrap=n_bootstrap,
+        confidence=confidence,
+        numeric_bins=numeric_bins,
+        sample_size=sample_size,
+        seed=seed,
+    )
+    return CheckResult.from_verdict(
         name,
-        scores,
-        metric,
-        overall,
-        limit,
-        higher,
-        note,
-        confidence,
-        min_slice_size,
-        measurements={"seconds": elapsed},
+        RUBRIC,
+        judge_slices(measured),
+        measurements={**_slice_figures(measured), "seconds": measured.seconds},
         thresholds={
             "max_gap": max_gap,
             "max_relative_gap": max_relative_gap,
             "slice_limit": slice_limit,
-            "effective_limit": limit,
+            "effective_limit": measured.limit,
             "min_slice_size": min_slice_size,
         },
         parameters={
@@ -170,11 +197,74 @@ def check_slice_quality(
             "n_bootstrap": n_bootstrap,
             "confidence": confidence,
             "numeric_bins": numeric_bins,
-            "rows_used": len(rows),
-            "rows_total": len(X),
-            "max_rows": max_rows,
-            "random_state": random_state,
+            "rows_used": measured.rows_used,
+            "rows_total": measured.rows_total,
+            "sample_size": sample_size,
+            "seed": seed,
         },
+        tables=[slice_table(measured)],
+    )
+
+
+def measure_slices(
+    model: Any,
+    data: tuple[Any, Any, Any],
+    slice_frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    task: _models.Task,
+    metric: str,
+    note: str | None,
+    limits: tuple[float | None, float | None, float | None],
+    min_slice_size: int,
+    n_bootstrap: int,
+    confidence: float,
+    numeric_bins: int,
+    sample_size: int,
+    seed: int,
+) -> SliceMeasurement:
+    """The overall metric and every slice's metric with its bootstrap interval, on a seeded
+    sample of at most ``sample_size`` rows. ``data`` is (labels, predictions, probabilities
+    or None); ``limits`` is (max_gap, max_relative_gap, slice_limit)."""
+    import numpy as np
+
+    y, predicted, proba = data
+    start = time.perf_counter()
+    rows = sample_rows(len(y), sample_size, seed)
+    y, predicted = y[rows], predicted[rows]
+    if task != "regression":
+        y, predicted = label_codes(model, y, predicted)
+    proba = None if proba is None else proba[rows]
+    overall = _models.score(metric, y, predicted, proba)
+    if math.isnan(overall):
+        raise CheckInputError("y", f"{metric} is undefined on these labels (a single class?)")
+    higher = _models.higher_is_better(metric)
+    rng = np.random.default_rng(seed)
+    scores = [
+        _score_slice(
+            piece.mask,
+            piece.name,
+            (y, predicted, proba),
+            metric,
+            min_slice_size,
+            n_bootstrap,
+            confidence,
+            rng,
+        )
+        for piece in _slices.make_slices(slice_frame.iloc[rows], columns, numeric_bins=numeric_bins)
+    ]
+    return SliceMeasurement(
+        metric=metric,
+        higher_is_better=higher,
+        overall=overall,
+        limit=_strictest_limit(overall, higher, *limits),
+        min_slice_size=min_slice_size,
+        confidence=confidence,
+        note=note,
+        scores=scores,
+        rows_used=len(rows),
+        rows_total=len(slice_frame),
+        seconds=time.perf_counter() - start,
     )
 
 
@@ -197,29 +287,22 @@ def _strictest_limit(
 
 
 def _score_slice(
-    piece: _slices.Slice,
-    y: Any,
-    predicted: Any,
-    proba: Any,
+    mask: Any,
+    name: str,
+    data: tuple[Any, Any, Any],
     metric: str,
-    limit: float,
-    higher: bool,
     min_slice_size: int,
     n_bootstrap: int,
     confidence: float,
     rng: np.random.Generator,
 ) -> SliceScore:
-    mask = piece.mask
+    y, predicted, proba = data
     n = int(mask.sum())
     nan = float("nan")
-    if n < min_slice_size:
-        piece_proba = None if proba is None or not n else proba[mask]
-        value = _models.score(metric, y[mask], predicted[mask], piece_proba) if n else nan
-        return SliceScore(piece.name, n, value, nan, nan, "too small")
-    slice_proba = None if proba is None else proba[mask]
-    value = _models.score(metric, y[mask], predicted[mask], slice_proba)
-    if math.isnan(value):
-        return SliceScore(piece.name, n, value, nan, nan, "undefined")
+    slice_proba = None if proba is None or not n else proba[mask]
+    value = _models.score(metric, y[mask], predicted[mask], slice_proba) if n else nan
+    if n < min_slice_size or math.isnan(value):
+        return SliceScore(name, n, value, nan, nan)
     low, high = _resample.bootstrap_interval(
         metric,
         y[mask],
@@ -229,94 +312,88 @@ def _score_slice(
         confidence=confidence,
         rng=rng,
     )
-    favourable = value if math.isnan(high) else (high if higher else low)
-    point_past = value < limit if higher else value > limit
-    interval_past = favourable < limit if higher else favourable > limit
-    status = "fails" if interval_past else ("past the limit within noise" if point_past else "ok")
-    return SliceScore(piece.name, n, value, low, high, status)
+    return SliceScore(name, n, value, low, high)
 
 
-def _slice_verdict(
-    name: str,
-    scores: list[SliceScore],
-    metric: str,
-    overall: float,
-    limit: float,
-    higher: bool,
-    note: str | None,
-    confidence: float,
-    min_slice_size: int,
-    measurements: dict[str, object],
-    thresholds: dict[str, object],
-    parameters: dict[str, object],
-) -> CheckResult:
-    sign = 1.0 if higher else -1.0
-    order = {"fails": 0, "past the limit within noise": 1, "ok": 2, "undefined": 3, "too small": 4}
-    ranked = sorted(
-        scores, key=lambda s: (order[s.status], 0.0 if math.isnan(s.value) else sign * s.value)
+def _ranked(measured: SliceMeasurement) -> list[tuple[SliceScore, str]]:
+    """Each slice with its status, failing first, worst first within a status."""
+    sign = 1.0 if measured.higher_is_better else -1.0
+    judged = [(s, slice_status(s, measured)) for s in measured.scores]
+    return sorted(
+        judged,
+        key=lambda p: (STATUS_ORDER[p[1]], 0.0 if math.isnan(p[0].value) else sign * p[0].value),
     )
-    failing = [s for s in ranked if s.status == "fails"]
-    judged = [s for s in scores if s.status in {"fails", "past the limit within noise", "ok"}]
-    small = sum(s.status == "too small" for s in scores)
-    noisy = sum(s.status == "past the limit within noise" for s in scores)
-    table = Table.build(
-        f"{metric} per slice (overall {overall:.4g}, limit {limit:.4g})",
-        ["slice", "rows", metric, "ci_low", "ci_high", "status"],
-        [(s.name, s.rows, s.value, s.ci_low, s.ci_high, s.status) for s in ranked],
-        chart=metric,
-    )
-    worst = min(judged, key=lambda s: sign * s.value) if judged else None
-    measurements = {
-        f"overall_{metric}": overall,
-        "slices": len(scores),
-        "slices_judged": len(judged),
-        "slices_failing": len(failing),
-        "slices_past_limit_within_noise": noisy,
-        "slices_too_small": small,
+
+
+def _worst(measured: SliceMeasurement) -> SliceScore | None:
+    sign = 1.0 if measured.higher_is_better else -1.0
+    judged = [s for s in measured.scores if slice_status(s, measured) in JUDGED]
+    return min(judged, key=lambda s: sign * s.value) if judged else None
+
+
+def _slice_figures(measured: SliceMeasurement) -> dict[str, object]:
+    statuses = [slice_status(s, measured) for s in measured.scores]
+    worst, metric = _worst(measured), measured.metric
+    return {
+        f"overall_{metric}": measured.overall,
+        "slices": len(statuses),
+        "slices_judged": sum(st in JUDGED for st in statuses),
+        "slices_failing": statuses.count("fails"),
+        "slices_past_limit_within_noise": statuses.count("past the limit within noise"),
+        "slices_too_small": statuses.count("too small"),
         "worst_slice": worst.name if worst else None,
         f"worst_slice_{metric}": worst.value if worst else None,
-        **measurements,
     }
-    kw: dict[str, Any] = {
-        "measurements": measurements,
-        "thresholds": thresholds,
-        "parameters": parameters,
-        "tables": [table],
-    }
-    suffix = f"; {note}" if note else ""
+
+
+def slice_table(measured: SliceMeasurement) -> Table:
+    metric = measured.metric
+    return Table.build(
+        f"{metric} per slice (overall {measured.overall:.4g}, limit {measured.limit:.4g})",
+        ["slice", "rows", metric, "ci_low", "ci_high", "status"],
+        [(s.name, s.rows, s.value, s.ci_low, s.ci_high, st) for s, st in _ranked(measured)],
+        chart=metric,
+    )
+
+
+def judge_slices(measured: SliceMeasurement) -> Verdict:
+    """Failed when a judged slice's whole interval is past the limit; not applicable when no
+    slice has a defined metric on ``min_slice_size`` rows; passed otherwise."""
+    ranked = _ranked(measured)
+    failing = [s for s, st in ranked if st == "fails"]
+    judged = [s for s, st in ranked if st in JUDGED]
+    small = sum(st == "too small" for _, st in ranked)
+    noisy = sum(st == "past the limit within noise" for _, st in ranked)
+    metric, limit = measured.metric, measured.limit
+    suffix = f"; {measured.note}" if measured.note else ""
     if not judged:
-        return CheckResult.not_applicable(
-            name,
-            RUBRIC,
-            f"no slice has a defined {metric} on at least {min_slice_size} rows "
-            f"({len(scores)} slices){suffix}",
-            **kw,
+        return Verdict(
+            Outcome.NOT_APPLICABLE,
+            f"no slice has a defined {metric} on at least {measured.min_slice_size} rows "
+            f"({len(ranked)} slices){suffix}",
         )
-    pct = f"{confidence:.0%}"
+    pct = f"{measured.confidence:.0%}"
     if failing:
-        side = "<" if higher else ">"
+        side = "<" if measured.higher_is_better else ">"
         listed = "; ".join(
             f"{s.name} ({metric} {s.value:.3g}, {pct} CI {s.ci_low:.3g}-{s.ci_high:.3g} "
             f"{side} limit {limit:.3g}, {s.rows} rows)"
             for s in failing[:3]
         )
         more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
-        return CheckResult.failed(
-            name,
-            RUBRIC,
+        return Verdict(
+            Outcome.FAILED,
             f"{len(failing)} of {len(judged)} slices are worse than the limit: {listed}{more}"
             f"{suffix}",
-            **kw,
         )
+    worst = _worst(measured)
     extra = f", {noisy} past it only within noise" if noisy else ""
-    return CheckResult.passed(
-        name,
-        RUBRIC,
+    return Verdict(
+        Outcome.PASSED,
         f"all {len(judged)} judged slices meet the {metric} limit {limit:.3g} "
-        f"(overall {overall:.3g}; worst {worst.name if worst else '-'} "
+        f"(overall {measured.overall:.3g}; worst {worst.name if worst else '-'} "
         f"{worst.value if worst else float('nan'):.3g}{extra}; {small} slices under "
-        f"{min_slice_size} rows not judged){suffix}",
-        **kw,
+        f"{measured.min_slice_size} rows not judged){suffix}",
     )
 
 
@@ -336,7 +413,7 @@ class Segment:
     columns: tuple[str, ...]
 
 
-@register_check(*RUBRIC)
+@register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_weak_segments(
     model: Any,
     X: pd.DataFrame,
@@ -353,10 +430,10 @@ def check_weak_segments(
     numeric_bins: int = 4,
     max_categories: int = 12,
     max_columns: int = 20,
-    max_rows: int = 20_000,
+    sample_size: int = 20_000,
     max_reported: int = 15,
     task: str | None = None,
-    random_state: int = 0,
+    seed: int = 0,
 ) -> CheckResult:
     """No one- or two-feature segment has a per-row loss much worse than overall.
 
@@ -373,26 +450,23 @@ def check_weak_segments(
     """
     name = "check_weak_segments"
     require_model(model)
-    X = require_frame(X)
-    y = require_target(y, len(X))
+    X = require_frame(X, allow_all_missing=True)
+    y = require_labels(y, len(X))
     columns = require_columns(X, list(X.columns) if columns is None else columns, "columns")
     if max_gap is None and max_relative_gap is None:
         raise CheckInputError("max_gap", "set max_gap, max_relative_gap or both")
     if not 0.0 < min_support < 1.0:
         raise CheckInputError("min_support", f"must be in (0, 1), got {min_support}")
-    if not 0.5 <= confidence < 1.0:
-        raise CheckInputError("confidence", f"must be in [0.5, 1), got {confidence}")
+    require_confidence(confidence)
     searched = columns[:max_columns]
 
     predicted, proba = predictions(model, X)
     task = task_of(y, model, task)
     loss = _resolve_loss(loss, task, proba is not None)
     if loss is None:
-        return CheckResult.not_applicable(
-            name, RUBRIC, f"log_loss needs predict_proba and {type(model).__name__} has none"
-        )
+        return CheckResult.not_applicable(name, RUBRIC, needs_probabilities("log_loss", model))
     start = time.perf_counter()
-    rows = sample_rows(len(X), max_rows, random_state)
+    rows = sample_rows(len(X), sample_size, seed)
     losses = _row_losses(loss, y[rows], predicted[rows], None if proba is None else proba[rows])
     frame = X[searched].iloc[rows].reset_index(drop=True)
     pieces = _slices.make_slices(
@@ -435,8 +509,8 @@ def check_weak_segments(
             "confidence": confidence,
             "rows_used": len(rows),
             "rows_total": len(X),
-            "max_rows": max_rows,
-            "random_state": random_state,
+            "sample_size": sample_size,
+            "seed": seed,
         },
     )
 

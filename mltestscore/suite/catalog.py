@@ -174,7 +174,7 @@ SPECS: tuple[Spec, ...] = (
          runners.run_fairness, {"n_bootstrap": 100}, params=_sensitive),
     Spec("model-7", "proxies", "check_sensitive_proxies", ("train", "sensitive"),
          "checks no single feature predicts a sensitive attribute", runners.run_proxies,
-         {"max_rows": 3000, "joint_model": False}, params=_sensitive),
+         {"sample_size": 3000, "joint_model": False}, params=_sensitive),
     Spec("infra-1", "reproducibility", "check_reproducible_training", ("train_fn", "train"),
          "trains twice with the same seed and compares predictions",
          runners.run_reproducibility, {"train_rows": 1000}, extra_options=("train_rows",),

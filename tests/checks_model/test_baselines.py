@@ -107,7 +107,7 @@ def test_cross_validation_refits_clones_and_leaves_the_model_unfitted(adult: Any
     )
     X, y = adult.drop(columns=["income"]), adult["income"]
 
-    result = check_simpler_model_is_not_better(model, X, y, cv=3, max_rows=2000)
+    result = check_simpler_model_is_not_better(model, X, y, cv=3, sample_size=2000)
 
     assert result.outcome is Outcome.PASSED, result.summary()
     assert result.parameters["mode"] == "3-fold cross-validation"
@@ -236,7 +236,7 @@ def test_cross_validation_stops_at_its_time_budget_and_says_so(adult: Any) -> No
     X, y = adult.drop(columns=["income"]), adult["income"]
 
     result = check_simpler_model_is_not_better(
-        model, X, y, cv=4, max_rows=1000, time_budget_s=0.0, min_gain_over_linear=-1.0
+        model, X, y, cv=4, sample_size=1000, time_budget_s=0.0, min_gain_over_linear=-1.0
     )
 
     assert result.parameters["folds_done"] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -248,3 +249,88 @@ def test_resampled_parity_measures_equal_fairlearn_on_the_resampled_rows(
             )
         compared += 1
     assert compared >= 1
+
+
+def _measure_sex(model: Any, X: Any, y: Any) -> Any:
+    from mltestscore.checks import _models
+    from mltestscore.checks.fairness import (
+        FairnessSettings,
+        Predictions,
+        measure_group_fairness,
+    )
+
+    limits = {
+        "selection_rate_ratio": 0.8,
+        "selection_rate_difference": None,
+        "equalized_odds_difference": 0.1,
+        "relative_metric_gap": 0.25,
+    }
+    options = FairnessSettings(
+        task="binary",
+        metric="roc_auc",
+        note=None,
+        outcomes=[model.classes_[-1]],
+        limits=limits,
+        intersections=False,
+        numeric_bins=4,
+        min_group_size=30,
+        n_bootstrap=200,
+        confidence=0.95,
+        sample_size=50_000,
+        seed=0,
+    )
+    y = np.asarray(y)
+    data = Predictions(y, _models.predict(model, X), _models.predict_proba(model, X))
+    return measure_group_fairness(model, data, X[["sex"]], ["sex"], options)
+
+
+def test_the_measurement_holds_each_group_and_each_criterion_with_its_interval(
+    adult_model: Any, xy_test: Any
+) -> None:
+    X, y = xy_test
+    measured = _measure_sex(adult_model, X, y)
+    (sex,) = measured.attributes
+    assert sex.attribute == "sex"
+    assert sex.judged
+    assert sex.groups == 2
+    assert {c.name for c in sex.criteria} == {
+        "relative_metric_gap",
+        "selection_rate_ratio",
+        "selection_rate_difference",
+        "equalized_odds_difference",
+    }
+    for c in sex.criteria:
+        assert c.ci_low <= c.value <= c.ci_high, c
+    assert sorted(g.group for g in sex.group_measures) == sorted(X["sex"].unique())
+    assert sum(g.rows for g in sex.group_measures) == measured.rows_used == len(X)
+    # Adult's real gap: men are predicted >50K far more often than women
+    rates = {g.group: g.selection_rate for g in sex.group_measures}
+    assert rates["Male"] > 2 * rates["Female"]
+
+
+def test_the_verdict_of_the_measurement_is_the_checks_verdict(
+    adult_model: Any, xy_test: Any
+) -> None:
+    from mltestscore.checks.fairness import judge_fairness
+
+    X, y = xy_test
+    verdict = judge_fairness(_measure_sex(adult_model, X, y))
+    result = check_group_fairness(
+        adult_model, X, y, sensitive_features=["sex"], intersections=False
+    )
+    assert (verdict.outcome, verdict.reason) == (result.outcome, result.reason)
+
+
+def test_judging_a_stricter_limit_needs_no_new_measurement(adult_model: Any, xy_test: Any) -> None:
+    from mltestscore.checks.fairness import judge_fairness
+
+    X, y = xy_test
+    measured = _measure_sex(adult_model, X, y)
+    ratio = next(c for c in measured.attributes[0].criteria if c.name == "selection_rate_ratio")
+    assert ratio.ci_high < 0.99  # women are selected at well under 99% of men's rate
+    before = judge_fairness(measured)
+    ratio.limit = 0.99
+    after = judge_fairness(measured)
+    assert after.outcome is Outcome.FAILED
+    assert "sex: selection rate ratio" in after.reason
+    assert before.reason != after.reason

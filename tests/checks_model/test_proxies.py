@@ -83,7 +83,7 @@ def test_a_pure_noise_feature_is_never_a_proxy(features: Any, seed: int, levels:
 
     rng = np.random.default_rng(seed)
     noise = features[["sex"]].assign(noise=rng.integers(0, levels, len(features)).astype(str))
-    result = check_sensitive_proxies(noise, "sex", joint_model=False, max_rows=2000)
+    result = check_sensitive_proxies(noise, "sex", joint_model=False, sample_size=2000)
     assert result.measurements["strongest_auc"] < 0.6
 
 

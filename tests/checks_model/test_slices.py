@@ -179,7 +179,7 @@ def test_no_slice_large_enough_is_not_applicable(adult_model: Any, xy_test: Any)
 
 def test_the_sample_used_is_recorded(adult_model: Any, xy_test: Any) -> None:
     X, y = xy_test
-    result = check_slice_quality(adult_model, X, y, columns=["sex"], max_rows=500)
+    result = check_slice_quality(adult_model, X, y, columns=["sex"], sample_size=500)
     assert result.parameters["rows_used"] == 500
     assert result.parameters["rows_total"] == len(X)
     assert result.parameters["n_bootstrap"] == 200
@@ -192,7 +192,7 @@ def test_the_sample_used_is_recorded(adult_model: Any, xy_test: Any) -> None:
         ({"columns": ["age"], "max_gap": None}, "max_gap"),
         ({"columns": ["age"], "confidence": 1.5}, "confidence"),
         ({"columns": ["age"], "metric": "rmse"}, "metric"),
-        ({"columns": ["age"], "max_rows": 0}, "max_rows"),
+        ({"columns": ["age"], "sample_size": 0}, "sample_size"),
         ({"columns": ["age"], "task": "ranking"}, "task"),
         ({"columns": ["age"], "slice_data": "short"}, "slice_data"),
         ({"columns": ["empty"]}, "columns"),
@@ -276,3 +276,62 @@ def test_weighted_resample_scores_equal_the_metric_on_resampled_rows(
             assert np.isnan(value)
         else:
             assert value == pytest.approx(expected, abs=1e-9)
+
+
+def _measure(model: Any, X: Any, y: Any, columns: list[str]) -> Any:
+    import numpy as np
+
+    from mltestscore.checks import _models
+    from mltestscore.checks.slices import measure_slices
+
+    data = (np.asarray(y), _models.predict(model, X), _models.predict_proba(model, X))
+    return measure_slices(
+        model,
+        data,
+        X[columns].reset_index(drop=True),
+        columns,
+        task="binary",
+        metric="roc_auc",
+        note=None,
+        limits=(0.05, None, None),
+        min_slice_size=30,
+        n_bootstrap=200,
+        confidence=0.95,
+        numeric_bins=4,
+        sample_size=20_000,
+        seed=0,
+    )
+
+
+def test_the_measurement_holds_every_slice_with_its_interval(
+    adult_model: Any, xy_test: Any, clean_slices: Any
+) -> None:
+    from mltestscore.checks.slices import slice_status
+
+    X, y = xy_test
+    measured = _measure(adult_model, X, y, COLUMNS)
+    assert measured.limit == pytest.approx(measured.overall - 0.05)
+    assert measured.overall == clean_slices.measurements["overall_roc_auc"]
+    by_name = {s.name: s for s in measured.scores}
+    assert by_name["sex=Female"].rows + by_name["sex=Male"].rows == len(X)
+    for score in measured.scores:
+        if slice_status(score, measured) in {"ok", "fails"}:
+            assert score.ci_low <= score.value <= score.ci_high, score
+    assert slice_status(by_name["race=Other"], measured) == "too small"
+
+
+def test_judging_a_tighter_limit_fails_slices_without_measuring_again(
+    adult_model: Any, xy_test: Any
+) -> None:
+    import dataclasses
+
+    from mltestscore.checks.slices import judge_slices
+
+    X, y = xy_test
+    measured = _measure(adult_model, X, y, ["sex", "age"])
+    assert judge_slices(measured).outcome is Outcome.PASSED
+    worst_high = min(s.ci_high for s in measured.scores if s.rows >= 30)
+    strict = dataclasses.replace(measured, limit=worst_high + 0.001)
+    verdict = judge_slices(strict)
+    assert verdict.outcome is Outcome.FAILED
+    assert "slices are worse than the limit" in verdict.reason

@@ -37,7 +37,7 @@ def test_an_empty_frame_is_an_error_naming_x(check: Callable[..., CheckResult], 
     model, X, y = good
     result = check(model, X.iloc[:0], y.iloc[:0])
     assert result.outcome is Outcome.ERROR
-    assert "X: has 0 rows" in result.reason
+    assert "X: has no rows" in result.reason
 
 
 @pytest.mark.parametrize("check", MODEL_CHECKS.values(), ids=MODEL_CHECKS.keys())
@@ -46,7 +46,7 @@ def test_an_all_missing_column_is_named(check: Callable[..., CheckResult], good:
     broken = X.assign(age=float("nan"))
     result = check(model, broken, y)
     assert result.outcome is Outcome.ERROR
-    assert "X['age']" in result.reason
+    assert "X: column(s) entirely missing: age" in result.reason
 
 
 @pytest.mark.parametrize("check", MODEL_CHECKS.values(), ids=MODEL_CHECKS.keys())
@@ -101,7 +101,7 @@ def test_staleness_names_its_bad_columns(adult_pipeline_factory: Any, adult: Any
     no_time = check_staleness_impact(
         adult_pipeline_factory(), adult, time_column="when", target="income"
     )
-    assert "time_column: column 'when'" in no_time.reason
+    assert "time_column: column(s) 'when' not in the data" in no_time.reason
     text_time = check_staleness_impact(
         adult_pipeline_factory(),
         adult.assign(when="yesterday"),

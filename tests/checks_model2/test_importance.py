@@ -153,14 +153,15 @@ def test_the_importances_are_the_ones_scikit_learn_computes_for_the_same_seed(
     from sklearn.inspection import permutation_importance
 
     from mltestscore.checks import importance
-    from mltestscore.checks._fitted_model_inputs import choose_metric, quality, sample_rows
+    from mltestscore.checks._inputs import sample_frame
+    from mltestscore.checks._models import choose_metric, quality
 
     _, test = planted
     X, y = test[STRONG], test["income"].to_numpy()
     ours = importance.permutation_importances(
         clean_model, X, y, n_repeats=3, sample_size=400, seed=7
     )
-    X_sample, y_sample = sample_rows(X, y, 400, 7)
+    X_sample, y_sample = sample_frame(X, y, 400, 7)
     choice = choose_metric(clean_model, y, None)
     theirs = permutation_importance(
         clean_model,
