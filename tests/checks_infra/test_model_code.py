@@ -233,3 +233,50 @@ def test_a_regressor_that_ignores_its_inputs_fails_on_diabetes() -> None:
     # the same data with a linear model: too little capacity to memorise, but it learns
     linear = check_model_can_overfit(Ridge(), X, y).assert_ok()
     assert linear.measurements["train_r2"] < 0.95
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        make_pipeline(StandardScaler(), SGDClassifier(loss="log_loss", random_state=0)),
+        DecisionTreeClassifier(),  # not applicable: no training step
+    ],
+)
+def test_regularised_and_stochastic_learners_are_not_failed_for_a_noisy_step(model: Any) -> None:
+    """Issue 15's family: one warm-started step of a regularised or stochastic learner may
+    raise the measured loss a little (0.0499 → 0.0501 for lbfgs logistic regression on breast
+    cancer); the learner still learned, far below a constant prediction."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    for learner in (
+        model,
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        RandomForestClassifier(random_state=0),
+    ):
+        for seed in range(2):
+            result = check_training_step_lowers_loss(learner, X, y, sample_size=300, seed=seed)
+            assert result.outcome in {Outcome.PASSED, Outcome.NOT_APPLICABLE}, result.reason
+
+
+class DoNothingSGD(SGDClassifier):
+    """The planted bug: partial_fit sets up the classes and never learns."""
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None) -> Any:
+        super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
+        self.coef_ = np.zeros_like(self.coef_)
+        self.intercept_ = np.zeros_like(self.intercept_)
+        return self
+
+
+def test_it_flags_a_fit_that_does_nothing(adult_xy: Any) -> None:
+    X_train, y_train, _, _ = adult_xy
+    X = StandardScaler().fit_transform(X_train[NUMERIC])
+    result = check_training_step_lowers_loss(
+        DoNothingSGD(loss="log_loss", random_state=0), X, y_train
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "not clearly below a constant prediction" in result.reason
+    assert float(result.measurements["gain_over_constant"] or 0.0) < 0.05
