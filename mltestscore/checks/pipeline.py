@@ -89,6 +89,7 @@ def check_pipeline_integration(
     require_environment: bool = True,
     max_seconds: float | None = None,
     workdir: str | Path | None = None,
+    drop_columns: Sequence[str] = (),
 ) -> CheckResult:
     """The end-to-end pipeline turns raw data into a loadable artifact that predicts.
 
@@ -97,16 +98,21 @@ def check_pipeline_integration(
     ``output_dir`` (returning its path, or leaving one ``*.skops`` file there). The check then
     loads the artifact safely (``trusted`` as in ``mltestscore.artifacts.load_model``), reads
     the ``environment.json`` beside it (required unless ``require_environment=False``) and
-    predicts on the raw rows without ``target``: one finite prediction per row, labels seen
-    in training, probabilities that sum to 1. ``max_seconds`` bounds the whole run.
+    predicts on the raw rows the way serving would feed it: the columns the model was fitted
+    on (its ``feature_names_in_``) when it records them, else every column but ``target`` and
+    ``drop_columns`` (the non-feature columns training leaves out: a time column, identifiers).
+    It expects one finite prediction per row, labels seen in training and probabilities that
+    sum to 1. ``max_seconds`` bounds the whole run.
     """
     if not callable(pipeline):
         raise CheckInputError("pipeline", f"expected a callable, got {type(pipeline).__name__}")
     raw_data = inputs.require_rows(raw_data, "raw_data")
     inputs.require_columns(raw_data, [target], "target")
+    dropped = [str(c) for c in drop_columns if str(c) != target]
+    inputs.require_columns(raw_data, dropped, "drop_columns")
     sample = inputs.take_rows(raw_data, inputs.sample_rows(raw_data, sample_size, seed))
     sample = sample.reset_index(drop=True)
-    features = sample.drop(columns=[target])
+    features = sample.drop(columns=[target, *dropped])
 
     stages: list[tuple[str, str, float, str]] = []
     failure: _StageFailed | None = None
@@ -118,7 +124,7 @@ def check_pipeline_integration(
             ("train and save", lambda s: _run_pipeline(pipeline, sample, output_dir, s)),
             ("load artifact", lambda s: _load(s, trusted)),
             ("environment snapshot", lambda s: _snapshot(s, require_environment)),
-            ("predict raw rows", lambda s: _predict(s, features, sample[target])),
+            ("predict raw rows", lambda s: _predict(s, sample, features, sample[target])),
         ]
         state: dict[str, Any] = {}
         for stage, step in steps:
@@ -155,7 +161,13 @@ def check_pipeline_integration(
             "artifact_bytes": artifact_bytes,
         },
         thresholds={"max_seconds": max_seconds, "require_environment": require_environment},
-        parameters={"sample_size": len(sample), "seed": seed, "target": target},
+        parameters={
+            "sample_size": len(sample),
+            "seed": seed,
+            "target": target,
+            "drop_columns": ", ".join(dropped) or None,
+            "model_input": state.get("model_input"),
+        },
         tables=[Table.build("Pipeline stages", ["stage", "status", "seconds", "detail"], stages)],
     )
 
@@ -197,11 +209,32 @@ def _snapshot(state: dict[str, Any], required: bool) -> str:
     return f"{len(snapshot['packages'])} packages, Python {snapshot.get('python')}"
 
 
-def _predict(state: dict[str, Any], features: Any, labels: Any) -> str:
+def model_input(model: Any, sample: Any, features: Any) -> tuple[Any, str]:
+    """The rows as the model was fitted to take them, and how they were chosen: the model's own
+    ``feature_names_in_`` (read from the raw sample, so a feature training dropped is dropped
+    here too), else ``features`` (the raw columns but the target and the declared non-feature
+    columns). A fitted column the raw rows lack is the pipeline's defect, not the check's."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        return features, f"{features.shape[1]} raw columns (target and non-features left out)"
+    wanted = [str(n) for n in names]
+    missing = [n for n in wanted if n not in sample.columns]
+    if missing:
+        raise _StageFailed(
+            "predict raw rows",
+            f"the model was fitted on column(s) {', '.join(map(repr, missing[:5]))} that the "
+            "raw rows do not have: the saved artifact leaves out a step that builds them",
+        )
+    return sample[wanted], f"the {len(wanted)} columns the model was fitted on"
+
+
+def _predict(state: dict[str, Any], sample: Any, features: Any, labels: Any) -> str:
+    X, how = model_input(state["model"], sample, features)
+    state["model_input"] = how
     try:
-        problems = _prediction_problems(state["model"], features, labels)
+        problems = _prediction_problems(state["model"], X, labels)
     except Exception as exc:
         raise _StageFailed("predict raw rows", f"{type(exc).__name__}: {exc}") from exc
     if problems:
         raise _StageFailed("predict raw rows", "; ".join(problems))
-    return f"{len(features)} predictions"
+    return f"{len(X)} predictions from {how}"

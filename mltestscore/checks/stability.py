@@ -5,520 +5,343 @@ a zero where a log or a division expects a positive value, a huge value that ove
 missing value, a category never seen. ``check_numerical_stability`` feeds the model such
 inputs on purpose: the given data, one probe per column at each edge of the observed domain
 (min, max, zero, very large of both signs, missing, an unseen category), and rows that
-hypothesis generates inside and at the edges of that domain, then shrinks to the simplest
-failing row. The domain comes from a reference frame or from a Great Expectations suite
-(``expect_column_values_to_be_between`` / ``expect_column_values_to_be_in_set``), the same
-schema the data-1 check infers.
+hypothesis generates inside and at the numeric edges of that domain, then shrinks to the
+simplest failing row. The domain comes from a reference frame or from a Great Expectations
+suite (``expect_column_values_to_be_between`` / ``expect_column_values_to_be_in_set``), the
+same schema the data-1 check infers.
+
+What counts as instability is what the rubric means: *silent* bad outputs (NaN, infinity,
+probabilities outside [0, 1] or not summing to 1), or an error on a finite, known input the
+model should take. A model that refuses a missing value or an unseen category with an error is
+doing its job loudly; that is reported as a finding (what the model does on such input), not
+a failure. The measuring lives in :mod:`mltestscore.checks._stability_probes`; this module
+turns its measurement into a verdict and tables.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mltestscore.checks import _models
+from mltestscore.checks._stability_probes import (
+    RAISED,
+    UNSEEN_CATEGORY,
+    ColumnDomain,
+    build_domains,
+    direct_outputs,
+    first_line,
+    output_problems,
+    run_rows,
+    same_value,
+    search,
+)
 from mltestscore.checks.registry import CheckInputError, register_check
-from mltestscore.checks.result import CheckResult, Table, python_value
+from mltestscore.checks.result import CheckResult, Table
+
+__all__ = ["UNSEEN_CATEGORY", "check_numerical_stability", "direct_outputs"]
 
 RUBRIC_IDS = ("monitor-5",)
-UNSEEN_CATEGORY = "__mltestscore_unseen__"
-RAISED = "the model raised"
-HYPOTHESIS_ENGINE = "hypothesis"
-RANDOM_ENGINE = "seeded random rows (inside a hypothesis test, which cannot nest another)"
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    """One edge probe: a typical row with ``column`` set to ``value``, and what came out."""
+
+    column: str
+    value: Any
+    problem: str  # '' when the outputs were fine
+
+    @property
+    def raised(self) -> bool:
+        return self.problem.startswith(RAISED)
+
+    @property
+    def input_kind(self) -> str:
+        """'missing', 'unseen category' or 'value': what is unusual about the input."""
+        if self.value is None or (isinstance(self.value, float) and math.isnan(self.value)):
+            return "missing"
+        if self.value == UNSEEN_CATEGORY:
+            return "unseen category"
+        return "value"
+
+    @property
+    def rejection(self) -> bool:
+        """A loud refusal of an input the model was never meant to take: a finding."""
+        return self.raised and self.input_kind != "value"
 
 
 @dataclass
-class ColumnDomain:
-    """The values a column may take: a numeric range, or a set of categories."""
+class StabilityMeasurement:
+    """Everything the three input sources showed, before any judgement."""
 
-    name: str
-    numeric: bool
-    low: float = 0.0
-    high: float = 0.0
-    integer: bool = False
-    values: list[Any] = field(default_factory=list)
-    typical: Any = None
-    source: str = ""
+    columns: int
+    base_row: dict[str, Any]
+    data_rows: int | None = None
+    data_problems: list[tuple[str, str]] = field(default_factory=list)  # (row label, problem)
+    data_has_missing: bool | None = None
+    probes: list[ProbeOutcome] = field(default_factory=list)
+    generated_examples: int = 0
+    generated_row: dict[str, Any] | None = None
+    generated_problem: str = ""
+    engine: str = ""
+    proba_checked: bool = False
 
-    def edge_values(self, large_factor: float, missing: bool, unseen: bool) -> list[Any]:
-        """The probe values for this column, each tried alone in an otherwise typical row."""
-        edges: list[Any]
-        if self.numeric:
-            big = max(abs(self.low), abs(self.high), 1.0) * large_factor
-            edges = [self.low, self.high, 0.0, -big, big]
-        else:
-            edges = list(self.values[:1]) + list(self.values[-1:])
-            if unseen:
-                edges.append(UNSEEN_CATEGORY)
-        if missing:
-            edges.append(math.nan if self.numeric else None)
-        unique: list[Any] = []
-        for value in edges:
-            if not any(_same(value, seen) for seen in unique):
-                unique.append(value)
-        return unique
+    def failing_probes(self) -> list[ProbeOutcome]:
+        return [p for p in self.probes if p.problem and not p.rejection]
 
+    def rejections(self) -> list[ProbeOutcome]:
+        return [p for p in self.probes if p.rejection]
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return type(a) is type(b) and bool(a == b)
-
-
-def _domains_from_frame(frame: Any, columns: Sequence[str], source: str) -> dict[str, ColumnDomain]:
-    import pandas as pd
-
-    domains: dict[str, ColumnDomain] = {}
-    for column in columns:
-        values = frame[column]
-        present = values.dropna()
-        if present.empty:
-            raise CheckInputError(f"column {column!r}", f"is entirely missing in the {source}")
-        dtype = values.dtype
-        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-            domains[column] = ColumnDomain(
-                column,
-                numeric=True,
-                low=float(present.min()),
-                high=float(present.max()),
-                integer=bool(pd.api.types.is_integer_dtype(dtype)),
-                typical=float(present.median()),
-                source=source,
-            )
-        else:
-            counts = present.value_counts()
-            domains[column] = ColumnDomain(
-                column,
-                numeric=False,
-                values=[python_value(v) for v in counts.index],
-                typical=python_value(counts.index[0]),
-                source=source,
-            )
-    return domains
+    def behaviour_on(self, kind: str) -> str:
+        """What the model does when one column is ``kind`` ('missing', 'unseen category')."""
+        probes = [p for p in self.probes if p.input_kind == kind]
+        if not probes:
+            return "not probed"
+        rejected = [p for p in probes if p.raised]
+        silent = [p for p in probes if p.problem and not p.raised]
+        if silent:
+            return f"bad outputs in {len(silent)} of {len(probes)} columns"
+        if rejected:
+            error = rejected[0].problem.removeprefix(RAISED).strip()
+            return f"rejected with an error in {len(rejected)} of {len(probes)} columns ({error})"
+        return f"finite outputs in all {len(probes)} columns"
 
 
-def _bounds(low: Any, high: Any) -> tuple[float, float] | None:
-    """A usable (low, high) from an expectation's bounds; a one-sided one gets a unit span."""
-    if low is None and high is None:
-        return None
-    if low is None:
-        return float(high) - 1.0, float(high)
-    if high is None:
-        return float(low), float(low) + 1.0
-    return float(low), float(high)
+@dataclass(frozen=True)
+class StabilityVerdict:
+    ok: bool
+    reason: str
+    failures: tuple[str, ...]
 
 
-def _domains_from_suite(suite: Any) -> dict[str, ColumnDomain]:
-    from mltestscore.checks.schema import schema_to_dict
-
-    domains: dict[str, ColumnDomain] = {}
-    for expectation in schema_to_dict(suite)["expectations"]:
-        kind = expectation.get("type")
-        kwargs = expectation.get("kwargs") or {}
-        column = kwargs.get("column")
-        if not isinstance(column, str):
-            continue
-        if kind == "expect_column_values_to_be_between":
-            bounds = _bounds(kwargs.get("min_value"), kwargs.get("max_value"))
-            if bounds is None:
-                continue
-            low, high = bounds
-            domains[column] = ColumnDomain(
-                column,
-                numeric=True,
-                low=low,
-                high=high,
-                integer=float(low).is_integer() and float(high).is_integer(),
-                typical=(low + high) / 2,
-                source="schema",
-            )
-        elif kind == "expect_column_values_to_be_in_set" and kwargs.get("value_set"):
-            values = list(kwargs["value_set"])
-            domains[column] = ColumnDomain(
-                column, numeric=False, values=values, typical=values[0], source="schema"
-            )
-    return domains
-
-
-def _model_columns(model: Any, *frames: Any) -> list[str]:
-    names = getattr(model, "feature_names_in_", None)
-    if names is not None:
-        return [str(n) for n in names]
-    for frame in frames:
-        if frame is not None:
-            return [str(c) for c in frame.columns]
-    return []
-
-
-def _build_domains(
-    model: Any, data: Any, reference: Any, schema: Any, columns: Sequence[str] | None
-) -> dict[str, ColumnDomain]:
-    selected = list(columns) if columns is not None else _model_columns(model, reference, data)
-    suite_domains = _domains_from_suite(schema) if schema is not None else {}
-    if not selected:
-        selected = list(suite_domains)
-    if not selected:
-        raise CheckInputError("columns", "no input columns: give data, a reference or a schema")
-    base = reference if reference is not None else data
-    missing = [c for c in selected if c not in suite_domains]
-    if missing and base is None:
-        raise CheckInputError(
-            "schema", f"has no range or value set for {missing[:5]} and no reference data was given"
-        )
-    frame_domains: dict[str, ColumnDomain] = {}
-    if missing:
-        absent = [c for c in missing if c not in base.columns]
-        if absent:
-            label = "reference" if reference is not None else "data"
-            raise CheckInputError(f"column {absent[0]!r}", f"is not in the {label}")
-        frame_domains = _domains_from_frame(
-            base, missing, "reference" if reference is not None else "data"
-        )
-    return {c: suite_domains.get(c) or frame_domains[c] for c in selected}
-
-
-# --------------------------------------------------------------------------------------------
-# Judging outputs
-
-
-def _output_problems(
-    model: Any, frame: Any, proba_tolerance: float, *, cached: bool = False
-) -> tuple[Any, bool]:
-    """Per-row problem descriptions ('' when fine) and whether probabilities were checked."""
-    import numpy as np
-
-    problems = np.full(len(frame), "", dtype=object)
-    if cached:
-        outputs = _models.predict(model, frame), _models.predict_proba(model, frame)
-    else:
-        outputs = _direct_outputs(model, frame)
-    predictions = np.asarray(outputs[0])
-    if predictions.shape[0] != len(frame):
-        raise CheckInputError(
-            "model", f"predict returned {predictions.shape[0]} rows for {len(frame)}"
-        )
-    if np.issubdtype(predictions.dtype, np.number):
-        flat = predictions.reshape(len(frame), -1).astype(np.float64)
-        bad = ~np.isfinite(flat).all(axis=1)
-        problems[bad] = [_nonfinite("prediction", row) for row in flat[bad]]
-    proba = outputs[1]
-    if proba is None:
-        return problems, False
-    proba = np.asarray(proba, dtype=np.float64).reshape(len(frame), -1)
-    nonfinite = np.asarray(~np.isfinite(proba).all(axis=1))
-    out_of_range = np.asarray(
-        ((proba < -proba_tolerance) | (proba > 1 + proba_tolerance)).any(axis=1)
-    )
-    bad_sum = np.asarray(np.abs(proba.sum(axis=1) - 1.0) > proba_tolerance)
-    for row in np.flatnonzero(nonfinite | out_of_range | bad_sum):
-        if problems[row]:
-            continue
-        if nonfinite[row]:
-            problems[row] = _nonfinite("probability", proba[row])
-        elif out_of_range[row]:
-            problems[row] = f"probability outside [0, 1]: {_short(proba[row])}"
-        else:
-            problems[row] = f"probabilities sum to {proba[row].sum():.6g}, not 1"
-    return problems, True
-
-
-def _direct_outputs(model: Any, frame: Any) -> tuple[Any, Any]:
-    """(predictions, probabilities or None) of ``model`` on ``frame``.
-
-    For a scikit-learn Pipeline the steps before the estimator transform the rows once and
-    the estimator predicts both from that, exactly what ``Pipeline.predict`` and
-    ``predict_proba`` each do on their own: on the example that transform is most of the
-    cost of a call on a few rows.
-    """
-    if not callable(getattr(model, "predict_proba", None)):
-        return model.predict(frame), None
-    split = _pipeline_head_and_estimator(model)
-    if split is None:
-        return model.predict(frame), model.predict_proba(frame)
-    head, estimator = split
-    transformed = head.transform(frame)
-    return estimator.predict(transformed), estimator.predict_proba(transformed)
-
-
-def _pipeline_head_and_estimator(model: Any) -> tuple[Any, Any] | None:
-    """A plain scikit-learn Pipeline's transforming steps and final estimator; None for
-    anything else (a subclass may predict its own way)."""
-    import sys
-
-    pipeline = sys.modules.get("sklearn.pipeline")
-    if pipeline is None or type(model) is not pipeline.Pipeline or len(model.steps) < 2:
-        return None
-    estimator = model.steps[-1][1]
-    if not callable(getattr(estimator, "predict_proba", None)):
-        return None
-    return model[:-1], estimator
-
-
-def _nonfinite(what: str, row: Any) -> str:
-    return f"{what} is not finite: {_short(row)}"
-
-
-def _short(row: Any) -> str:
-    return (
-        "["
-        + ", ".join(f"{float(v):.4g}" for v in list(row)[:4])
-        + (", …]" if len(row) > 4 else "]")
-    )
-
-
-def _frame_of(rows: Sequence[Mapping[str, Any]], domains: Mapping[str, ColumnDomain]) -> Any:
-    """Rows as a DataFrame with numeric columns as float and categorical ones as object."""
-    import numpy as np
-    import pandas as pd
-
-    data: dict[str, Any] = {}
-    for name, domain in domains.items():
-        column = [row[name] for row in rows]
-        if domain.numeric:
-            data[name] = np.asarray(
-                [math.nan if v is None else float(v) for v in column], dtype=np.float64
-            )
-        else:
-            data[name] = pd.Series(column, dtype=object)
-    return pd.DataFrame(data)
-
-
-def _run_rows(
+def measure_stability(
     model: Any,
-    rows: Sequence[Mapping[str, Any]],
+    data_frame: Any,
     domains: Mapping[str, ColumnDomain],
-    proba_tolerance: float,
     *,
-    pinpoint: bool = True,
-) -> tuple[list[str], bool]:
-    """One problem description per row; when the batch raises, it is bisected so the error
-    is pinned on the rows that cause it. Warnings the model emits on these deliberately odd
-    inputs are silenced: the outputs are what is judged."""
-    with warnings.catch_warnings(), _single_threaded():
-        warnings.simplefilter("ignore")
-        return _run_rows_quietly(model, rows, domains, proba_tolerance, pinpoint)
-
-
-def _single_threaded() -> contextlib.AbstractContextManager[object]:
-    """Native thread pools (OpenMP, BLAS) limited to one thread while predicting a few rows:
-    for a handful of rows, spinning up threads costs far more than the work, and on a busy
-    machine it can cost seconds per call."""
-    try:
-        from mltestscore.checks._threads import thread_limit
-
-        limits: contextlib.AbstractContextManager[object] = thread_limit(1)
-    except ImportError:  # pragma: no cover - scikit-learn installs threadpoolctl
-        return contextlib.nullcontext()
-    return limits
-
-
-def _run_rows_quietly(
-    model: Any,
-    rows: Sequence[Mapping[str, Any]],
-    domains: Mapping[str, ColumnDomain],
+    sample_size: int | None,
+    seed: int,
+    large_factor: float,
+    include_missing: bool,
+    include_unseen: bool,
     proba_tolerance: float,
-    pinpoint: bool,
-) -> tuple[list[str], bool]:
-    """Judge a batch; when it raises, bisect it (few model calls for a few bad rows) unless
-    the caller only needs to know that the batch fails."""
+    max_examples: int,
+    rows_per_example: int,
+    shrink_budget: int,
+) -> StabilityMeasurement:
+    """Run the given rows, the edge probes and the search; judge nothing."""
+    base_row = {column: d.typical for column, d in domains.items()}
+    measured = StabilityMeasurement(columns=len(domains), base_row=base_row)
+    if data_frame is not None:
+        _measure_given_data(
+            model, data_frame, domains, measured, sample_size, seed, proba_tolerance
+        )
+    _measure_edge_probes(
+        model, domains, measured, large_factor, include_missing, include_unseen, proba_tolerance
+    )
+    # Missing values and unseen categories are probed column by column above, where a refusal
+    # can be told from a crash; the search looks for bad outputs on finite, known inputs.
+    shrunk, problem, engine = search(
+        model,
+        domains,
+        max_examples=max_examples,
+        rows_per_example=rows_per_example,
+        shrink_budget=shrink_budget,
+        seed=seed,
+        large_factor=large_factor,
+        missing=False,
+        unseen=False,
+        proba_tolerance=proba_tolerance,
+    )
+    measured.generated_examples = max_examples
+    measured.generated_row = shrunk
+    measured.generated_problem = problem
+    measured.engine = engine
+    return measured
+
+
+def _measure_given_data(
+    model: Any,
+    frame: Any,
+    domains: Mapping[str, ColumnDomain],
+    measured: StabilityMeasurement,
+    sample_size: int | None,
+    seed: int,
+    proba_tolerance: float,
+) -> None:
+    import warnings
+
+    from mltestscore.checks.drift import _sample_rows
+
+    absent = [c for c in domains if c not in frame.columns]
+    if absent:
+        raise CheckInputError(f"column {absent[0]!r}", "is not in the data")
+    sample, _ = _sample_rows(frame, sample_size, seed)
+    if list(sample.columns) != list(domains):
+        sample = sample[list(domains)]  # otherwise keep the object: cached predictions reuse it
     try:
-        problems, proba_checked = _output_problems(model, _frame_of(rows, domains), proba_tolerance)
-        return [str(p) for p in problems], proba_checked
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            problems, measured.proba_checked = output_problems(
+                model, sample, proba_tolerance, cached=True
+            )
     except CheckInputError:
         raise
     except Exception as exc:
-        if not pinpoint or len(rows) == 1:
-            message = f"{RAISED} {type(exc).__name__}: {_first_line(exc)}"
-            return [message] * len(rows), False
-    middle = len(rows) // 2
-    left, left_proba = _run_rows_quietly(model, rows[:middle], domains, proba_tolerance, True)
-    right, right_proba = _run_rows_quietly(model, rows[middle:], domains, proba_tolerance, True)
-    return left + right, left_proba or right_proba
+        problems = [f"{RAISED} {type(exc).__name__}: {first_line(exc)}"] * len(sample)
+    measured.data_rows = len(sample)
+    measured.data_has_missing = bool(sample.isna().to_numpy().any())
+    measured.data_problems = [
+        (f"row {sample.index[i]}", str(p)) for i, p in enumerate(problems) if p
+    ]
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:160] if text else ""
-
-
-# --------------------------------------------------------------------------------------------
-# Hypothesis search
-
-
-def _row_strategy(
-    domains: Mapping[str, ColumnDomain], large_factor: float, missing: bool, unseen: bool
-) -> Any:
-    from hypothesis import strategies as st
-
-    fields: dict[str, Any] = {}
-    for name, domain in domains.items():
-        if domain.numeric:
-            inside = (
-                st.integers(math.ceil(domain.low), math.floor(domain.high)).map(float)
-                if domain.integer and math.ceil(domain.low) <= math.floor(domain.high)
-                else st.floats(domain.low, domain.high, allow_nan=False)
-            )
-            fields[name] = st.one_of(
-                st.just(domain.typical),
-                inside,
-                st.sampled_from(domain.edge_values(large_factor, missing, unseen)),
-            )
-        else:
-            fields[name] = st.one_of(
-                st.just(domain.typical),
-                st.sampled_from(domain.values),
-                st.sampled_from(domain.edge_values(large_factor, missing, unseen)),
-            )
-    return st.fixed_dictionaries(fields)
-
-
-def _search(
+def _measure_edge_probes(
     model: Any,
     domains: Mapping[str, ColumnDomain],
-    *,
-    max_examples: int,
-    rows_per_example: int,
-    shrink_budget: int,
-    seed: int,
+    measured: StabilityMeasurement,
     large_factor: float,
-    missing: bool,
-    unseen: bool,
+    include_missing: bool,
+    include_unseen: bool,
     proba_tolerance: float,
-) -> tuple[dict[str, Any] | None, str, str]:
-    """The shrunk failing row hypothesis finds (or None), its problem and the engine used.
-
-    Each example is a batch of up to ``rows_per_example`` rows (one model call per batch,
-    which matters for models with a high per-call cost); hypothesis shrinks a failing batch
-    to the single simplest failing row within ``shrink_budget`` further model calls.
-    """
-    import random
-
-    from hypothesis import HealthCheck, Phase, Verbosity, find, settings
-    from hypothesis import strategies as st
-    from hypothesis.control import currently_in_test_context
-    from hypothesis.errors import NoSuchExample
-
-    if currently_in_test_context():  # hypothesis refuses to nest inside a @given test
-        return _random_search(
-            model,
-            domains,
-            max_examples=max_examples,
-            rows_per_example=rows_per_example,
-            shrink_budget=shrink_budget,
-            seed=seed,
-            large_factor=large_factor,
-            missing=missing,
-            unseen=unseen,
-            proba_tolerance=proba_tolerance,
+) -> None:
+    base_row = measured.base_row
+    probes = [
+        (column, value)
+        for column, domain in domains.items()
+        for value in domain.edge_values(large_factor, include_missing, include_unseen)
+    ]
+    (typical_problem,), _ = run_rows(model, [base_row], domains, proba_tolerance)
+    if typical_problem.startswith(RAISED):  # bad outputs there are findings, a crash is not
+        raise CheckInputError(
+            "model",
+            f"fails on a typical row (median / most frequent value of every column): "
+            f"{typical_problem}; the inputs built from the domain (numbers as float64, "
+            f"categories as objects) do not suit this model",
         )
+    rows = [{**base_row, column: value} for column, value in probes]
+    problems, proba_checked = run_rows(model, rows, domains, proba_tolerance)
+    measured.proba_checked = measured.proba_checked or proba_checked
+    measured.probes = [
+        ProbeOutcome(column, value, problem)
+        for (column, value), problem in zip(probes, problems, strict=True)
+    ]
 
-    known_failing: set[str] = set()
-    shrink_calls = 0
 
-    def fails(rows: list[dict[str, Any]]) -> bool:
-        # Once something fails, every further model call is a shrink step: past the budget,
-        # unseen candidates count as passing so shrinking stops at the best row so far.
-        nonlocal shrink_calls
-        key = repr(rows)
-        if key in known_failing:
-            return True
-        if known_failing:
-            if shrink_calls >= shrink_budget:
-                return False
-            shrink_calls += 1
-        problems, _ = _run_rows(model, rows, domains, proba_tolerance, pinpoint=False)
-        if any(problems):
-            known_failing.add(key)
-            return True
-        return False
-
-    config = settings(
-        max_examples=max_examples,
-        database=None,
-        deadline=None,
-        verbosity=Verbosity.quiet,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
+def judge_stability(measured: StabilityMeasurement) -> StabilityVerdict:
+    """Failed on silent bad outputs anywhere, on an error for the given rows or for a finite,
+    known input; a refusal of a missing value or an unseen category is a finding."""
+    failures: list[str] = []
+    if measured.data_problems:
+        first = measured.data_problems[0][1]
+        failures.append(
+            f"{len(measured.data_problems)} of {measured.data_rows} given rows (first: {first})"
+        )
+    failing = measured.failing_probes()
+    if failing:
+        probe = failing[0]
+        failures.append(
+            f"{len(failing)} of {len(measured.probes)} edge probes (first: "
+            f"{probe.column}={show(probe.value)}: {probe.problem})"
+        )
+    if measured.generated_row is not None:
+        unusual = {
+            k: v
+            for k, v in measured.generated_row.items()
+            if not same_value(v, measured.base_row[k])
+        } or measured.generated_row
+        shown = ", ".join(f"{k}={show(v)}" for k, v in list(unusual.items())[:6])
+        failures.append(f"generated row {shown}: {measured.generated_problem}")
+    no_proba = (
+        "" if measured.proba_checked else " (no predict_proba: probability checks not applicable)"
     )
-    rows = st.lists(
-        _row_strategy(domains, large_factor, missing, unseen),
-        min_size=1,
-        max_size=rows_per_example,
+    if failures:
+        return StabilityVerdict(
+            False, "unstable outputs on " + "; ".join(failures) + no_proba, tuple(failures)
+        )
+    reason = (
+        f"outputs finite{' and probabilities valid' if measured.proba_checked else ''} on "
+        f"{measured.data_rows or 0} given rows, {len(measured.probes)} edge probes and "
+        f"{measured.generated_examples} generated examples over {measured.columns} "
+        f"columns{no_proba}"
     )
-    try:
-        shrunk = find(rows, fails, settings=config, random=random.Random(seed))
-    except NoSuchExample:
-        return None, "", HYPOTHESIS_ENGINE
-    problems, _ = _run_rows(model, shrunk, domains, proba_tolerance)
-    for row, problem in zip(shrunk, problems, strict=True):
-        if problem:
-            return dict(row), problem, HYPOTHESIS_ENGINE
-    return (
-        dict(shrunk[0]),
-        "failed during the search but not when replayed (non-deterministic)",
-        HYPOTHESIS_ENGINE,
+    rejections = measured.rejections()
+    if rejections:
+        kinds = sorted({p.input_kind for p in rejections})
+        reason += (
+            f"; finding, not a failure: the model refuses {' and '.join(kinds)} input with an "
+            f"error ({len(rejections)} probes, e.g. {rejections[0].column}: "
+            f"{rejections[0].problem.removeprefix(RAISED).strip()})"
+        )
+        if measured.data_has_missing is False and "missing" in kinds:
+            reason += "; the given data has no missing values"
+    return StabilityVerdict(True, reason, ())
+
+
+def stability_tables(measured: StabilityMeasurement, max_listed: int) -> list[Table]:
+    tables: list[Table] = []
+    findings: list[list[object]] = [
+        ["given data", where, "", problem] for where, problem in measured.data_problems[:max_listed]
+    ]
+    findings += [
+        ["edge probe", p.column, show(p.value), p.problem]
+        for p in measured.failing_probes()[:max_listed]
+    ]
+    if findings:
+        tables.append(
+            Table.build(
+                "Inputs with unstable outputs",
+                ["source", "where", "input value", "problem"],
+                findings,
+                max_rows=max_listed * 2,
+            )
+        )
+    if measured.generated_row is not None:
+        tables.append(
+            Table.build(
+                "Simplest failing row hypothesis found (shrunk)",
+                ["column", "value", "typical value"],
+                [
+                    [k, show(v), show(measured.base_row[k])]
+                    for k, v in measured.generated_row.items()
+                ],
+            )
+        )
+    rejections = measured.rejections()
+    if rejections:
+        tables.append(
+            Table.build(
+                "Inputs the model refuses with an error (findings, not failures)",
+                ["column", "input", "error"],
+                [
+                    [p.column, p.input_kind, p.problem.removeprefix(RAISED).strip()]
+                    for p in rejections[:max_listed]
+                ],
+            )
+        )
+    return tables
+
+
+def _measurements(measured: StabilityMeasurement) -> dict[str, object]:
+    values: dict[str, object] = {"columns": measured.columns}
+    if measured.data_rows is not None:
+        values["data_rows"] = measured.data_rows
+        values["data_rows_failing"] = len(measured.data_problems)
+        values["data_has_missing"] = measured.data_has_missing
+    values.update(
+        edge_probes=len(measured.probes),
+        edge_probes_failing=len(measured.failing_probes()),
+        edge_probes_rejected=len(measured.rejections()),
+        on_missing_input=measured.behaviour_on("missing"),
+        on_unseen_category=measured.behaviour_on("unseen category"),
+        generated_examples=measured.generated_examples,
+        search_engine=measured.engine,
+        generated_failure=measured.generated_row is not None,
+        probabilities_checked=measured.proba_checked,
     )
-
-
-def _random_search(
-    model: Any,
-    domains: Mapping[str, ColumnDomain],
-    *,
-    max_examples: int,
-    rows_per_example: int,
-    shrink_budget: int,
-    seed: int,
-    large_factor: float,
-    missing: bool,
-    unseen: bool,
-    proba_tolerance: float,
-) -> tuple[dict[str, Any] | None, str, str]:
-    """The same kind of rows drawn with a seeded numpy generator, for when the check runs
-    inside a hypothesis test; a failing row is simplified greedily (one column at a time back
-    to its typical value) instead of shrunk by hypothesis."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-
-    def draw(domain: ColumnDomain) -> Any:
-        choice = rng.random()
-        if choice < 0.4:
-            return domain.typical
-        if choice < 0.8:
-            if not domain.numeric:
-                return domain.values[int(rng.integers(len(domain.values)))]
-            value = float(rng.uniform(domain.low, domain.high))
-            return float(round(value)) if domain.integer else value
-        edges = domain.edge_values(large_factor, missing, unseen)
-        return edges[int(rng.integers(len(edges)))]
-
-    for _ in range(max_examples):
-        rows = [
-            {name: draw(domain) for name, domain in domains.items()}
-            for _ in range(int(rng.integers(1, rows_per_example + 1)))
-        ]
-        problems, _ = _run_rows(model, rows, domains, proba_tolerance)
-        failing = [(row, problem) for row, problem in zip(rows, problems, strict=True) if problem]
-        if not failing:
-            continue
-        row, problem = failing[0]
-        for name, domain in list(domains.items())[:shrink_budget]:
-            if _same(row[name], domain.typical):
-                continue
-            candidate = {**row, name: domain.typical}
-            (candidate_problem,), _ = _run_rows(model, [candidate], domains, proba_tolerance)
-            if candidate_problem:
-                row, problem = candidate, candidate_problem
-        return row, problem, RANDOM_ENGINE
-    return None, "", RANDOM_ENGINE
-
-
-# --------------------------------------------------------------------------------------------
-# The check
+    return values
 
 
 @register_check(*RUBRIC_IDS)
@@ -542,18 +365,19 @@ def check_numerical_stability(
 ) -> CheckResult:
     """Predictions stay finite, and probabilities in [0, 1] summing to 1, on edge-case inputs.
 
-    Three sources of inputs, all judged the same way (no NaN or infinity in ``predict``;
-    ``predict_proba``, when the model has it, within [0, 1] and rows summing to 1 within
-    ``proba_tolerance``; the model must not raise):
-    the given ``data`` (``sample_size`` rows, seeded); one probe per column and edge value
-    (observed min and max, zero, ±``large_factor`` times the largest magnitude, missing,
-    an unseen category) in an otherwise typical row; and ``max_examples`` hypothesis
-    examples of up to ``rows_per_example`` rows each, drawn inside and at the edges of the
-    domain and shrunk to the simplest failing row (at most ``shrink_budget`` more model
-    calls). The domain comes from ``schema`` (a Great
-    Expectations suite, its JSON dict or path) where it has a range or value set, else from
-    ``reference`` (or ``data``). Turn off ``include_missing`` / ``include_unseen`` when the
-    serving layer provably rejects such inputs before the model.
+    Three sources of inputs: the given ``data`` (``sample_size`` rows, seeded); one probe per
+    column and edge value (observed min and max, zero, ±``large_factor`` times the largest
+    magnitude, missing, an unseen category) in an otherwise typical row; and ``max_examples``
+    hypothesis examples of up to ``rows_per_example`` finite, known rows each, drawn inside and
+    at the numeric edges of the domain and shrunk to the simplest failing row (at most
+    ``shrink_budget`` more model calls). Failed on silent bad outputs (NaN or infinity in
+    ``predict``; ``predict_proba``, when the model has it, outside [0, 1] or rows not summing
+    to 1 within ``proba_tolerance``), on an error for the given rows, or on an error for a
+    finite, known input. An error on a missing value or an unseen category is a finding (the
+    model refuses it loudly), reported in ``on_missing_input`` / ``on_unseen_category`` and a
+    table. The domain comes from ``schema`` (a Great Expectations suite, its JSON dict or path)
+    where it has a range or value set, else from ``reference`` (or ``data``). Turn off
+    ``include_missing`` / ``include_unseen`` to skip those probes.
     """
     from mltestscore.checks.drift import as_frame
 
@@ -569,77 +393,28 @@ def check_numerical_stability(
         raise CheckInputError("proba_tolerance", f"must not be negative, got {proba_tolerance}")
     data_frame = as_frame(data, "data") if data is not None else None
     reference_frame = as_frame(reference, "reference") if reference is not None else None
-    domains = _build_domains(model, data_frame, reference_frame, schema, columns)
-    report = _Report(max_listed=max_listed, columns=len(domains))
-
-    if data_frame is not None:
-        _check_given_data(model, data_frame, domains, report, sample_size, seed, proba_tolerance)
-    base_row = {column: d.typical for column, d in domains.items()}
-    _check_edge_probes(
+    domains = build_domains(model, data_frame, reference_frame, schema, columns)
+    measured = measure_stability(
         model,
+        data_frame,
         domains,
-        base_row,
-        report,
-        large_factor,
-        include_missing,
-        include_unseen,
-        proba_tolerance,
-    )
-    shrunk, shrunk_problem, engine = _search(
-        model,
-        domains,
+        sample_size=sample_size,
+        seed=seed,
+        large_factor=large_factor,
+        include_missing=include_missing,
+        include_unseen=include_unseen,
+        proba_tolerance=proba_tolerance,
         max_examples=max_examples,
         rows_per_example=rows_per_example,
         shrink_budget=shrink_budget,
-        seed=seed,
-        large_factor=large_factor,
-        missing=include_missing,
-        unseen=include_unseen,
-        proba_tolerance=proba_tolerance,
     )
-    report.measurements["generated_examples"] = max_examples
-    report.measurements["search_engine"] = engine
-    report.measurements["generated_failure"] = shrunk is not None
-    report.measurements["probabilities_checked"] = report.proba_checked
-    if shrunk is not None:
-        unusual = {k: v for k, v in shrunk.items() if not _same(v, base_row[k])} or shrunk
-        shown = ", ".join(f"{k}={_show(v)}" for k, v in list(unusual.items())[:6])
-        report.failures.append(f"generated row {shown}: {shrunk_problem}")
-        report.tables.append(
-            Table.build(
-                "Simplest failing row hypothesis found (shrunk)",
-                ["column", "value", "typical value"],
-                [[k, _show(v), _show(base_row[k])] for k, v in shrunk.items()],
-            )
-        )
-    if report.findings:
-        report.tables.insert(
-            0,
-            Table.build(
-                "Inputs with unstable outputs",
-                ["source", "where", "input value", "problem"],
-                report.findings,
-                max_rows=max_listed * 2,
-            ),
-        )
-    no_proba = (
-        "" if report.proba_checked else " (no predict_proba: probability checks not applicable)"
-    )
-    if report.failures:
-        reason = "unstable outputs on " + "; ".join(report.failures) + no_proba
-    else:
-        reason = (
-            f"outputs finite{' and probabilities valid' if report.proba_checked else ''} on "
-            f"{report.measurements.get('data_rows', 0)} given rows, "
-            f"{report.measurements['edge_probes']} edge probes and {max_examples} generated "
-            f"examples over {len(domains)} columns{no_proba}"
-        )
+    verdict = judge_stability(measured)
     return CheckResult.judge(
-        not report.failures,
+        verdict.ok,
         name,
         RUBRIC_IDS,
-        reason,
-        measurements=report.measurements,
+        verdict.reason,
+        measurements=_measurements(measured),
         thresholds={"proba_tolerance": proba_tolerance},
         parameters={
             "max_examples": max_examples,
@@ -652,104 +427,12 @@ def check_numerical_stability(
             "include_unseen": include_unseen,
             "domain_source": ",".join(sorted({d.source for d in domains.values()})),
         },
-        tables=report.tables,
+        tables=stability_tables(measured, max_listed),
     )
 
 
-@dataclass
-class _Report:
-    """What the three input sources found, gathered for one result."""
-
-    max_listed: int
-    columns: int
-    measurements: dict[str, object] = field(default_factory=dict)
-    findings: list[list[object]] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    proba_checked: bool = False
-
-    def __post_init__(self) -> None:
-        self.measurements["columns"] = self.columns
-
-
-def _check_given_data(
-    model: Any,
-    frame: Any,
-    domains: Mapping[str, ColumnDomain],
-    report: _Report,
-    sample_size: int | None,
-    seed: int,
-    proba_tolerance: float,
-) -> None:
-    from mltestscore.checks.drift import _sample_rows
-
-    absent = [c for c in domains if c not in frame.columns]
-    if absent:
-        raise CheckInputError(f"column {absent[0]!r}", "is not in the data")
-    sample, _ = _sample_rows(frame, sample_size, seed)
-    if list(sample.columns) != list(domains):
-        sample = sample[list(domains)]  # otherwise keep the object: cached predictions reuse it
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            problems, report.proba_checked = _output_problems(
-                model, sample, proba_tolerance, cached=True
-            )
-    except CheckInputError:
-        raise
-    except Exception as exc:
-        problems = [f"{RAISED} {type(exc).__name__}: {_first_line(exc)}"] * len(sample)
-    bad_rows = [i for i, p in enumerate(problems) if p]
-    report.measurements["data_rows"] = len(sample)
-    report.measurements["data_rows_failing"] = len(bad_rows)
-    for i in bad_rows[: report.max_listed]:
-        report.findings.append(["given data", f"row {sample.index[i]}", "", str(problems[i])])
-    if bad_rows:
-        report.failures.append(
-            f"{len(bad_rows)} of {len(sample)} given rows (first: {problems[bad_rows[0]]})"
-        )
-
-
-def _check_edge_probes(
-    model: Any,
-    domains: Mapping[str, ColumnDomain],
-    base_row: Mapping[str, Any],
-    report: _Report,
-    large_factor: float,
-    include_missing: bool,
-    include_unseen: bool,
-    proba_tolerance: float,
-) -> None:
-    probes = [
-        (column, value)
-        for column, domain in domains.items()
-        for value in domain.edge_values(large_factor, include_missing, include_unseen)
-    ]
-    (typical_problem,), _ = _run_rows(model, [base_row], domains, proba_tolerance)
-    if typical_problem.startswith(RAISED):  # bad outputs there are findings, a crash is not
-        raise CheckInputError(
-            "model",
-            f"fails on a typical row (median / most frequent value of every column): "
-            f"{typical_problem}; the inputs built from the domain (numbers as float64, "
-            f"categories as objects) do not suit this model",
-        )
-    rows = [{**base_row, column: value} for column, value in probes]
-    problems, proba_checked = _run_rows(model, rows, domains, proba_tolerance)
-    report.proba_checked = report.proba_checked or proba_checked
-    failing = [(probes[i], p) for i, p in enumerate(problems) if p]
-    report.measurements["edge_probes"] = len(probes)
-    report.measurements["edge_probes_failing"] = len(failing)
-    for (column, value), problem in failing[: report.max_listed]:
-        report.findings.append(["edge probe", column, _show(value), problem])
-    if failing:
-        (column, value), problem = failing[0]
-        report.failures.append(
-            f"{len(failing)} of {len(probes)} edge probes (first: {column}={_show(value)}: "
-            f"{problem})"
-        )
-
-
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """An input value as the report shows it."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "missing"
     if isinstance(value, float):

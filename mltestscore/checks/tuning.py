@@ -305,21 +305,24 @@ def neighbourhood(
             continue
         if integer and isinstance(value, float):
             continue  # e.g. min_samples_leaf as a fraction: leave it alone
+        if value < 0:
+            continue  # a multiplicative step (and its logarithm) needs a positive value
         if value == 0:
             space[prefix + key] = (low, max(low, 1e-3) * spread, integer)
             continue
-        space[prefix + key] = (
-            max(low, value / spread),
-            min(high, value * spread),
-            integer,
-        )
+        window = (max(low, value / spread), min(high, value * spread))
+        if not window[0] <= value <= window[1]:
+            # the estimator accepts a value outside the usual range (alpha = 1e6): search
+            # around it rather than in a reversed window
+            window = (value / spread, value * spread)
+        space[prefix + key] = (window[0], window[1], integer)
     return space
 
 
 def _sample_params(space: Mapping[str, tuple[float, float, bool]], rng: Any) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for key, (low, high, integer) in space.items():
-        if low <= 0:
+        if low <= 0 or high <= 0:
             value = float(rng.uniform(low, high))
         else:
             value = float(math.exp(rng.uniform(math.log(low), math.log(high))))
@@ -335,15 +338,19 @@ def _final_step(model: Any) -> tuple[Any, str]:
     return model, ""
 
 
-def _folds(model: Any, X: pd.DataFrame, y: Any, cv: int, seed: int) -> list[tuple[Any, Any]]:
-    """Fixed cross-validation folds, stratified for classifiers when every class allows it."""
+def _folds(
+    model: Any, X: pd.DataFrame, y: Any, cv: int, seed: int, repeats: int = 1
+) -> list[tuple[Any, Any]]:
+    """Fixed cross-validation folds (``cv`` folds, ``repeats`` times reshuffled), stratified
+    for classifiers when every class allows it."""
     import numpy as np
-    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 
     estimator, _ = _final_step(model)
     if is_classifier(estimator) and np.unique(y, return_counts=True)[1].min() >= cv:
-        return list(StratifiedKFold(cv, shuffle=True, random_state=seed).split(X, y))
-    return list(KFold(cv, shuffle=True, random_state=seed).split(X))
+        stratified = RepeatedStratifiedKFold(n_splits=cv, n_repeats=repeats, random_state=seed)
+        return list(stratified.split(X, y))
+    return list(RepeatedKFold(n_splits=cv, n_repeats=repeats, random_state=seed).split(X))
 
 
 @dataclass(frozen=True)
@@ -387,8 +394,8 @@ def _cross_validated_quality(
     folds: Sequence[tuple[Any, Any]],
     metric: str | None,
     prepared: tuple[str, list[_PreparedFold]] | None = None,
-) -> tuple[float, str]:
-    """Mean validation quality (bigger is better) of ``model`` refitted with ``params``.
+) -> tuple[list[float], str]:
+    """Validation quality per fold (bigger is better) of ``model`` refitted with ``params``.
 
     With ``prepared`` folds and parameters of the final step only, the final estimator is
     refitted on the prepared inputs instead of refitting the whole pipeline.
@@ -410,13 +417,13 @@ def _cross_validated_quality(
                 qualities.append(
                     quality(fitted, fold.val_inputs, y[fold.val_rows], choice, cached=False)
                 )
-            return sum(qualities) / len(qualities), metric_name
+            return qualities, metric_name
     for fit_rows, val_rows in folds:
         fitted = clone(model).set_params(**params).fit(X.iloc[fit_rows], y[fit_rows])
         choice = choose_metric(fitted, y[fit_rows], metric)
         metric_name = choice.metric
         qualities.append(quality(fitted, X.iloc[val_rows], y[val_rows], choice, cached=False))
-    return sum(qualities) / len(qualities), metric_name
+    return qualities, metric_name
 
 
 def _candidates(
@@ -450,6 +457,42 @@ def _candidates(
     return [_sample_params(space, rng) for _ in range(n_trials)], note
 
 
+@dataclass(frozen=True)
+class NeighbourGain:
+    """One neighbour against the current parameters, fold by fold (the same folds)."""
+
+    params: dict[str, Any]
+    gain: float  # mean quality gain over the folds (bigger is better)
+    p_value: float  # one-sided corrected resampled t-test (Nadeau and Bengio) of gain > 0
+
+    @classmethod
+    def measure(
+        cls,
+        params: dict[str, Any],
+        current: Sequence[float],
+        neighbour: Sequence[float],
+        test_share: float,
+    ) -> NeighbourGain:
+        """Paired per-fold differences; their variance is inflated by ``1/J + n_test/n_train``
+        (Nadeau and Bengio 2003) because overlapping training sets make folds correlated."""
+        import numpy as np
+        from scipy import stats
+
+        diffs = np.asarray(neighbour, dtype=float) - np.asarray(current, dtype=float)
+        if not np.isfinite(diffs).all():
+            return cls(params, math.nan, math.nan)
+        mean = float(diffs.mean())
+        folds = len(diffs)
+        variance = float(diffs.var(ddof=1)) if folds > 1 else math.inf
+        corrected = (1 / folds + test_share / (1 - test_share)) * variance
+        if corrected <= 0:
+            p_value = 0.0 if mean > 0 else 1.0
+        else:
+            t = mean / math.sqrt(corrected)
+            p_value = float(stats.t.sf(t, folds - 1))
+        return cls(params, mean, p_value)
+
+
 @register_check(*RUBRIC)
 def check_no_better_params_nearby(
     model: Any,
@@ -460,18 +503,25 @@ def check_no_better_params_nearby(
     spread: float = 4.0,
     n_trials: int = 8,
     tolerance: float = 0.01,
+    min_relative_gain: float = 0.01,
+    alpha: float = 0.05,
     metric: str | None = None,
     sample_size: int | None = 2000,
     cv: int = 3,
+    cv_repeats: int = 3,
     time_budget_s: float = 15.0,
     seed: int = 0,
     n_threads: int | None = 1,
 ) -> CheckResult:
     """A small random search around the current hyperparameters finds nothing clearly better.
 
-    The current parameters and up to ``n_trials`` random neighbours are each scored by the
-    same ``cv``-fold cross-validation on a ``sample_size`` sample; the check fails when the
-    best neighbour beats the current parameters by more than ``tolerance`` (metric units).
+    The current parameters and up to ``n_trials`` random neighbours are each scored on the same
+    ``cv``-fold cross-validation repeated ``cv_repeats`` times on a ``sample_size`` sample.
+    A neighbour is *clearly* better only when both hold: its mean gain exceeds
+    ``tolerance`` (metric units) and ``min_relative_gain`` times the current score's size
+    (a gain that matters), and the gain is beyond the noise of the splits: the corrected
+    resampled t-test (Nadeau and Bengio) on the paired per-fold differences gives p below
+    ``alpha`` divided by the trials run (Bonferroni: the best of many trials is a selection).
     Neighbours multiply each numeric hyperparameter (learning rate, iterations, depth, leaves,
     regularisation...) by a log-uniform factor within ``1/spread .. spread``, or come from
     ``param_distributions`` (lists or scipy distributions, scikit-learn style). The search
@@ -489,20 +539,25 @@ def check_no_better_params_nearby(
     y = require_target(y, len(X))
     if cv < 2:
         raise CheckInputError("cv", "needs at least 2 folds")
+    if cv_repeats < 1:
+        raise CheckInputError("cv_repeats", "must be at least 1")
     if n_trials < 1:
         raise CheckInputError("n_trials", "must be at least 1")
     if spread <= 1:
         raise CheckInputError("spread", "must be greater than 1")
+    if not 0 < alpha < 1:
+        raise CheckInputError("alpha", f"must be between 0 and 1, got {alpha!r}")
     try:
         candidates, space_note = _candidates(model, param_distributions, spread, n_trials, seed)
     except NotApplicableError as exc:
         return CheckResult.not_applicable(name, RUBRIC, str(exc))
     X_sample, y_sample = sample_rows(X, y, sample_size, seed)
-    folds = _folds(model, X_sample, y_sample, cv, seed)
+    folds = _folds(model, X_sample, y_sample, cv, seed, cv_repeats)
     current = {k: model.get_params(deep=True)[k] for k in candidates[0]}
     parameters: dict[str, object] = {
         "sample_size": len(X_sample),
         "cv": cv,
+        "cv_repeats": cv_repeats,
         "n_trials": n_trials,
         "time_budget_s": time_budget_s,
         "seed": seed,
@@ -510,7 +565,7 @@ def check_no_better_params_nearby(
         "n_threads": n_threads,
     }
     start = time.perf_counter()
-    tried: list[tuple[dict[str, Any], float]] = []
+    tried: list[tuple[dict[str, Any], list[float]]] = []
     with limited_threads(n_threads):
         try:
             prepared = _prepare_folds(model, X_sample, y_sample, folds)
@@ -523,16 +578,18 @@ def check_no_better_params_nearby(
             if tried and time.perf_counter() - start > time_budget_s:
                 break  # at least one neighbour always runs: zero trials prove nothing
             try:
-                score, _ = _cross_validated_quality(
+                scores, _ = _cross_validated_quality(
                     model, params, X_sample, y_sample, folds, metric, prepared
                 )
             except Exception as exc:  # an invalid neighbour is a skipped trial, not a verdict
-                score = float("nan")
+                scores = [math.nan] * len(folds)
                 parameters.setdefault("first_trial_error", f"{type(exc).__name__}: {exc}")
-            tried.append((params, score))
+            tried.append((params, scores))
     elapsed = time.perf_counter() - start
     parameters.update(metric=metric_name, trials_run=len(tried))
-    if not any(math.isfinite(q) for _, q in tried):
+    test_share = len(folds[0][1]) / len(X_sample)
+    gains = [NeighbourGain.measure(p, baseline, q, test_share) for p, q in tried]
+    if not any(math.isfinite(g.gain) for g in gains):
         return CheckResult.error(
             name,
             RUBRIC,
@@ -540,59 +597,120 @@ def check_no_better_params_nearby(
             f"({parameters.get('first_trial_error')}); check param_distributions",
             parameters=parameters,
         )
-    return _judge_neighbours(
-        name, current, baseline, tried, metric_name, tolerance, elapsed, parameters
+    verdict = judge_neighbours(
+        sum(baseline) / len(baseline),
+        gains,
+        tolerance=tolerance,
+        min_relative_gain=min_relative_gain,
+        alpha=alpha,
+    )
+    thresholds: dict[str, object] = {
+        "tolerance": tolerance,
+        "min_relative_gain": min_relative_gain,
+        "alpha": alpha,
+    }
+    return _neighbour_result(
+        name, current, verdict, metric_name, len(folds), elapsed, parameters, thresholds
     )
 
 
-def _judge_neighbours(
+@dataclass(frozen=True)
+class NeighbourVerdict:
+    """The current score, every neighbour's gain, the gain that counts and the clear winner."""
+
+    baseline: float  # mean quality of the current parameters (bigger is better)
+    gains: list[NeighbourGain]
+    min_gain: float  # the larger of the absolute and the relative tolerance
+    level: float  # alpha / trials: the Bonferroni-corrected significance level
+    winner: NeighbourGain | None  # the largest clear gain, if any
+
+
+def judge_neighbours(
+    baseline: float,
+    gains: Sequence[NeighbourGain],
+    *,
+    tolerance: float,
+    min_relative_gain: float,
+    alpha: float,
+) -> NeighbourVerdict:
+    """A neighbour is clearly better when its gain matters and is beyond the split noise."""
+    min_gain = max(tolerance, min_relative_gain * abs(baseline))
+    level = alpha / max(1, len(gains))
+    clear = [g for g in gains if g.gain > min_gain and g.p_value < level]
+    winner = max(clear, key=lambda g: g.gain) if clear else None
+    return NeighbourVerdict(baseline, list(gains), min_gain, level, winner)
+
+
+def _neighbour_result(
     name: str,
     current: dict[str, Any],
-    baseline: float,
-    tried: list[tuple[dict[str, Any], float]],
+    verdict: NeighbourVerdict,
     metric: str,
-    tolerance: float,
+    folds: int,
     elapsed: float,
     parameters: dict[str, object],
+    thresholds: dict[str, object],
 ) -> CheckResult:
     from mltestscore.checks import _models
 
     sign = 1.0 if _models.higher_is_better(metric) else -1.0
-    finite = [(p, q) for p, q in tried if math.isfinite(q)]
-    best_params, best_quality = max(finite, key=lambda t: t[1]) if finite else (current, baseline)
-    gain = best_quality - baseline
+    baseline = verdict.baseline
+    finite = [g for g in verdict.gains if math.isfinite(g.gain)]
+    best = max(finite, key=lambda g: g.gain)
     rows = sorted(
-        [(current, baseline, "current"), *((p, q, "") for p, q in tried)],
+        [(current, baseline, 0.0, math.nan, "current")]
+        + [
+            (
+                g.params,
+                baseline + g.gain,
+                g.gain,
+                g.p_value,
+                "clearly better" if g is verdict.winner else "",
+            )
+            for g in verdict.gains
+        ],
         key=lambda r: -r[1] if math.isfinite(r[1]) else math.inf,
     )
     table = Table.build(
-        f"Random search around the current parameters ({metric}, cross-validated)",
-        ["params", metric, "gain_over_current", "note"],
-        [[_format_params(p), sign * q, q - baseline, note] for p, q, note in rows],
+        f"Random search around the current parameters ({metric}, {folds} cross-validation folds)",
+        ["params", metric, "gain_over_current", "p_value", "note"],
+        [[_format_params(p), sign * q, gain, pv, note] for p, q, gain, pv, note in rows],
         chart=metric,
     )
-    ok = gain <= tolerance
-    reason = (
-        f"no neighbour of the current parameters beats them by more than {fmt(tolerance)} "
-        f"{metric} ({len(tried)} trials in {elapsed:.1f}s; best gain {fmt(gain)})"
-        if ok
-        else f"{_format_params(best_params)} beats the current parameters "
-        f"({_format_params(current)}) by {fmt(gain)} {metric} "
-        f"({fmt(sign * best_quality)} vs {fmt(sign * baseline)}): the model is not tuned"
+    how = (
+        f"needs a gain above {fmt(verdict.min_gain)} {metric} with p < {fmt(verdict.level)} "
+        f"over {folds} folds"
     )
+    winner = verdict.winner
+    if winner is None:
+        reason = (
+            f"no neighbour of the current parameters is clearly better ({how}; "
+            f"{len(verdict.gains)} trials in {elapsed:.1f}s; best gain {fmt(best.gain)}, "
+            f"p = {fmt(best.p_value)})"
+        )
+    else:
+        reason = (
+            f"{_format_params(winner.params)} beats the current parameters "
+            f"({_format_params(current)}) by {fmt(winner.gain)} {metric} "
+            f"({fmt(sign * (baseline + winner.gain))} vs {fmt(sign * baseline)}, "
+            f"p = {fmt(winner.p_value)}; {how}): the model is not tuned"
+        )
+    chosen = winner or best
     return CheckResult.judge(
-        ok,
+        winner is None,
         name,
         RUBRIC,
         reason,
         measurements={
             "current_score": sign * baseline,
-            "best_neighbour_score": sign * best_quality,
-            "gain": gain,
-            "trials_run": len(tried),
+            "best_neighbour_score": sign * (baseline + chosen.gain),
+            "gain": chosen.gain,
+            "p_value": chosen.p_value,
+            "min_gain": verdict.min_gain,
+            "trials_run": len(verdict.gains),
             "seconds": elapsed,
         },
-        thresholds={"tolerance": tolerance},
+        thresholds=thresholds,
         parameters=parameters,
         tables=[table],
     )

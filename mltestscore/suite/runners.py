@@ -217,6 +217,11 @@ def run_pipeline(ctx: SuiteContext, _: str | None, options: Options) -> CheckRes
         ctx.frame("train"),
         target=ctx.config.target,
         trusted=ctx.config.model_trusted,
+        drop_columns=sorted(
+            c
+            for c in ctx.non_feature_columns() - {ctx.config.target}
+            if c in ctx.frame("train").columns
+        ),
         **options,
     )
 

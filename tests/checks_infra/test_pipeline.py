@@ -148,3 +148,79 @@ def test_it_rejects_a_pipeline_that_is_not_callable(adult: pd.DataFrame) -> None
     result = check_pipeline_integration("train.py", adult, target="income")  # type: ignore[arg-type]
     assert result.outcome is Outcome.ERROR
     assert "pipeline" in result.reason
+
+
+NUMERIC = ["age", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
+
+
+def _with_time_column(adult: pd.DataFrame) -> pd.DataFrame:
+    frame = adult[[*NUMERIC, "income"]].copy()
+    frame["event_time"] = pd.date_range("2024-01-01", periods=len(frame), freq="h")
+    return frame
+
+
+def _linear_train_fn(*, as_array: bool = False, derived: bool = False) -> Pipeline:
+    """train_fn the way a project writes it: training leaves the time column out."""
+
+    def run(raw: pd.DataFrame, output_dir: Path) -> Path:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        y = raw.pop("income")
+        X = raw.drop(columns=["event_time"])
+        if derived:  # the planted bug: a feature built in training, not in the saved artifact
+            X["hours_per_year"] = X["hours-per-week"] * 52
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+        model.fit(X.to_numpy() if as_array else X, y)
+        path = artifacts.save_model(model, output_dir / "model.skops")
+        environment.write_snapshot(output_dir)
+        return path
+
+    return run
+
+
+def test_the_time_column_training_left_out_is_not_fed_to_the_model(adult: pd.DataFrame) -> None:
+    """Issue 15: the check passed the time column to a model trained without it."""
+    result = check_pipeline_integration(
+        _linear_train_fn(), _with_time_column(adult), target="income", sample_size=300
+    ).assert_ok()
+    assert result.parameters["model_input"] == "the 5 columns the model was fitted on"
+
+
+def test_declared_non_feature_columns_are_left_out_for_a_model_without_names(
+    adult: pd.DataFrame,
+) -> None:
+    frame = _with_time_column(adult)
+    result = check_pipeline_integration(
+        _linear_train_fn(as_array=True),
+        frame,
+        target="income",
+        sample_size=300,
+        drop_columns=["event_time"],
+    ).assert_ok()
+    assert result.parameters["drop_columns"] == "event_time"
+    without = check_pipeline_integration(
+        _linear_train_fn(as_array=True), frame, target="income", sample_size=300
+    )
+    assert without.outcome is Outcome.FAILED
+    assert "predict raw rows" in without.reason
+
+
+def test_a_train_fn_whose_artifact_cannot_predict_its_own_raw_rows_fails(
+    adult: pd.DataFrame,
+) -> None:
+    result = check_pipeline_integration(
+        _linear_train_fn(derived=True), _with_time_column(adult), target="income", sample_size=300
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "'hours_per_year'" in result.reason
+    assert "predict raw rows" in result.reason
+
+
+def test_a_misspelt_non_feature_column_is_named(adult: pd.DataFrame) -> None:
+    result = check_pipeline_integration(
+        _linear_train_fn(), _with_time_column(adult), target="income", drop_columns=["evnt"]
+    )
+    assert result.outcome is Outcome.ERROR
+    assert "evnt" in result.reason

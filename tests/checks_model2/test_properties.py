@@ -81,7 +81,7 @@ def test_every_column_selection_style_maps_back_to_input_columns(adult: pd.DataF
     from sklearn.preprocessing import OneHotEncoder
 
     from mltestscore.checks.explain import input_feature_of_each_output
-    from mltestscore.checks.feature_cost import transformer_seconds
+    from mltestscore.checks.feature_cost import transformer_rounds
 
     X = adult[["age", "hours-per-week", "education", "sex"]].iloc[:300]
     transformer = ColumnTransformer(
@@ -95,17 +95,17 @@ def test_every_column_selection_style_maps_back_to_input_columns(adult: pd.DataF
     owners = input_feature_of_each_output(transformer, list(X.columns), width)
     assert set(owners) == {"age", "hours-per-week", "education", "sex"}
 
-    class Wrapped:  # transformer_seconds looks for a Pipeline starting with a ColumnTransformer
+    class Wrapped:  # transformer_rounds looks for a Pipeline starting with a ColumnTransformer
         pass
 
     from sklearn.linear_model import LinearRegression
     from sklearn.pipeline import Pipeline
 
-    pipeline = Pipeline([("ct", transformer), ("model", LinearRegression())])
-    seconds = transformer_seconds(pipeline, X, repeats=1)
-    assert set(seconds) == set(X.columns)
-    assert all(value > 0 for value in seconds.values())
-    assert transformer_seconds(Wrapped(), X, repeats=1) == {}
+    pipeline = Pipeline([("ct", transformer), ("model", LinearRegression())]).fit(X, X["age"])
+    shares = transformer_rounds(pipeline, X, rounds=1, calls=1)
+    assert set(shares) == set(X.columns)
+    assert all(value[0] > 0 for value in shares.values())
+    assert transformer_rounds(Wrapped(), X, rounds=1, calls=1) == {}
 
 
 def test_results_serialize_to_json_for_the_report(adult_model: object, adult: pd.DataFrame) -> None:

@@ -150,11 +150,16 @@ def test_unseen_categories_are_probed(adult_model: Any, adult_features: Any) -> 
 
     train, test = adult_features
     result = check_numerical_stability(RejectsUnseen(), test, reference=train, **FAST)
-    assert result.outcome is Outcome.FAILED
+    # a loud refusal of an unseen category is a finding, not instability (issue 15)
+    assert result.outcome is Outcome.PASSED, result.reason
+    assert "finding, not a failure" in result.reason
     assert "workclass" in result.reason
-    assert check_numerical_stability(
+    assert str(result.measurements["on_unseen_category"]).startswith("rejected with an error")
+    assert result.tables[-1].rows[0][:2] == ("workclass", "unseen category")
+    skipped = check_numerical_stability(
         RejectsUnseen(), test, reference=train, include_unseen=False, **FAST
-    ).ok
+    )
+    assert skipped.measurements["on_unseen_category"] == "not probed"
 
 
 @pytest.mark.parametrize(
@@ -242,11 +247,11 @@ def test_a_pipeline_is_judged_on_exactly_what_its_predict_and_predict_proba_retu
 ) -> None:
     from sklearn.pipeline import Pipeline
 
-    from mltestscore.checks.stability import _direct_outputs
+    from mltestscore.checks._stability_probes import direct_outputs
 
     rows = adult_features[1].head(40).copy()
     rows.loc[rows.index[:5], "age"] = np.nan  # odd inputs, as the search makes them
-    predictions, proba = _direct_outputs(adult_model, rows)
+    predictions, proba = direct_outputs(adult_model, rows)
     np.testing.assert_array_equal(predictions, adult_model.predict(rows))
     np.testing.assert_array_equal(proba, adult_model.predict_proba(rows))
 
@@ -255,4 +260,61 @@ def test_a_pipeline_is_judged_on_exactly_what_its_predict_and_predict_proba_retu
             return np.full(len(X), np.nan)
 
     own = OwnPredict(adult_model.steps)
-    assert np.isnan(_direct_outputs(own, rows)[0]).all()
+    assert np.isnan(direct_outputs(own, rows)[0]).all()
+
+
+def _breast_cancer() -> tuple[Any, Any, Any]:
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    return X.iloc[:400], y.iloc[:400], X.iloc[400:]
+
+
+def test_a_model_that_refuses_missing_values_loudly_is_not_unstable() -> None:
+    """Issue 15: a logistic regression without an imputer raises on NaN; the data has no
+    missing values. That is what the model does on missing input (a finding), not a
+    numerically unstable model."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, test = _breast_cancer()
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y)
+    result = check_numerical_stability(model, test, reference=X, **FAST)
+    assert result.outcome is Outcome.PASSED, result.reason
+    assert result.measurements["data_has_missing"] is False
+    missing = str(result.measurements["on_missing_input"])
+    assert missing.startswith("rejected with an error in 30 of 30 columns")
+    assert "Input X contains NaN" in missing
+    assert "the given data has no missing values" in result.reason
+
+
+def test_a_model_that_handles_missing_values_says_so() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y, test = _breast_cancer()
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    result = check_numerical_stability(model, test, reference=X, **FAST)
+    result.assert_ok()
+    assert result.measurements["on_missing_input"] == "finite outputs in all 30 columns"
+
+
+def test_silent_nan_and_inf_outputs_fail_on_real_data() -> None:
+    """The planted instability: a regressor whose output is log(x) of an input that can be 0."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    ridge = Ridge().fit(X, y)
+
+    class LogOfBmi:
+        feature_names_in_ = ridge.feature_names_in_
+
+        def predict(self, frame: Any) -> Any:
+            with np.errstate(all="ignore"):
+                return ridge.predict(frame) + np.log(frame["bmi"].to_numpy() + 0.0903)
+
+    result = check_numerical_stability(LogOfBmi(), X, reference=X, **FAST)
+    assert result.outcome is Outcome.FAILED
+    assert "not finite" in result.reason
+    assert "bmi" in result.reason
