@@ -58,6 +58,28 @@ PROCESS_HINTS = {
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """Where and when a spec's items may run, apart from what they check (see
+    :mod:`mltestscore.suite.execution`)."""
+
+    # False for items the suite worker (mltestscore.suite.worker) must leave to pytest: the
+    # canary's (its process belongs to pytest) and those running the project's own training
+    # code, which may hold a connection opened before the fork (a database session, an
+    # MLflow client) that two processes must not share.
+    forkable: bool = True
+    # Heavy modules the check imports when it runs: the items sharing one go to the end of
+    # the list when the suite worker runs, so it takes them all and imports it once.
+    imports: tuple[str, ...] = ()
+    # Measures timings: runs in pytest with no item running in the suite worker meanwhile
+    # (the other process's work would distort them). Never the worker's.
+    alone: bool = False
+    # Judges a fresh serving process (the canary's) that the plugin starts when the items
+    # are collected and sends its sample, so it loads the model and serves on the other core
+    # while the items before it run; the item then only judges what it served.
+    starts_canary: bool = False
+
+
+@dataclass(frozen=True)
 class Spec:
     """One built-in check as generated items."""
 
@@ -75,17 +97,8 @@ class Spec:
     # The rubric ids these items evidence, when narrower than the check's own (a serving
     # sample breaking the schema says nothing against data-1, only against monitor-2).
     evidences: tuple[str, ...] | None = None
-    # False for items the suite worker (mltestscore.suite.worker) must leave to pytest: the
-    # canary's (its process belongs to pytest) and those running the project's own training
-    # code, which may hold a connection opened before the fork (a database session, an
-    # MLflow client) that two processes must not share.
-    forkable: bool = True
-    # Heavy modules the check imports when it runs: the items sharing one go to the end of
-    # the list when the suite worker runs, so it takes them all and imports it once.
-    imports: tuple[str, ...] = ()
-    # Measures timings: runs in pytest with no item running in the suite worker meanwhile
-    # (the other process's work would distort them). Never the worker's.
-    alone: bool = False
+    # How its items may be scheduled (which process, in which order): not what they mean.
+    schedule: Schedule = Schedule()
     # Refits the model (a clone, or a search around its parameters): not applicable to a model
     # that cannot be refit, an ONNX graph or another exported model (see compute_result).
     refits: bool = False
@@ -141,7 +154,7 @@ SPECS: tuple[Spec, ...] = (
          "checks every feature improves the metric (permutation importance)",
          runners.run_importance,
          {"n_repeats": 3, "sample_size": 800, "shap_sample_size": 100, "time_budget_s": 8.0},
-         imports=("shap",)),
+         schedule=Schedule(imports=("shap",))),
     Spec("data-3", "feature_cost", "check_feature_costs", ("model", "target", "train"),
          "weighs each feature's cost against its value", runners.run_feature_cost,
          {"sample_size": 300, "n_repeats": 2, "time_budget_s": 6.0}),
@@ -178,7 +191,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("infra-1", "reproducibility", "check_reproducible_training", ("train_fn", "train"),
          "trains twice with the same seed and compares predictions",
          runners.run_reproducibility, {"train_rows": 1000}, extra_options=("train_rows",),
-         forkable=False),
+         schedule=Schedule(forkable=False)),
     Spec("infra-2", "overfit", "check_model_can_overfit", ("model", "target", "train"),
          "checks the model can memorise a tiny sample", runners.run_overfit, refits=True),
     Spec("infra-2", "training_step", "check_training_step_lowers_loss",
@@ -187,7 +200,7 @@ SPECS: tuple[Spec, ...] = (
          {"sample_size": 300}, refits=True),
     Spec("infra-3", "pipeline", "check_pipeline_integration", ("train_fn", "train", "target"),
          "runs train_fn end to end on raw rows, saves, reloads and predicts",
-         runners.run_pipeline, {"sample_size": 500}, forkable=False),
+         runners.run_pipeline, {"sample_size": 500}, schedule=Schedule(forkable=False)),
     Spec("infra-4", "serving_gate", "check_serving_gate",
          ("registry", "model", "target", "train"),
          "gates the candidate against the previous registry version, overall and per slice",
@@ -197,12 +210,12 @@ SPECS: tuple[Spec, ...] = (
     Spec("infra-5", "explanation", "check_single_example_explanation", ("model", "train"),
          "explains one prediction with SHAP and checks additivity", runners.run_explanation,
          {"sample_size": 100, "background_size": 50, "time_budget_s": 8.0},
-         imports=("shap",)),
+         schedule=Schedule(imports=("shap",))),
     Spec("infra-6", "canary", "check_canary", ("model", "train"),
          "loads the artifact in a fresh process and compares its predictions",
          runners.run_canary, {"sample_rows": 200}, extra_options=("sample_rows",),
          when=_model_file, why_not="give the model as a file (model = \"....skops\")",
-         forkable=False),
+         schedule=Schedule(forkable=False, starts_canary=True)),
     Spec("infra-7", "rollback", "check_rollback", ("registry", "train"),
          "rolls the registry back one version and forward again", runners.run_rollback,
          {"sample_rows": 200}, extra_options=("sample_rows",)),
@@ -231,7 +244,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("monitor-6", "performance", "check_computing_performance", ("model", "train"),
          "measures latency, throughput and memory against earlier runs",
          runners.run_performance, {"repeats": 3, "single_calls": 30, "batch_calls": 3},
-         forkable=False, alone=True),
+         schedule=Schedule(forkable=False, alone=True)),
     Spec("monitor-7", "served_quality", "check_served_quality",
          ("model", "target", "train", "serving"),
          "measures the metric on labelled serving data against the offline metric",
