@@ -18,7 +18,7 @@ from typing import Any
 
 from mltestscore.errors import ConfigError
 from mltestscore.suite import runners
-from mltestscore.suite.config import SuiteConfig
+from mltestscore.suite.config import SuiteConfig, threshold_parameter
 
 # What to write for each key in a hint.
 KEY_EXAMPLES = {
@@ -299,14 +299,7 @@ def resolve_threshold(key: str, value: object, where: str) -> list[Spec]:
     """The specs a ``"scope.parameter" = value`` threshold applies to; ConfigError when the
     scope (a rubric id, a short name like ``fairness`` or a check name) or the parameter is
     unknown."""
-    scope, dot, parameter = str(key).partition(".")
-    if not dot or not scope or not parameter:
-        raise ConfigError(
-            f'{where} must look like "model-7.min_selection_rate_ratio" '
-            "(rubric id, item name or check name, a dot, then the parameter)"
-        )
-    if not isinstance(value, bool | int | float | str | list | dict):
-        raise ConfigError(f"{where} must be a number, boolean, string, list or table")
+    scope, parameter = threshold_parameter(key, value, where)
     given, parameter = parameter, ALIASES.get(parameter, parameter)
     matching = [spec for spec in SPECS if scope in _scopes(spec)]
     if not matching:
@@ -325,6 +318,13 @@ def resolve_threshold(key: str, value: object, where: str) -> list[Spec]:
             f"{parameter!r}{hint}"
         )
     return taking
+
+
+def check_thresholds(config: SuiteConfig) -> None:
+    """ConfigError naming the key when a ``[tool.mltestscore.thresholds]`` entry names no
+    generated check or a parameter its checks do not take (see :func:`resolve_threshold`)."""
+    for key, value in config.thresholds.items():
+        resolve_threshold(key, value, config.where(f"thresholds.{key!r}"))
 
 
 def options_for(spec: Spec, config: SuiteConfig) -> dict[str, Any]:

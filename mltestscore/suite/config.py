@@ -299,11 +299,25 @@ def _thresholds(value: object, where: _Where) -> dict[str, Any]:
         raise ConfigError(
             f'{where("thresholds")} must be a table of "item-or-check.parameter" = value'
         )
-    from mltestscore.suite.catalog import resolve_threshold
-
     for key, setting in value.items():
-        resolve_threshold(key, setting, where(f"thresholds.{key!r}"))
+        threshold_parameter(key, setting, where(f"thresholds.{key!r}"))
     return dict(value)
+
+
+def threshold_parameter(key: str, value: object, where: str) -> tuple[str, str]:
+    """``(scope, parameter)`` of a ``"scope.parameter" = value`` threshold; ConfigError when
+    it has not that form or its value is not a TOML scalar, list or table. Whether a
+    generated check has that scope and parameter is the catalog's to say
+    (:func:`mltestscore.suite.catalog.check_thresholds`), once the keys are read."""
+    scope, dot, parameter = str(key).partition(".")
+    if not dot or not scope or not parameter:
+        raise ConfigError(
+            f'{where} must look like "model-7.min_selection_rate_ratio" '
+            "(rubric id, item name or check name, a dot, then the parameter)"
+        )
+    if not isinstance(value, bool | int | float | str | list | dict):
+        raise ConfigError(f"{where} must be a number, boolean, string, list or table")
+    return scope, parameter
 
 
 def check_model_trust(config: SuiteConfig) -> None:

@@ -327,6 +327,7 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin:
     worker = role(config) is Role.WORKER
     try:
         suite = parse_suite_config(project, complete=False)
+        catalog.check_thresholds(suite)
         plugin = SuitePlugin(config, suite, Path(project.source))
         if not worker:  # workers meet the same problem when loading
             check_model_trust(suite)
