@@ -88,8 +88,9 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
     With ``complete=False`` the two slow parts wait for :func:`complete_suite_config`: the
     ``module:callable`` keys are checked for their form only (their ``function`` is left
     None; importing a project's training code imports scikit-learn and the like), and the
-    columns are not looked up in the data files (that imports pyarrow). The plugin starts
-    the canary's process in between, so that process gets going 1.5 s sooner.
+    columns are not looked up in the data files (that imports pyarrow). The plugin checks
+    the thresholds against the catalog and the model file's types in between, so those
+    problems are reported before anything of the project is imported.
     """
     settings = project.settings
     root = project.root
