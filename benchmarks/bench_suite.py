@@ -1,4 +1,4 @@
-"""Benchmark of the zero-config suite on examples/adult-income (not a test).
+"""Benchmark of the zero-config suite on examples/adult-income, or another copy of it (not a test).
 
 Runs ``pytest --mlscore`` on the example with its hand-written tests left out, so only the
 generated items run, and reports each item's time (setup + call + teardown, from a JUnit XML
@@ -10,7 +10,12 @@ their wall time is printed beside. With ``--repeats`` the figures are medians ov
 runs. The issue's target: the whole generated suite under 60 s on a 2-core machine. Trains
 the example first when its registry is missing (or with ``--train``).
 
-    .venv/bin/python benchmarks/bench_suite.py [--repeats 1] [--train] [-- extra pytest args]
+``--project DIR`` runs on another project laid out as the example, such as the example
+trained on the full Adult data (48,842 rows), which ``benchmarks/full_adult.py`` builds
+from the UCI files (see benchmarks/README.md).
+
+    .venv/bin/python benchmarks/bench_suite.py [--repeats 1] [--train] [--project DIR]
+        [-- extra pytest args]
 """
 
 from __future__ import annotations
@@ -29,23 +34,23 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "adult-income"
 TARGET_SECONDS = 60.0
 
 
-def _env() -> dict[str, str]:
-    """The environment for the runs: the example importable, and bytecode cached as users'
+def _env(project: Path = EXAMPLE) -> dict[str, str]:
+    """The environment for the runs: the project importable, and bytecode cached as users'
     Pythons do (a PYTHONDONTWRITEBYTECODE=1 shell, as on our dev machines, would have every
     run compile the edited modules again)."""
-    extra = [str(EXAMPLE), os.environ.get("PYTHONPATH", "")]
+    extra = [str(project), os.environ.get("PYTHONPATH", "")]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     return dict(env, PYTHONPATH=os.pathsep.join(p for p in extra if p))
 
 
-def train() -> None:
+def train(project: Path = EXAMPLE) -> None:
     subprocess.run(
-        [sys.executable, "-m", "adult_income.train"], cwd=EXAMPLE, env=_env(), check=True
+        [sys.executable, "-m", "adult_income.train"], cwd=project, env=_env(project), check=True
     )
 
 
 def run_once(
-    extra: list[str], threads: str = "1", worker: str = "0"
+    extra: list[str], threads: str = "1", worker: str = "0", project: Path = EXAMPLE
 ) -> tuple[dict[str, float], dict[str, str], float]:
     """(seconds per generated item, outcome per item, wall seconds) of one pytest run."""
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as scratch:
@@ -56,8 +61,10 @@ def run_once(
             f"--mlscore-json={Path(scratch) / 'mlscore.json'}", *extra,
         ]  # fmt: skip
         started = time.perf_counter()
-        env = dict(_env(), MLTESTSCORE_SUITE_THREADS=threads, MLTESTSCORE_SUITE_WORKER=worker)
-        subprocess.run(command, cwd=EXAMPLE, env=env, stdout=subprocess.DEVNULL, check=False)
+        env = dict(
+            _env(project), MLTESTSCORE_SUITE_THREADS=threads, MLTESTSCORE_SUITE_WORKER=worker
+        )
+        subprocess.run(command, cwd=project, env=env, stdout=subprocess.DEVNULL, check=False)
         wall = time.perf_counter() - started
         times: dict[str, float] = {}
         outcomes: dict[str, str] = {}
@@ -90,21 +97,28 @@ def main() -> int:
         help="also run without the one-thread limit (MLTESTSCORE_SUITE_THREADS=0), "
         "interleaved, and print the ratios",
     )
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=EXAMPLE,
+        help="a project laid out as examples/adult-income (default: the example itself)",
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args()
-    if args.train or not (EXAMPLE / "models" / "CURRENT").is_file():
-        train()
+    project: Path = args.project.resolve()
+    if args.train or not (project / "models" / "CURRENT").is_file():
+        train(project)
     limited, unlimited, forked = [], [], []
     for _ in range(args.repeats):  # interleaved, so machine load hits all alike
-        limited.append(run_once(args.pytest_args, threads="1"))
-        forked.append(run_once(args.pytest_args, threads="1", worker="1"))
+        limited.append(run_once(args.pytest_args, threads="1", project=project))
+        forked.append(run_once(args.pytest_args, threads="1", worker="1", project=project))
         if args.compare_threads:
-            unlimited.append(run_once(args.pytest_args, threads="0"))
+            unlimited.append(run_once(args.pytest_args, threads="0", project=project))
     per_item, wall = _medians(limited)
     forked_wall = _medians(forked)[1]
     other, other_wall = _medians(unlimited) if unlimited else ({}, 0.0)
     outcomes = limited[-1][1]
-    print(f"generated items on {EXAMPLE.name} ({args.repeats} run(s), medians, cpu count "
+    print(f"generated items on {project.name} ({args.repeats} run(s), medians, cpu count "
           f"{os.cpu_count()}):")  # fmt: skip
     header = "  one thread" + ("  no limit  ratio" if other else "")
     print(header)

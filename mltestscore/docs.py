@@ -38,6 +38,38 @@ def _scoring_lines(rubric: Rubric) -> list[str]:
     return lines
 
 
+def _credit_lines() -> list[str]:
+    """The credit audit: per rubric item, what earns it automated credit in the generated
+    suite and which generated items (with the keys they need) provide that evidence."""
+    from mltestscore.checks.registry import get_check
+    from mltestscore.suite.catalog import CREDIT, SPECS
+
+    lines = [
+        "## Credit audit: what earns automated credit",
+        "",
+        "Each item of the zero-config suite (`pytest --mlscore` with `[tool.mltestscore]` "
+        "keys, see zero-config.md) evidences the one rubric item it is listed under, and only "
+        "with evidence that tests what that item says: serving-side items need serving data, "
+        "model-7 needs the model's outcomes by group. An item whose inputs are missing is not "
+        "generated, and a check that finds its question does not apply here (no earlier "
+        "registry version, no serving labels) is not applicable, which earns nothing. Your own "
+        "tests marked `@pytest.mark.mlscore(...)` and manual attestations add to this table.",
+        "",
+        "| item | evidence that earns automated credit here | generated items (keys they need) |",
+        "|---|---|---|",
+    ]
+    for item_id, evidence in CREDIT.items():
+        specs = [spec for spec in SPECS if spec.rubric_id == item_id]
+        generated = "; ".join(
+            f"`{spec.name}` ({get_check(spec.check).name}: "
+            + (", ".join(f"`{key}`" for key in spec.needs) or "no key")
+            + ")"
+            for spec in specs
+        )
+        lines.append(f"| `{item_id}` | {evidence} | {generated or 'none'} |")
+    return [*lines, ""]
+
+
 def render_rubric_docs() -> str:
     rubric = load_rubric(DEFAULT_RUBRIC)
     checks = _checks_by_item()
@@ -55,6 +87,7 @@ def render_rubric_docs() -> str:
     for name in bundled_rubrics():
         lines.extend(_scoring_lines(load_rubric(name)))
     lines.append("")
+    lines.extend(_credit_lines())
     for section in rubric.sections:
         lines += [f"## {section.title} (`{section.id}`)", ""]
         for item in section.items:

@@ -109,19 +109,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    """With ``--mlscore``, before pytest imports the project's conftest files (which often
-    import pandas or scikit-learn themselves), the zero-config suite starts its canary
-    process (a fresh interpreter that loads the model, 1-2 s, on the other core through all
-    of pytest's start-up) and pauses the garbage collector until the items are collected.
-    A configuration problem is left for ``pytest_configure`` to report."""
-    if getattr(early_config.known_args_namespace, "mlscore", False):
-        from mltestscore.suite import start_ahead
-
-        start_ahead(early_config)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mltestscore.config import SUITE_KEYS
-
-if TYPE_CHECKING:
-    import pytest
 
 # Keys that only tune other keys: on their own they generate nothing.
 _MODIFIER_KEYS = frozenset({"model_trusted", "thresholds", "target", "prediction"})
@@ -24,24 +21,6 @@ _MODIFIER_KEYS = frozenset({"model_trusted", "thresholds", "target", "prediction
 def suite_configured(settings: Mapping[str, Any]) -> bool:
     """True when ``[tool.mltestscore]`` names at least one input of the generated suite."""
     return any(key in settings for key in SUITE_KEYS - _MODIFIER_KEYS)
-
-
-def start_ahead(config: pytest.Config) -> None:
-    """What the generated suite starts before the conftest files are imported (see
-    :func:`mltestscore.suite.plugin.start_ahead`), for a project that turns the suite on; the
-    suite's modules are imported only then."""
-    from mltestscore.config import load_project_config
-    from mltestscore.errors import MLScoreError
-    from mltestscore.pytest_context import pyproject_path
-
-    try:
-        project = load_project_config(pyproject_path(config))
-    except MLScoreError:
-        return  # pytest_configure reads it again and reports the problem
-    if suite_configured(project.settings):
-        from mltestscore.suite.plugin import start_ahead as start
-
-        start(config, project)
 
 
 def unconfigured_hints(source: str, root: Path) -> dict[str, list[str]]:

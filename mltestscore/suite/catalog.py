@@ -18,7 +18,7 @@ from typing import Any
 
 from mltestscore.errors import ConfigError
 from mltestscore.suite import runners
-from mltestscore.suite.config import SuiteConfig
+from mltestscore.suite.config import SuiteConfig, threshold_parameter
 
 # What to write for each key in a hint.
 KEY_EXAMPLES = {
@@ -57,6 +57,75 @@ PROCESS_HINTS = {
 }
 
 
+# What earns each rubric item automated credit in the generated suite, read against the
+# paper's wording: only evidence that tests what the item says. docs/rubric.md renders it as
+# the credit audit (python -m mltestscore.docs); a spec evidences its own item only.
+CREDIT: Mapping[str, str] = {
+    "data-1": "the training (and test) data validated against the schema at `schema`; a "
+    "schema is inferred from `train` on the first run and is the contract once reviewed",
+    "data-2": "each feature's permutation importance on the evaluation data, with repeats",
+    "data-3": "each feature's inference cost weighed against its importance, where the timer "
+    "resolves it",
+    "data-4": "every model input checked against the feature spec (owner, source, policy flags)",
+    "data-5": "the data scanned for personal identifiers, and the data files' permissions",
+    "data-6": "none here: a process item (a manual attestation with evidence)",
+    "data-7": "none here: the project's own feature-code tests, marked with the item",
+    "model-1": "none here: a process item (a manual attestation of the spec review)",
+    "model-2": "none here: needs online metrics (a manual attestation or a marked test)",
+    "model-3": "a search near the model's hyperparameters finding no clearly better setting",
+    "model-4": "none here: needs models trained on older data (a marked test)",
+    "model-5": "the model compared with a dummy and a simple linear model on the same data",
+    "model-6": "the model's metric on each configured slice and on searched segments, against "
+    "the overall metric",
+    "model-7": "the model's outcomes by sensitive group (selection and error rates: needs "
+    "`target`); the proxy check runs only beside it and never earns the item alone",
+    "infra-1": "the project's `train_fn` run twice with one seed, predictions compared",
+    "infra-2": "the model's estimator refit: it can overfit a tiny sample and a training step "
+    "lowers the loss",
+    "infra-3": "the project's `train_fn` run end to end on raw rows, saved, reloaded and "
+    "predicting",
+    "infra-4": "the registry's candidate gated against the version before it, overall and per "
+    "slice (not applicable with one version)",
+    "infra-5": "one example stepped through the pipeline and its prediction explained (SHAP)",
+    "infra-6": "the model file loaded in a fresh process, as serving would, predicting the same "
+    "as the model in the session",
+    "infra-7": "the registry rolled back one version and forward again, each version serving",
+    "monitor-1": "the environment compared with the training-time snapshot, and automated "
+    "dependency updates found",
+    "monitor-2": "the serving sample (`serving`) validated against the training schema; schema "
+    "checks on training or test data are data-1's, not this item's",
+    "monitor-3": "training and serving feature distributions compared (needs `serving`)",
+    "monitor-4": "the model's age, and the age of the newest event in the data it serves "
+    "(serving) or learned from (train)",
+    "monitor-5": "the model probed with edge-case inputs for NaN, infinite or invalid outputs",
+    "monitor-6": "latency, throughput and memory compared with the project's earlier runs",
+    "monitor-7": "the metric on labelled serving data against the offline metric (needs "
+    "`serving` with the `target` column)",
+}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Where and when a spec's items may run, apart from what they check (see
+    :mod:`mltestscore.suite.execution`)."""
+
+    # False for items the suite worker (mltestscore.suite.worker) must leave to pytest: the
+    # canary's (its process belongs to pytest) and those running the project's own training
+    # code, which may hold a connection opened before the fork (a database session, an
+    # MLflow client) that two processes must not share.
+    forkable: bool = True
+    # Heavy modules the check imports when it runs: the items sharing one go to the end of
+    # the list when the suite worker runs, so it takes them all and imports it once.
+    imports: tuple[str, ...] = ()
+    # Measures timings: runs in pytest with no item running in the suite worker meanwhile
+    # (the other process's work would distort them). Never the worker's.
+    alone: bool = False
+    # Judges a fresh serving process (the canary's) that the plugin starts when the items
+    # are collected and sends its sample, so it loads the model and serves on the other core
+    # while the items before it run; the item then only judges what it served.
+    starts_canary: bool = False
+
+
 @dataclass(frozen=True)
 class Spec:
     """One built-in check as generated items."""
@@ -72,20 +141,11 @@ class Spec:
     extra_options: tuple[str, ...] = ()  # options the runner takes besides the check's own
     when: Callable[[SuiteConfig], bool] | None = None  # a further condition on the config
     why_not: str = ""  # hint text when ``when`` is false
-    # The rubric ids these items evidence, when narrower than the check's own (a serving
-    # sample breaking the schema says nothing against data-1, only against monitor-2).
+    # The rubric ids these items evidence, when narrower than the check's own: a schema
+    # check evidences data-1 on training data and monitor-2 on serving data only (see CREDIT).
     evidences: tuple[str, ...] | None = None
-    # False for items the suite worker (mltestscore.suite.worker) must leave to pytest: the
-    # canary's (its process belongs to pytest) and those running the project's own training
-    # code, which may hold a connection opened before the fork (a database session, an
-    # MLflow client) that two processes must not share.
-    forkable: bool = True
-    # Heavy modules the check imports when it runs: the items sharing one go to the end of
-    # the list when the suite worker runs, so it takes them all and imports it once.
-    imports: tuple[str, ...] = ()
-    # Measures timings: runs in pytest with no item running in the suite worker meanwhile
-    # (the other process's work would distort them). Never the worker's.
-    alone: bool = False
+    # How its items may be scheduled (which process, in which order): not what they mean.
+    schedule: Schedule = Schedule()
     # Refits the model (a clone, or a search around its parameters): not applicable to a model
     # that cannot be refit, an ONNX graph or another exported model (see compute_result).
     refits: bool = False
@@ -136,12 +196,12 @@ def _fresh_data(config: SuiteConfig) -> list[str]:
 SPECS: tuple[Spec, ...] = (
     Spec("data-1", "schema", "check_schema", ("schema", "train"),
          "validates the data against a Great Expectations suite", runners.run_schema,
-         {"sample_rows": 5000}, params=_data_keys("train", "test")),
+         {"sample_rows": 5000}, params=_data_keys("train", "test"), evidences=("data-1",)),
     Spec("data-2", "importance", "check_features_are_beneficial", ("model", "target", "train"),
          "checks every feature improves the metric (permutation importance)",
          runners.run_importance,
          {"n_repeats": 3, "sample_size": 800, "shap_sample_size": 100, "time_budget_s": 8.0},
-         imports=("shap",)),
+         schedule=Schedule(imports=("shap",))),
     Spec("data-3", "feature_cost", "check_feature_costs", ("model", "target", "train"),
          "weighs each feature's cost against its value", runners.run_feature_cost,
          {"sample_size": 300, "n_repeats": 2, "time_budget_s": 6.0}),
@@ -172,13 +232,18 @@ SPECS: tuple[Spec, ...] = (
          ("model", "target", "train", "sensitive"),
          "compares selection and error rates across sensitive groups (fairlearn)",
          runners.run_fairness, {"n_bootstrap": 100}, params=_sensitive),
-    Spec("model-7", "proxies", "check_sensitive_proxies", ("train", "sensitive"),
+    # A proxy is a property of the data: it can explain a bias, not show the model's outcomes
+    # by group, which model-7 asks for. It needs what the fairness check needs, so it only
+    # runs beside it and never earns model-7 alone (a finding evidencing no item would not
+    # be on the scorecard at all).
+    Spec("model-7", "proxies", "check_sensitive_proxies",
+         ("model", "target", "train", "sensitive"),
          "checks no single feature predicts a sensitive attribute", runners.run_proxies,
          {"sample_size": 3000, "joint_model": False}, params=_sensitive),
     Spec("infra-1", "reproducibility", "check_reproducible_training", ("train_fn", "train"),
          "trains twice with the same seed and compares predictions",
          runners.run_reproducibility, {"train_rows": 1000}, extra_options=("train_rows",),
-         forkable=False),
+         schedule=Schedule(forkable=False)),
     Spec("infra-2", "overfit", "check_model_can_overfit", ("model", "target", "train"),
          "checks the model can memorise a tiny sample", runners.run_overfit, refits=True),
     Spec("infra-2", "training_step", "check_training_step_lowers_loss",
@@ -187,7 +252,7 @@ SPECS: tuple[Spec, ...] = (
          {"sample_size": 300}, refits=True),
     Spec("infra-3", "pipeline", "check_pipeline_integration", ("train_fn", "train", "target"),
          "runs train_fn end to end on raw rows, saves, reloads and predicts",
-         runners.run_pipeline, {"sample_size": 500}, forkable=False),
+         runners.run_pipeline, {"sample_size": 500}, schedule=Schedule(forkable=False)),
     Spec("infra-4", "serving_gate", "check_serving_gate",
          ("registry", "model", "target", "train"),
          "gates the candidate against the previous registry version, overall and per slice",
@@ -197,12 +262,12 @@ SPECS: tuple[Spec, ...] = (
     Spec("infra-5", "explanation", "check_single_example_explanation", ("model", "train"),
          "explains one prediction with SHAP and checks additivity", runners.run_explanation,
          {"sample_size": 100, "background_size": 50, "time_budget_s": 8.0},
-         imports=("shap",)),
+         schedule=Schedule(imports=("shap",))),
     Spec("infra-6", "canary", "check_canary", ("model", "train"),
          "loads the artifact in a fresh process and compares its predictions",
          runners.run_canary, {"sample_rows": 200}, extra_options=("sample_rows",),
          when=_model_file, why_not="give the model as a file (model = \"....skops\")",
-         forkable=False),
+         schedule=Schedule(forkable=False, starts_canary=True)),
     Spec("infra-7", "rollback", "check_rollback", ("registry", "train"),
          "rolls the registry back one version and forward again", runners.run_rollback,
          {"sample_rows": 200}, extra_options=("sample_rows",)),
@@ -231,7 +296,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("monitor-6", "performance", "check_computing_performance", ("model", "train"),
          "measures latency, throughput and memory against earlier runs",
          runners.run_performance, {"repeats": 3, "single_calls": 30, "batch_calls": 3},
-         forkable=False, alone=True),
+         schedule=Schedule(forkable=False, alone=True)),
     Spec("monitor-7", "served_quality", "check_served_quality",
          ("model", "target", "train", "serving"),
          "measures the metric on labelled serving data against the offline metric",
@@ -286,14 +351,7 @@ def resolve_threshold(key: str, value: object, where: str) -> list[Spec]:
     """The specs a ``"scope.parameter" = value`` threshold applies to; ConfigError when the
     scope (a rubric id, a short name like ``fairness`` or a check name) or the parameter is
     unknown."""
-    scope, dot, parameter = str(key).partition(".")
-    if not dot or not scope or not parameter:
-        raise ConfigError(
-            f'{where} must look like "model-7.min_selection_rate_ratio" '
-            "(rubric id, item name or check name, a dot, then the parameter)"
-        )
-    if not isinstance(value, bool | int | float | str | list | dict):
-        raise ConfigError(f"{where} must be a number, boolean, string, list or table")
+    scope, parameter = threshold_parameter(key, value, where)
     given, parameter = parameter, ALIASES.get(parameter, parameter)
     matching = [spec for spec in SPECS if scope in _scopes(spec)]
     if not matching:
@@ -312,6 +370,13 @@ def resolve_threshold(key: str, value: object, where: str) -> list[Spec]:
             f"{parameter!r}{hint}"
         )
     return taking
+
+
+def check_thresholds(config: SuiteConfig) -> None:
+    """ConfigError naming the key when a ``[tool.mltestscore.thresholds]`` entry names no
+    generated check or a parameter its checks do not take (see :func:`resolve_threshold`)."""
+    for key, value in config.thresholds.items():
+        resolve_threshold(key, value, config.where(f"thresholds.{key!r}"))
 
 
 def options_for(spec: Spec, config: SuiteConfig) -> dict[str, Any]:

@@ -88,8 +88,9 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
     With ``complete=False`` the two slow parts wait for :func:`complete_suite_config`: the
     ``module:callable`` keys are checked for their form only (their ``function`` is left
     None; importing a project's training code imports scikit-learn and the like), and the
-    columns are not looked up in the data files (that imports pyarrow). The plugin starts
-    the canary's process in between, so that process gets going 1.5 s sooner.
+    columns are not looked up in the data files (that imports pyarrow). The plugin checks
+    the thresholds against the catalog and the model file's types in between, so those
+    problems are reported before anything of the project is imported.
     """
     settings = project.settings
     root = project.root
@@ -299,11 +300,25 @@ def _thresholds(value: object, where: _Where) -> dict[str, Any]:
         raise ConfigError(
             f'{where("thresholds")} must be a table of "item-or-check.parameter" = value'
         )
-    from mltestscore.suite.catalog import resolve_threshold
-
     for key, setting in value.items():
-        resolve_threshold(key, setting, where(f"thresholds.{key!r}"))
+        threshold_parameter(key, setting, where(f"thresholds.{key!r}"))
     return dict(value)
+
+
+def threshold_parameter(key: str, value: object, where: str) -> tuple[str, str]:
+    """``(scope, parameter)`` of a ``"scope.parameter" = value`` threshold; ConfigError when
+    it has not that form or its value is not a TOML scalar, list or table. Whether a
+    generated check has that scope and parameter is the catalog's to say
+    (:func:`mltestscore.suite.catalog.check_thresholds`), once the keys are read."""
+    scope, dot, parameter = str(key).partition(".")
+    if not dot or not scope or not parameter:
+        raise ConfigError(
+            f'{where} must look like "model-7.min_selection_rate_ratio" '
+            "(rubric id, item name or check name, a dot, then the parameter)"
+        )
+    if not isinstance(value, bool | int | float | str | list | dict):
+        raise ConfigError(f"{where} must be a number, boolean, string, list or table")
+    return scope, parameter
 
 
 def check_model_trust(config: SuiteConfig) -> None:

@@ -11,7 +11,6 @@ moves the items only pytest may run to the front). Node ids read like
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from mltestscore.errors import MLScoreError
+from mltestscore.pytest_context import Role, role
 from mltestscore.report.atomic import remove_stale
 from mltestscore.suite import catalog, runners
 from mltestscore.suite.config import (
@@ -28,47 +28,36 @@ from mltestscore.suite.config import (
     parse_suite_config,
 )
 from mltestscore.suite.context import SuiteContext
+from mltestscore.suite.execution import Execution, Job, SerialExecution, choose_execution
 from mltestscore.suite.worker import plain_json
 
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
     from mltestscore.checks.result import CheckResult
-    from mltestscore.config import ProjectConfig
     from mltestscore.session import MLScoreSession
-    from mltestscore.suite.worker import SuiteWorker
 
 ROOT_NAME = "mlscore"
 THREADS_VARIABLE = "MLTESTSCORE_SUITE_THREADS"
 
 
-# The context whose canary process started before the conftest files were imported.
-CANARY_AHEAD: pytest.StashKey[SuiteContext] = pytest.StashKey()
-# Whether start_ahead paused the garbage collector (until the end of collection).
-GC_PAUSED: pytest.StashKey[bool] = pytest.StashKey()
-
-
 class SuitePlugin:
     """Registered when ``--mlscore`` is on and ``[tool.mltestscore]`` names suite inputs."""
 
-    def __init__(
-        self,
-        config: pytest.Config,
-        suite: SuiteConfig,
-        pyproject: Path,
-        started: SuiteContext | None = None,
-    ) -> None:
-        """``started``: a context :func:`start_ahead` made for the same keys; its
-        canary process is kept (one for other keys is stopped)."""
+    def __init__(self, config: pytest.Config, suite: SuiteConfig, pyproject: Path) -> None:
         self.config = config
         self.suite = suite
         self.pyproject = pyproject
-        if started is not None and started.config != suite:
-            started.close()
-            started = None
-        self.context = started or SuiteContext(suite)
-        self.worker: SuiteWorker | None = None
-        self._frozen = False
+        self.context = SuiteContext(suite)
+        self.execution: Execution = self._choose_execution()
+
+    def _choose_execution(self) -> Execution:
+        """The suite worker's forked execution when it is wanted and this process runs the
+        items alone; serially under pytest-xdist (its workers take the cores) and for
+        ``--collect-only``."""
+        if self.config.option.collectonly or role(self.config) is not Role.ALONE:
+            return SerialExecution()
+        return choose_execution(preload=self.context.preload)
 
     def use_suite(self, suite: SuiteConfig) -> None:
         """The same keys, completed (``module:callable`` values imported, columns found)."""
@@ -93,191 +82,56 @@ class SuitePlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """With the suite worker, pytest runs first the generated items only it may run
-        (those calling ``train_fn``), while the worker has the rest to take from the end:
-        run where the two meet, they would leave the worker's core idle. Items sharing a
-        heavy import (shap) go last, so the worker takes them all and the import happens
-        once, in the worker. The canary's item keeps its place (its process serves in the
-        background meanwhile), and so do the items that need the other core quiet
-        (``Spec.alone``)."""
-        from mltestscore.suite.worker import worker_wanted
-
-        if self.config.option.collectonly or hasattr(self.config, "workerinput"):
-            return
+        """The generated items in the order the execution prefers (the suite worker's: see
+        :meth:`mltestscore.suite.execution.ForkedExecution.order`), in the places they had
+        among the project's own tests."""
         positions = [i for i, item in enumerate(items) if isinstance(item, CheckItem)]
-        checks = [item for item in items if isinstance(item, CheckItem)]
-        if len(checks) < 2 or not any(c.spec.forkable for c in checks) or not worker_wanted():
-            return
-        first = [c for c in checks if _runs_first(c.spec)]
-        shared = _shared_imports(c.spec for c in checks)
-        last = [c for c in checks if c.spec.forkable and shared & set(c.spec.imports)]
-        ordered = first + [c for c in checks if c not in first and c not in last] + last
-        for position, item in zip(positions, ordered, strict=True):
-            items[position] = item
+        checks = [items[i] for i in positions]
+        assert all(isinstance(c, CheckItem) for c in checks)
+        order = self.execution.order([_job(c) for c in checks])  # type: ignore[arg-type]
+        for position, index in zip(positions, order, strict=True):
+            items[position] = checks[index]
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """When generated items are about to run: set the garbage collector aside for what
-        is loaded by now, start the canary's process and fork the suite worker. The
-        collector, paused since the start (:func:`pause_garbage_collector`), resumes."""
-        try:
-            self._prepare_items(session)
-        finally:
-            resume_garbage_collector(self.config)
-
-    def _prepare_items(self, session: pytest.Session) -> None:
+        """When generated items are about to run: start the canary's process (its fresh
+        interpreter loads the model on the other core while the items before it run) and
+        hand the items to the execution."""
         if self.config.option.collectonly:
             return
         items = [item for item in session.items if isinstance(item, CheckItem)]
-        canaries = [item.spec for item in items if item.spec.check == "check_canary"]
-        if not canaries:
-            self.context.close()  # started at configuration time, then deselected
         if not items:
             return
-        self._freeze_garbage_collector()
-        if hasattr(self.config, "workerinput"):
-            return  # under pytest-xdist the worker that runs the canary is not known yet
-        if canaries and not self.context.canary_started():
-            _start_canary(self.context, canaries[0])
-        self._start_worker(items)
-        if canaries:
-            options = catalog.options_for(canaries[0], self.suite)
-            self.context.send_canary_sample(int(options.get("sample_rows", 200)))
-
-    def start_canary_early(self) -> None:
-        """Start the canary's process while pytest configures and collects, when the run
-        will generate a canary item: the new interpreter's imports and the model's loading
-        then take the other core while this process does the same imports, instead of
-        competing with the suite worker during the items. Deselecting the canary item
-        (``-k``) stops it again at the end of collection."""
-        config = self.config
-        xdist = bool(getattr(config.option, "numprocesses", None)) or hasattr(config, "workerinput")
-        if config.option.collectonly or xdist or self.context.canary_started():
-            return
-        spec = _canary_spec(self.suite)
-        if spec is not None and self.wanted():
-            _start_canary(self.context, spec)
-
-    def _start_worker(self, items: list[CheckItem]) -> None:
-        """Fork the worker that runs items from the end of the list (see
-        :mod:`mltestscore.suite.worker`), after loading the data and the model it shares."""
-        from mltestscore.suite.worker import SuiteWorker, worker_wanted
-
-        if len(items) < 2 or not worker_wanted():
-            return
-        self.context.preload()
+        canary = next((item.spec for item in items if item.spec.schedule.starts_canary), None)
+        if canary is not None and role(self.config) is Role.ALONE:
+            # Under pytest-xdist the worker that runs the canary is not known yet: its item
+            # starts the process itself.
+            _start_canary(self.context, canary)
         for index, item in enumerate(items):
             item.job_index = index
-        resume_garbage_collector(self.config)  # before the fork: in the worker too
-        self.worker = SuiteWorker.start(
-            self.context, [(item.spec, item.param) for item in items], compute_result
+        context = self.context
+        self.execution.prepare(
+            [_job(item) for item in items],
+            lambda spec, param: compute_result(context, spec, param),
         )
-
-    def _freeze_garbage_collector(self) -> None:
-        """``gc.freeze()``: what is loaded by now (on the example, 170,000 objects made by
-        importing scikit-learn, scipy, pandas and pytest: modules, classes, functions, alive
-        to the end) leaves the garbage collector's view.
-
-        Each full collection during the items otherwise walks them all again (0.3 s over
-        the example's run), and so does the interpreter's last collection at exit (0.4 s).
-        Objects made later, by the items, are collected as usual, and every object is still
-        freed when its last reference goes; only a cycle among the frozen ones would wait.
-        They stay frozen to the end of the process, so pytest's cleanup-time collection
-        (which reports unraisable exceptions from the finalizers of what the tests left
-        behind) walks only what was made since: 0.1 s less on the example. In pytester's
-        in-process runs ``pytest_unconfigure`` unfreezes them, since the process goes on.
-        """
-        import gc
-
-        gc.freeze()
-        self._frozen = True
+        if canary is not None and self.context.canary_started():
+            options = catalog.options_for(canary, self.suite)
+            self.context.send_canary_sample(int(options.get("sample_rows", 200)))
 
     def pytest_sessionfinish(self) -> None:
-        """Stop the worker and a canary process no item used (deselected, ``-x``,
+        """Stop the execution (the suite worker) and a canary process no item used (``-x``,
         interrupted...)."""
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.close()
+        self.execution.close()
         self.context.close()
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_unconfigure(self) -> None:
-        """Unfreeze when the process goes on after this session: pytester's in-process runs
-        (they set pytest's cleanup-time collections to none), whose objects must stay
-        collectable in the process that runs them."""
-        import gc
 
-        if self._frozen and _in_process_run(self.config):
-            self._frozen = False
-            gc.unfreeze()
-
-
-def start_ahead(config: pytest.Config, project: ProjectConfig) -> None:
-    """From ``pytest_load_initial_conftests``, when the run will generate items, before
-    pytest imports the project's conftest files (0.26 s of pandas on the example):
-
-    - start the canary's process, when there is a canary item: the new interpreter has the
-      other core through all of pytest's start-up and has loaded the model by the time the
-      items run. It starts with the environment pytest was started with, as a serving
-      process would.
-    - pause the garbage collector until the items are collected (see
-      :func:`pause_garbage_collector`).
-
-    The suite keys are read here without importing anything of the project; ``start_suite``
-    reads them again and keeps the canary's process when they are the same. Any problem is
-    left for it to report. Not under pytest-xdist or ``--collect-only``, as for the later
-    start, nor for ``--version`` or ``--help`` (pytest answers them without a session).
-    """
-    options = config.known_args_namespace
-    xdist = bool(getattr(options, "numprocesses", None)) or "PYTEST_XDIST_WORKER" in os.environ
-    runs_nothing = any(getattr(options, name, False) for name in ("collectonly", "version", "help"))
-    if runs_nothing or xdist:
-        return
-    named = [str(arg) for arg in getattr(options, "file_or_dir", None) or ()]
-    if named and not _names_a_folder(named, Path(config.invocation_params.dir)):
-        return
-    try:
-        suite = parse_suite_config(project, complete=False)
-    except MLScoreError:
-        return
-    pause_garbage_collector(config)
-    spec = _canary_spec(suite)
-    if spec is None:
-        return
-    context = SuiteContext(suite)
-    _start_canary(context, spec)
-    if context.canary_started():
-        config.stash[CANARY_AHEAD] = context
-        config.add_cleanup(context.close)  # when configuration fails before it is taken
-
-
-def pause_garbage_collector(config: pytest.Config) -> None:
-    """No cyclic garbage collection while pytest configures and collects: importing
-    scikit-learn, scipy and pandas makes the collector walk everything made so far again and
-    again (0.12 s of 1.3 s of imports) and find almost nothing (about 1,100 unreachable
-    objects on the example). At the end of collection what was made by then is frozen
-    (:meth:`SuitePlugin._freeze_garbage_collector`), that little garbage with it, and the
-    collector resumes; it resumes too when configuration fails or nothing is collected."""
-    import gc
-
-    if not gc.isenabled():
-        return  # the caller's own choice: not ours to change back
-    gc.disable()
-    config.stash[GC_PAUSED] = True
-    config.add_cleanup(lambda: resume_garbage_collector(config))
-
-
-def resume_garbage_collector(config: pytest.Config) -> None:
-    import gc
-
-    if config.stash.get(GC_PAUSED, False):
-        config.stash[GC_PAUSED] = False
-        gc.enable()
+def _job(item: CheckItem) -> Job:
+    return item.spec, item.param
 
 
 def _start_canary(context: SuiteContext, spec: catalog.Spec) -> None:
     """Start the canary's fresh process now: a new interpreter importing scikit-learn and
     loading the model takes seconds, which then pass on the other core while this process
-    works. It is sent its sample when the items are collected; its item judges the result."""
+    works. It is sent its sample right after; its item judges the result."""
     options = catalog.options_for(spec, context.config)
     python = options.get("python")
     context.start_canary(
@@ -285,37 +139,10 @@ def _start_canary(context: SuiteContext, spec: catalog.Spec) -> None:
     )
 
 
-def _canary_spec(suite: SuiteConfig) -> catalog.Spec | None:
-    for spec, _ in catalog.applicable_specs(suite):
-        if spec.check == "check_canary":
-            return spec
-    return None
-
-
 def _names_a_folder(args: Iterable[str], base: Path) -> bool:
     """Whether a command-line argument names a whole folder (so the run is not only the
     files or tests it names)."""
     return any("::" not in arg and (base / arg).is_dir() for arg in args)
-
-
-def _runs_first(spec: catalog.Spec) -> bool:
-    return not spec.forkable and not spec.alone and spec.check != "check_canary"
-
-
-def _shared_imports(specs: Iterable[catalog.Spec]) -> set[str]:
-    """Heavy modules two or more of these items import (shap: 0.25 s)."""
-    from collections import Counter
-
-    needed = Counter(module for spec in specs for module in set(spec.imports))
-    return {module for module, items in needed.items() if items >= 2}
-
-
-def _in_process_run(config: pytest.Config) -> bool:
-    try:
-        from _pytest.unraisableexception import gc_collect_iterations_key
-    except ImportError:  # a pytest without it: unfreeze, as is always safe
-        return True
-    return config.stash.get(gc_collect_iterations_key, 1) == 0
 
 
 class SuiteCollector(pytest.Collector):
@@ -370,7 +197,7 @@ class CheckItem(pytest.Item):
     spec: catalog.Spec
     param: str | None
     result: CheckResult | None = None
-    job_index: int | None = None  # its place in the suite worker's list, when one runs
+    job_index: int | None = None  # its place in the execution's list of jobs
 
     @classmethod
     def create(
@@ -392,17 +219,12 @@ class CheckItem(pytest.Item):
 
     def runtest(self) -> None:
         __tracebackhide__ = True
-        worker, index = self.plugin.worker, self.job_index
-        delivered = None
-        if worker is not None and index is not None and not worker.claim(index):
-            delivered = worker.delivered(index)
-        if delivered is not None:
-            self.result = record_result(delivered.unwrap())
-        elif worker is not None and self.spec.alone:
-            with worker.quiet():
-                self.result = run_spec(self.plugin.context, self.spec, self.param)
+        execution, index = self.plugin.execution, self.job_index
+        if index is None:  # not handed to the execution (collected after it was prepared)
+            result = compute_result(self.plugin.context, self.spec, self.param)
         else:
-            self.result = run_spec(self.plugin.context, self.spec, self.param)
+            result = execution.result(index)
+        self.result = record_result(result)
         self.result.assert_ok()
 
     def repr_failure(
@@ -424,23 +246,13 @@ class CheckItem(pytest.Item):
         return self.path, None, self.nodeid
 
 
-def run_spec(context: SuiteContext, spec: catalog.Spec, param: str | None) -> CheckResult:
-    """Run one generated check and record its result as evidence, exactly once."""
+def record_result(result: CheckResult) -> CheckResult:
+    """Record one generated check's result as the running item's evidence, exactly once,
+    in its JSON form (built-in types only, as pytest-xdist's execnet carries them)."""
     from mltestscore import recording
 
-    result = compute_result(context, spec, param)
     recording.record_check(plain_json(result.to_dict()))
     return result
-
-
-def record_result(payload: dict[str, Any]) -> CheckResult:
-    """Record a result the suite worker computed (its ``to_dict()`` form, built-in types
-    only) as the running item's evidence, as :func:`run_spec` records its own."""
-    from mltestscore import recording
-    from mltestscore.checks.result import CheckResult
-
-    recording.record_check(payload)
-    return CheckResult.from_dict(payload)
 
 
 def compute_result(context: SuiteContext, spec: catalog.Spec, param: str | None) -> CheckResult:
@@ -512,19 +324,16 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin:
     A configuration problem is a usage error naming the key (pytest prints it and exits 4).
     """
     project = session.project
-    plugin: SuitePlugin | None = None
+    worker = role(config) is Role.WORKER
     try:
         suite = parse_suite_config(project, complete=False)
-        started = config.stash.get(CANARY_AHEAD, None)
-        plugin = SuitePlugin(config, suite, Path(project.source), started)
-        plugin.start_canary_early()  # unless started ahead; before the imports below
-        if not hasattr(config, "workerinput"):  # workers meet the same problem when loading
+        catalog.check_thresholds(suite)
+        plugin = SuitePlugin(config, suite, Path(project.source))
+        if not worker:  # workers meet the same problem when loading
             check_model_trust(suite)
         plugin.use_suite(complete_suite_config(suite))
     except MLScoreError as exc:
-        if plugin is not None:
-            plugin.context.close()
-        if not hasattr(config, "workerinput"):
+        if not worker:
             remove_stale(session.json_path)  # as for any other configuration error
         raise pytest.UsageError(f"mltestscore: {exc}") from None
     session.add_hints(catalog.hints(plugin.suite))

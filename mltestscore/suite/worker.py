@@ -12,9 +12,10 @@ claims an item as it reaches it; the child claims the last unclaimed one it may 
 it, writes its result to a file and says so on a pipe. When pytest reaches an item the child
 has claimed, it waits for that result, and records and judges it exactly as when the item
 runs in its own process (the scorecard is the same either way, which the tests check). An
-item whose spec is not ``forkable`` is never taken by the child: the canary's (its process
-belongs to pytest) and those running the project's training code, which may hold a
-connection opened before the fork.
+item whose spec's schedule is not ``forkable`` is never taken by the child: the canary's (its
+process belongs to pytest) and those running the project's training code, which may hold a
+connection opened before the fork. It is one implementation of the execution seam
+(:class:`mltestscore.suite.execution.ForkedExecution`).
 
 When it is used: Linux only, right after collection and before any test ran (so no OpenMP
 pool has started a thread that the fork would leave behind), not under pytest-xdist (its
@@ -43,16 +44,14 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.errors import MLScoreError
 
 if TYPE_CHECKING:
-    from mltestscore.checks.result import CheckResult
-    from mltestscore.suite.catalog import Spec
-    from mltestscore.suite.context import SuiteContext
+    from mltestscore.suite.execution import Compute, Job
 
 SWITCH_VARIABLE = "MLTESTSCORE_SUITE_WORKER"
 STALL_SECONDS = 30.0
@@ -61,11 +60,6 @@ FREE, PYTEST, CHILD = 0, 1, 2
 # Two control bytes after the claims: pytest asks the child to pause; the child is busy.
 PAUSE, BUSY = 0, 1
 PAUSE_POLL_SECONDS = 0.005
-
-# (spec, parameter) of one generated item, in the order pytest runs them.
-Job = tuple["Spec", str | None]
-# Computes one item's result in whichever process runs it.
-Compute = Callable[["SuiteContext", "Spec", str | None], "CheckResult"]
 
 
 def worker_wanted(switch: str | None = None) -> bool:
@@ -128,12 +122,10 @@ class SuiteWorker:
         self._closed = False
 
     @classmethod
-    def start(
-        cls, context: SuiteContext, jobs: Sequence[Job], compute: Compute
-    ) -> SuiteWorker | None:
+    def start(cls, jobs: Sequence[Job], compute: Compute) -> SuiteWorker | None:
         """Fork the child for ``jobs``, or None when it cannot start. The caller has loaded
         what the items share (data, model) so the child inherits it instead of loading it."""
-        if not any(spec.forkable for spec, _ in jobs):
+        if not any(spec.schedule.forkable for spec, _ in jobs):
             return None
         opened: list[int] = []
         folder: Path | None = None
@@ -158,7 +150,7 @@ class SuiteWorker:
             return None
         if pid == 0:  # the child: never returns
             os.close(read_end)
-            _child(context, jobs, compute, claims, lock_fd, write_end, folder)
+            _child(jobs, compute, claims, lock_fd, write_end, folder)
         os.close(write_end)
         os.set_blocking(read_end, False)
         return cls(pid, claims, lock_fd, read_end, folder)
@@ -311,7 +303,6 @@ def _remove(folder: Path) -> None:
 
 
 def _child(
-    context: SuiteContext,
     jobs: Sequence[Job],
     compute: Compute,
     claims: mmap.mmap,
@@ -334,7 +325,7 @@ def _child(
             spec, param = jobs[index]
             payload: dict[str, Any]
             try:
-                result = compute(context, spec, param)
+                result = compute(spec, param)
                 payload = {"result": plain_json(result.to_dict())}
             except MLScoreError as exc:
                 payload = {"config_error": str(exc)}
@@ -362,7 +353,7 @@ def _claim_last(jobs: Sequence[Job], claims: mmap.mmap, lock_fd: int) -> int | N
         if claims[control + PAUSE]:
             return -1
         for index in range(len(jobs) - 1, -1, -1):
-            if claims[index] == FREE and jobs[index][0].forkable:
+            if claims[index] == FREE and jobs[index][0].schedule.forkable:
                 claims[index] = CHILD
                 claims[control + BUSY] = 1
                 return index

@@ -128,7 +128,7 @@ def test_each_generated_item_runs_with_one_thread_per_native_pool_unless_the_var
 
     from mltestscore.checks.result import CheckResult
     from mltestscore.suite.context import SuiteContext
-    from mltestscore.suite.plugin import THREADS_VARIABLE, run_spec
+    from mltestscore.suite.plugin import THREADS_VARIABLE, compute_result
 
     seen: list[set[int]] = []
 
@@ -138,8 +138,8 @@ def test_each_generated_item_runs_with_one_thread_per_native_pool_unless_the_var
 
     spec = catalog.Spec("data-5", "probe", "check_pii", (), "probes the pools", probe)
     context = SuiteContext(SuiteConfig(source="pyproject.toml", root=tmp_path))
-    run_spec(context, spec, None)
-    run_spec(context, spec, None)  # the cached controller
+    compute_result(context, spec, None)
+    compute_result(context, spec, None)  # the cached controller
     monkeypatch.setenv(THREADS_VARIABLE, "2")
-    run_spec(context, spec, None)
+    compute_result(context, spec, None)
     assert seen == [{1}, {1}, {2}]

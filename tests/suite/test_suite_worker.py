@@ -48,8 +48,8 @@ class WorkerSpy:
         real_delivered = suite_worker.SuiteWorker.delivered
         spy = self
 
-        def start(cls: Any, context: Any, jobs: Any, compute: Any) -> Any:
-            started = real_start.__func__(cls, context, jobs, compute)  # type: ignore[attr-defined]
+        def start(cls: Any, jobs: Any, compute: Any) -> Any:
+            started = real_start.__func__(cls, jobs, compute)  # type: ignore[attr-defined]
             if started is not None:
                 spy.pids.append(started.pid)
                 started.jobs = jobs
@@ -325,7 +325,7 @@ def test_the_worker_is_not_forked_while_coverage_measures_the_run(
 def test_items_running_the_projects_training_code_or_the_canary_stay_in_pytest() -> None:
     from mltestscore.suite.catalog import SPECS
 
-    kept = {spec.name for spec in SPECS if not spec.forkable}
+    kept = {spec.name for spec in SPECS if not spec.schedule.forkable}
     assert {spec.name for spec in SPECS if "train_fn" in spec.needs} <= kept
     assert "canary" in kept
     assert len(kept) < len(SPECS) / 4  # the rest may go to the worker
