@@ -3,21 +3,20 @@
 The check times ``model.predict`` calls; its own cost should be those calls and little else.
 On the Adult sample pipeline (tests/data/adult), this compares:
 
-- ``floor``: exactly the predict calls the check makes (warm-up, single rows and batches in
-  every round, the tracemalloc'd batches), timed in a bare loop;
+- ``floor``: exactly the predict calls the check makes (warm-up, single rows and batches, each
+  after the reference workload, the tracemalloc'd batch), timed in a bare loop;
 - ``check``: ``check_computing_performance`` with the same settings, history off;
 - ``check+history``: the same with a 50-run JSONL history to read, compare and append to.
 
 Each variant runs ``--repeats`` times; the table shows median wall time and the ratio to the
 floor. OpenMP is limited to one thread (the machine is shared). Not a test: run it by hand.
 
-    .venv/bin/python benchmarks/bench_performance.py [--repeats 5] [--check-repeats 5]
+    .venv/bin/python benchmarks/bench_performance.py [--repeats 5]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -42,34 +41,31 @@ def _setup() -> tuple[Any, Any]:
 def _floor(model: Any, X: Any, settings: dict[str, int]) -> None:
     """The predict calls the check makes, with nothing around them."""
     from mltestscore.checks._infra_inputs import sample_rows, take_rows
+    from mltestscore.checks.performance import reference_workload
 
     singles = [take_rows(X, [int(i)]) for i in sample_rows(X, settings["single_calls"], 0)]
     batch = take_rows(X, sample_rows(X, settings["batch_size"], 0))
     model.predict(singles[0])
     model.predict(batch)
-    for _ in range(settings["repeats"]):
-        for row in singles:
-            model.predict(row)
-        for _ in range(settings["batch_calls"]):
-            model.predict(batch)
-    for _ in range(min(3, settings["repeats"])):
-        tracemalloc.start()
+    for row in singles:
+        reference_workload()
+        model.predict(row)
+    for _ in range(settings["batch_calls"]):
+        reference_workload()
         model.predict(batch)
-        tracemalloc.stop()
+    tracemalloc.start()
+    model.predict(batch)
+    tracemalloc.stop()
 
 
-def _history(path: Path, runs: int, batch_size: int) -> None:
-    with path.open("w") as handle:
-        for i in range(runs):
-            figures = {"single_p50_ms": 5.0 + (i % 3), "batch_p50_ms": 20.0, "peak_memory_mb": 1.0}
-            record = {"measurements": figures, "parameters": {"batch_size": batch_size}}
-            handle.write(json.dumps(record) + "\n")
+def _history(path: Path, runs: int, real_run: str) -> None:
+    """``runs`` earlier runs with samples: copies of one real run of the check."""
+    path.write_text(real_run * runs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per variant")
-    parser.add_argument("--check-repeats", type=int, default=5, help="the check's own repeats")
     args = parser.parse_args()
 
     import sklearn.ensemble  # noqa: F401  (load OpenMP before limiting it)
@@ -77,11 +73,12 @@ def main() -> None:
 
     from mltestscore.checks.performance import check_computing_performance
 
-    settings = {"repeats": args.check_repeats, "single_calls": 50, "batch_size": 1000}
-    settings["batch_calls"] = 5
+    settings = {"single_calls": 40, "batch_size": 500, "batch_calls": 12}
     with threadpool_limits(limits=1), tempfile.TemporaryDirectory() as scratch:
         model, X = _setup()
         history = Path(scratch) / "perf.jsonl"
+        check_computing_performance(model, X, history=history, **settings)  # type: ignore[arg-type]
+        real_run = history.read_text()
         variants = {
             "floor": lambda: _floor(model, X, settings),
             "check": lambda: check_computing_performance(model, X, **settings),
@@ -91,7 +88,7 @@ def main() -> None:
         }
         times: dict[str, list[float]] = {name: [] for name in variants}
         for _ in range(args.repeats):
-            _history(history, 50, settings["batch_size"])
+            _history(history, 50, real_run)
             for name, run in variants.items():  # interleaved: load changes hit all alike
                 begin = time.perf_counter()
                 run()

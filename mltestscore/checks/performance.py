@@ -1,29 +1,51 @@
-"""Computing performance has not regressed (monitor-6): latency, throughput, memory, size.
+"""Computing performance has not regressed (monitor-6): compute time, memory and size.
 
-Serving cost creeps: one release adds a feature that doubles latency, another grows the
-artifact a little every retrain until it no longer fits. The check measures p50/p95/p99
-latency for single-row and batch prediction, throughput, peak memory of a batch prediction
-and the artifact size, and compares them with a JSONL history of earlier runs. Two failure
-modes: a sudden regression beyond a tolerance against the median of the last few runs, and a
-slow leak (the figure rose in each of the last N runs and by more than a limit overall).
+Serving cost creeps: one release adds a feature that doubles the cost of a prediction,
+another grows the artifact a little every retrain until it no longer fits. The check times
+``model.predict`` on single rows and on a batch, measures the peak memory of a batch
+prediction and the artifact size, and compares them with the samples a previous run stored.
 
-Timings are noisy on shared machines, so each figure is measured in ``repeats`` independent
-rounds and the median across rounds is reported; latency regressions, sudden or slow, must
-also exceed a small absolute margin before they count.
+A shared CI runner is noise first: other jobs take the cores, the runner changes from run to
+run, and a single-row p50 wandered by +62% between identical runs under ``pytest -n 2``. So
+the judgement follows asv and CodSpeed rather than comparing two numbers:
+
+- **CPU time, single-threaded.** Each call is timed with the process's CPU clock while the
+  native thread pools are held to one thread: time spent waiting for a core another job
+  holds is not the model's cost, and OpenMP threads spinning for a busy core are not either
+  (beside one busy core the wall-clock single-row median of the example's gradient boosting
+  pipeline went from 17-25 ms to 44-61 ms, its CPU time did not move). Wall-clock
+  percentiles are reported, not judged; ``clock="wall"`` judges them on a dedicated runner.
+- **A reference workload in the same run.** A fixed pure-Python and numpy loop is timed
+  interleaved with the model's calls; the model's time is judged in units of it as well as
+  in milliseconds, and a regression must show in both (``REFERENCE_SHARE``), so a slower
+  runner (both grow) or a faster reference (only the ratio grows) is not a regression.
+- **Distributions, a test and a minimum effect.** The calls of this run are compared with the
+  stored calls of the baseline (the first passing runs in the history, pinned so a slowdown
+  that slipped through once does not become the norm): a regression needs a one-sided
+  Mann-Whitney U p-value under ``alpha`` *and* a ratio of the 10th percentiles (the calls
+  least disturbed by neighbours) above ``min_ratio``.
+- **Re-measured before failing.** A figure that looks regressed is measured again,
+  independently, and fails only when the second measurement confirms it.
+- **Resolvable or not judged.** A figure the clock cannot resolve (fewer than
+  ``RESOLUTION_TICKS`` clock ticks a call), or whose spread would hide a ``min_ratio`` change,
+  is "not measurable here"; a tail percentile is judged only with ``TAIL_CALLS_BEYOND`` calls
+  beyond it (p95: 200 calls, p99: 1000), else reported.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
 import statistics
 import time
 import tracemalloc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mltestscore.checks import _infra_inputs as inputs
 from mltestscore.checks.registry import CheckInputError, register_check
@@ -31,15 +53,48 @@ from mltestscore.checks.result import CheckResult, Table
 
 RUBRIC = ("monitor-6",)
 CHECK = "check_computing_performance"
-HIGHER_IS_BETTER = frozenset({"throughput_rows_per_s"})
-LATENCY_METRICS = frozenset(
-    f"{kind}_{p}_ms" for kind in ("single", "batch") for p in ("p50", "p95", "p99")
-)
-# Judged for sudden regressions only. The tail of a few dozen calls wanders by 10-30% from
-# run to run, so five rising runs in a row happen by chance (1 in 120 per figure, about one
-# run in 15 over the four of them on the example's model, measured); a slow leak in compute
-# moves the median too, and that is watched.
-TAIL_LATENCIES = frozenset(name for name in LATENCY_METRICS if not name.endswith("_p50_ms"))
+TIMED = ("single", "batch")  # the judged timings: one row per call, a batch per call
+Clock = Literal["cpu", "wall"]
+CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
+CLOCK_NAMES: dict[str, Literal["process_time", "perf_counter"]] = {
+    "cpu": "process_time",
+    "wall": "perf_counter",
+}
+# A call must last this many ticks of the clock for a 1% change to be visible in a sample.
+RESOLUTION_TICKS = 100
+# A tail percentile q is judged only with this many calls beyond it: n * (1 - q) >= 10.
+TAIL_CALLS_BEYOND = 10
+TAILS = (95, 99)
+# The share of ``min_ratio``'s excess a regression must keep in units of the reference
+# workload. Not all of it: beside a busy core the reference (a tight interpreter loop and a
+# sort) slowed by up to 1.3x while the model's predictions did not, so a planted 2x slowdown
+# read 1.4x in reference units (measured, benchmarks/study_performance_stability.py); half
+# of it still tells a model that got slower from a runner that got slower as a whole.
+REFERENCE_SHARE = 0.5
+# The effect is the ratio of this percentile of the calls, now / baseline: the fastest calls
+# are the ones a busy neighbour disturbed least. Over eight runs of the example's pipeline
+# beside a busy core (alternating with a model doing its work twice) the 10th percentile of
+# clean runs spread by 1.27x (single row) and 1.40x (batch), the median by 1.50x; the
+# doubled model read 2.11x at the 10th percentile.
+LOCATION_PERCENTILE = 10
+# Runs kept in the history file: the baseline and the creep window need a few, not all.
+KEPT_RUNS = 50
+
+
+def reference_workload() -> None:
+    """A fixed piece of pure-Python and numpy work, the yardstick of the runner's speed.
+
+    Like a prediction through a scikit-learn pipeline it mixes interpreter work (a loop over
+    Python objects) with vectorised numpy (a sort and a dot product on 4096 floats); about
+    0.1-0.2 ms of CPU on a current x86 core.
+    """
+    import numpy as np
+
+    total = 0
+    for i in range(400):
+        total += i * i % 7
+    values = np.arange(4096, dtype=float)[::-1] * 1.0001
+    float(np.sort(values) @ values)
 
 
 def regression(current: float, baseline: float, higher_is_better: bool = False) -> float:
@@ -59,71 +114,238 @@ def slow_leak(values: Sequence[float], max_growth: float, higher_is_better: bool
     return worsening and regression(values[-1], values[0], higher_is_better) > max_growth
 
 
-def _percentiles(milliseconds: Sequence[float]) -> dict[str, float]:
+@dataclass
+class Measurement:
+    """One independent measurement: the raw samples (milliseconds on the judged clock, per
+    call) and the figures derived from them."""
+
+    samples: dict[str, list[float]]
+    figures: dict[str, float] = field(default_factory=dict)
+
+    def relative(self, kind: str) -> list[float]:
+        """The calls of ``kind`` in units of this measurement's median reference workload."""
+        return relative(self.samples[kind], self.samples["reference"])
+
+
+def relative(calls: Sequence[float], reference: Sequence[float]) -> list[float]:
+    unit = statistics.median(reference)
+    return [value / unit for value in calls] if unit > 0 else []
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
     import numpy as np
 
-    values = np.asarray(milliseconds)
-    return {p: float(np.percentile(values, q)) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))}
-
-
-def _time_calls(model: Any, batches: Sequence[Any]) -> list[float]:
-    durations = []
-    for batch in batches:
-        begin = time.perf_counter()
-        model.predict(batch)
-        durations.append((time.perf_counter() - begin) * 1000.0)
-    return durations
+    return float(np.percentile(np.asarray(values), q))
 
 
 def measure(
     model: Any,
     X: Any,
     *,
-    repeats: int = 5,
-    single_calls: int = 50,
-    batch_size: int = 1000,
-    batch_calls: int = 5,
+    single_calls: int = 40,
+    batch_size: int = 500,
+    batch_calls: int = 12,
     seed: int = 0,
+    clock: Clock = "cpu",
     artifact: str | os.PathLike[str] | None = None,
-) -> dict[str, float]:
-    """The performance figures of one run: per-round percentiles, median over ``repeats``."""
+) -> Measurement:
+    """Single-row and batch calls, each preceded by a reference workload, native thread pools
+    held to one thread; then one traced batch prediction for the memory peak."""
+    from mltestscore.checks._threads import thread_limit
+
+    read = CLOCKS[clock]
     rows = inputs.sample_rows(X, single_calls, seed)
     singles = [inputs.take_rows(X, [int(i)]) for i in rows]
     batch = inputs.take_rows(X, inputs.sample_rows(X, batch_size, seed))
-    model.predict(singles[0])  # warm-up: lazy initialisation is not serving latency
-    model.predict(batch)
-    rounds: dict[str, list[float]] = {}
-    for _ in range(repeats):
-        for kind, calls in (("single", singles), ("batch", [batch] * batch_calls)):
-            for p, value in _percentiles(_time_calls(model, calls)).items():
-                rounds.setdefault(f"{kind}_{p}_ms", []).append(value)
-    figures = {name: statistics.median(values) for name, values in rounds.items()}
-    figures["throughput_rows_per_s"] = len(batch) / (figures["batch_p50_ms"] / 1000.0)
-    # One traced prediction: the peak of the same allocations is the same each time (five
-    # rounds on the example's pipeline spread by 0.2%), and tracing makes a prediction about
-    # five times slower, so more rounds would only cost time.
-    tracemalloc.start()
-    try:
+    samples: dict[str, list[float]] = {"reference": [], "single": [], "batch": []}
+    walls: dict[str, list[float]] = {"single": [], "batch": []}
+
+    def timed(kind: str, call: Callable[[], object]) -> None:
+        begin_wall, begin = time.perf_counter(), read()
+        call()
+        elapsed, elapsed_wall = read() - begin, time.perf_counter() - begin_wall
+        samples[kind].append(elapsed * 1000.0)
+        if kind in walls:
+            walls[kind].append(elapsed_wall * 1000.0)
+
+    # Batches spread among the single rows, so a burst of load falls on both kinds.
+    every = max(1, len(singles) // max(1, batch_calls))
+    order = [("single", i) for i in range(len(singles))]
+    for n in range(batch_calls):
+        order.insert(min(len(order), n * (every + 1)), ("batch", n))
+    with thread_limit(1):
+        model.predict(singles[0])  # warm-up: lazy initialisation is not serving cost
         model.predict(batch)
-        figures["peak_memory_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
+        reference_workload()
+        for kind, index in order:
+            timed("reference", reference_workload)
+            row = singles[index] if kind == "single" else batch
+            timed(kind, functools.partial(model.predict, row))
+        tracemalloc.start()
+        try:
+            model.predict(batch)
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+    figures = {"reference_ms": statistics.median(samples["reference"])}
+    for kind in TIMED:
+        figures[f"{kind}_ms"] = statistics.median(samples[kind])
+        for q in (50, *TAILS):
+            figures[f"{kind}_wall_p{q}_ms"] = _percentile(walls[kind], q)
+    figures["throughput_rows_per_s"] = len(batch) / (figures["batch_wall_p50_ms"] / 1000.0)
+    figures["peak_memory_mb"] = peak
     if artifact is not None:
         figures["artifact_mb"] = Path(artifact).stat().st_size / 2**20
-    return figures
+    return Measurement(samples, figures)
 
 
-def _time_margin_ms(name: str, value: float, baseline: float, batch_size: int) -> float | None:
-    """How many milliseconds a timing figure moved (None for figures that are not timings).
+@dataclass(frozen=True)
+class TimingVerdict:
+    """One timing figure of this run against its baseline: what was measured, how sure, and
+    the verdict (``ok``, ``regressed``, ``not measurable``)."""
 
-    Throughput is converted back to the batch latency it came from, so a sub-millisecond
-    wobble on a fast batch does not fail the check through throughput either.
+    figure: str
+    baseline_ms: float
+    current_ms: float
+    ratio: float  # LOCATION_PERCENTILE in reference units, now / baseline
+    raw_ratio: float  # LOCATION_PERCENTILE in milliseconds, now / baseline
+    p_value: float  # one-sided Mann-Whitney U, reference units
+    raw_p_value: float
+    verdict: str
+    why: str = ""
+
+    @property
+    def regressed(self) -> bool:
+        return self.verdict == "regressed"
+
+
+def _greater_p(current: Sequence[float], baseline: Sequence[float]) -> float:
+    """One-sided Mann-Whitney U p-value that ``current`` tends to be larger than ``baseline``."""
+    from scipy.stats import mannwhitneyu
+
+    return float(mannwhitneyu(current, baseline, alternative="greater").pvalue)
+
+
+def _location_ratio(current: Sequence[float], baseline: Sequence[float]) -> float:
+    """The ratio of the ``LOCATION_PERCENTILE`` percentiles: the least disturbed calls."""
+    base = _percentile(baseline, LOCATION_PERCENTILE)
+    return _percentile(current, LOCATION_PERCENTILE) / base if base > 0 else float("inf")
+
+
+def resolution_problem(
+    baseline_ms: Sequence[float],
+    current_ms: Sequence[float],
+    baseline_units: Sequence[float],
+    current_units: Sequence[float],
+    *,
+    min_ratio: float,
+    alpha: float,
+    tick_ms: float,
+) -> str:
+    """Why the samples cannot resolve a ``min_ratio`` change ('' when they can).
+
+    Two reasons: a call lasting fewer than ``RESOLUTION_TICKS`` ticks of the clock (a coarse
+    CPU clock, a model faster than the clock), and samples so spread that the test could not
+    tell even a ``min_ratio`` shift of the same samples from themselves.
     """
-    if name in LATENCY_METRICS:
-        return abs(value - baseline)
-    if name == "throughput_rows_per_s" and value > 0 and baseline > 0:
-        return abs(batch_size / value - batch_size / baseline) * 1000.0
-    return None
+    floor = RESOLUTION_TICKS * tick_ms
+    fastest = min(statistics.median(baseline_ms), statistics.median(current_ms))
+    if fastest < floor:
+        return (
+            f"a call takes {inputs.fmt(fastest)} ms, under {RESOLUTION_TICKS} ticks of a "
+            f"{inputs.fmt(tick_ms)} ms clock"
+        )
+    for name, units in (("baseline", baseline_units), ("current", current_units)):
+        if len(units) < 2 or _greater_p([u * min_ratio for u in units], units) >= alpha:
+            return (
+                f"the {name} samples ({len(units)} calls) spread too much for a "
+                f"{min_ratio:g}x change to be significant at p < {alpha:g}"
+            )
+    return ""
+
+
+def compare_timings(
+    figure: str,
+    baseline_ms: Sequence[float],
+    current_ms: Sequence[float],
+    base_units: Sequence[float],
+    units: Sequence[float],
+    *,
+    min_ratio: float = 1.5,
+    alpha: float = 0.01,
+    tick_ms: float = 1e-6,
+) -> TimingVerdict:
+    """The decision rule for one timing, on raw samples: regressed only when the calls are
+    slower by more than ``min_ratio`` (``LOCATION_PERCENTILE``) in milliseconds, by more than
+    half that excess in units of the reference workload timed in the same run (``units``,
+    see :func:`relative`: 1.25x for the default 1.5x), and the Mann-Whitney p-value is under
+    ``alpha`` in both."""
+    ratio = _location_ratio(units, base_units)
+    raw_ratio = _location_ratio(current_ms, baseline_ms)
+    problem = resolution_problem(
+        baseline_ms,
+        current_ms,
+        base_units,
+        units,
+        min_ratio=min_ratio,
+        alpha=alpha,
+        tick_ms=tick_ms,
+    )
+    p_value = _greater_p(units, base_units) if units and base_units else 1.0
+    raw_p_value = _greater_p(current_ms, baseline_ms)
+    verdict = "not measurable" if problem else "ok"
+    in_units = 1.0 + (min_ratio - 1.0) * REFERENCE_SHARE
+    if (
+        not problem
+        and raw_ratio > min_ratio
+        and ratio > in_units
+        and max(p_value, raw_p_value) < alpha
+    ):
+        verdict = "regressed"
+    return TimingVerdict(
+        figure,
+        statistics.median(baseline_ms),
+        statistics.median(current_ms),
+        ratio,
+        raw_ratio,
+        p_value,
+        raw_p_value,
+        verdict,
+        problem,
+    )
+
+
+def tail_ratio_interval(
+    baseline: Sequence[float],
+    current: Sequence[float],
+    q: float,
+    *,
+    confidence: float = 0.99,
+    resamples: int = 2000,
+    seed: int = 0,
+) -> tuple[float, float] | None:
+    """A bootstrap confidence interval of percentile ``q`` now / in the baseline, or None
+    when either side has fewer than ``TAIL_CALLS_BEYOND`` calls beyond the percentile (a p99
+    of 30 calls is their largest value: one descheduled call)."""
+    import numpy as np
+
+    needed = TAIL_CALLS_BEYOND / (1.0 - q / 100.0)
+    if min(len(baseline), len(current)) < needed:
+        return None
+    rng = np.random.default_rng(seed)
+    base, now = np.asarray(baseline), np.asarray(current)
+    ratios = np.percentile(rng.choice(now, (resamples, len(now))), q, axis=1) / np.percentile(
+        rng.choice(base, (resamples, len(base))), q, axis=1
+    )
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    return float(np.percentile(ratios, tail)), float(np.percentile(ratios, 100.0 - tail))
+
+
+def tail_calls_needed(q: float) -> int:
+    return round(TAIL_CALLS_BEYOND / (1.0 - q / 100.0))
+
+
+# -- history -------------------------------------------------------------------------------
 
 
 def read_history(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -146,17 +368,158 @@ def read_history(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 
 def append_history(
-    path: str | os.PathLike[str], figures: Mapping[str, float], parameters: Mapping[str, Any]
+    path: str | os.PathLike[str],
+    measurement: Measurement,
+    parameters: Mapping[str, Any],
+    verdict: str,
 ) -> None:
+    """Add this run (figures, raw samples, verdict) and keep the last ``KEPT_RUNS`` runs."""
     record = {
         "recorded_at": datetime.now(UTC).isoformat(),
-        "measurements": dict(figures),
+        "measurements": dict(measurement.figures),
+        "samples": {k: [round(v, 6) for v in values] for k, values in measurement.samples.items()},
         "parameters": dict(parameters),
+        "verdict": verdict,
     }
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, sort_keys=True) + "\n")
+    lines = target.read_text(encoding="utf-8").splitlines() if target.is_file() else []
+    lines = [line for line in lines if line.strip()][-(KEPT_RUNS - 1) :]
+    lines.append(json.dumps(record, sort_keys=True))
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _pooled(records: Sequence[Mapping[str, Any]], kind: str) -> tuple[list[float], list[float]]:
+    """The calls of ``kind`` over ``records``: in milliseconds, and each in units of its own
+    run's median reference workload (so runs on runners of different speeds pool)."""
+    calls: list[float] = []
+    units: list[float] = []
+    for record in records:
+        samples = record["samples"]
+        own = [float(v) for v in samples[kind]]
+        calls.extend(own)
+        units.extend(relative(own, [float(v) for v in samples["reference"]]))
+    return calls, units
+
+
+# -- the check ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Judgement:
+    timings: dict[str, TimingVerdict]
+    problems: dict[str, str]  # figure -> what is wrong
+    rows: list[tuple[object, ...]]
+
+
+def _judge(
+    now: Measurement,
+    comparable: Sequence[Mapping[str, Any]],
+    *,
+    min_ratio: float,
+    alpha: float,
+    tick_ms: float,
+    clock: str,
+    baseline_runs: int,
+    leak_window: int,
+    max_regression: float,
+    max_leak_growth: float,
+    min_memory_growth_mb: float,
+    limits: Mapping[str, float],
+) -> _Judgement:
+    healthy = [r for r in comparable if r.get("verdict") != "regressed"]
+    sampled = [r for r in healthy if _has_samples(r, clock)]
+    baseline = sampled[:baseline_runs]  # pinned: the first passing runs, so nothing ratchets
+    timings: dict[str, TimingVerdict] = {}
+    problems: dict[str, str] = {}
+    rows: list[tuple[object, ...]] = []
+    for kind in TIMED:
+        figure = f"{kind}_ms"
+        if baseline:
+            calls, units = _pooled(baseline, kind)
+            verdict = compare_timings(
+                figure,
+                calls,
+                now.samples[kind],
+                units,
+                now.relative(kind),
+                min_ratio=min_ratio,
+                alpha=alpha,
+                tick_ms=tick_ms,
+            )
+            timings[figure] = verdict
+            if verdict.regressed:
+                problems[figure] = (
+                    f"{figure} {inputs.fmt(verdict.current_ms)} is {verdict.raw_ratio:.2f}x "
+                    f"{inputs.fmt(verdict.baseline_ms)} ({verdict.ratio:.2f}x in reference "
+                    f"units, Mann-Whitney p={verdict.p_value:.1e})"
+                )
+            rows.append(
+                (
+                    figure,
+                    verdict.current_ms,
+                    verdict.baseline_ms,
+                    verdict.raw_ratio,
+                    verdict.ratio,
+                    verdict.p_value,
+                    verdict.verdict + (f": {verdict.why}" if verdict.why else ""),
+                )
+            )
+        else:
+            rows.append((figure, now.figures[figure], None, None, None, None, "no baseline yet"))
+        past_ms = _pooled(baseline, kind)[0]
+        for q in TAILS:  # judged only with enough calls beyond the percentile
+            interval = tail_ratio_interval(past_ms, now.samples[kind], q) if past_ms else None
+            if interval is not None and interval[0] > min_ratio:
+                problems[f"{kind}_p{q}"] = (
+                    f"{kind} p{q} is {interval[0]:.2f}-{interval[1]:.2f}x the baseline's "
+                    "(99% bootstrap interval)"
+                )
+    for figure in ("peak_memory_mb", "artifact_mb"):
+        if figure not in now.figures:
+            continue
+        value = now.figures[figure]
+        past = [float(r["measurements"][figure]) for r in healthy if figure in r["measurements"]]
+        base = statistics.median(past[-baseline_runs:]) if past else None
+        floor = min_memory_growth_mb if figure == "peak_memory_mb" else 0.0
+        verdict_text = "no baseline yet" if base is None else "ok"
+        if base is not None and regression(value, base) > max_regression and value - base > floor:
+            verdict_text = "regressed"
+            problems[figure] = (
+                f"{figure} {inputs.fmt(value)} is {regression(value, base):+.0%} vs "
+                f"{inputs.fmt(base)}"
+            )
+        window = [*past[-(leak_window - 1) :], value] if leak_window > 1 else []
+        if (
+            figure not in problems
+            and len(window) == leak_window
+            and slow_leak(window, max_leak_growth)
+            and window[-1] - window[0] > floor
+        ):
+            verdict_text = "leaking"
+            problems[figure] = (
+                f"{figure} worsened in each of the last {leak_window} runs "
+                f"({regression(window[-1], window[0]):+.0%} overall)"
+            )
+        change = None if base is None else value / base if base > 0 else None
+        rows.append((figure, value, base, change, None, None, verdict_text))
+    for figure, limit in limits.items():
+        value = now.figures[figure]
+        higher = figure == "throughput_rows_per_s"
+        if value < limit if higher else value > limit:
+            problems[f"limit {figure}"] = f"{figure} {inputs.fmt(value)} is past its limit {limit}"
+    return _Judgement(timings, problems, rows)
+
+
+def _has_samples(record: Mapping[str, Any], clock: str) -> bool:
+    """Whether an earlier run kept the raw samples of this clock (older runs kept figures)."""
+    samples = record.get("samples")
+    same_clock = record.get("parameters", {}).get("clock") == clock
+    return (
+        same_clock
+        and isinstance(samples, dict)
+        and all(isinstance(samples.get(k), list) and samples.get(k) for k in ("reference", *TIMED))
+    )
 
 
 @register_check(*RUBRIC)
@@ -167,143 +530,209 @@ def check_computing_performance(
     history: str | os.PathLike[str] | None = None,
     artifact: str | os.PathLike[str] | None = None,
     record: bool = True,
+    min_ratio: float = 1.5,
+    alpha: float = 0.01,
+    clock: Clock = "cpu",
     max_regression: float = 0.25,
-    min_latency_regression_ms: float = 1.0,
+    min_memory_growth_mb: float = 1.0,
     baseline_runs: int = 3,
     leak_window: int = 5,
     max_leak_growth: float = 0.10,
     limits: Mapping[str, float] | None = None,
-    repeats: int = 5,
-    single_calls: int = 50,
-    batch_size: int = 1000,
-    batch_calls: int = 5,
+    single_calls: int = 40,
+    batch_size: int = 500,
+    batch_calls: int = 12,
     seed: int = 0,
 ) -> CheckResult:
-    """Latency, throughput, peak memory and artifact size have not regressed vs earlier runs.
+    """The cost of ``model.predict`` (single rows and a batch), its peak memory and the
+    artifact size have not regressed against the baseline kept in ``history``.
 
-    Measures ``model.predict`` on single rows (``single_calls`` rows) and on a batch of
-    ``batch_size`` rows (``batch_calls`` calls), each in ``repeats`` rounds, reporting the
-    median of each round's p50/p95/p99; throughput is batch rows per second at the median
-    batch latency; peak memory is the tracemalloc peak of one batch prediction; artifact size
-    is the size of ``artifact``. Against the JSONL ``history`` (runs with the same batch size):
-    fails when a figure is more than ``max_regression`` worse than the median of the last
-    ``baseline_runs`` runs (latency also by at least ``min_latency_regression_ms``), or when it
-    got worse in each of the last ``leak_window`` runs by more than ``max_leak_growth`` in
-    total (a timing also by ``min_latency_regression_ms``; p95 and p99 latencies, too noisy
-    for that, are judged for sudden regressions only). ``limits`` sets absolute ceilings by
-    figure name (a floor for throughput). The run is appended to ``history`` when ``record``
-    is true.
+    Times ``single_calls`` single-row calls and ``batch_calls`` calls on a batch of
+    ``batch_size`` rows with the ``clock`` ("cpu": process CPU time with native thread pools
+    held to one thread; "wall": elapsed time), each call after a fixed reference workload.
+    A timing regressed when, against the pooled calls of the first ``baseline_runs`` passing
+    runs in the history, its 10th percentile is more than ``min_ratio`` times slower with a
+    one-sided Mann-Whitney U p-value under ``alpha``, in milliseconds and (by half the excess)
+    in reference units, and a second, independent measurement confirms it. A timing the
+    clock cannot resolve is "not measurable here". Peak
+    memory (tracemalloc) and artifact size regressed when more than ``max_regression`` above
+    the median of the baseline runs (memory also by ``min_memory_growth_mb``), or when they
+    rose in each of the last ``leak_window`` runs by more than ``max_leak_growth`` overall.
+    ``limits`` sets absolute ceilings by figure name (a floor for throughput), also confirmed
+    by a second measurement. Wall-clock p50/p95/p99 are reported, not judged. With no
+    baseline the check is not applicable and this run becomes the baseline (``record``).
     """
     inputs.require_model(model, "model")
     X = inputs.require_rows(X, "X")
     if artifact is not None and not Path(artifact).is_file():
         raise CheckInputError("artifact", f"file not found: {artifact}")
-    if repeats < 1 or single_calls < 1 or batch_size < 1 or batch_calls < 1:
+    if single_calls < 2 or batch_size < 1 or batch_calls < 2:
         raise CheckInputError(
-            "repeats", "repeats, single_calls, batch_size and batch_calls must be >= 1"
+            "single_calls", "single_calls and batch_calls must be >= 2, batch_size >= 1"
         )
-    figures = measure(
-        model,
-        X,
-        repeats=repeats,
-        single_calls=single_calls,
-        batch_size=batch_size,
-        batch_calls=batch_calls,
-        seed=seed,
-        artifact=artifact,
-    )
-    unknown = sorted(set(limits or {}) - set(figures))
+    if clock not in CLOCKS:
+        raise CheckInputError("clock", f"{clock!r} is not one of {sorted(CLOCKS)}")
+    if min_ratio <= 1.0 or not 0.0 < alpha < 1.0:
+        raise CheckInputError("min_ratio", "min_ratio must be > 1 and alpha in (0, 1)")
+    settings = {
+        "single_calls": single_calls,
+        "batch_size": batch_size,
+        "batch_calls": batch_calls,
+        "seed": seed,
+        "clock": clock,
+        "artifact": artifact,
+    }
+    first = measure(model, X, **settings)  # type: ignore[arg-type]
+    unknown = sorted(set(limits or {}) - set(first.figures))
     if unknown:
         raise CheckInputError(
-            "limits", f"unknown figure(s) {', '.join(unknown)}; use {sorted(figures)}"
+            "limits", f"unknown figure(s) {', '.join(unknown)}; use {sorted(first.figures)}"
         )
     effective_batch = min(batch_size, len(X))
     runs = read_history(history) if history is not None else []
     comparable = [r for r in runs if r.get("parameters", {}).get("batch_size") == effective_batch]
-
-    problems: list[str] = []
-    rows: list[tuple[object, ...]] = []
-    for name, value in figures.items():
-        higher = name in HIGHER_IS_BETTER
-        past = [float(r["measurements"][name]) for r in comparable if name in r["measurements"]]
-        baseline = statistics.median(past[-baseline_runs:]) if past else None
-        change = regression(value, baseline, higher) if baseline is not None else None
-        verdict = "ok"
-        if change is not None and baseline is not None and change > max_regression:
-            margin = _time_margin_ms(name, value, baseline, effective_batch)
-            if margin is None or margin >= min_latency_regression_ms:
-                verdict = "regressed"
-                problems.append(
-                    f"{name} {inputs.fmt(value)} is {change:+.0%} vs {inputs.fmt(baseline or 0.0)}"
-                )
-        window = [*past[-(leak_window - 1) :], value] if leak_window > 1 else []
-        leaking = (
-            name not in TAIL_LATENCIES
-            and len(window) == leak_window
-            and slow_leak(window, max_leak_growth, higher)
+    tick_ms = time.get_clock_info(CLOCK_NAMES[clock]).resolution * 1000.0
+    rules = {
+        "min_ratio": min_ratio,
+        "alpha": alpha,
+        "tick_ms": tick_ms,
+        "clock": clock,
+        "baseline_runs": baseline_runs,
+        "leak_window": leak_window,
+        "max_regression": max_regression,
+        "max_leak_growth": max_leak_growth,
+        "min_memory_growth_mb": min_memory_growth_mb,
+        "limits": dict(limits or {}),
+    }
+    judgement = _judge(first, comparable, **rules)  # type: ignore[arg-type]
+    now, measured = first, 1
+    if judgement.problems:  # re-measure before failing: a second measurement must agree
+        now, measured = measure(model, X, **settings), 2  # type: ignore[arg-type]
+        second = _judge(now, comparable, **rules)  # type: ignore[arg-type]
+        confirmed = set(judgement.problems) & set(second.problems)
+        unconfirmed = sorted(set(judgement.problems) - confirmed)
+        judgement = _Judgement(
+            second.timings, {k: second.problems[k] for k in sorted(confirmed)}, second.rows
         )
-        if leaking:  # a timing's leak must also add up to the absolute margin, as a jump must
-            margin = _time_margin_ms(name, window[-1], window[0], effective_batch)
-            leaking = margin is None or margin >= min_latency_regression_ms
-        if leaking:
-            verdict = "leaking"
-            problems.append(
-                f"{name} worsened in each of the last {leak_window} runs "
-                f"({regression(window[-1], window[0], higher):+.0%} overall)"
-            )
-        limit = (limits or {}).get(name)
-        if limit is not None and (value < limit if higher else value > limit):
-            verdict = "over limit"
-            problems.append(f"{name} {inputs.fmt(value)} is past its limit {limit}")
-        rows.append(
-            (name, value, baseline, None if change is None else 100 * change, limit, verdict)
-        )
+    else:
+        unconfirmed = []
 
     parameters = {
-        "repeats": repeats,
         "single_calls": min(single_calls, len(X)),
         "batch_size": effective_batch,
         "batch_calls": batch_calls,
         "seed": seed,
+        "clock": clock,
         "baseline_runs": baseline_runs,
         "leak_window": leak_window,
     }
     if history is not None and record:
-        append_history(history, figures, parameters)
+        verdict = "regressed" if judgement.problems else "passed"
+        append_history(history, now, parameters, verdict)
 
-    if problems:
-        reason = f"{len(problems)} performance problem(s): " + "; ".join(problems[:3])
-    else:
-        reason = (
-            f"single-row p99 {inputs.fmt(figures['single_p99_ms'])} ms, batch of "
-            f"{effective_batch} p50 {inputs.fmt(figures['batch_p50_ms'])} ms, "
-            f"{figures['throughput_rows_per_s']:.0f} rows/s"
-        )
-        reason += (
-            f", within {max_regression:.0%} of the median of the last "
-            f"{min(len(comparable), baseline_runs)} run(s)"
-            if comparable
-            else "; no earlier runs to compare with yet"
-        )
-    return CheckResult.judge(
-        not problems,
-        CHECK,
-        RUBRIC,
-        reason,
-        measurements=figures,
+    return _conclude(
+        judgement,
+        now,
+        unconfirmed,
+        measurements={"measurements_taken": measured},
         thresholds={
+            "min_ratio": min_ratio,
+            "alpha": alpha,
             "max_regression": max_regression,
-            "min_latency_regression_ms": min_latency_regression_ms,
+            "min_memory_growth_mb": min_memory_growth_mb,
             "max_leak_growth": max_leak_growth,
             **{f"limit_{k}": v for k, v in (limits or {}).items()},
         },
-        parameters={**parameters, "history_runs": len(comparable)},
-        tables=[
+        parameters={**parameters, "history_runs": len(comparable), "clock_resolution_ms": tick_ms},
+        baseline=bool(judgement.timings) or bool(limits),
+        recorded=history is not None and record,
+    )
+
+
+def _conclude(
+    judgement: _Judgement,
+    now: Measurement,
+    unconfirmed: Sequence[str],
+    *,
+    measurements: Mapping[str, float],
+    thresholds: Mapping[str, float],
+    parameters: Mapping[str, Any],
+    baseline: bool,
+    recorded: bool,
+) -> CheckResult:
+    """The result: failed on confirmed problems; not applicable with nothing to compare with
+    or nothing the clock resolves; else passed, saying what was and was not judged."""
+    timings = judgement.timings
+    measurable = [v for v in timings.values() if v.verdict != "not measurable"]
+    not_measurable = [f"{v.figure} ({v.why})" for v in timings.values() if v not in measurable]
+    kw: dict[str, Any] = {
+        "measurements": {**now.figures, **measurements},
+        "thresholds": thresholds,
+        "parameters": parameters,
+        "tables": [
             Table.build(
-                "Performance vs earlier runs",
-                ["figure", "now", "baseline (median)", "change %", "limit", "verdict"],
-                rows,
-                chart="change %",
+                "Performance vs the baseline",
+                [
+                    "figure",
+                    "now",
+                    "baseline (median)",
+                    "ratio",
+                    "ratio in reference units",
+                    "Mann-Whitney p",
+                    "verdict",
+                ],
+                judgement.rows,
+                chart="ratio",
             )
         ],
+    }
+    problems = list(judgement.problems.values())
+    if problems:
+        reason = (
+            f"{len(problems)} performance problem(s), confirmed by a second measurement: "
+            + "; ".join(problems[:3])
+        )
+        return CheckResult.failed(CHECK, RUBRIC, reason, **kw)
+    summary = (
+        f"single row {inputs.fmt(now.figures['single_ms'])} ms, batch of "
+        f"{parameters['batch_size']} {inputs.fmt(now.figures['batch_ms'])} ms "
+        f"({parameters['clock']} time, median)"
     )
+    if not baseline:
+        reason = "no baseline yet: " + (
+            "this run was recorded as the baseline the next run is compared with"
+            if recorded
+            else "give a history file (and record=True) to keep one"
+        )
+        return CheckResult.not_applicable(CHECK, RUBRIC, f"{reason} ({summary})", **kw)
+    if timings and not measurable:
+        reason = "not measurable here: " + "; ".join(not_measurable)
+        return CheckResult.not_applicable(CHECK, RUBRIC, reason, **kw)
+    reason = summary
+    if measurable:
+        worst = max(measurable, key=lambda v: v.raw_ratio)
+        reason += (
+            f"; no timing above {thresholds['min_ratio']:g}x the baseline at p < "
+            f"{thresholds['alpha']:g} (largest: {worst.figure} {worst.raw_ratio:.2f}x, "
+            f"{worst.ratio:.2f}x in reference units)"
+        )
+    for note in (
+        "not measurable here: " + "; ".join(not_measurable) if not_measurable else "",
+        f"{', '.join(unconfirmed)} not confirmed by a second measurement" if unconfirmed else "",
+        _tail_notes(now),
+    ):
+        reason += f"; {note}" if note else ""
+    return CheckResult.passed(CHECK, RUBRIC, reason, **kw)
+
+
+def _tail_notes(now: Measurement) -> str:
+    """Which tails were too thin to judge (a p95 of 40 calls is its second largest call)."""
+    notes = []
+    for kind in TIMED:
+        calls = len(now.samples[kind])
+        if calls < tail_calls_needed(TAILS[0]):
+            notes.append(
+                f"{kind} p95/p99 reported, not judged ({calls} calls; a p95 needs "
+                f"{tail_calls_needed(TAILS[0])}, a p99 {tail_calls_needed(TAILS[1])})"
+            )
+    return ", ".join(notes)
