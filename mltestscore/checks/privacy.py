@@ -134,12 +134,12 @@ def detect(text: str) -> dict[str, str]:
     return found
 
 
-@register_check(*RUBRIC_IDS)
+@register_check(*RUBRIC_IDS, renamed={"sample_rows": "sample_size"})
 def check_pii(
     data: pd.DataFrame | str | os.PathLike[str],
     *,
     columns: Sequence[str] | None = None,
-    sample_rows: int | None = 10_000,
+    sample_size: int | None = 10_000,
     seed: int = 0,
     max_match_fraction: float = 0.0,
     max_examples: int = 3,
@@ -147,7 +147,7 @@ def check_pii(
     """Scan columns for personal identifiers (email, phone, SSN, card, IP, IBAN).
 
     Text columns and integer columns (card numbers stored as numbers) are scanned, by default
-    on a seeded sample of ``sample_rows`` non-null values per column (``None`` scans all).
+    on a seeded sample of ``sample_size`` non-null values per column (``None`` scans all).
     A column fails when the share of its values holding one kind of identifier exceeds
     ``max_match_fraction`` (default 0: any personal identifier is a finding). Examples are
     masked so the report itself leaks nothing.
@@ -155,9 +155,9 @@ def check_pii(
     frame = read_frame(data, "data")
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise CheckInputError("data", f"is empty ({frame.shape[0]} rows, {frame.shape[1]} columns)")
-    if sample_rows is not None and sample_rows < 1:
+    if sample_size is not None and sample_size < 1:
         raise CheckInputError(
-            "sample_rows", f"must be a positive number or None, not {sample_rows}"
+            "sample_size", f"must be a positive number or None, not {sample_size}"
         )
     if not 0 <= max_match_fraction < 1:
         raise CheckInputError("max_match_fraction", "must be in [0, 1)")
@@ -165,7 +165,7 @@ def check_pii(
     rows: list[Finding] = []
     scanned_values = 0
     for column in selected:
-        values = _sample(frame[column], sample_rows, seed)
+        values = _sample(frame[column], sample_size, seed)
         scanned_values += len(values)
         rows.extend(_scan_column(column, values, max_examples))
     findings = [r for r in rows if r[4] > max_match_fraction]
@@ -176,7 +176,7 @@ def check_pii(
             "columns_with_pii": len({r[0] for r in findings}),
         },
         "thresholds": {"max_match_fraction": max_match_fraction},
-        "parameters": {"sample_rows": sample_rows, "seed": seed, "rows": int(frame.shape[0])},
+        "parameters": {"sample_size": sample_size, "seed": seed, "rows": int(frame.shape[0])},
         "tables": [_table(rows)] if rows else [],
     }
     if not findings:
@@ -219,10 +219,10 @@ def _columns_to_scan(frame: pd.DataFrame, columns: Sequence[str] | None) -> list
     ]
 
 
-def _sample(series: pd.Series, sample_rows: int | None, seed: int) -> pd.Series:
+def _sample(series: pd.Series, sample_size: int | None, seed: int) -> pd.Series:
     values = series.dropna()
-    if sample_rows is not None and len(values) > sample_rows:
-        values = values.sample(n=sample_rows, random_state=seed)
+    if sample_size is not None and len(values) > sample_size:
+        values = values.sample(n=sample_size, random_state=seed)
     return values
 
 

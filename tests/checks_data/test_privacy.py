@@ -117,8 +117,8 @@ def test_a_fraction_limit_tolerates_stray_matches(serving: pd.DataFrame) -> None
 
 def test_sampling_is_seeded_and_recorded(serving: pd.DataFrame) -> None:
     serving["contact"] = "someone@example.org"
-    result = check_pii(serving, sample_rows=100, seed=3, columns=["contact", "sex"])
-    assert result.parameters["sample_rows"] == 100
+    result = check_pii(serving, sample_size=100, seed=3, columns=["contact", "sex"])
+    assert result.parameters["sample_size"] == 100
     assert result.parameters["seed"] == 3
     assert result.measurements["values_scanned"] == 200
     assert result.measurements["columns_scanned"] == 2
@@ -131,7 +131,7 @@ def test_sampling_is_seeded_and_recorded(serving: pd.DataFrame) -> None:
         ("no rows", {}, "data"),
         ([1, 2, 3], {}, "data"),
         ("frame", {"columns": ["no-such-column"]}, "no-such-column"),
-        ("frame", {"sample_rows": 0}, "sample_rows"),
+        ("frame", {"sample_size": 0}, "sample_size"),
         ("/no/such/file.csv", {}, "/no/such/file.csv"),
     ],
 )
