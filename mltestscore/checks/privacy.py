@@ -1,10 +1,10 @@
-"""Privacy controls (data-5): no personal data hiding in columns, no world-readable data files.
+"""Privacy controls (data-5): no personal data hiding in columns, no data files open to others.
 
 The rubric asks whether the data pipeline has appropriate privacy controls. Two things can be
 checked automatically: whether columns hold personal identifiers (emails, phone numbers, US
 social security numbers, payment card numbers, IP addresses, IBANs), and whether the data
-files on disk can be read or written by every user of the machine. Detection is strict where
-a checksum exists (Luhn for cards, mod-97 for IBANs, ``ipaddress`` for IPs), so that ids or
+files on disk can be changed by every user, or are secrets readable by others. Detection is
+strict where a checksum exists (Luhn for cards, mod-97 for IBANs, ``ipaddress`` for IPs), so that ids or
 timestamps that merely look like numbers do not raise alarms.
 """
 
@@ -263,66 +263,106 @@ def _table(rows: list[Finding]) -> Table:
 # --- file permissions ------------------------------------------------------------------------
 
 
+# Names of files that hold credentials rather than data: readable by others, they leak access.
+_SECRET_NAME = re.compile(
+    r"(^\.env(\..+)?$|^\.netrc$|^\.pgpass$|^id_(rsa|dsa|ecdsa|ed25519)$|"
+    r"\.(pem|key|p12|pfx|jks|keystore|kdbx)$|credential|secret|token|password|passwd)",
+    re.IGNORECASE,
+)
+
+
 @register_check(*RUBRIC_IDS)
 def check_data_file_permissions(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
+    project_root: str | os.PathLike[str] | None = None,
     allow_group_read: bool = True,
     max_files: int = 10_000,
 ) -> CheckResult:
-    """Check data files are not readable or writable by every user (and dirs not writable).
+    """Check the data files' permissions for what lets others change or take the data.
 
-    Files must not be world-readable or world-writable; directories (walked recursively, at
-    most ``max_files`` entries) must not be world-writable, since that lets anyone swap a file.
-    With ``allow_group_read=False`` group read access on files is a finding too.
+    Findings: a world-writable file or directory (anyone on the machine can swap the data the
+    model learns from); a file named like a secret (``.env``, ``*.pem``, ``*.key``, ``id_rsa``,
+    ``*credentials*``...) readable by group or others; a world-readable data file outside
+    ``project_root`` (a copy left in a shared place). A world-readable data file inside the
+    project is what the default umask (022) and every git checkout produce (0644): it is
+    counted, not failed, since who can read it is decided by the directories above it and the
+    machine's accounts. ``allow_group_read=False`` makes group read access of any data file a
+    finding too. Directories are walked recursively (at most ``max_files`` entries).
     """
+    name = "check_data_file_permissions"
     if os.name != "posix":
-        return CheckResult.not_applicable(
-            "check_data_file_permissions", RUBRIC_IDS, "POSIX permissions do not apply here"
-        )
+        return CheckResult.not_applicable(name, RUBRIC_IDS, "POSIX permissions do not apply here")
     roots = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if not roots:
         raise CheckInputError("paths", "no data files given")
+    root_dir = Path(project_root).resolve() if project_root is not None else None
     entries: list[Path] = []
     for root in map(Path, roots):
         if not root.exists() and not root.is_symlink():
             raise CheckInputError("paths", f"file {str(root)!r} does not exist")
         entries.extend(_walk(root, max_files - len(entries)))
     rows = []
+    unchecked = []
+    world_readable = 0
     for entry in entries:
         try:
             mode = entry.stat().st_mode
         except OSError as exc:  # a dangling symlink, a file removed while walking...
-            rows.append((str(entry), "?", f"cannot be checked: {exc.strerror}"))
+            unchecked.append((str(entry), "?", f"not checked: {exc.strerror}"))
             continue
-        problems = _permission_problems(mode, stat.S_ISDIR(mode), allow_group_read)
+        is_dir = stat.S_ISDIR(mode)
+        world_readable += bool(not is_dir and mode & stat.S_IROTH)
+        outside = root_dir is not None and not entry.resolve().is_relative_to(root_dir)
+        problems = _permission_problems(
+            mode,
+            is_dir,
+            allow_group_read,
+            secret=bool(_SECRET_NAME.search(entry.name)),
+            outside=outside,
+        )
         if problems:
             rows.append((str(entry), stat.filemode(mode), "; ".join(problems)))
     kw: dict[str, Any] = {
-        "measurements": {"entries_checked": len(entries), "entries_too_open": len(rows)},
+        "measurements": {
+            "entries_checked": len(entries) - len(unchecked),
+            "entries_too_open": len(rows),
+            "entries_not_checked": len(unchecked),
+            "world_readable_files": world_readable,
+        },
         "thresholds": {"entries_too_open_allowed": 0},
         "parameters": {
+            "project_root": None if root_dir is None else str(root_dir),
             "allow_group_read": allow_group_read,
             "max_files": max_files,
             "truncated": len(entries) >= max_files,
         },
-        "tables": [Table.build("Data files open to others", ["path", "mode", "problem"], rows)]
-        if rows
+        "tables": [
+            Table.build("Data files open to others", ["path", "mode", "problem"], rows + unchecked)
+        ]
+        if rows or unchecked
         else [],
     }
     if not rows:
+        notes = []
+        if world_readable:
+            notes.append(f"{world_readable} readable by others as the default umask leaves them")
+        if unchecked:
+            notes.append(f"{len(unchecked)} could not be checked, e.g. {unchecked[0][0]}")
+        note = f" ({'; '.join(notes)})" if notes else ""
         return CheckResult.passed(
-            "check_data_file_permissions",
+            name,
             RUBRIC_IDS,
-            f"none of {len(entries)} data files and directories is open to other users",
+            f"none of {len(entries)} data files and directories is writable by every user, "
+            f"a readable secret or a readable copy outside the project{note}",
             **kw,
         )
     first = rows[0]
     return CheckResult.failed(
-        "check_data_file_permissions",
+        name,
         RUBRIC_IDS,
         f"{len(rows)} of {len(entries)} data paths are open to other users, "
-        f"e.g. {first[0]} ({first[1]}: {first[2]}); fix with chmod o-rwx",
+        f"e.g. {first[0]} ({first[1]}: {first[2]}); fix with chmod o-w (o-r, g-r for secrets)",
         **kw,
     )
 
@@ -342,12 +382,18 @@ def _walk(root: Path, budget: int) -> list[Path]:
     return found
 
 
-def _permission_problems(mode: int, is_dir: bool, allow_group_read: bool) -> list[str]:
+def _permission_problems(
+    mode: int, is_dir: bool, allow_group_read: bool, *, secret: bool, outside: bool
+) -> list[str]:
     problems = []
     if mode & stat.S_IWOTH:
         problems.append("world-writable")
-    if not is_dir and mode & stat.S_IROTH:
-        problems.append("world-readable")
-    if not is_dir and not allow_group_read and mode & stat.S_IRGRP:
+    if is_dir:
+        return problems
+    if secret and mode & (stat.S_IROTH | stat.S_IRGRP):
+        problems.append("a secret readable by " + ("others" if mode & stat.S_IROTH else "group"))
+    elif outside and mode & stat.S_IROTH:
+        problems.append("world-readable outside the project")
+    elif not allow_group_read and mode & stat.S_IRGRP:
         problems.append("group-readable")
     return problems

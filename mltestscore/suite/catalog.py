@@ -151,7 +151,8 @@ SPECS: tuple[Spec, ...] = (
          "scans columns for personal identifiers", runners.run_pii,
          {"sample_size": 5000}, params=_data_keys("train", "serving")),
     Spec("data-5", "file_permissions", "check_data_file_permissions", ("train",),
-         "checks data files are not world-readable", runners.run_file_permissions,
+         "checks data files are not world-writable, readable secrets or copies outside the "
+         "project", runners.run_file_permissions,
          when=lambda c: any(s.path is not None for s in c.data.values()),
          why_not="give data as files (not callables) to check their permissions"),
     Spec("model-3", "tuning", "check_no_better_params_nearby", ("model", "target", "train"),
