@@ -4,8 +4,8 @@ The rubric asks whether the data pipeline has appropriate privacy controls. Two 
 checked automatically: whether columns hold personal identifiers (emails, phone numbers, US
 social security numbers, payment card numbers, IP addresses, IBANs), and whether the data
 files on disk can be changed by every user, or are secrets readable by others. Detection is
-strict where a checksum exists (Luhn for cards, mod-97 for IBANs, ``ipaddress`` for IPs), so that ids or
-timestamps that merely look like numbers do not raise alarms.
+strict where a checksum exists (Luhn for cards, mod-97 for IBANs, ``ipaddress`` for IPs), so
+that ids or timestamps that merely look like numbers do not raise alarms.
 """
 
 from __future__ import annotations

@@ -130,7 +130,7 @@ def _model_file(config: SuiteConfig) -> bool:
 
 
 def _fresh_data(config: SuiteConfig) -> list[str]:
-    return ["serving"] if "serving" in config.data else ["train"]
+    return ["serving"]
 
 
 SPECS: tuple[Spec, ...] = (
@@ -224,8 +224,10 @@ SPECS: tuple[Spec, ...] = (
          "checks the model is younger than max_age_days", runners.run_model_age,
          when=_model_file, why_not="give the model as a file or a registry"),
     Spec("monitor-4", "data_freshness", "check_data_freshness", ("time_column",),
-         "checks the newest event in the data is recent", runners.run_data_freshness,
-         params=_fresh_data, when=lambda c: bool(c.data), why_not="set `train` or `serving`"),
+         "checks the newest event in the serving data is recent", runners.run_data_freshness,
+         params=_fresh_data, when=lambda c: "serving" in c.data,
+         why_not="not applicable: no serving data (training data is expected to be older than "
+         "the 1-day limit; check_model_age judges the model's age)"),
     Spec("monitor-5", "stability", "check_numerical_stability", ("model", "train"),
          "probes the model with edge-case inputs for NaN/inf and invalid probabilities",
          runners.run_stability, {"max_examples": 10, "sample_size": 500}),
