@@ -118,7 +118,9 @@ def drift_table() -> None:
         runs = flagged = 0
         for seed in SEEDS:
             train, holdout = split(frame, seed)
-            current = small_sample(holdout, seed)
+            # Distinct rows (a sample with replacement is not a sample of the population).
+            size = min(int(np.random.default_rng(seed).integers(120, 301)), len(holdout))
+            current = holdout.sample(n=size, random_state=seed)
             result = check_feature_drift(train, current)
             count = int(result.measurements.get("drifted_features", 0))
             runs += count > 0
