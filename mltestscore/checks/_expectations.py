@@ -61,6 +61,8 @@ class ExpectationOutcome:
     observed: str = ""
     error: str | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # Set when the verdict came from an inferred tolerance's sample-size test (schema.py).
+    p_value: float | None = None
 
     @property
     def column(self) -> str:

@@ -68,11 +68,24 @@ class FeatureDrift:
     largest_change: str = ""
     severity: float = 0.0
     drifted: bool = False
+    q_value: float | None = None  # Benjamini-Hochberg over the features' p-values
+    missing_pvalue: float | None = None  # numeric: the missing share, Fisher's exact test
+
+    @property
+    def p_value(self) -> float | None:
+        """The feature's test: chi-squared for categories (missing is a category); for numbers
+        KS on the values and Fisher on the missing share, Bonferroni-combined."""
+        if self.kind != "numeric":
+            return self.chi2_pvalue
+        tests = [p for p in (self.ks_pvalue, self.missing_pvalue) if p is not None]
+        tests = [p for p in tests if not math.isnan(p)]
+        return min(1.0, len(tests) * min(tests)) if tests else None
 
     def describe(self) -> str:
+        q = f", q {_fmt(self.q_value)}"
         if self.kind == "numeric":
-            return f"{self.feature} (PSI {_fmt(self.psi)}, KS {_fmt(self.ks)})"
-        return f"{self.feature} (JS {_fmt(self.js)}, L∞ {_fmt(self.linf)})"
+            return f"{self.feature} (PSI {_fmt(self.psi)}, KS {_fmt(self.ks)}{q})"
+        return f"{self.feature} (JS {_fmt(self.js)}, L∞ {_fmt(self.linf)}{q})"
 
 
 def _fmt(value: float | None) -> str:
@@ -203,6 +216,12 @@ def _numeric_drift(
     elif n_ref_valid and not n_cur_valid:
         ks = 1.0  # every current value is missing: as far apart as distributions get
 
+    missing_p = None
+    if ref_nan or cur_nan:
+        from scipy.stats import fisher_exact
+
+        table = [[ref_nan, n_ref_valid], [cur_nan, n_cur_valid]]
+        missing_p = float(fisher_exact(table)[1])
     ref_mean = float(np.nanmean(reference)) if n_ref_valid else float("nan")
     cur_mean = float(np.nanmean(current)) if n_cur_valid else float("nan")
     ref_std = float(np.nanstd(reference)) if n_ref_valid else float("nan")
@@ -224,6 +243,7 @@ def _numeric_drift(
         ks=ks,
         ks_resolution=resolution,
         ks_pvalue=ks_p,
+        missing_pvalue=missing_p,
         largest_change=largest_change,
         severity=max(ratios),
         drifted=drifted,
@@ -359,6 +379,7 @@ def check_feature_drift(
     ks_alpha: float | None = None,
     chi2_alpha: float | None = None,
     max_drifted: int = 0,
+    fdr: float = 0.01,
     bins: int = 10,
     ks_grid: int = 100,
     psi_epsilon: float = 1e-4,
@@ -402,6 +423,8 @@ def check_feature_drift(
     thresholds = _Thresholds(
         psi_threshold, ks_threshold, js_threshold, linf_threshold, ks_alpha, chi2_alpha
     )
+    if not 0 < fdr < 1:
+        raise CheckInputError("fdr", f"must be between 0 and 1, got {fdr}")
     for label, value in (
         ("psi_threshold", psi_threshold),
         ("ks_threshold", ks_threshold),
@@ -436,6 +459,7 @@ def check_feature_drift(
     else:
         results = [compare(column) for column in selected]
 
+    results = judge_drift(results, fdr)
     ranked = sorted(results, key=lambda r: r.severity, reverse=True)
     drifted = [r for r in ranked if r.drifted]
     measurements = _drift_measurements(ranked)
@@ -459,6 +483,7 @@ def check_feature_drift(
         "linf": linf_threshold,
         "ks_alpha": ks_alpha,
         "chi2_alpha": chi2_alpha,
+        "fdr": fdr,
         "max_drifted": max_drifted,
     }
     if drifted:
@@ -479,6 +504,34 @@ def check_feature_drift(
         parameters=parameters,
         tables=[_drift_table(ranked, max_table_rows)],
     )
+
+
+def judge_drift(measured: Sequence[FeatureDrift], fdr: float) -> list[FeatureDrift]:
+    """The verdict per feature: it drifts when its shift is both large (a distance over its
+    threshold, so huge samples do not flag trivial shifts) and significant (its KS or
+    chi-squared p-value passes Benjamini-Hochberg at ``fdr`` across the features, so small
+    samples do not flag noise: PSI and JS are biased upward on a few hundred rows)."""
+    import dataclasses
+
+    import numpy as np
+
+    p_values = np.array(
+        [1.0 if r.p_value is None or math.isnan(r.p_value) else r.p_value for r in measured]
+    )
+    count = len(p_values)
+    order = np.argsort(p_values)
+    scaled = p_values[order] * count / np.arange(1, count + 1)
+    q_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
+    q_values = np.empty(count)
+    q_values[order] = np.minimum(q_sorted, 1.0)
+    judged = []
+    for result, q in zip(measured, q_values, strict=True):
+        no_test = result.p_value is None or math.isnan(result.p_value)
+        significant = bool(q < fdr) or no_test
+        judged.append(
+            dataclasses.replace(result, q_value=float(q), drifted=result.drifted and significant)
+        )
+    return judged
 
 
 def _validate_drift_inputs(
@@ -554,7 +607,7 @@ def _drift_measurements(ranked: Sequence[FeatureDrift]) -> dict[str, object]:
 
 def _drift_table(ranked: Sequence[FeatureDrift], max_rows: int) -> Table:
     columns = ["feature", "type", "PSI", "KS", "KS p", "JS", "L∞", "chi² p"]
-    columns += ["missing ref → cur", "largest change", "severity", "drifted"]
+    columns += ["missing ref → cur", "largest change", "severity", "drifted", "q (BH)"]
     rows = [
         [
             r.feature,
@@ -569,6 +622,7 @@ def _drift_table(ranked: Sequence[FeatureDrift], max_rows: int) -> Table:
             r.largest_change,
             round(r.severity, 3),
             r.drifted,
+            _round(r.q_value),
         ]
         for r in ranked
     ]

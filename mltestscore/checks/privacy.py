@@ -1,11 +1,11 @@
-"""Privacy controls (data-5): no personal data hiding in columns, no world-readable data files.
+"""Privacy controls (data-5): no personal data hiding in columns, no data files open to others.
 
 The rubric asks whether the data pipeline has appropriate privacy controls. Two things can be
 checked automatically: whether columns hold personal identifiers (emails, phone numbers, US
 social security numbers, payment card numbers, IP addresses, IBANs), and whether the data
-files on disk can be read or written by every user of the machine. Detection is strict where
-a checksum exists (Luhn for cards, mod-97 for IBANs, ``ipaddress`` for IPs), so that ids or
-timestamps that merely look like numbers do not raise alarms.
+files on disk can be changed by every user, or are secrets readable by others. Detection is
+strict where a checksum exists (Luhn for cards, mod-97 for IBANs, ``ipaddress`` for IPs), so
+that ids or timestamps that merely look like numbers do not raise alarms.
 """
 
 from __future__ import annotations
@@ -134,12 +134,12 @@ def detect(text: str) -> dict[str, str]:
     return found
 
 
-@register_check(*RUBRIC_IDS)
+@register_check(*RUBRIC_IDS, renamed={"sample_rows": "sample_size"})
 def check_pii(
     data: pd.DataFrame | str | os.PathLike[str],
     *,
     columns: Sequence[str] | None = None,
-    sample_rows: int | None = 10_000,
+    sample_size: int | None = 10_000,
     seed: int = 0,
     max_match_fraction: float = 0.0,
     max_examples: int = 3,
@@ -147,7 +147,7 @@ def check_pii(
     """Scan columns for personal identifiers (email, phone, SSN, card, IP, IBAN).
 
     Text columns and integer columns (card numbers stored as numbers) are scanned, by default
-    on a seeded sample of ``sample_rows`` non-null values per column (``None`` scans all).
+    on a seeded sample of ``sample_size`` non-null values per column (``None`` scans all).
     A column fails when the share of its values holding one kind of identifier exceeds
     ``max_match_fraction`` (default 0: any personal identifier is a finding). Examples are
     masked so the report itself leaks nothing.
@@ -155,9 +155,9 @@ def check_pii(
     frame = read_frame(data, "data")
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise CheckInputError("data", f"is empty ({frame.shape[0]} rows, {frame.shape[1]} columns)")
-    if sample_rows is not None and sample_rows < 1:
+    if sample_size is not None and sample_size < 1:
         raise CheckInputError(
-            "sample_rows", f"must be a positive number or None, not {sample_rows}"
+            "sample_size", f"must be a positive number or None, not {sample_size}"
         )
     if not 0 <= max_match_fraction < 1:
         raise CheckInputError("max_match_fraction", "must be in [0, 1)")
@@ -165,7 +165,7 @@ def check_pii(
     rows: list[Finding] = []
     scanned_values = 0
     for column in selected:
-        values = _sample(frame[column], sample_rows, seed)
+        values = _sample(frame[column], sample_size, seed)
         scanned_values += len(values)
         rows.extend(_scan_column(column, values, max_examples))
     findings = [r for r in rows if r[4] > max_match_fraction]
@@ -176,7 +176,7 @@ def check_pii(
             "columns_with_pii": len({r[0] for r in findings}),
         },
         "thresholds": {"max_match_fraction": max_match_fraction},
-        "parameters": {"sample_rows": sample_rows, "seed": seed, "rows": int(frame.shape[0])},
+        "parameters": {"sample_size": sample_size, "seed": seed, "rows": int(frame.shape[0])},
         "tables": [_table(rows)] if rows else [],
     }
     if not findings:
@@ -219,10 +219,10 @@ def _columns_to_scan(frame: pd.DataFrame, columns: Sequence[str] | None) -> list
     ]
 
 
-def _sample(series: pd.Series, sample_rows: int | None, seed: int) -> pd.Series:
+def _sample(series: pd.Series, sample_size: int | None, seed: int) -> pd.Series:
     values = series.dropna()
-    if sample_rows is not None and len(values) > sample_rows:
-        values = values.sample(n=sample_rows, random_state=seed)
+    if sample_size is not None and len(values) > sample_size:
+        values = values.sample(n=sample_size, random_state=seed)
     return values
 
 
@@ -263,66 +263,106 @@ def _table(rows: list[Finding]) -> Table:
 # --- file permissions ------------------------------------------------------------------------
 
 
+# Names of files that hold credentials rather than data: readable by others, they leak access.
+_SECRET_NAME = re.compile(
+    r"(^\.env(\..+)?$|^\.netrc$|^\.pgpass$|^id_(rsa|dsa|ecdsa|ed25519)$|"
+    r"\.(pem|key|p12|pfx|jks|keystore|kdbx)$|credential|secret|token|password|passwd)",
+    re.IGNORECASE,
+)
+
+
 @register_check(*RUBRIC_IDS)
 def check_data_file_permissions(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
+    project_root: str | os.PathLike[str] | None = None,
     allow_group_read: bool = True,
     max_files: int = 10_000,
 ) -> CheckResult:
-    """Check data files are not readable or writable by every user (and dirs not writable).
+    """Check the data files' permissions for what lets others change or take the data.
 
-    Files must not be world-readable or world-writable; directories (walked recursively, at
-    most ``max_files`` entries) must not be world-writable, since that lets anyone swap a file.
-    With ``allow_group_read=False`` group read access on files is a finding too.
+    Findings: a world-writable file or directory (anyone on the machine can swap the data the
+    model learns from); a file named like a secret (``.env``, ``*.pem``, ``*.key``, ``id_rsa``,
+    ``*credentials*``...) readable by group or others; a world-readable data file outside
+    ``project_root`` (a copy left in a shared place). A world-readable data file inside the
+    project is what the default umask (022) and every git checkout produce (0644): it is
+    counted, not failed, since who can read it is decided by the directories above it and the
+    machine's accounts. ``allow_group_read=False`` makes group read access of any data file a
+    finding too. Directories are walked recursively (at most ``max_files`` entries).
     """
+    name = "check_data_file_permissions"
     if os.name != "posix":
-        return CheckResult.not_applicable(
-            "check_data_file_permissions", RUBRIC_IDS, "POSIX permissions do not apply here"
-        )
+        return CheckResult.not_applicable(name, RUBRIC_IDS, "POSIX permissions do not apply here")
     roots = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if not roots:
         raise CheckInputError("paths", "no data files given")
+    root_dir = Path(project_root).resolve() if project_root is not None else None
     entries: list[Path] = []
     for root in map(Path, roots):
         if not root.exists() and not root.is_symlink():
             raise CheckInputError("paths", f"file {str(root)!r} does not exist")
         entries.extend(_walk(root, max_files - len(entries)))
     rows = []
+    unchecked = []
+    world_readable = 0
     for entry in entries:
         try:
             mode = entry.stat().st_mode
         except OSError as exc:  # a dangling symlink, a file removed while walking...
-            rows.append((str(entry), "?", f"cannot be checked: {exc.strerror}"))
+            unchecked.append((str(entry), "?", f"not checked: {exc.strerror}"))
             continue
-        problems = _permission_problems(mode, stat.S_ISDIR(mode), allow_group_read)
+        is_dir = stat.S_ISDIR(mode)
+        world_readable += bool(not is_dir and mode & stat.S_IROTH)
+        outside = root_dir is not None and not entry.resolve().is_relative_to(root_dir)
+        problems = _permission_problems(
+            mode,
+            is_dir,
+            allow_group_read,
+            secret=bool(_SECRET_NAME.search(entry.name)),
+            outside=outside,
+        )
         if problems:
             rows.append((str(entry), stat.filemode(mode), "; ".join(problems)))
     kw: dict[str, Any] = {
-        "measurements": {"entries_checked": len(entries), "entries_too_open": len(rows)},
+        "measurements": {
+            "entries_checked": len(entries) - len(unchecked),
+            "entries_too_open": len(rows),
+            "entries_not_checked": len(unchecked),
+            "world_readable_files": world_readable,
+        },
         "thresholds": {"entries_too_open_allowed": 0},
         "parameters": {
+            "project_root": None if root_dir is None else str(root_dir),
             "allow_group_read": allow_group_read,
             "max_files": max_files,
             "truncated": len(entries) >= max_files,
         },
-        "tables": [Table.build("Data files open to others", ["path", "mode", "problem"], rows)]
-        if rows
+        "tables": [
+            Table.build("Data files open to others", ["path", "mode", "problem"], rows + unchecked)
+        ]
+        if rows or unchecked
         else [],
     }
     if not rows:
+        notes = []
+        if world_readable:
+            notes.append(f"{world_readable} readable by others as the default umask leaves them")
+        if unchecked:
+            notes.append(f"{len(unchecked)} could not be checked, e.g. {unchecked[0][0]}")
+        note = f" ({'; '.join(notes)})" if notes else ""
         return CheckResult.passed(
-            "check_data_file_permissions",
+            name,
             RUBRIC_IDS,
-            f"none of {len(entries)} data files and directories is open to other users",
+            f"none of {len(entries)} data files and directories is writable by every user, "
+            f"a readable secret or a readable copy outside the project{note}",
             **kw,
         )
     first = rows[0]
     return CheckResult.failed(
-        "check_data_file_permissions",
+        name,
         RUBRIC_IDS,
         f"{len(rows)} of {len(entries)} data paths are open to other users, "
-        f"e.g. {first[0]} ({first[1]}: {first[2]}); fix with chmod o-rwx",
+        f"e.g. {first[0]} ({first[1]}: {first[2]}); fix with chmod o-w (o-r, g-r for secrets)",
         **kw,
     )
 
@@ -342,12 +382,18 @@ def _walk(root: Path, budget: int) -> list[Path]:
     return found
 
 
-def _permission_problems(mode: int, is_dir: bool, allow_group_read: bool) -> list[str]:
+def _permission_problems(
+    mode: int, is_dir: bool, allow_group_read: bool, *, secret: bool, outside: bool
+) -> list[str]:
     problems = []
     if mode & stat.S_IWOTH:
         problems.append("world-writable")
-    if not is_dir and mode & stat.S_IROTH:
-        problems.append("world-readable")
-    if not is_dir and not allow_group_read and mode & stat.S_IRGRP:
+    if is_dir:
+        return problems
+    if secret and mode & (stat.S_IROTH | stat.S_IRGRP):
+        problems.append("a secret readable by " + ("others" if mode & stat.S_IROTH else "group"))
+    elif outside and mode & stat.S_IROTH:
+        problems.append("world-readable outside the project")
+    elif not allow_group_read and mode & stat.S_IRGRP:
         problems.append("group-readable")
     return problems

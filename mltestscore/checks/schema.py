@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,25 +43,38 @@ def infer_schema(
     *,
     name: str = "inferred-schema",
     range_margin: float = 0.1,
-    null_margin: float = 0.01,
+    null_margin: float | None = None,
     max_categories: int = 50,
-    value_mostly: float = 0.995,
+    value_mostly: float | None = None,
     id_columns: Sequence[str] | None = None,
     ignore_columns: Sequence[str] = (),
     column_order: bool = True,
 ) -> Any:
     """Infer a Great Expectations ``ExpectationSuite`` from training data.
 
-    Per column: its type family; the share of nulls allowed (observed share + ``null_margin``,
-    as ``mostly`` on not-null); for numbers, a value range widened by ``range_margin`` of the
-    observed range on each side (never below zero for a column that never was negative, whole
-    numbers for integer columns); for other columns with at most ``max_categories`` distinct
-    values, the set of values seen. Ranges and value sets carry ``mostly=value_mostly``: the
-    default tolerates 0.5% of rare unseen categories or outliers, so a clean serving sample
-    passes while a systematic defect fails (``check_schema`` still lists what it tolerated;
-    use 1.0 for a strict schema). For id-like columns (named like ``id``/``*_id`` or listed in
-    ``id_columns``), uniqueness instead of a value set. At table level, the columns and, with
-    ``column_order``, their order. ``ignore_columns`` (e.g. the label) are left out entirely.
+    What a sample can promise about the next sample is written down in two kinds, marked in
+    each expectation's ``meta["mltestscore"]["kind"]`` (TensorFlow Data Validation infers the
+    first kind and leaves ranges to people):
+
+    - **contracts**, held strictly: the columns, each column's type family, non-negativity of
+      integer columns that were never negative (counts), uniqueness of id-like columns;
+    - **observed** tolerances, judged by how many exceptions the training sample size makes
+      likely: the null share, the category domain (text/booleans with at most
+      ``max_categories`` values) and the numeric range (widened by ``range_margin`` of the
+      observed span on each side, whole numbers for integer columns). Each carries the
+      Beta-binomial predictive of exceptions in a new sample (see :func:`tolerance`):
+      outside the [min, max] of n draws a new draw falls with probability Beta(2, n - 1)
+      (order statistics, distribution-free), an unseen category with the Good-Turing mass
+      (singletons / n), a null with the Jeffreys posterior Beta(nulls + 1/2, n - nulls + 1/2).
+      ``check_schema`` fails one only when its exceptions are improbable under that
+      predictive (p < ``alpha``), so a held-out split of the same data passes.
+    - a **plausible** range, the mean plus or minus 30 standard deviations (or the observed
+      range when wider), whose exceptions (values far out of range, such as an age of 999)
+      are judged against Chebyshev's bound of 1/30^2 on their share.
+
+    ``value_mostly`` / ``null_margin`` given as numbers restore fixed GX tolerances (``mostly``
+    judged as Great Expectations does: ``value_mostly=1.0, null_margin=0.0`` is a strict
+    snapshot). ``ignore_columns`` (e.g. the label) are left out entirely.
     """
     import great_expectations as gx
 
@@ -69,25 +83,26 @@ def infer_schema(
         raise CheckInputError("data", "has no rows; a schema needs training data")
     if range_margin < 0:
         raise CheckInputError("range_margin", f"must be non-negative, not {range_margin}")
-    if not 0 <= value_mostly <= 1:
+    if value_mostly is not None and not 0 <= value_mostly <= 1:
         raise CheckInputError("value_mostly", f"must be between 0 and 1, not {value_mostly}")
-    if not 0 <= null_margin <= 1:
+    if null_margin is not None and not 0 <= null_margin <= 1:
         raise CheckInputError("null_margin", f"must be between 0 and 1, not {null_margin}")
     ids = set(id_columns) if id_columns is not None else None
     skip = set(ignore_columns)
     columns = [str(c) for c in frame.columns if c not in skip]
+    options = _Inference(range_margin, null_margin, max_categories, value_mostly, ids)
     expectations: list[dict[str, Any]] = []
     table_kind = "ordered_list" if column_order else "set"
     key = "column_list" if column_order else "column_set"
     expectations.append(
-        {"type": f"expect_table_columns_to_match_{table_kind}", "kwargs": {key: columns}}
+        {
+            "type": f"expect_table_columns_to_match_{table_kind}",
+            "kwargs": {key: columns},
+            "meta": _meta(CONTRACT),
+        }
     )
     for column in columns:
-        expectations.extend(
-            _column_expectations(
-                frame[column], column, range_margin, null_margin, max_categories, value_mostly, ids
-            )
-        )
+        expectations.extend(_column_expectations(frame[column], column, options))
     meta = {
         "mltestscore": {
             "inferred_from_rows": int(frame.shape[0]),
@@ -100,61 +115,172 @@ def infer_schema(
     return gx.ExpectationSuite(name=name, expectations=expectations, meta=meta)
 
 
-def _column_expectations(
-    series: pd.Series,
-    column: str,
-    range_margin: float,
-    null_margin: float,
-    max_categories: int,
-    value_mostly: float,
-    id_columns: set[str] | None,
-) -> list[dict[str, Any]]:
+CONTRACT = "contract"
+OBSERVED = "observed"
+PLAUSIBLE = "plausible"
+# The GX ``mostly`` written beside a tolerance is what it allows in a batch of this many rows
+# at the check's default alpha, for people who run the suite in Great Expectations alone.
+MOSTLY_REFERENCE_ROWS = 1000
+DEFAULT_ALPHA = 0.001
+# The plausible range: this many standard deviations around the mean (Chebyshev bounds the
+# share of any distribution out there by 1/30^2 = 0.11%; an age of 999 is 70 sd out).
+PLAUSIBLE_SDS = 30.0
+
+
+@dataclass(frozen=True)
+class _Inference:
+    range_margin: float
+    null_margin: float | None
+    max_categories: int
+    value_mostly: float | None
+    id_columns: set[str] | None
+
+
+def _meta(kind: str, rate: tuple[float, float] | None = None, rows: int = 0) -> dict[str, Any]:
+    """``meta["mltestscore"]``: the expectation's kind and, for a tolerance, the Beta(a, b)
+    prior of its exception rate and the training rows it came from."""
+    entry: dict[str, Any] = {"kind": kind}
+    if rate is not None:
+        entry["exception_rate_beta"] = [round(rate[0], 6), round(rate[1], 6)]
+        entry["inferred_from"] = rows
+    return {"mltestscore": entry}
+
+
+def tolerance(meta: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    """The Beta(a, b) exception-rate prior an inferred tolerance carries, or None."""
+    entry = (meta or {}).get("mltestscore")
+    if not isinstance(entry, Mapping):
+        return None
+    beta = entry.get("exception_rate_beta")
+    if isinstance(beta, Sequence) and len(beta) == 2:
+        return float(beta[0]), float(beta[1])
+    return None
+
+
+def exceptions_p_value(unexpected: int, checked: int, beta: tuple[float, float]) -> float:
+    """P(at least ``unexpected`` exceptions in ``checked`` new values) under the
+    Beta-binomial predictive of a tolerance: small means the exceptions are not chance."""
+    from scipy.stats import betabinom
+
+    if unexpected <= 0 or checked <= 0:
+        return 1.0
+    return float(betabinom.sf(unexpected - 1, checked, beta[0], beta[1]))
+
+
+def _mostly_for(beta: tuple[float, float]) -> float:
+    """The GX ``mostly`` that allows what the predictive allows in a 1,000-row batch."""
+    import math
+
+    from scipy.stats import betabinom
+
+    allowed = float(betabinom.isf(DEFAULT_ALPHA, MOSTLY_REFERENCE_ROWS, beta[0], beta[1]))
+    return math.floor((1.0 - allowed / MOSTLY_REFERENCE_ROWS) * 1e6) / 1e6
+
+
+def _column_expectations(series: pd.Series, column: str, o: _Inference) -> list[dict[str, Any]]:
     import math
 
     import pandas as pd
 
-    null_share = float(series.isna().mean())
-    if null_share == 1.0:
+    rows = len(series)
+    nulls = int(series.isna().sum())
+    if nulls == rows:
         raise CheckInputError(f"column {column!r}", "is entirely missing; nothing to infer")
     found: list[dict[str, Any]] = []
 
-    def add(kind: str, **kwargs: Any) -> None:
-        found.append({"type": f"expect_column_{kind}", "kwargs": {"column": column, **kwargs}})
+    def add(kind: str, meta: dict[str, Any], **kwargs: Any) -> None:
+        found.append(
+            {"type": f"expect_column_{kind}", "kwargs": {"column": column, **kwargs}, "meta": meta}
+        )
+
+    def add_tolerated(kind: str, beta: tuple[float, float], n: int, **kwargs: Any) -> None:
+        if o.value_mostly is not None:
+            add(kind, _meta(OBSERVED), mostly=o.value_mostly, **kwargs)
+        else:
+            add(kind, _meta(OBSERVED, beta, n), mostly=_mostly_for(beta), **kwargs)
 
     add_type = _type_expectation(series)
     if add_type is not None:
-        add(*add_type[:1], **add_type[1])
-    allowed_nulls = min(1.0, null_share + null_margin)
-    if allowed_nulls < 1.0:
-        # Round down: a rounded-up "mostly" would fail the very data it came from.
-        add("values_to_not_be_null", mostly=math.floor((1.0 - allowed_nulls) * 1e6) / 1e6)
+        add(add_type[0], _meta(CONTRACT), **add_type[1])
+    if o.null_margin is not None:
+        allowed_nulls = min(1.0, nulls / rows + o.null_margin)
+        if allowed_nulls < 1.0:
+            # Round down: a rounded-up "mostly" would fail the very data it came from.
+            mostly = math.floor((1.0 - allowed_nulls) * 1e6) / 1e6
+            add("values_to_not_be_null", _meta(OBSERVED), mostly=mostly)
+    else:
+        beta = (nulls + 0.5, rows - nulls + 0.5)  # Jeffreys' prior for a proportion
+        add("values_to_not_be_null", _meta(OBSERVED, beta, rows), mostly=_mostly_for(beta))
     values = series.dropna()
-    is_id = column in id_columns if id_columns is not None else bool(_ID_NAME.search(column))
+    n = len(values)
+    is_id = column in o.id_columns if o.id_columns is not None else bool(_ID_NAME.search(column))
     if is_id and values.is_unique:
-        add("values_to_be_unique")
+        add("values_to_be_unique", _meta(CONTRACT))
         return found
     if pd.api.types.is_bool_dtype(series):
-        add("values_to_be_in_set", value_set=sorted(bool(v) for v in values.unique()))
+        seen = sorted(bool(v) for v in values.unique())
+        if len(seen) < 2:
+            add_tolerated("values_to_be_in_set", (1.0, n + 1.0), n, value_set=seen)
     elif pd.api.types.is_numeric_dtype(series):
-        low, high = float(values.min()), float(values.max())
-        if not (math.isfinite(low) and math.isfinite(high)):
-            return found
-        spread = (high - low) * range_margin
-        min_value, max_value = low - spread, high + spread
-        if low >= 0:
-            min_value = max(min_value, 0.0)
-        if pd.api.types.is_integer_dtype(series):
-            min_value, max_value = math.floor(min_value), math.ceil(max_value)
-        add("values_to_be_between", min_value=min_value, max_value=max_value, mostly=value_mostly)
+        _range_expectations(values, o, add, add_tolerated)
     elif not pd.api.types.is_datetime64_any_dtype(series):
-        distinct = values.unique()
-        if len(distinct) <= max_categories:
-            add(
+        counts = values.value_counts()
+        if len(counts) <= o.max_categories:
+            singletons = int((counts == 1).sum())
+            add_tolerated(
                 "values_to_be_in_set",
-                value_set=sorted((python_value(v) for v in distinct), key=_sort_key),
-                mostly=value_mostly,
+                (singletons + 1.0, n - singletons + 1.0),
+                n,
+                value_set=sorted((python_value(v) for v in counts.index), key=_sort_key),
             )
     return found
+
+
+def _range_expectations(
+    values: pd.Series,
+    o: _Inference,
+    add: Callable[..., None],
+    add_tolerated: Callable[..., None],
+) -> None:
+    """A non-negativity contract for counts, the observed range and the plausible range."""
+    import math
+
+    import pandas as pd
+
+    low, high = float(values.min()), float(values.max())
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return
+    n = len(values)
+    integer = pd.api.types.is_integer_dtype(values)
+
+    spread = (high - low) * o.range_margin
+    min_value, max_value = low - spread, high + spread
+    if low >= 0:
+        min_value = max(min_value, 0.0)
+    if integer:
+        min_value, max_value = math.floor(min_value), math.ceil(max_value)
+    if integer and low >= 0:
+        add("values_to_be_between", _meta(CONTRACT), min_value=0)
+    beta = (2.0, max(n - 1.0, 1.0))
+    add_tolerated("values_to_be_between", beta, n, min_value=min_value, max_value=max_value)
+    sd = float(values.std())
+    if o.value_mostly is None and sd > 0 and math.isfinite(sd):
+        # Chebyshev: P(|X - mean| >= k sd) <= 1 / k^2 for any distribution with a variance.
+        mean = float(values.mean())
+        far_low = min(mean - PLAUSIBLE_SDS * sd, low)
+        far_high = max(mean + PLAUSIBLE_SDS * sd, high)
+        if low >= 0:
+            far_low = max(far_low, 0.0)
+        if integer:
+            far_low, far_high = math.floor(far_low), math.ceil(far_high)
+        far = (1.0, PLAUSIBLE_SDS**2 - 1.0)
+        add(
+            "values_to_be_between",
+            _meta(PLAUSIBLE, far, n),
+            min_value=far_low,
+            max_value=far_high,
+            mostly=_mostly_for(far),
+        )
 
 
 def _type_expectation(series: pd.Series) -> tuple[str, dict[str, Any]] | None:
@@ -249,15 +375,16 @@ def load_schema(path: PathLike) -> Any:
 # --- the check -------------------------------------------------------------------------------
 
 
-@register_check(*RUBRIC_IDS)
+@register_check(*RUBRIC_IDS, renamed={"sample_rows": "sample_size"})
 def check_schema(
     data: pd.DataFrame | PathLike,
     schema: Any,
     *,
-    sample_rows: int | None = None,
+    sample_size: int | None = None,
     seed: int = 0,
     engine: str = "auto",
     max_examples: int = 3,
+    alpha: float = DEFAULT_ALPHA,
 ) -> CheckResult:
     """Validate data (training data or a serving sample) against a Great Expectations suite.
 
@@ -265,26 +392,37 @@ def check_schema(
     inputs keep to them (monitor-2). ``schema`` is an ``ExpectationSuite`` (from
     ``infer_schema`` or written with Great Expectations), its JSON dict, or a path to it.
     Supported expectation types run vectorised here; others run in Great Expectations
-    (``engine="great_expectations"`` runs everything there). ``sample_rows`` validates a
+    (``engine="great_expectations"`` runs everything there). ``sample_size`` validates a
     seeded random sample of that many rows instead of every row; both are recorded.
+
+    An expectation that carries an inferred tolerance (``infer_schema``'s observed ranges,
+    domains and null shares) fails only when its exceptions are improbable for a sample of the
+    training population: p < ``alpha`` under the tolerance's Beta-binomial predictive (0.001:
+    at most one false alarm in a thousand per expectation when nothing changed). Every other
+    expectation is judged as Great Expectations judges it.
     """
     from mltestscore.checks._expectations import evaluate, is_supported
 
     if engine not in {"auto", "great_expectations"}:
         raise CheckInputError("engine", f"must be 'auto' or 'great_expectations', not {engine!r}")
+    if not 0 < alpha < 1:
+        raise CheckInputError("alpha", f"must be between 0 and 1, not {alpha}")
     frame = read_frame(data, "data")
     suite = schema_to_dict(schema)
     if frame.shape[0] == 0:
         raise CheckInputError("data", "has no rows to validate")
-    if sample_rows is not None and sample_rows < 1:
+    if sample_size is not None and sample_size < 1:
         raise CheckInputError(
-            "sample_rows", f"must be a positive number of rows, not {sample_rows}"
+            "sample_size", f"must be a positive number of rows, not {sample_size}"
         )
     rows_total = int(frame.shape[0])
-    if sample_rows is not None and sample_rows < rows_total:
-        frame = frame.sample(n=sample_rows, random_state=seed)
+    if sample_size is not None and sample_size < rows_total:
+        frame = frame.sample(n=sample_size, random_state=seed)
     expectations = suite["expectations"]
-    outcomes = evaluate(frame, expectations, engine=engine, max_examples=max_examples)
+    outcomes = [
+        judge_tolerance(o, alpha)
+        for o in evaluate(frame, expectations, engine=engine, max_examples=max_examples)
+    ]
     failures = [o for o in outcomes if not o.success]
     # Nulls within their allowance are expected; out-of-range or unseen values are worth a note.
     tolerated = [o for o in outcomes if o.success and o.unexpected_count and o.type != _NOT_NULL]
@@ -294,16 +432,17 @@ def check_schema(
             "expectations": len(outcomes),
             "failed_expectations": len(failures),
             "tolerated_expectations": len(tolerated),
+            "judged_by_sample_size": sum(o.p_value is not None for o in outcomes),
             "rows_validated": int(frame.shape[0]),
             "rows_total": rows_total,
             "evaluated_here": fast,
             "evaluated_by_great_expectations": len(outcomes) - fast,
         },
-        "thresholds": {"failed_expectations_allowed": 0},
+        "thresholds": {"failed_expectations_allowed": 0, "alpha": alpha},
         "parameters": {
             "schema": str(suite.get("name") or ""),
-            "sample_rows": sample_rows,
-            "seed": seed if sample_rows is not None and sample_rows < rows_total else None,
+            "sample_size": sample_size,
+            "seed": seed if sample_size is not None and sample_size < rows_total else None,
             "engine": engine,
         },
     }
@@ -317,7 +456,7 @@ def check_schema(
     if not failures:
         note = ""
         if tolerated:
-            note = f" ({len(tolerated)} within their 'mostly' tolerance: {describe(tolerated[0])})"
+            note = f" ({len(tolerated)} within their tolerance: {describe(tolerated[0])})"
         return CheckResult.passed(
             "check_schema",
             RUBRIC_IDS,
@@ -338,6 +477,25 @@ def check_schema(
     )
 
 
+def judge_tolerance(outcome: ExpectationOutcome, alpha: float) -> ExpectationOutcome:
+    """Re-judge an expectation that carries an inferred tolerance by the sample size: it holds
+    unless its exceptions are improbable (p < ``alpha``) for a sample of the training data.
+    An outcome that could not be evaluated, or a missing column, keeps its failure."""
+    import dataclasses
+
+    beta = tolerance(outcome.meta)
+    if beta is None or outcome.error or outcome.observed.endswith(" is missing"):
+        return outcome
+    if outcome.type == _NOT_NULL:
+        checked = outcome.element_count
+    elif outcome.unexpected_fraction:
+        checked = round(outcome.unexpected_count / outcome.unexpected_fraction)
+    else:
+        checked = outcome.element_count
+    p_value = exceptions_p_value(outcome.unexpected_count, checked, beta)
+    return dataclasses.replace(outcome, success=p_value >= alpha, p_value=p_value)
+
+
 def describe(outcome: ExpectationOutcome) -> str:
     """One short phrase for a failed expectation, e.g. ``age in [9, 98]: 12 values (0.3%)``."""
     label = _label(outcome)
@@ -349,11 +507,16 @@ def describe(outcome: ExpectationOutcome) -> str:
         share = outcome.unexpected_fraction or 0.0
         examples = ", ".join(repr(v) for v, _ in outcome.examples[:2])
         tail = f" e.g. {examples}" if examples and outcome.type != _NOT_NULL else ""
-        return f"{label}: {outcome.unexpected_count:,} values ({share:.1%}){tail}"
+        chance = "" if outcome.p_value is None else f", {_p_text(outcome.p_value)}"
+        return f"{label}: {outcome.unexpected_count:,} values ({share:.1%}{chance}){tail}"
     return f"{label}: {outcome.observed}" if outcome.observed else label
 
 
 _NOT_NULL = "expect_column_values_to_not_be_null"
+
+
+def _p_text(p_value: float) -> str:
+    return "p<1e-12" if p_value < 1e-12 else f"p={p_value:.2g}"
 
 
 def _label(outcome: ExpectationOutcome) -> str:
@@ -361,7 +524,11 @@ def _label(outcome: ExpectationOutcome) -> str:
     column = outcome.column
     short = outcome.type.removeprefix("expect_").removeprefix("column_values_to_")
     if outcome.type == "expect_column_values_to_be_between":
-        return f"{column} in [{kwargs.get('min_value', '-inf')}, {kwargs.get('max_value', 'inf')}]"
+        entry = outcome.meta.get("mltestscore")
+        kind = str(entry.get("kind")) if isinstance(entry, Mapping) else ""
+        prefix = {OBSERVED: "observed range ", PLAUSIBLE: "plausible range "}.get(kind, "")
+        low, high = kwargs.get("min_value", "-inf"), kwargs.get("max_value", "inf")
+        return f"{column} {prefix}in [{low}, {high}]"
     if outcome.type == _NOT_NULL:
         return f"{column} not null (mostly {kwargs.get('mostly', 1.0)})"
     if outcome.type == "expect_column_values_to_be_in_set":
@@ -384,13 +551,14 @@ def violations_table(
             o.unexpected_count,
             None if o.unexpected_fraction is None else round(o.unexpected_fraction, 6),
             ", ".join(f"{v!r} x{n}" for v, n in o.examples) or o.observed or (o.error or ""),
+            None if o.p_value is None else float(f"{o.p_value:.3g}"),
             o.engine,
         )
         for o in failures
     ]
     return Table.build(
         title,
-        ["expectation", "column", "unexpected", "unexpected_share", "examples", "engine"],
+        ["expectation", "column", "unexpected", "unexpected_share", "examples", "p", "engine"],
         rows,
         chart="unexpected_share",
     )

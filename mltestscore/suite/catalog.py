@@ -190,13 +190,13 @@ def _model_file(config: SuiteConfig) -> bool:
 
 
 def _fresh_data(config: SuiteConfig) -> list[str]:
-    return ["serving"] if "serving" in config.data else ["train"]
+    return ["serving"]
 
 
 SPECS: tuple[Spec, ...] = (
     Spec("data-1", "schema", "check_schema", ("schema", "train"),
          "validates the data against a Great Expectations suite", runners.run_schema,
-         {"sample_rows": 5000}, params=_data_keys("train", "test"), evidences=("data-1",)),
+         {"sample_size": 5000}, params=_data_keys("train", "test"), evidences=("data-1",)),
     Spec("data-2", "importance", "check_features_are_beneficial", ("model", "target", "train"),
          "checks every feature improves the metric (permutation importance)",
          runners.run_importance,
@@ -209,9 +209,10 @@ SPECS: tuple[Spec, ...] = (
          "checks model inputs are documented, current and allowed", runners.run_feature_policy),
     Spec("data-5", "pii", "check_pii", ("train",),
          "scans columns for personal identifiers", runners.run_pii,
-         {"sample_rows": 5000}, params=_data_keys("train", "serving")),
+         {"sample_size": 5000}, params=_data_keys("train", "serving")),
     Spec("data-5", "file_permissions", "check_data_file_permissions", ("train",),
-         "checks data files are not world-readable", runners.run_file_permissions,
+         "checks data files are not world-writable, readable secrets or copies outside the "
+         "project", runners.run_file_permissions,
          when=lambda c: any(s.path is not None for s in c.data.values()),
          why_not="give data as files (not callables) to check their permissions"),
     Spec("model-3", "tuning", "check_no_better_params_nearby", ("model", "target", "train"),
@@ -280,7 +281,7 @@ SPECS: tuple[Spec, ...] = (
          runners.run_dependency_automation),
     Spec("monitor-2", "schema", "check_schema", ("schema", "serving"),
          "validates the serving sample against the training schema", runners.run_schema,
-         {"sample_rows": 5000}, params=_data_keys("serving"), evidences=("monitor-2",)),
+         {"sample_size": 5000}, params=_data_keys("serving"), evidences=("monitor-2",)),
     Spec("monitor-3", "drift", "check_feature_drift", ("train", "serving"),
          "compares training and serving feature distributions (PSI, KS, JS)",
          runners.run_drift),
@@ -288,8 +289,10 @@ SPECS: tuple[Spec, ...] = (
          "checks the model is younger than max_age_days", runners.run_model_age,
          when=_model_file, why_not="give the model as a file or a registry"),
     Spec("monitor-4", "data_freshness", "check_data_freshness", ("time_column",),
-         "checks the newest event in the data is recent", runners.run_data_freshness,
-         params=_fresh_data, when=lambda c: bool(c.data), why_not="set `train` or `serving`"),
+         "checks the newest event in the serving data is recent", runners.run_data_freshness,
+         params=_fresh_data, when=lambda c: "serving" in c.data,
+         why_not="not applicable: no serving data (training data is expected to be older than "
+         "the 1-day limit; check_model_age judges the model's age)"),
     Spec("monitor-5", "stability", "check_numerical_stability", ("model", "train"),
          "probes the model with edge-case inputs for NaN/inf and invalid probabilities",
          runners.run_stability, {"max_examples": 10, "sample_size": 500}),

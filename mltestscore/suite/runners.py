@@ -84,7 +84,9 @@ def run_pii(ctx: SuiteContext, key: str | None, options: Options) -> CheckResult
 def run_file_permissions(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
     from mltestscore.checks.privacy import check_data_file_permissions
 
-    return check_data_file_permissions(ctx.data_paths(), **options)
+    settings = dict(options)
+    settings.setdefault("project_root", ctx.config.root)
+    return check_data_file_permissions(ctx.data_paths(), **settings)
 
 
 def cannot_refit(ctx: SuiteContext, check: str) -> CheckResult | None:

@@ -117,8 +117,8 @@ def test_a_fraction_limit_tolerates_stray_matches(serving: pd.DataFrame) -> None
 
 def test_sampling_is_seeded_and_recorded(serving: pd.DataFrame) -> None:
     serving["contact"] = "someone@example.org"
-    result = check_pii(serving, sample_rows=100, seed=3, columns=["contact", "sex"])
-    assert result.parameters["sample_rows"] == 100
+    result = check_pii(serving, sample_size=100, seed=3, columns=["contact", "sex"])
+    assert result.parameters["sample_size"] == 100
     assert result.parameters["seed"] == 3
     assert result.measurements["values_scanned"] == 200
     assert result.measurements["columns_scanned"] == 2
@@ -131,7 +131,7 @@ def test_sampling_is_seeded_and_recorded(serving: pd.DataFrame) -> None:
         ("no rows", {}, "data"),
         ([1, 2, 3], {}, "data"),
         ("frame", {"columns": ["no-such-column"]}, "no-such-column"),
-        ("frame", {"sample_rows": 0}, "sample_rows"),
+        ("frame", {"sample_size": 0}, "sample_size"),
         ("/no/such/file.csv", {}, "/no/such/file.csv"),
     ],
 )
@@ -201,12 +201,67 @@ def test_private_data_files_pass(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
-def test_a_world_readable_data_file_fails_and_is_named(tmp_path: Path) -> None:
-    result = check_data_file_permissions([_data_dir(tmp_path, 0o644)])
+def test_a_default_umask_data_file_in_the_project_passes_and_is_counted(tmp_path: Path) -> None:
+    result = check_data_file_permissions([_data_dir(tmp_path, 0o644)], project_root=tmp_path)
+    assert result.outcome is Outcome.PASSED
+    assert result.measurements["world_readable_files"] == 1
+    assert "1 readable by others as the default umask leaves them" in result.reason
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_git_checkout_passes(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    source = tmp_path / "origin"
+    source.mkdir()
+    data = _data_dir(source, 0o600)
+    subprocess.run([git, "init", "-q", str(source)], check=True)
+    subprocess.run([git, "-C", str(source), "add", "."], check=True)
+    subprocess.run(
+        [git, "-C", str(source), "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "d"],
+        check=True,
+    )
+    clone = tmp_path / "clone"
+    subprocess.run([git, "clone", "-q", str(source), str(clone)], check=True)
+    result = check_data_file_permissions(clone / data.name, project_root=clone)
+    assert result.outcome is Outcome.PASSED, result.reason
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_world_writable_data_file_fails_and_is_named(tmp_path: Path) -> None:
+    result = check_data_file_permissions([_data_dir(tmp_path, 0o666)])
     assert result.outcome is Outcome.FAILED
     assert "train.csv" in result.reason
-    assert "world-readable" in result.reason
-    assert result.tables[0].rows[0][1] == "-rw-r--r--"
+    assert "world-writable" in result.reason
+    assert result.tables[0].rows[0][1] == "-rw-rw-rw-"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+@pytest.mark.parametrize("secret", [".env", "credentials.json", "service.pem", "id_rsa"])
+def test_a_secret_readable_by_others_fails(tmp_path: Path, secret: str) -> None:
+    directory = _data_dir(tmp_path, 0o600)
+    (directory / secret).write_text("TOKEN=abc\n")
+    (directory / secret).chmod(0o644)
+    result = check_data_file_permissions(directory, project_root=tmp_path)
+    assert result.outcome is Outcome.FAILED
+    assert secret in result.reason
+    assert "a secret readable by others" in result.reason
+    (directory / secret).chmod(0o600)
+    assert check_data_file_permissions(directory, project_root=tmp_path).ok
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_world_readable_copy_outside_the_project_fails(tmp_path: Path) -> None:
+    data = _data_dir(tmp_path, 0o644)
+    project = tmp_path / "project"
+    project.mkdir()
+    result = check_data_file_permissions(data, project_root=project)
+    assert result.outcome is Outcome.FAILED
+    assert "world-readable outside the project" in result.reason
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
@@ -239,9 +294,10 @@ def test_a_dangling_symlink_is_reported_not_raised(tmp_path: Path) -> None:
     directory = _data_dir(tmp_path, 0o600)
     (directory / "latest.csv").symlink_to(directory / "gone.csv")
     result = check_data_file_permissions(directory)
-    assert result.outcome is Outcome.FAILED
+    # Not a privacy finding: counted and named, never a failure.
+    assert result.outcome is Outcome.PASSED
+    assert result.measurements["entries_not_checked"] == 1
     assert "latest.csv" in result.reason
-    assert "cannot be checked" in result.reason
 
 
 def test_columns_given_as_one_string_is_an_error(serving: pd.DataFrame) -> None:

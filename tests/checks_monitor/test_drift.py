@@ -261,3 +261,20 @@ def test_files_are_read_for_the_compared_columns_only(adult_features: Any, tmp_p
     )
     assert missing.outcome is Outcome.ERROR
     assert "column 'extra': is not in the current data" in missing.reason
+
+
+def test_clean_serving_rows_flag_nothing_and_a_planted_shift_is_caught(adult: Any) -> None:
+    """120-300 rows of the training population flag no feature over 10 seeds (features
+    tested at once, Benjamini-Hochberg); an 8-year age shift at 300 rows is caught."""
+    frame = adult.drop(columns=["income"])
+    for seed in range(10):
+        train = frame.sample(frac=0.7, random_state=seed)
+        holdout = frame.drop(train.index)
+        size = int(np.random.default_rng(seed).integers(120, 301))
+        clean = check_feature_drift(train, holdout.sample(n=size, random_state=seed))
+        assert clean.measurements["drifted_features"] == 0, clean.reason
+        older = holdout.sample(n=300, random_state=seed).assign(age=lambda f: f["age"] + 8)
+        shifted = check_feature_drift(train, older)
+        assert shifted.outcome is Outcome.FAILED
+        assert "age" in shifted.reason
+        assert "q " in shifted.reason

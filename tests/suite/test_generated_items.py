@@ -131,10 +131,17 @@ def test_naming_only_a_test_file_runs_that_file_alone_and_a_folder_adds_the_suit
 def test_a_serving_sample_breaking_the_schema_fails_monitor_2_but_not_data_1(
     pytester: pytest.Pytester, project: Any
 ) -> None:
+    import pandas as pd
+
     pytester.path.joinpath("schemas").mkdir()
-    project.write(pytester, project.keys(serving=str(project.shifted), schema="schemas/train.json"))
+    # A shift within the observed ranges is drift (monitor-3); a schema is broken by values
+    # far out of range: a working week of 400 hours in a tenth of the rows.
+    broken = pd.read_parquet(project.serving)
+    broken.loc[: len(broken) // 10, "hours-per-week"] = 400
+    broken.to_parquet(pytester.path / "broken.parquet", index=False)
+    project.write(pytester, project.keys(serving="broken.parquet", schema="schemas/train.json"))
     result = pytester.runpytest("--mlscore", "-k", "schema and (train or serving)")
-    result.assert_outcomes(passed=1, failed=1)  # train passes, the shifted serving data fails
+    result.assert_outcomes(passed=1, failed=1)  # train passes, the broken serving data fails
     assert (pytester.path / "schemas" / "train.json").is_file()  # inferred on the first run
     items = {item["id"]: item for item in project.scorecard(pytester)["items"]}
     assert items["data-1"]["status"] == "automated"
