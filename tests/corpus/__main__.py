@@ -30,12 +30,14 @@ def main(argv: list[str] | None = None) -> int:
         help="plant only this defect (repeatable)",
     )  # fmt: skip
     parser.add_argument("--no-sweeps", action="store_true", help="skip the drift/bias sweeps")
+    parser.add_argument("--no-projects", action="store_true", help="run only the sweeps")
     parser.add_argument("--keep", type=Path, help="build the projects here and keep them")
     options = parser.parse_args(argv)
     result = run_corpus(
         only=options.only,
         defects=options.defect,
         sweeps=not options.no_sweeps,
+        projects=not options.no_projects,
         workdir=options.keep,
         # the table so far after each project: a long run can be read while it runs
         after_each=(lambda partial: table.write(partial, options.write)) if options.write else None,

@@ -220,6 +220,7 @@ def run_corpus(
     only: Sequence[str] = (),
     defects: Sequence[str] = (),
     sweeps: bool = True,
+    projects: bool = True,
     workdir: Path | None = None,
     progress: bool = True,
     after_each: Callable[[CorpusResult], None] | None = None,
@@ -228,27 +229,26 @@ def run_corpus(
     projects, ``defects`` the defects (empty: all)."""
     started, cpu_started = time.perf_counter(), _cpu()
     result = CorpusResult()
+    selected = [spec for spec in PROJECTS if not only or spec.name in only]
     with tempfile.TemporaryDirectory(prefix="mltestscore-corpus-") as temporary:
         root = workdir or Path(temporary)
-        for spec in PROJECTS:
-            if only and spec.name not in only:
-                continue
+        # Every clean project first: the false failures are the first thing to read.
+        for spec in selected if projects else ():
             run = run_clean(spec, root)
             result.clean.append(run)
             _say(progress, f"{spec.name} clean: {len(run.with_outcome('failed', 'error'))} "
                  f"failing of {len(run.items)} items ({run.seconds:.0f} s)")  # fmt: skip
+            _progress(result, started, cpu_started, after_each)
+        for spec, clean in zip(selected if projects else (), result.clean, strict=True):
             for defect in DEFECTS:
                 if defects and defect.name not in defects:
                     continue
-                verdict, runs = run_defect(spec, defect, root, run)
+                verdict, runs = run_defect(spec, defect, root, clean)
                 result.verdicts.append(verdict)
                 seconds = sum(r.seconds for r in runs)
                 _say(progress, f"{spec.name} {defect.name}: "
                      f"{ {True: 'caught', False: 'MISSED', None: 'not planted'}[verdict.caught]} ({seconds:.0f} s)")  # fmt: skip
-            result.seconds = time.perf_counter() - started
-            result.cpu_seconds = _cpu() - cpu_started
-            if after_each is not None:
-                after_each(result)
+                _progress(result, started, cpu_started, after_each)
     if sweeps:
         from tests.corpus.sweeps import bias_sweep, drift_sweep
 
@@ -259,6 +259,18 @@ def run_corpus(
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = _cpu() - cpu_started
     return result
+
+
+def _progress(
+    result: CorpusResult,
+    started: float,
+    cpu_started: float,
+    after_each: Callable[[CorpusResult], None] | None,
+) -> None:
+    result.seconds = time.perf_counter() - started
+    result.cpu_seconds = _cpu() - cpu_started
+    if after_each is not None:
+        after_each(result)
 
 
 def _cpu() -> float:
