@@ -281,3 +281,44 @@ def _cpu() -> float:
 def _say(enabled: bool, text: str) -> None:
     if enabled:
         print(text, file=sys.stderr, flush=True)
+
+
+def save(result: CorpusResult, path: Path) -> None:
+    """The result as JSON, so runs of parts of the corpus can be combined into one table."""
+    from dataclasses import asdict
+
+    path.write_text(json.dumps(asdict(result), indent=1))
+
+
+def load(path: Path) -> CorpusResult:
+    from tests.corpus.sweeps import Sweep, SweepCell
+
+    data = json.loads(path.read_text())
+    result = CorpusResult(seconds=data["seconds"], cpu_seconds=data["cpu_seconds"])
+    for run in data["clean"]:
+        items = {k: ItemOutcome(**v) for k, v in run.pop("items").items()}
+        result.clean.append(Run(**run, items=items))
+    result.verdicts = [
+        Verdict(**{**v, "must_catch": tuple(v["must_catch"])}) for v in data["verdicts"]
+    ]
+    result.sweeps = [
+        Sweep(s["name"], s["effect_label"], tuple(SweepCell(**c) for c in s["cells"]))
+        for s in data["sweeps"]
+    ]
+    return result
+
+
+def combine(results: Sequence[CorpusResult]) -> CorpusResult:
+    """One result from runs of parts of the corpus (times add up: the parts ran side by side
+    or one after another, either way that is the work done)."""
+    combined = CorpusResult()
+    for part in results:
+        combined.clean += part.clean
+        combined.verdicts += part.verdicts
+        combined.sweeps += part.sweeps
+        combined.seconds += part.seconds
+        combined.cpu_seconds += part.cpu_seconds
+    order = [spec.name for spec in PROJECTS]
+    combined.clean.sort(key=lambda run: order.index(run.project))
+    combined.verdicts.sort(key=lambda verdict: order.index(verdict.project))
+    return combined
