@@ -40,7 +40,7 @@ def _setup() -> tuple[Any, Any]:
 
 def _floor(model: Any, X: Any, settings: dict[str, int]) -> None:
     """The predict calls the check makes, with nothing around them."""
-    from mltestscore.checks._infra_inputs import sample_rows, take_rows
+    from mltestscore.checks._inputs import sample_rows, take_rows
     from mltestscore.checks.performance import reference_workload
 
     singles = [take_rows(X, [int(i)]) for i in sample_rows(X, settings["single_calls"], 0)]

@@ -20,17 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks._fitted_model_inputs import (
-    NotApplicableError,
-    best_time,
-    limited_threads,
+from mltestscore.checks._inputs import (
     require_columns,
     require_frame,
     require_model,
-    require_target,
     resolve_columns,
-    sample_rows,
 )
+from mltestscore.checks._inputs import require_labels as require_target
+from mltestscore.checks._inputs import sample_frame as sample_rows
+from mltestscore.checks._models import NotApplicableError, best_time
+from mltestscore.checks._threads import limited_threads
 from mltestscore.checks.importance import permutation_importances
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table

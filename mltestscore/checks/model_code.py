@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mltestscore.checks import _infra_inputs as inputs
+from mltestscore.checks import _inputs as inputs
 from mltestscore.checks import _models
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table

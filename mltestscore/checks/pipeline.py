@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mltestscore import artifacts, environment
-from mltestscore.checks import _infra_inputs as inputs
+from mltestscore.checks import _inputs as inputs
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
 

@@ -16,17 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks._fitted_model_inputs import (
-    NotApplicableError,
-    choose_metric,
-    fmt,
-    is_classifier,
-    limited_threads,
-    quality,
-    require_frame,
-    require_target,
-    sample_rows,
-)
+from mltestscore.checks._inputs import fmt, require_frame
+from mltestscore.checks._inputs import require_labels as require_target
+from mltestscore.checks._inputs import sample_frame as sample_rows
+from mltestscore.checks._models import NotApplicableError, choose_metric, is_classifier, quality
+from mltestscore.checks._threads import limited_threads
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
 
