@@ -114,6 +114,7 @@ def _plant_bias(build: Build, rng: np.random.Generator) -> None:
     in_b = (train[GROUP] == "B").to_numpy()
     if spec.task == "regression":
         sd = float(train[spec.target].std())
+        train[spec.target] = train[spec.target].astype("float64")  # whole hours lowered by SDs
         train.loc[in_b, spec.target] = train.loc[in_b, spec.target] - BIAS_REGRESSION_SD * sd
         build.notes["strength"] = (
             f"group B's training targets lowered by {BIAS_REGRESSION_SD:g} SD ({sd:.3g})"
