@@ -109,7 +109,8 @@ def check_pipeline_integration(
     raw_data = inputs.require_rows(raw_data, "raw_data")
     inputs.require_columns(raw_data, [target], "target")
     dropped = [str(c) for c in drop_columns if str(c) != target]
-    inputs.require_columns(raw_data, dropped, "drop_columns")
+    if dropped:
+        inputs.require_columns(raw_data, dropped, "drop_columns")
     sample = inputs.take_rows(raw_data, inputs.sample_rows(raw_data, sample_size, seed))
     sample = sample.reset_index(drop=True)
     features = sample.drop(columns=[target, *dropped])
