@@ -68,7 +68,10 @@ def column_specs(expectations: Sequence[Mapping[str, Any]]) -> list[ColumnSpec]:
         if kind.endswith("_in_type_list") or kind.endswith("_of_type"):
             found["kind"] = _kind_from_types(kwargs.get("type_list") or [kwargs.get("type_")])
         elif kind == "expect_column_values_to_be_between":
-            found["low"], found["high"] = kwargs.get("min_value"), kwargs.get("max_value")
+            # A schema may bound a column several times (a contract such as ">= 0", the
+            # observed range, a plausible range): valid input satisfies them all.
+            found["low"] = _tighter(found.get("low"), kwargs.get("min_value"), max)
+            found["high"] = _tighter(found.get("high"), kwargs.get("max_value"), min)
         elif kind == "expect_column_values_to_be_in_set":
             found["values"] = tuple(kwargs.get("value_set") or ())
         elif kind == "expect_column_values_to_not_be_null":
@@ -127,6 +130,13 @@ def _value_strategy(spec: ColumnSpec) -> Any:
             return st.integers(math.ceil(low), math.floor(high))
         return st.floats(low, high, allow_nan=False, allow_infinity=False)
     return st.text(max_size=12)
+
+
+def _tighter(current: Any, bound: Any, pick: Callable[[Any, Any], Any]) -> Any:
+    """The stricter of two optional bounds (``pick`` is max for lower, min for upper ones)."""
+    if current is None:
+        return bound
+    return current if bound is None else pick(current, bound)
 
 
 def _frames(specs: Sequence[ColumnSpec], max_rows: int, missing_values: bool) -> Any:
