@@ -110,7 +110,10 @@ def test_multiclass_and_regression_models_are_costed_too(
     X, y = multiclass_data
     multiclass = check_feature_costs(multiclass_model, X.iloc[2500:], y[2500:], sample_size=200)
     assert multiclass.parameters["metric"] == "f1_macro"
-    assert multiclass.outcome in {Outcome.PASSED, Outcome.FAILED}
+    # Costed: a verdict, or (on a loaded machine) timings too spread to resolve, said so.
+    assert multiclass.outcome in {Outcome.PASSED, Outcome.FAILED} or (
+        multiclass.outcome is Outcome.NOT_APPLICABLE and "not measurable here" in multiclass.reason
+    ), multiclass.summary()
     X, y = regression_data
     regression = check_feature_costs(
         regression_model,
