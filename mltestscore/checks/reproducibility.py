@@ -130,7 +130,7 @@ def check_reproducible_training(
     metric_name = None
     metrics: list[float] = []
     if labels is not None:
-        metric_name = metric or _models.default_metric(_models.infer_task(labels))
+        metric_name = metric or _models.default_metric(_task(labels, *outputs[0]))
         metrics = [_models.score(metric_name, labels, p, proba) for p, proba in outputs]
 
     rows = []
@@ -187,3 +187,19 @@ def check_reproducible_training(
             )
         ],
     )
+
+
+def _task(labels: Any, predictions: Any, probabilities: Any) -> _models.Task:
+    """The task from the labels, unless the model's own outputs say regression: integer
+    targets (a count, a disease-progression score) look like classes to the labels alone,
+    and a classification metric then refuses the continuous predictions."""
+    import numpy as np
+
+    task = _models.infer_task(labels)
+    if task == "regression" or probabilities is not None:
+        return task
+    values = np.asarray(predictions)
+    numeric = np.issubdtype(values.dtype, np.number)
+    if numeric and not np.all(np.equal(np.mod(values, 1), 0)):
+        return "regression"
+    return task

@@ -126,3 +126,22 @@ def test_it_names_the_bad_input(X: Any, runs: int, argument: str) -> None:
     result = check_reproducible_training(lambda seed: None, X, runs=runs)
     assert result.outcome is Outcome.ERROR
     assert argument in result.reason
+
+
+def _train_ridge_on_diabetes(seed: int) -> Any:
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    return Ridge(alpha=1.0, random_state=seed).fit(X, y)
+
+
+def test_a_regression_on_integer_targets_is_scored_as_a_regression() -> None:
+    """The diabetes targets are whole numbers (25-346), which look like classes to the
+    labels alone; the model's continuous predictions say regression."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    result = check_reproducible_training(_train_ridge_on_diabetes, X, y)
+    assert result.outcome is Outcome.PASSED, result.summary()
+    assert result.parameters["metric"] == "rmse"
