@@ -368,18 +368,25 @@ def _row_strategy(
     return st.fixed_dictionaries(fields)
 
 
+@dataclass(frozen=True)
+class SearchPlan:
+    """How hard the search for a bad output looks: examples, rows per example, the shrink
+    budget in model calls, the seed, and which edge values it may draw."""
+
+    max_examples: int
+    rows_per_example: int
+    shrink_budget: int
+    seed: int
+    large_factor: float
+    missing: bool
+    unseen: bool
+    proba_tolerance: float
+
+
 def search(
     model: Any,
     domains: Mapping[str, ColumnDomain],
-    *,
-    max_examples: int,
-    rows_per_example: int,
-    shrink_budget: int,
-    seed: int,
-    large_factor: float,
-    missing: bool,
-    unseen: bool,
-    proba_tolerance: float,
+    plan: SearchPlan,
 ) -> tuple[dict[str, Any] | None, str, str]:
     """The shrunk failing row hypothesis finds (or None), its problem and the engine used.
 
@@ -395,18 +402,7 @@ def search(
     from hypothesis.errors import NoSuchExample
 
     if currently_in_test_context():  # hypothesis refuses to nest inside a @given test
-        return random_search(
-            model,
-            domains,
-            max_examples=max_examples,
-            rows_per_example=rows_per_example,
-            shrink_budget=shrink_budget,
-            seed=seed,
-            large_factor=large_factor,
-            missing=missing,
-            unseen=unseen,
-            proba_tolerance=proba_tolerance,
-        )
+        return random_search(model, domains, plan)
 
     known_failing: set[str] = set()
     shrink_calls = 0
@@ -419,17 +415,17 @@ def search(
         if key in known_failing:
             return True
         if known_failing:
-            if shrink_calls >= shrink_budget:
+            if shrink_calls >= plan.shrink_budget:
                 return False
             shrink_calls += 1
-        problems, _ = run_rows(model, rows, domains, proba_tolerance, pinpoint=False)
+        problems, _ = run_rows(model, rows, domains, plan.proba_tolerance, pinpoint=False)
         if any(problems):
             known_failing.add(key)
             return True
         return False
 
     config = settings(
-        max_examples=max_examples,
+        max_examples=plan.max_examples,
         database=None,
         deadline=None,
         verbosity=Verbosity.quiet,
@@ -437,15 +433,15 @@ def search(
         suppress_health_check=list(HealthCheck),
     )
     rows = st.lists(
-        _row_strategy(domains, large_factor, missing, unseen),
+        _row_strategy(domains, plan.large_factor, plan.missing, plan.unseen),
         min_size=1,
-        max_size=rows_per_example,
+        max_size=plan.rows_per_example,
     )
     try:
-        shrunk = find(rows, fails, settings=config, random=random.Random(seed))
+        shrunk = find(rows, fails, settings=config, random=random.Random(plan.seed))
     except NoSuchExample:
         return None, "", HYPOTHESIS_ENGINE
-    problems, _ = run_rows(model, shrunk, domains, proba_tolerance)
+    problems, _ = run_rows(model, shrunk, domains, plan.proba_tolerance)
     for row, problem in zip(shrunk, problems, strict=True):
         if problem:
             return dict(row), problem, HYPOTHESIS_ENGINE
@@ -459,22 +455,14 @@ def search(
 def random_search(
     model: Any,
     domains: Mapping[str, ColumnDomain],
-    *,
-    max_examples: int,
-    rows_per_example: int,
-    shrink_budget: int,
-    seed: int,
-    large_factor: float,
-    missing: bool,
-    unseen: bool,
-    proba_tolerance: float,
+    plan: SearchPlan,
 ) -> tuple[dict[str, Any] | None, str, str]:
     """The same kind of rows drawn with a seeded numpy generator, for when the check runs
     inside a hypothesis test; a failing row is simplified greedily (one column at a time back
     to its typical value) instead of shrunk by hypothesis."""
     import numpy as np
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(plan.seed)
 
     def draw(domain: ColumnDomain) -> Any:
         choice = rng.random()
@@ -485,24 +473,24 @@ def random_search(
                 return domain.values[int(rng.integers(len(domain.values)))]
             value = float(rng.uniform(domain.low, domain.high))
             return float(round(value)) if domain.integer else value
-        edges = domain.edge_values(large_factor, missing, unseen)
+        edges = domain.edge_values(plan.large_factor, plan.missing, plan.unseen)
         return edges[int(rng.integers(len(edges)))]
 
-    for _ in range(max_examples):
+    for _ in range(plan.max_examples):
         rows = [
             {name: draw(domain) for name, domain in domains.items()}
-            for _ in range(int(rng.integers(1, rows_per_example + 1)))
+            for _ in range(int(rng.integers(1, plan.rows_per_example + 1)))
         ]
-        problems, _ = run_rows(model, rows, domains, proba_tolerance)
+        problems, _ = run_rows(model, rows, domains, plan.proba_tolerance)
         failing = [(row, problem) for row, problem in zip(rows, problems, strict=True) if problem]
         if not failing:
             continue
         row, problem = failing[0]
-        for name, domain in list(domains.items())[:shrink_budget]:
+        for name, domain in list(domains.items())[: plan.shrink_budget]:
             if same_value(row[name], domain.typical):
                 continue
             candidate = {**row, name: domain.typical}
-            (candidate_problem,), _ = run_rows(model, [candidate], domains, proba_tolerance)
+            (candidate_problem,), _ = run_rows(model, [candidate], domains, plan.proba_tolerance)
             if candidate_problem:
                 row, problem = candidate, candidate_problem
         return row, problem, RANDOM_ENGINE

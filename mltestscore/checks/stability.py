@@ -29,6 +29,7 @@ from mltestscore.checks._stability_probes import (
     RAISED,
     UNSEEN_CATEGORY,
     ColumnDomain,
+    SearchPlan,
     build_domains,
     direct_outputs,
     first_line,
@@ -146,14 +147,16 @@ def measure_stability(
     shrunk, problem, engine = search(
         model,
         domains,
-        max_examples=max_examples,
-        rows_per_example=rows_per_example,
-        shrink_budget=shrink_budget,
-        seed=seed,
-        large_factor=large_factor,
-        missing=False,
-        unseen=False,
-        proba_tolerance=proba_tolerance,
+        SearchPlan(
+            max_examples=max_examples,
+            rows_per_example=rows_per_example,
+            shrink_budget=shrink_budget,
+            seed=seed,
+            large_factor=large_factor,
+            missing=False,
+            unseen=False,
+            proba_tolerance=proba_tolerance,
+        ),
     )
     measured.generated_examples = max_examples
     measured.generated_row = shrunk
