@@ -130,8 +130,9 @@ def test_multiclass_and_regression_models_are_costed_too(
 
 def _breast_cancer_pipeline(slow_column: bool) -> tuple[Any, Any, Any]:
     """Logistic regression on the 30 breast-cancer features; optionally plus a pure-noise
-    column whose own transform sleeps 20 ms per call (a planted costly, useless feature)."""
-    import time
+    column whose own transform burns about 20 ms of CPU per call (a planted costly, useless
+    feature; the check times CPU, so a sleep would cost nothing)."""
+    import hashlib
 
     import numpy as np
     from sklearn.compose import ColumnTransformer
@@ -147,7 +148,9 @@ def _breast_cancer_pipeline(slow_column: bool) -> tuple[Any, Any, Any]:
         X = X.assign(slow_noise=np.random.default_rng(0).normal(size=len(X)))
 
         def slow(part: Any) -> Any:
-            time.sleep(0.02)
+            digest = b"feature"
+            for _ in range(30_000):
+                digest = hashlib.sha256(digest).digest()
             return part
 
         parts.append(("slow", FunctionTransformer(slow), ["slow_noise"]))
