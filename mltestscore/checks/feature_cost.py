@@ -29,7 +29,7 @@ from mltestscore.checks._inputs import (
 )
 from mltestscore.checks._inputs import require_labels as require_target
 from mltestscore.checks._inputs import sample_frame as sample_rows
-from mltestscore.checks._models import NotApplicableError
+from mltestscore.checks._models import NotApplicableError, best_time
 from mltestscore.checks._threads import limited_threads
 from mltestscore.checks.importance import permutation_importances
 from mltestscore.checks.registry import CheckInputError, register_check
@@ -60,12 +60,7 @@ def _best_of(function: Callable[[], object], calls: int) -> float:
     for a core: the planted 60-hash lookup of the tests went "not measurable" under
     ``pytest -n 2`` in wall time. A feature that only waits (a remote lookup) costs no CPU:
     declare such costs with ``declared_costs``."""
-    timings = []
-    for _ in range(max(1, calls)):
-        start = time.process_time()
-        function()
-        timings.append(time.process_time() - start)
-    return min(timings)
+    return best_time(function, calls, clock=time.process_time)
 
 
 def ablation_rounds(
