@@ -117,9 +117,6 @@ class Schedule:
     # Heavy modules the check imports when it runs: the items sharing one go to the end of
     # the list when the suite worker runs, so it takes them all and imports it once.
     imports: tuple[str, ...] = ()
-    # Measures timings: runs in pytest with no item running in the suite worker meanwhile
-    # (the other process's work would distort them). Never the worker's.
-    alone: bool = False
     # Judges a fresh serving process (the canary's) that the plugin starts when the items
     # are collected and sends its sample, so it loads the model and serves on the other core
     # while the items before it run; the item then only judges what it served.
@@ -298,8 +295,7 @@ SPECS: tuple[Spec, ...] = (
          runners.run_stability, {"max_examples": 10, "sample_size": 500}),
     Spec("monitor-6", "performance", "check_computing_performance", ("model", "train"),
          "compares the CPU time of predictions and memory with the stored baseline",
-         runners.run_performance, {"single_calls": 40, "batch_calls": 12},
-         schedule=Schedule(forkable=False, alone=True)),
+         runners.run_performance, {"single_calls": 40, "batch_calls": 12}),
     Spec("monitor-7", "served_quality", "check_served_quality",
          ("model", "target", "train", "serving"),
          "measures the metric on labelled serving data against the offline metric",

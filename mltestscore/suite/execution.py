@@ -89,16 +89,14 @@ class ForkedExecution(SerialExecution):
 
     def order(self, jobs: Sequence[Job]) -> list[int]:
         """First the jobs only this process may run (except the canary's, whose process
-        serves in the background meanwhile, and those that need the other core quiet), so the
-        child has the rest to take from the end: run where the two meet, they would leave the
-        child's core idle. Jobs sharing a heavy import (shap) go last, so the child takes them
-        all and the import happens once, in the child."""
+        serves in the background meanwhile), so the child has the rest to take from the end:
+        run where the two meet, they would leave the child's core idle. Jobs sharing a heavy
+        import (shap) go last, so the child takes them all and the import happens once, in
+        the child."""
         schedules = [spec.schedule for spec, _ in jobs]
         if len(jobs) < 2 or not any(s.forkable for s in schedules):
             return list(range(len(jobs)))  # nothing for the child: the catalog's order
-        first = [
-            i for i, s in enumerate(schedules) if not (s.forkable or s.alone or s.starts_canary)
-        ]
+        first = [i for i, s in enumerate(schedules) if not (s.forkable or s.starts_canary)]
         shared = _shared_imports(s.imports for s in schedules)
         last = [i for i, s in enumerate(schedules) if s.forkable and shared & set(s.imports)]
         middle = [i for i in range(len(jobs)) if i not in first and i not in last]
@@ -123,10 +121,6 @@ class ForkedExecution(SerialExecution):
             delivered = worker.delivered(index)
             if delivered is not None:
                 return CheckResult.from_dict(delivered.unwrap())
-        spec, _ = self._jobs[index]
-        if spec.schedule.alone:  # timings: the child's work would distort them
-            with worker.quiet():
-                return super().result(index)
         return super().result(index)
 
     def close(self) -> None:

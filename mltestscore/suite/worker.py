@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,9 +57,6 @@ SWITCH_VARIABLE = "MLTESTSCORE_SUITE_WORKER"
 STALL_SECONDS = 30.0
 
 FREE, PYTEST, CHILD = 0, 1, 2
-# Two control bytes after the claims: pytest asks the child to pause; the child is busy.
-PAUSE, BUSY = 0, 1
-PAUSE_POLL_SECONDS = 0.005
 
 
 def worker_wanted(switch: str | None = None) -> bool:
@@ -131,7 +128,7 @@ class SuiteWorker:
         folder: Path | None = None
         try:
             folder = Path(tempfile.mkdtemp(prefix="mltestscore-worker-"))
-            claims = mmap.mmap(-1, len(jobs) + 2)  # anonymous, shared across the fork
+            claims = mmap.mmap(-1, len(jobs))  # anonymous, shared across the fork
             opened.append(os.open(folder / "claims.lock", os.O_RDWR | os.O_CREAT, 0o600))
             opened.extend(os.pipe())
             lock_fd, read_end, write_end = opened
@@ -169,33 +166,6 @@ class SuiteWorker:
         except OSError:  # the lock failed: stop the child, run everything here
             self.close()
             return True
-
-    @contextlib.contextmanager
-    def quiet(self) -> Iterator[None]:
-        """No item runs in the child meanwhile: for an item that measures timings (the
-        latency check), which the other process's work on the other core would distort
-        (its single-row p95 doubled in a test here). The child finishes the item it is on
-        and waits until the block ends."""
-        if self._closed:
-            yield
-            return
-        control = len(self._claims) - 2
-        try:
-            with _locked(self._lock_fd):
-                self._claims[control + PAUSE] = 1
-        except OSError:  # the lock failed: stop the child, run everything here
-            self.close()
-        try:
-            watch = _StallWatch(self.pid)
-            while not self._closed and self._claims[control + BUSY] and not self._reap():
-                time.sleep(PAUSE_POLL_SECONDS)
-                if watch.stalled():
-                    self.close()
-            yield
-        finally:
-            if not self._closed:
-                with contextlib.suppress(OSError), _locked(self._lock_fd):
-                    self._claims[control + PAUSE] = 0
 
     def delivered(self, index: int) -> Delivered | None:
         """The child's result for an item it claimed, waiting for it; None when the child
@@ -319,9 +289,6 @@ def _child(
         os.dup2(log.fileno(), 2)
         sys.stdout = sys.stderr = log  # not pytest's capture, which the parent still uses
         while (index := _claim_last(jobs, claims, lock_fd)) is not None:
-            if index < 0:  # pytest asked for quiet
-                time.sleep(PAUSE_POLL_SECONDS)
-                continue
             spec, param = jobs[index]
             payload: dict[str, Any]
             try:
@@ -336,7 +303,6 @@ def _child(
             partial.write_text(json.dumps(payload), encoding="utf-8")
             os.replace(partial, target)
             os.write(notices, b"%d\n" % index)
-            claims[len(jobs) + BUSY] = 0
     except BaseException:
         code = 1
     finally:
@@ -346,16 +312,11 @@ def _child(
 
 
 def _claim_last(jobs: Sequence[Job], claims: mmap.mmap, lock_fd: int) -> int | None:
-    """The last unclaimed item the child may run, now claimed and the child marked busy;
-    -1 while pytest asks for quiet; None when none is left."""
-    control = len(jobs)
+    """The last unclaimed item the child may run, now claimed; None when none is left."""
     with _locked(lock_fd):
-        if claims[control + PAUSE]:
-            return -1
         for index in range(len(jobs) - 1, -1, -1):
             if claims[index] == FREE and jobs[index][0].schedule.forkable:
                 claims[index] = CHILD
-                claims[control + BUSY] = 1
                 return index
     return None
 

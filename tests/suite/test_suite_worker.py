@@ -184,56 +184,10 @@ def test_a_stalled_child_is_killed_and_the_items_left_run_in_pytest(
     assert time.monotonic() - begin < 120
     assert _count(result.parseoutcomes()) == _count(without_worker[0])
     assert _checks(project.scorecard(pytester)) == without_worker[1]
-    # pytest met the hung child (waiting for its item, or for quiet before the latency
-    # item), stopped it, and ran that item and every one left itself.
+    # pytest met the hung child (waiting for its item), stopped it, and ran that item and
+    # every one left itself.
     assert not any(ok for _, ok in spy.delivered)
     assert spy.child_is_gone()
-
-
-def test_the_latency_check_runs_while_no_item_runs_in_the_worker(
-    pytester: pytest.Pytester, project: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import contextlib
-    import time
-
-    # The latency item first, so the worker is busy from the end when pytest reaches it.
-    pytester.makeconftest(
-        """
-        def pytest_collection_modifyitems(items):
-            items.sort(key=lambda item: "performance" not in item.name)
-        """
-    )
-    project.write(pytester, project.keys())
-    intervals = pytester.path / "child-intervals.txt"
-    compute = suite_plugin.compute_result
-
-    def timed(context: Any, spec: Any, param: Any) -> Any:
-        begin = time.monotonic()
-        try:
-            return compute(context, spec, param)
-        finally:
-            with intervals.open("a") as log:
-                log.write(f"{begin} {time.monotonic()}\n")
-
-    monkeypatch.setattr(suite_plugin, "compute_result", _in_child(compute, os.getpid(), timed))
-    windows: list[tuple[float, float]] = []
-    real_quiet = suite_worker.SuiteWorker.quiet
-
-    @contextlib.contextmanager
-    def quiet(self: Any) -> Any:
-        with real_quiet(self):
-            begin = time.monotonic()
-            yield
-            windows.append((begin, time.monotonic()))
-
-    monkeypatch.setattr(suite_worker.SuiteWorker, "quiet", quiet)
-    _run(pytester, monkeypatch, "1")
-    assert len(windows) == 1  # the latency item, in pytest
-    child = [tuple(map(float, line.split())) for line in intervals.read_text().splitlines()]
-    assert len(child) >= 3  # the worker did run items, before and after the quiet window
-    (quiet_begin, quiet_end) = windows[0]
-    overlapping = [(b, e) for b, e in child if b < quiet_end and e > quiet_begin]
-    assert overlapping == []
 
 
 def test_when_no_process_can_be_forked_every_item_runs_in_pytest(
