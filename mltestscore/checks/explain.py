@@ -157,8 +157,10 @@ def shap_attributions(
 
     try:
         import shap  # noqa: F401
-    except ImportError as exc:
-        raise NotApplicableError("shap is not installed (pip install shap)") from exc
+    except ImportError as exc:  # shap (with numba and llvmlite) is the optional `explain` extra
+        raise NotApplicableError(
+            "SHAP explanations need shap, which is not installed: install mltestscore[explain]"
+        ) from exc
 
     preprocess, estimator = split_pipeline(model)
     columns = [str(c) for c in X.columns]
