@@ -117,7 +117,8 @@ def fetch_base_scorecard(
             "GET",
             f"/repos/{repo}/actions/artifacts?name={quote(artifact_name)}&per_page=100",
         )
-        candidates = [a for a in listing.get("artifacts", []) if _usable(a, pr.base_ref)]
+        found = listing.get("artifacts", []) if isinstance(listing, dict) else []
+        candidates = [a for a in found if isinstance(a, dict) and _usable(a, pr.base_ref)]
         if not candidates:
             return None, (
                 f"no artifact {artifact_name!r} from a run on {pr.base_ref!r} of this "
@@ -126,7 +127,7 @@ def fetch_base_scorecard(
         exact = [a for a in candidates if a["workflow_run"].get("head_sha") == pr.base_sha]
         chosen = max(exact or candidates, key=lambda a: str(a.get("created_at", "")))
         archive = client.download(f"/repos/{repo}/actions/artifacts/{chosen['id']}/zip")
-    except ApiError as exc:
+    except (ApiError, ValueError) as exc:  # ValueError: an answer that is not JSON
         return None, f"could not fetch the base scorecard: {exc}"
     sha = str(chosen["workflow_run"].get("head_sha", ""))
     try:

@@ -67,9 +67,11 @@ def pytest_command(settings: RunSettings, compare: bool) -> list[str]:
     return command + list(settings.pytest_args)
 
 
-def usable_base(data: dict[str, Any] | None, line: str) -> tuple[dict[str, Any] | None, str]:
+def usable_base(data: Any, line: str) -> tuple[dict[str, Any] | None, str]:
     """A partial base is not the base branch's score: never compared with (the plugin would
     refuse it), said so instead."""
+    if data is not None and not isinstance(data, dict):
+        return None, "the base scorecard is not a JSON object: not compared"
     if data is not None and data.get("partial"):
         return None, "the base branch's scorecard is partial (not its whole suite): not compared"
     return data, line
@@ -153,6 +155,9 @@ class Run:
         body = comment_body(markdown, [f"<sub>{n}</sub><br>" for n in notes] + self.footer)
         try:
             what = thread.upsert(body)
+        except ValueError as exc:  # an answer that is not JSON
+            self.warn(f"no scorecard comment: the API answered something else than JSON: {exc}")
+            return
         except ApiError as exc:
             read_only = " (a pull request from a fork gets a read-only token)"
             hint = read_only if exc.status == 403 else ""

@@ -148,3 +148,36 @@ def test_outside_a_pull_request_it_neither_compares_nor_comments(
         assert github_run(settings, env, project, io.StringIO()).execute(run) == 0
     assert api.requests == []
     assert not any(a.startswith("--mlscore-compare") for a in run.command)
+
+
+def test_an_api_that_fails_leaves_the_run_uncompared_and_green(
+    tmp_path: Path, base_scorecard: dict[str, Any]
+) -> None:
+    from mltestscore.ci.run import github_run
+
+    project = make_project(tmp_path)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 5, "base": {"ref": "main"}}}))
+    routes = {
+        ("GET", "/repos/acme/churn/actions/artifacts"): lambda _: Answer(500, b"<html>oops"),
+        ("GET", "/repos/acme/churn/issues/5/comments"): lambda _: Answer(200, b"not json"),
+    }
+    with fake_api(routes) as api:
+        env = clean_environment() | {
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_API_URL": api.url,
+            "GITHUB_REPOSITORY": "acme/churn",
+            "GITHUB_TOKEN": "secret-token",
+        }
+        settings = RunSettings(pytest_args=[], output_dir=project / "out")
+        out = io.StringIO()
+        run = fake_pytest(base_scorecard)
+        assert github_run(settings, env, project, out).execute(run) == 0
+    said = out.getvalue()
+    assert "could not fetch the base scorecard" in said
+    assert "HTTP 500" in said
+    assert "the regression gate is off" in said
+    assert "no scorecard comment" in said
+    assert "secret-token" not in said
+    assert not any(a.startswith("--mlscore-compare") for a in run.command)
