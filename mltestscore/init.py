@@ -357,6 +357,17 @@ def write_section(pyproject: Path, section: str, force: bool) -> str:
     return action
 
 
+def _register_marker(root: Path, dry_run: bool) -> None:
+    """Projects running ``--strict-markers`` with the plugin disabled need the marker in
+    their own pytest configuration (:mod:`mltestscore.marker_registration`)."""
+    from mltestscore.marker_registration import register_marker
+
+    try:
+        print(register_marker(root, dry_run))
+    except ValueError as exc:
+        print(f"mltestscore init: {exc}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="mltestscore init",
@@ -384,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     pyproject = root / "pyproject.toml"
     if args.dry_run:
         print(f"\n--dry-run: would write into {pyproject}:\n\n{section}")
+        _register_marker(root, dry_run=True)
         return 0
     try:
         action = write_section(pyproject, section, args.force)
@@ -393,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     if "schema" in guesses.keys:  # the inferred schema is written there on the first run
         (root / guesses.keys["schema"][0]).parent.mkdir(parents=True, exist_ok=True)
     print(f"{action} {pyproject}")
+    _register_marker(root, dry_run=False)
     print("next: review the section, then run `pytest --mlscore`")
     return 0
 

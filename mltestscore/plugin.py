@@ -102,6 +102,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"exit with code {EXIT_SCORE_REGRESSED} when the final or any section score is "
         "lower than in --mlscore-compare.",
     )
+    group.addoption(
+        "--mlscore-junit-properties",
+        action="store_true",
+        default=False,
+        help="with --junitxml, add plain per-test properties: the rubric ids a test evidences "
+        "and what it does for each (mlscore.credit.<id> = automated, failing or none). The "
+        "score, band and sections are always on the testsuite.",
+    )
     parser.addini(
         "mlscore_credit",
         help="credit mode for --mlscore: 'passed' (default) or 'present' (paper-literal).",

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mltestscore import recording
+from mltestscore import junit, recording
 from mltestscore.config import ProjectConfig, load_project_config, parse_credit
 from mltestscore.errors import ConfigError, MLScoreError
 from mltestscore.evidence import Attestation, TestRun
@@ -52,6 +52,8 @@ class MLScoreSession:
     #: Per item, how it could be automated here (the zero-config suite's hints).
     hints: dict[str, list[str]] = field(default_factory=dict)
     deselected: int = 0  # tests deselected in this process (or reported by xdist workers)
+    junit_xml: Path | None = None  # --junitxml: the score goes on its testsuite
+    junit_test_properties: bool = False  # --mlscore-junit-properties
 
     @property
     def json_path(self) -> Path:
@@ -137,6 +139,8 @@ def start_session(config: pytest.Config) -> MLScoreSession:
         fail_under=fail_under,
         request=selection_request(config) if scored_here else None,
         base=base,
+        junit_xml=junit.junit_path(config.getoption("xmlpath", None), config.invocation_params.dir),
+        junit_test_properties=bool(config.getoption("mlscore_junit_properties", False)),
     )
 
 
@@ -208,7 +212,29 @@ class Scorer:
         self.other_passed = 0  # tests that passed claiming and recording nothing
 
     # -- combine phase reports into one outcome per test ---------------------------------
+    @pytest.hookimpl(tryfirst=True)  # before junitxml writes the report's properties
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._combine(report)
+        self._plain_properties(report)
+
+    def _plain_properties(self, report: pytest.TestReport) -> None:
+        """Once read, the evidence leaves the report: junitxml would write its dicts'
+        reprs. With --mlscore-junit-properties the teardown report (the one junitxml
+        writes) gets plain key=value properties instead."""
+        if not junit.has_evidence(report.user_properties):
+            return
+        plain = junit.without_evidence(report.user_properties)
+        state = self.runs.get(report.nodeid)
+        if self.session.junit_test_properties and report.when == "teardown" and state:
+            plain += junit.per_test_properties(
+                state.properties,
+                state.outcome,
+                self.session.credit_mode,
+                self.session.rubric.id_set,
+            )
+        report.user_properties = plain  # a new list: the run state keeps the evidence
+
+    def _combine(self, report: pytest.TestReport) -> None:
         if report.when == "teardown":
             self.ran.add(report.nodeid)
         state = self.runs.get(report.nodeid)
@@ -374,9 +400,20 @@ class Scorer:
         self.comparison_lines = tuple(outcome.comparison_lines)
         if outcome.write_failed:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        self._score_in_junit()
         self._gate(session)
         if reports.fail_on_regression:
             self._regression_gate(session, outcome.regression, outcome.gate_unusable)
+
+    def _score_in_junit(self) -> None:
+        """--junitxml: junitxml wrote its file before this trylast hook; the score, band,
+        rubric and sections go on its testsuite."""
+        if self.session.junit_xml is None or self.scorecard is None:
+            return
+        properties = junit.suite_properties(self.scorecard)
+        problem = junit.add_suite_properties(self.session.junit_xml, properties)
+        if problem is not None:
+            self.problems.append(problem)
 
     def _gate(self, session: pytest.Session) -> None:
         """--mlscore-fail-under: a final score below it exits with EXIT_SCORE_BELOW_THRESHOLD.
