@@ -56,7 +56,8 @@ def test_it_says_when_the_rows_cannot_tell_a_used_noise_feature_from_a_weak_one(
         result.measurements["rows_to_decide"],
         result.parameters["sample_size"],
     )
-    assert isinstance(rows_to_decide, int) and isinstance(sample_size, int)
+    assert isinstance(rows_to_decide, int)
+    assert isinstance(sample_size, int)
     assert rows_to_decide > sample_size
     verdicts = {row[0]: row[-1] for row in result.tables[0].rows}
     assert verdicts["noise"] is None
