@@ -70,6 +70,33 @@ class Criterion:
             favourable = self.value
         return favourable < self.limit if self.higher_is_fair else favourable > self.limit
 
+    @property
+    def margin(self) -> float:
+        """How far the limit lies from no effect: 1 - limit for a ratio (1 is equal), the
+        limit itself for a difference or a gap (0 is equal)."""
+        assert self.limit is not None
+        return 1.0 - self.limit if self.higher_is_fair else self.limit
+
+    @property
+    def half_width(self) -> float:
+        return (self.ci_high - self.ci_low) / 2
+
+    @property
+    def undecided(self) -> bool:
+        """Not failing, and the interval is wider than the limit's distance from no effect:
+        with a half-width h past the margin m, only a breach of more than 2m could show, so
+        a clean verdict would be a lack of power, not evidence of fairness."""
+        if self.limit is None or math.isnan(self.value) or self.fails:
+            return False
+        if math.isnan(self.ci_low) or math.isnan(self.ci_high):
+            return False
+        return self.half_width > self.margin > 0
+
+    def rows_factor_to_decide(self) -> float:
+        """About how many times the rows would bring the half-width within the margin (it
+        shrinks as 1/sqrt(rows))."""
+        return max(1.0, (self.half_width / self.margin) ** 2)
+
 
 @dataclass(frozen=True)
 class GroupMeasures:
@@ -144,6 +171,7 @@ def check_group_fairness(
     max_selection_rate_difference: float | None = None,
     max_equalized_odds_difference: float | None = 0.1,
     max_relative_metric_gap: float | None = 0.25,
+    max_residual_gap: float | None = 0.25,
     min_group_size: int = 30,
     numeric_bins: int = 4,
     n_bootstrap: int = 200,
@@ -163,7 +191,10 @@ def check_group_fairness(
     four-fifths rule on the demographic parity ratio (``min_selection_rate_ratio``), an
     optional ``max_selection_rate_difference`` and ``max_equalized_odds_difference``. For
     every task the worst group's metric may be at most ``max_relative_metric_gap`` (a
-    fraction) worse than overall. A criterion fails only when its whole ``confidence``
+    fraction) worse than overall. For regressors the groups' mean errors (prediction minus
+    truth) may differ by at most ``max_residual_gap`` standard deviations of the target: a
+    model that under-predicts one group systematically. A criterion fails only when its
+    whole ``confidence``
     bootstrap interval (``n_bootstrap`` resamples) is past its limit.
     ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
@@ -193,6 +224,7 @@ def check_group_fairness(
         "selection_rate_difference": max_selection_rate_difference,
         "equalized_odds_difference": max_equalized_odds_difference,
         "relative_metric_gap": max_relative_metric_gap,
+        "residual_gap": max_residual_gap,
     }
     measured = measure_group_fairness(
         model,
@@ -390,6 +422,7 @@ def _measure_attribute(
         coded = Predictions(y_codes, predicted_codes, data.proba)
     metric_by_group = _metric_gap(found, coded, masks, settings, rng)
     if regression:
+        _residual_gap(found, data, masks, settings, rng)
         found.group_measures = [
             GroupMeasures(
                 found.attribute,
@@ -406,6 +439,46 @@ def _measure_attribute(
         ]
         return
     _measure_parity(found, data, groups, names, outcome, metric_by_group, settings, rng)
+
+
+def _residual_gap(
+    found: AttributeMeasurement,
+    data: Predictions,
+    masks: dict[str, Any],
+    settings: FairnessSettings,
+    rng: np.random.Generator,
+) -> None:
+    """Add the residual-gap criterion: the largest difference between groups' mean errors
+    (prediction minus truth) in standard deviations of the target, with a bootstrap
+    interval (rows resampled, the same resample for every group)."""
+    import numpy as np
+
+    y = np.asarray(data.y, dtype=np.float64)
+    spread = float(y.std())
+    if not spread > 0 or len(masks) < 2:
+        return
+    residual = (np.asarray(data.predicted, dtype=np.float64) - y) / spread
+    codes = np.zeros(len(y), dtype=np.intp)
+    for index, mask in enumerate(masks.values()):
+        codes[mask] = index
+
+    def gap(rows: Any) -> float:
+        counts = np.bincount(codes[rows], minlength=len(masks))
+        sums = np.bincount(codes[rows], weights=residual[rows], minlength=len(masks))
+        means = sums[counts > 0] / counts[counts > 0]
+        return float(means.max() - means.min()) if len(means) > 1 else float("nan")
+
+    value = gap(np.arange(len(y)))
+    draws = np.array([gap(rng.integers(0, len(y), len(y))) for _ in range(settings.n_bootstrap)])
+    draws = draws[np.isfinite(draws)]
+    tail = (1 - settings.confidence) / 2
+    low, high = (
+        (float(np.quantile(draws, tail)), float(np.quantile(draws, 1 - tail)))
+        if len(draws)
+        else (float("nan"), float("nan"))
+    )
+    limit = settings.limits.get("residual_gap")
+    found.criteria.append(Criterion("residual_gap", value, low, high, limit, False))
 
 
 def _metric_gap(
@@ -617,14 +690,19 @@ def parity_resamples(
 def _status(criterion: Criterion) -> str:
     if criterion.fails:
         return "fails"
+    if criterion.undecided:
+        return "undecided"
     if math.isnan(criterion.value):
         return "undefined"
     return "ok" if criterion.limit is not None else "reported"
 
 
 def judge_fairness(measured: FairnessMeasurement) -> Verdict:
-    """Failed when a criterion's whole interval is past its limit; not applicable when no
-    attribute has two groups large enough to judge; passed otherwise."""
+    """Failed when a criterion's whole interval is past its limit; "not measurable here"
+    when a criterion's interval is wider than its limit's distance from no effect (a pass on
+    groups of 40 rows whose interval also covers a gap of twice the limit is a lack of power,
+    not evidence of fairness), with about the rows that would resolve it; passed otherwise.
+    Not applicable when no attribute has two groups large enough to judge."""
     judged, failures = measured.judged, measured.failures
     suffix = f"; {measured.note}" if measured.note else ""
     if not judged:
@@ -647,11 +725,34 @@ def judge_fairness(measured: FairnessMeasurement) -> Verdict:
         )
     attributes = ", ".join(dict.fromkeys(a.attribute for a in judged))
     limited = sum(c.limit is not None for a in judged for c in a.criteria)
+    undecided = [(a, c) for a in judged for c in a.criteria if c.undecided]
+    if undecided:
+        factor = max(c.rows_factor_to_decide() for _, c in undecided)
+        needed = f"about {math.ceil(factor * measured.rows_used):,} rows"
+        listed = "; ".join(
+            f"{a.attribute}: {c.name.replace('_', ' ')} {c.value:.3g} ({pct} CI "
+            f"{c.ci_low:.3g}-{c.ci_high:.3g}, limit {c.limit:.3g})"
+            for a, c in undecided[:3]
+        )
+        more = f" and {len(undecided) - 3} more" if len(undecided) > 3 else ""
+        return Verdict(
+            Outcome.NOT_APPLICABLE,
+            f"not measurable here: {len(undecided)} of {limited} fairness measures have "
+            f"intervals wider than their limit's distance from no effect on "
+            f"{measured.rows_used:,} rows (groups of {_smallest_group(judged)}+ rows), so "
+            f"only a breach of twice the limit could show; {needed} would resolve the "
+            f"limit: {listed}{more}{suffix}",
+        )
     return Verdict(
         Outcome.PASSED,
         f"no fairness limit is clearly broken for {attributes} "
         f"({limited} measures judged at {pct} confidence){suffix}",
     )
+
+
+def _smallest_group(judged: Sequence[AttributeMeasurement]) -> int:
+    sizes = [g.rows for a in judged for g in a.group_measures]
+    return min(sizes) if sizes else 0
 
 
 def _fairness_figures(measured: FairnessMeasurement) -> dict[str, object]:

@@ -12,14 +12,20 @@ from mltestscore.checks import Outcome
 from mltestscore.checks.slices import check_weak_segments
 
 
-def test_it_finds_the_real_weak_segment_of_the_adult_model(adult_model: Any, xy_test: Any) -> None:
-    """Wives are half high earners, so the model errs there nearly three times as often."""
+def test_it_ranks_the_real_weak_segment_of_the_adult_model_first_without_condemning_it(
+    adult_model: Any, xy_test: Any
+) -> None:
+    """Wives are half high earners, so the model errs there nearly three times as often; on
+    1,200 test rows that is 73 wives, and over the ~760 segments searched the interval
+    (family-wise) does not clear the limit: the search lists it as the weakest spot, it does
+    not fail on it. (It used to fail at 95% per segment, which also failed a clean corpus
+    project on chance unevenness.)"""
     X, y = xy_test
     result = check_weak_segments(adult_model, X, y)
 
-    assert result.outcome is Outcome.FAILED
+    assert result.outcome is Outcome.PASSED
     assert result.rubric_ids == ("model-6",)
-    assert "relationship=Wife" in result.reason
+    assert "relationship=Wife" in str(result.measurements["worst_segment"])
     assert result.measurements["single_feature_segments"] > 30
     assert result.measurements["two_feature_segments"] > 300
     assert result.parameters["loss"] == "error"

@@ -118,6 +118,10 @@ def test_a_random_search_nearby_beats_an_untuned_model(
     assert result.parameters["trials_run"] == 4
     assert result.parameters["cv"] == 3
     assert float(result.measurements["p_value"] or 1.0) < 0.05 / 4
+    # the winner on 1,000-row training folds is confirmed on all 4,000 rows (80% folds)
+    assert result.parameters["confirm_rows"] == len(X)
+    assert float(result.measurements["confirm_gain"] or 0.0) > 0.01
+    assert "confirmed on 4,000 rows" in result.reason
 
 
 def test_a_tuned_model_has_no_clearly_better_neighbour(

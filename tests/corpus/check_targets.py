@@ -2,12 +2,15 @@
 caught at its stated strength, no false alarm in the drift and bias sweeps.
 
 Not part of the default run (the file name does not match ``test_*.py``, so ``pytest`` and
-``tox -e py`` never collect it): ``tox -e corpus`` names it explicitly. The whole corpus runs
-once per session (several minutes); the table is written to ``reports/corpus.md``.
+``tox -e py`` never collect it): ``tox -e corpus`` names it explicitly, under
+``pytest -n 2 --dist loadgroup``: each project (its clean run and its defects) and the
+sweeps are one part, run once on one worker; the table of every part is written to
+``reports/corpus.md``.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import pytest
 from tests.corpus import table
 from tests.corpus.defects import DEFECTS
 from tests.corpus.projects import PROJECTS
-from tests.corpus.run import CorpusResult, Run, Verdict, run_corpus
+from tests.corpus.run import CorpusResult, Run, Verdict, combine, load, run_corpus, save
 from tests.corpus.sweeps import SIZES, Sweep
 
 REPORT = Path(__file__).resolve().parent.parent.parent / "reports" / "corpus.md"
@@ -25,76 +28,80 @@ REPORT = Path(__file__).resolve().parent.parent.parent / "reports" / "corpus.md"
 # check battery lists expected failures): each entry says why it is open. An item listed
 # here may fail without failing the test; any other failure fails it. An entry that no
 # longer fails is reported with a warning so it can be removed. Issue 15 stays open until
-# both are empty.
-_IMPORTANCE = (
-    "data-2 flags features whose permutation importance is not clearly above 0; on small "
-    "or redundant data that is a lack of power, not a finding (issue 15: judge 'clearly "
-    "useless' instead)"
-)
+# the first two are empty.
 KNOWN_FALSE_FAILURES: dict[str, dict[str, str]] = {
-    "breast-cancer": {"mlscore::data-2::importance": _IMPORTANCE},
-    "adult-income": {
-        "mlscore::data-2::importance": _IMPORTANCE,
-        "mlscore::model-6::slices[education]": (
-            "a real weaker slice of the Adult data (Doctorate, 65 rows, AUC CI below the "
-            "limit): a property of the data, not a planted defect; whether the default "
-            "limit should call it failing is open"
-        ),
-        "mlscore::model-6::weak_segments": (
-            "a real weak two-feature segment of the Adult data (121 rows): as above"
-        ),
-    },
-    "wine": {"mlscore::data-2::importance": _IMPORTANCE},
-    "diabetes": {"mlscore::data-2::importance": _IMPORTANCE},
     "adult-hours": {
-        "mlscore::data-2::importance": _IMPORTANCE,
-        "mlscore::model-3::tuning": (
-            "a boosted model with default settings on 8,000 rows: the better neighbour may be "
-            "real; the tuning check's power against the corrected t-test is not yet measured"
-        ),
         "mlscore::model-6::slices[workclass]": (
-            "real weaker slices of the Adult data (self-employed hours are harder to predict)"
+            "a true finding, not noise: the 117 self-employed (Self-emp-not-inc) get RMSE 16.8 "
+            "against 10.6 overall, family-wise CI 13.7-20 over 7 slices; their hours are harder "
+            "to predict. The limit is absolute in RMSE units, so a slice whose target is noisier "
+            "fails whatever the model; judging it against what is achievable on the slice is "
+            "open (issue 15)"
         ),
     },
 }
-_WEAK_BIAS = (
-    "the fairness check's intervals on groups of 40-60 test rows are too wide for a 50% "
-    "label gap (bias sweep: caught every time only from 1,000 rows); regression fairness "
-    "judges one measure only"
-)
 KNOWN_MISSES: dict[tuple[str, str], str] = {
-    ("breast-cancer", "bias"): _WEAK_BIAS,
-    ("diabetes", "bias"): _WEAK_BIAS,
-    ("adult-hours", "bias"): _WEAK_BIAS,
     ("wine", "leakage"): (
         "the wine forest barely leans on the leaked column: served macro F1 0.98 on 36 rows, "
-        "so monitor-7 has no harm to see; a leakage check of its own (a feature that alone "
-        "predicts the target) is the missing piece"
+        "so monitor-7 has no harm to see; a data-level leakage check (a feature that alone "
+        "predicts the target far better than the model) does not exist yet (issue 15)"
+    ),
+}
+# Planted defects the must-catch item cannot resolve on this project's rows and says so
+# ("not measurable here", with the rows that would resolve it) instead of passing; see the
+# power rule in docs/checks-model.md (model-7). Not a catch: listed so a pass would fail.
+KNOWN_NOT_MEASURABLE: dict[tuple[str, str], str] = {
+    ("breast-cancer", "bias"): (
+        "114 test rows, groups of 50+: the selection-rate ratio interval (0.42-0.99) is wider "
+        "than the four-fifths limit's distance from parity, so only a breach of twice the "
+        "limit could show; about 636 rows would resolve it"
     ),
 }
 
 
-@pytest.fixture(scope="session")
-def corpus() -> CorpusResult:
-    result = run_corpus(progress=True)
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("# Corpus run\n\n" + table.render(result))
-    return result
+PARTS = REPORT.parent / "corpus-parts"
+_parts: dict[str, CorpusResult] = {}
 
 
-def _clean(corpus: CorpusResult, name: str) -> Run:
-    return next(run for run in corpus.clean if run.project == name)
+def _part(group: str) -> CorpusResult:
+    """One part of the corpus (a project's clean run and its defects, or the sweeps), run
+    once per process. Under ``pytest -n 2 --dist loadgroup`` every test of a part is in one
+    ``xdist_group``, so each part runs on one worker and the two workers share the corpus.
+    Each part is saved beside the report, and the report is the table of every saved part
+    (the last part to finish writes the whole table)."""
+    if group not in _parts:
+        if group == SWEEPS:
+            result = run_corpus(projects=False, progress=True)
+        else:
+            result = run_corpus(only=[group], sweeps=False, progress=True)
+        _parts[group] = result
+        PARTS.mkdir(parents=True, exist_ok=True)
+        save(result, PARTS / f"{group}.json")
+        combined = combine([load(path) for path in sorted(PARTS.glob("*.json"))])
+        temporary = REPORT.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text("# Corpus run\n\n" + table.render(combined))
+        temporary.replace(REPORT)
+    return _parts[group]
 
 
-def _verdict(corpus: CorpusResult, project: str, defect: str) -> Verdict:
-    return next(v for v in corpus.verdicts if v.project == project and v.defect == defect)
+SWEEPS = "sweeps"
 
 
-@pytest.mark.parametrize("name", [p.name for p in PROJECTS])
-def test_a_clean_project_has_no_failing_or_erroring_generated_item(
-    corpus: CorpusResult, name: str
-) -> None:
-    run = _clean(corpus, name)
+def _grouped(names: list[str]) -> list[object]:
+    return [pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in names]
+
+
+def _clean(name: str) -> Run:
+    return next(run for run in _part(name).clean if run.project == name)
+
+
+def _verdict(project: str, defect: str) -> Verdict:
+    return next(v for v in _part(project).verdicts if v.project == project and v.defect == defect)
+
+
+@pytest.mark.parametrize("name", _grouped([p.name for p in PROJECTS]))
+def test_a_clean_project_has_no_failing_or_erroring_generated_item(name: str) -> None:
+    run = _clean(name)
     assert run.items, f"pytest --mlscore ran no generated item: {run.notes}"
     known = KNOWN_FALSE_FAILURES.get(name, {})
     failing = run.with_outcome("failed", "error")
@@ -108,16 +115,25 @@ def test_a_clean_project_has_no_failing_or_erroring_generated_item(
 
 
 @pytest.mark.parametrize("defect", [d.name for d in DEFECTS])
-@pytest.mark.parametrize("name", [p.name for p in PROJECTS])
-def test_a_planted_defect_is_caught_by_the_items_that_must_catch_it(
-    corpus: CorpusResult, name: str, defect: str
-) -> None:
-    verdict = _verdict(corpus, name, defect)
+@pytest.mark.parametrize("name", _grouped([p.name for p in PROJECTS]))
+def test_a_planted_defect_is_caught_by_the_items_that_must_catch_it(name: str, defect: str) -> None:
+    verdict = _verdict(name, defect)
     if verdict.caught is None:
         pytest.skip(f"not plantable here: {verdict.evidence}")
     if (name, defect) in KNOWN_MISSES:
         if verdict.caught:
             warnings.warn(f"{name} {defect}: caught now, remove it from KNOWN_MISSES", stacklevel=2)
+        return
+    if (name, defect) in KNOWN_NOT_MEASURABLE:
+        if verdict.caught:
+            warnings.warn(
+                f"{name} {defect}: caught now, remove it from KNOWN_NOT_MEASURABLE", stacklevel=2
+            )
+            return
+        assert verdict.said_not_measurable, (
+            f"{defect} ({verdict.strength}) neither caught nor said 'not measurable here' by "
+            f"{', '.join(verdict.must_catch)}: {verdict.evidence}"
+        )
         return
     assert verdict.caught, (
         f"{defect} ({verdict.strength}) missed by {', '.join(verdict.must_catch)}: "
@@ -127,17 +143,18 @@ def test_a_planted_defect_is_caught_by_the_items_that_must_catch_it(
 
 @pytest.mark.parametrize("sweep_name", ["drift", "bias"])
 @pytest.mark.parametrize("size", SIZES)
-def test_a_sweep_raises_no_false_alarm_on_unchanged_data(
-    corpus: CorpusResult, sweep_name: str, size: int
-) -> None:
-    sweep = next(s for s in corpus.sweeps if isinstance(s, Sweep) and s.name == sweep_name)
+@pytest.mark.xdist_group(SWEEPS)
+def test_a_sweep_raises_no_false_alarm_on_unchanged_data(sweep_name: str, size: int) -> None:
+    sweeps = _part(SWEEPS).sweeps
+    sweep = next(s for s in sweeps if isinstance(s, Sweep) and s.name == sweep_name)
     flagged, draws = sweep.false_alarms(size)
     assert draws, f"the {sweep_name} sweep has no zero-effect draws at {size} rows"
     assert flagged == 0, f"{flagged} of {draws} clean draws of {size} rows flagged {sweep_name}"
 
 
-def test_the_largest_sweep_size_catches_the_largest_effect(corpus: CorpusResult) -> None:
-    for sweep in corpus.sweeps:
+@pytest.mark.xdist_group(SWEEPS)
+def test_the_largest_sweep_size_catches_the_largest_effect() -> None:
+    for sweep in _part(SWEEPS).sweeps:
         assert isinstance(sweep, Sweep)
         assert sweep.smallest_caught(max(SIZES)) is not None, (
             f"the {sweep.name} sweep caught no effect even at {max(SIZES)} rows"

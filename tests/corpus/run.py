@@ -63,6 +63,21 @@ class Verdict:
     caught: bool | None  # None: not plantable in this project (evidence says why)
     evidence: str  # the catching items' reasons, or what happened instead
 
+    @property
+    def said_not_measurable(self) -> bool:
+        """Not caught, and the item that must catch it said it cannot measure it here
+        (a skip whose reason starts "not measurable here"), rather than passing."""
+        said = re.search(r" (skipped|not_applicable): not measurable here", self.evidence)
+        return self.caught is False and said is not None
+
+    @property
+    def label(self) -> str:
+        if self.caught is None:
+            return "not planted"
+        if self.caught:
+            return "caught"
+        return "not measurable, said so" if self.said_not_measurable else "**missed**"
+
 
 def _environment() -> dict[str, str]:
     return dict(
@@ -209,7 +224,12 @@ class CorpusResult:
 
     @property
     def missed(self) -> int:
+        """Not caught, the not-measurable ones included (they are not caught either)."""
         return sum(verdict.caught is False for verdict in self.verdicts)
+
+    @property
+    def said_not_measurable(self) -> int:
+        return sum(verdict.said_not_measurable for verdict in self.verdicts)
 
     @property
     def planted(self) -> int:

@@ -28,7 +28,8 @@ def render(result: CorpusResult) -> str:
         f"{result.seconds:.0f} s wall clock, {result.cpu_seconds:.0f} s of CPU. "
         f"**{result.false_failures} false failures** on {len(result.clean)} clean projects "
         f"(target 0); **{result.planted - result.missed} of {result.planted} planted "
-        f"defects caught** (target all).",
+        f"defects caught** (target all; {result.said_not_measurable} of the rest said "
+        "'not measurable here' instead of passing).",
         "",
         "### False failures on the clean projects",
         "",
@@ -53,7 +54,7 @@ def render(result: CorpusResult) -> str:
     for verdict in result.verdicts:
         lines.append(
             f"| {verdict.project} | {verdict.defect} | {_cell(verdict.strength)} | "
-            f"{', '.join(verdict.must_catch)} | { {True: 'caught', False: '**missed**', None: 'not planted'}[verdict.caught] } | "
+            f"{', '.join(verdict.must_catch)} | {verdict.label} | "
             f"{_cell(verdict.evidence, 200)} |"
         )
     for sweep in result.sweeps:
