@@ -336,7 +336,7 @@ def check_feature_costs(
     timing_repeats: int = 7,
     confidence: float = 0.95,
     n_repeats: int = 3,
-    time_budget_s: float = 10.0,
+    time_budget_s: float | None = None,
     seed: int = 0,
     n_threads: int | None = 1,
 ) -> CheckResult:

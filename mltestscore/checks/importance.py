@@ -63,7 +63,7 @@ class PermutationImportance:
     sample_size: int
     n_repeats: int
     seconds: float
-    estimated_seconds: float
+    estimated_seconds: float | None  # the budget's estimate; None without a budget
     reduced_for_budget: bool
     loss: RowLossImportance
 
@@ -102,13 +102,16 @@ def permutation_importances(
     features: Sequence[str] | None = None,
     n_repeats: int = 5,
     sample_size: int | None = 1000,
-    time_budget_s: float = 10.0,
+    time_budget_s: float | None = None,
     seed: int = 0,
 ) -> PermutationImportance:
-    """Permutation importance of each input column, within a time budget.
+    """Permutation importance of each input column, optionally within a time budget.
 
-    One prediction on the sample is timed first; when all shuffles would exceed
-    ``time_budget_s``, repeats shrink (down to 3), then the sample (down to 200 rows).
+    By default the work is fixed by ``n_repeats`` and ``sample_size``, so identical runs give
+    identical figures whatever the machine's load. With ``time_budget_s``, one prediction on
+    the sample is timed first; when all shuffles would exceed it, repeats shrink (down to 3),
+    then the sample (down to 200 rows): faster on a slow model, but the figures (and so the
+    verdict) then depend on how busy the machine is.
     The importances are scikit-learn's (``sklearn.inspection.permutation_importance``):
     the drop in quality when one column is shuffled, per repeat, with its mean and standard
     deviation over repeats. The shuffled copies are predicted in batches (see
@@ -119,19 +122,22 @@ def permutation_importances(
     choice = choose_metric(model, y, metric)
     X_sample, y_sample = sample_frame(X, y, sample_size, seed)
     columns = [str(c) for c in X.columns] if features is None else list(features)
-    one_predict = best_time(lambda: quality(model, X_sample, y_sample, choice, cached=False), 1)
-    repeats, rows = n_repeats, len(X_sample)
+    repeats, reduced, estimated = n_repeats, False, None
+    if time_budget_s is not None:
+        budget = time_budget_s
+        one_predict = best_time(lambda: quality(model, X_sample, y_sample, choice, cached=False), 1)
+        rows = len(X_sample)
 
-    def estimate(repeats: int, rows: int) -> float:
-        return one_predict * rows / len(X_sample) * (1 + len(columns) * repeats)
+        def estimate(repeats: int, rows: int) -> float:
+            return one_predict * rows / len(X_sample) * (1 + len(columns) * repeats)
 
-    reduced = False
-    while estimate(repeats, rows) > time_budget_s and repeats > MIN_REPEATS:
-        repeats, reduced = repeats - 1, True
-    if estimate(repeats, rows) > time_budget_s and rows > MIN_SAMPLE:
-        rows = max(MIN_SAMPLE, int(rows * time_budget_s / estimate(repeats, rows)))
-        X_sample, y_sample = sample_frame(X_sample, y_sample, rows, seed)
-        reduced = True
+        while estimate(repeats, rows) > budget and repeats > MIN_REPEATS:
+            repeats, reduced = repeats - 1, True
+        if estimate(repeats, rows) > budget and rows > MIN_SAMPLE:
+            rows = max(MIN_SAMPLE, int(rows * budget / estimate(repeats, rows)))
+            X_sample, y_sample = sample_frame(X_sample, y_sample, rows, seed)
+            reduced = True
+        estimated = estimate(repeats, len(X_sample))
     start = time.perf_counter()
     baseline = quality(model, X_sample, y_sample, choice)  # shared with other checks
     shuffled, row_losses = _shuffled_qualities(
@@ -149,7 +155,7 @@ def permutation_importances(
         len(X_sample),
         repeats,
         elapsed,
-        estimate(repeats, len(X_sample)),
+        estimated,
         reduced,
         loss,
     )
@@ -402,7 +408,7 @@ def check_features_are_beneficial(
     negligible_share: float = 0.01,
     n_repeats: int = 5,
     sample_size: int | None = 1000,
-    time_budget_s: float = 10.0,
+    time_budget_s: float | None = None,
     shap_sample_size: int = 200,
     use_shap: bool = True,
     seed: int = 0,
@@ -558,8 +564,8 @@ def check_features_are_beneficial(
             "z": verdicts.z,
             "rows_to_decide": verdicts.rows_to_decide,
             "seconds": imp.seconds,
-            "estimated_seconds": imp.estimated_seconds,
-        },
+        }
+        | ({} if imp.estimated_seconds is None else {"estimated_seconds": imp.estimated_seconds}),
         thresholds={"confidence": confidence, "negligible_share": negligible_share},
         parameters=parameters,
         tables=[table],

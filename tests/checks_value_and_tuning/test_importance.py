@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from mltestscore.checks.importance import check_features_are_beneficial
 from mltestscore.checks.result import Outcome
 
@@ -112,6 +114,31 @@ def test_it_shrinks_repeats_and_sample_to_fit_the_time_budget(
     assert result.parameters["sample_size"] == 200
 
 
+def test_by_default_a_slow_machine_changes_neither_the_work_nor_the_figures(
+    clean_model: Any, planted: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mltestscore.checks import importance
+
+    _, test = planted
+
+    def run() -> Any:
+        return check_features_are_beneficial(
+            clean_model, test[STRONG], test["income"], n_repeats=4, use_shap=False
+        )
+
+    quick = run()
+    monkeypatch.setattr(importance, "best_time", lambda *args, **kwargs: 1e6)  # a crawl
+    slow = run()
+    assert slow.parameters["reduced_for_budget"] is False
+    assert slow.parameters["n_repeats"] == 4
+    assert slow.outcome == quick.outcome
+
+    def figures(result: Any) -> dict[str, Any]:
+        return {k: v for k, v in result.measurements.items() if k != "seconds"}
+
+    assert figures(slow) == figures(quick)
+
+
 def test_it_judges_only_the_features_asked_for(noise_model: Any, planted: tuple[Any, Any]) -> None:
     _, test = planted
     result = check_features_are_beneficial(
@@ -184,12 +211,13 @@ def test_shuffled_copies_are_predicted_in_batches_with_the_figures_of_one_call_e
     X, y = test[STRONG], test["income"].to_numpy()
     batched = _CountingModel(clean_model)
     together = importance.permutation_importances(batched, X, y, n_repeats=3, sample_size=400)
-    # one timing call, one baseline, then 3 repeats x columns copies of 400 rows in one call
-    assert batched.calls == [400, 400, 400 * 3 * len(STRONG)]
+    # one baseline, then 3 repeats x columns copies of 400 rows in one call (no timing call:
+    # without a time budget nothing is estimated)
+    assert batched.calls == [400, 400 * 3 * len(STRONG)]
     monkeypatch.setattr(importance, "BATCH_ROWS", 1)
     alone = _CountingModel(clean_model)
     one_by_one = importance.permutation_importances(alone, X, y, n_repeats=3, sample_size=400)
-    assert alone.calls == [400] * (2 + 3 * len(STRONG))
+    assert alone.calls == [400] * (1 + 3 * len(STRONG))
     assert one_by_one.mean == together.mean
     assert one_by_one.std == together.std
     assert min(together.mean) > 0.001  # these features all matter: real figures, not zeros
