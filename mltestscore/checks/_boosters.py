@@ -114,3 +114,51 @@ def margin_space(library: Library, classifier: bool) -> str:
     if not classifier:
         return f"raw score of the {library} model (the prediction for squared-error losses)"
     return f"raw score of the {library} model (log-odds for binary, per-class margin otherwise)"
+
+
+# XGBoost's scikit-learn API leaves its parameters None (the library then applies its own
+# defaults); the fitted booster's configuration says what was used. Parameter name in the
+# scikit-learn API -> name in the booster's tree_train_param.
+_XGBOOST_TRAIN_PARAMS = {
+    "learning_rate": "eta",
+    "max_depth": "max_depth",
+    "min_child_weight": "min_child_weight",
+    "subsample": "subsample",
+    "colsample_bytree": "colsample_bytree",
+    "reg_lambda": "lambda",
+    "reg_alpha": "alpha",
+}
+_CATBOOST_PARAMS = ("learning_rate", "iterations", "depth", "l2_leaf_reg")
+
+
+def effective_params(estimator: Any) -> dict[str, Any]:
+    """The hyperparameters a fitted boosted estimator was trained with where its
+    ``get_params`` does not say (XGBoost's are None until set, CatBoost's are absent until
+    set): what the library chose, so a search around them starts from the truth. Empty for
+    anything else, or when the library does not tell."""
+    library = booster_library(estimator)
+    if library is None or not callable(getattr(estimator, "get_params", None)):
+        return {}
+    try:
+        if library == "xgboost":
+            return _xgboost_params(estimator)
+        if library == "catboost":
+            chosen = estimator.get_all_params()
+            return {k: chosen[k] for k in _CATBOOST_PARAMS if k in chosen}
+    except Exception:  # unfitted, or a version that reports differently: nothing to add
+        return {}
+    return {}
+
+
+def _xgboost_params(estimator: Any) -> dict[str, Any]:
+    import json
+
+    booster = estimator.get_booster()
+    config = json.loads(booster.save_config())
+    trained = config["learner"]["gradient_booster"]["tree_train_param"]
+    found: dict[str, Any] = {"n_estimators": int(booster.num_boosted_rounds())}
+    for name, key in _XGBOOST_TRAIN_PARAMS.items():
+        if key in trained:
+            value = float(trained[key])
+            found[name] = int(value) if name == "max_depth" else value
+    return found
