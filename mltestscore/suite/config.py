@@ -23,7 +23,7 @@ from mltestscore.config import SECTION, ProjectConfig
 from mltestscore.errors import ConfigError
 
 DATA_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
-MODEL_SUFFIXES = (".skops", ".pkl", ".pickle", ".joblib", ".onnx")
+MODEL_SUFFIXES = (".skops", ".pkl", ".pickle", ".joblib", ".onnx", ".ubj", ".json", ".txt", ".cbm")
 CODE_EXECUTING_SUFFIXES = (".pkl", ".pickle", ".joblib")
 _CALLABLE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 DATA_KEYS = ("train", "test", "serving")
