@@ -305,7 +305,10 @@ def _load_lightgbm(path: Any) -> NativeModel:
 
     booster = lightgbm.Booster(model_file=str(path))
     objective = str(booster.params.get("objective", "")).split()[0] if booster.params else ""
-    names = [str(n) for n in booster.feature_name()]
+    named = [str(n) for n in booster.feature_name()]
+    # trained on an array, LightGBM makes up Column_0, Column_1...: not names to check input by
+    unnamed = all(n == f"Column_{i}" for i, n in enumerate(named))
+    names = None if unnamed else named
     if objective in _LIGHTGBM_BINARY:
         return NativeClassifier(booster, "lightgbm", objective, names, [0, 1])
     if objective in _LIGHTGBM_MULTICLASS:

@@ -428,3 +428,16 @@ def _rebuilt(value: Any) -> Any:
         return copy.deepcopy(value)
     params = {k: _rebuilt(v) for k, v in value.get_params(deep=False).items()}
     return type(value)(**params)
+
+
+def known_feature_names(model: Any) -> list[str] | None:
+    """The input columns a fitted model says it takes: ``feature_names_in_`` (scikit-learn,
+    LightGBM's and XGBoost's scikit-learn APIs fitted on a frame, this package's wrappers of
+    booster files), else CatBoost's ``feature_names_`` unless they are its made-up position
+    names. None when the model does not say."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None and type(model).__module__.split(".", 1)[0] == "catboost":
+        names = getattr(model, "feature_names_", None)
+        if names is not None and all(str(n).isdigit() for n in names):
+            names = None
+    return [str(n) for n in names] if names is not None else None
