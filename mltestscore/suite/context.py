@@ -117,6 +117,10 @@ class SuiteContext:
         if not config.has("model") or not config.data:
             return
         key = self.evaluation_key()
+        try:
+            _ = self.model, self.frame(key)
+        except ConfigError:
+            return  # a model or file that does not load: its items report it, naming the key
         known = self.model_feature_names()
         if known is not None and config.features and list(config.features) != known:
             extra = [c for c in config.features if c not in known]
