@@ -173,11 +173,14 @@ def shap_attributions(
         import pandas as pd
 
         text = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-        if text:
+        if text and method in {"tree", "linear"}:
             raise NotApplicableError(
-                f"{type(model).__name__} takes non-numeric columns ({', '.join(text[:5])}) "
-                "that a model-agnostic explainer cannot perturb; explain the scikit-learn "
-                "pipeline it was exported from"
+                f"{type(model).__name__} takes non-numeric columns ({', '.join(text[:5])}); "
+                f"no {method} SHAP explainer applies, use method='permutation'"
+            )
+        if text:  # a model known only by its outputs (ONNX, a predict-only wrapper)
+            return _coded_attributions(
+                model, X, background, background_size, class_index, max_evals, seed
             )
     try:
         X_matrix = _dense(transformed)
