@@ -161,7 +161,8 @@ class SuiteContext:
         """No target label among the model's classes means the target is encoded
         differently from training (text labels for a model fit on 0/1, say)."""
         classes = getattr(self.model, "classes_", None)
-        if classes is None or not self.has_labels(key):
+        # a regressor may carry an empty classes_ (CatBoostRegressor does)
+        if classes is None or len(classes) == 0 or not self.has_labels(key):
             return
         known = {str(c) for c in list(classes)}
         labels = {str(v) for v in self.labels(key).dropna().unique()[:50]}

@@ -27,7 +27,13 @@ def test_it_explains_the_whole_pipeline_model_agnostically_on_its_raw_input(
 ) -> None:
     model, X, _ = fitted
     result = check_single_example_explanation(
-        model, X.head(60), 0, sample_size=3, background_size=20, method="permutation"
+        model,
+        X.head(30),
+        0,
+        sample_size=2,
+        background_size=10,
+        time_budget_s=1.0,
+        method="permutation",
     )
     result.assert_ok()
     assert result.measurements["explainer"] == "permutation"

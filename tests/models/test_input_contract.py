@@ -119,3 +119,24 @@ def test_identifier_columns_never_reach_a_model_without_feature_names(
     context.check_model_input()
     assert "applicant_id" not in context.features("test").columns
     assert "income" not in context.features("test").columns
+
+
+def test_a_catboost_regressor_with_an_empty_classes_attribute_passes_the_contract(
+    tmp_path: Path, adult: Any
+) -> None:
+    pytest.importorskip("catboost")
+    from mltestscore.suite.config import Source, SuiteConfig
+    from mltestscore.suite.context import SuiteContext
+
+    X, y = boosters.adult_task(adult, "regression")
+    model = boosters.pipeline("catboost", "regression", X).fit(X.head(600), y.head(600))
+    assert len(model.classes_) == 0  # CatBoostRegressor's, seen through the Pipeline
+    frame = X.head(100).assign(age=y.head(100))
+    config = SuiteConfig(
+        source="pyproject.toml",
+        root=tmp_path,
+        model=Source("model", "m:f", function=lambda: model),
+        data={"test": Source("test", "d:f", function=lambda: frame)},
+        target="age",
+    )
+    SuiteContext(config).check_model_input()
