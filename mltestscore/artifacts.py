@@ -4,7 +4,11 @@ A pickle (and a joblib file, which is a pickle) is a program: loading one execut
 says. So the default here is skops, which rebuilds objects from a description and refuses
 types nobody vouched for. Pickle and joblib load only when the caller says the file is
 trusted, and the result says that it was loaded that way. ONNX models load through
-onnxruntime when it is installed.
+onnxruntime when it is installed. The gradient-boosting libraries' own files (an XGBoost
+``.ubj`` / ``.json`` model, a LightGBM text model ``.txt``, a CatBoost ``.cbm``) hold trees
+and numbers, never code, so they load without a trust list, wrapped so the checks see
+``predict`` / ``predict_proba`` as from a scikit-learn model (see docs/models.md for what
+each file keeps and loses).
 
 Standard library at import time; skops, joblib and onnxruntime load inside the functions.
 """
@@ -25,6 +29,9 @@ SKOPS = "skops"
 PICKLE = "pickle"
 JOBLIB = "joblib"
 ONNX = "onnx"
+XGBOOST = "xgboost"
+LIGHTGBM = "lightgbm"
+CATBOOST = "catboost"
 
 _SUFFIXES = {
     ".skops": SKOPS,
@@ -32,7 +39,12 @@ _SUFFIXES = {
     ".pickle": PICKLE,
     ".joblib": JOBLIB,
     ".onnx": ONNX,
+    ".ubj": XGBOOST,
+    ".json": XGBOOST,
+    ".txt": LIGHTGBM,
+    ".cbm": CATBOOST,
 }
+NATIVE_BOOSTER_FORMATS = frozenset({XGBOOST, LIGHTGBM, CATBOOST})
 CODE_EXECUTING_FORMATS = frozenset({PICKLE, JOBLIB})
 
 Trust = bool | Sequence[str]
@@ -166,7 +178,27 @@ def load_model(
         return LoadedModel(_load_code_executing(source, kind), source, kind, (), True)
     if kind == ONNX:
         return LoadedModel(OnnxModel(source), source, kind, (), trusted is True)
+    if kind in NATIVE_BOOSTER_FORMATS:
+        return LoadedModel(_load_native(source, kind), source, kind, (), trusted is True)
     raise ArtifactError(source, f"loading {kind!r} files is not supported")
+
+
+def _load_native(source: Path, kind: str) -> Any:
+    """A booster file, loaded by its own library (no code runs from it)."""
+    from mltestscore.checks._boosters import load_native
+
+    try:
+        importlib.import_module(kind)
+    except ImportError as exc:
+        raise ArtifactError(
+            source, f"a {source.suffix} model file needs {kind}, which is not installed"
+        ) from exc
+    try:
+        return load_native(source, kind)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise ArtifactError(
+            source, f"{kind} could not load it as a model: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _load_skops(source: Path, trusted: Trust) -> LoadedModel:

@@ -36,6 +36,8 @@ SUITE_KEYS = {
     "sensitive",
     "slices",
     "time_column",
+    "features",
+    "id_columns",
     "schema",
     "feature_spec",
     "registry",

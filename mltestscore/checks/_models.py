@@ -398,3 +398,46 @@ def best_time(
         function()
         timings.append(clock() - start)
     return min(timings)
+
+
+def clone_model(model: Any) -> Any:
+    """scikit-learn's ``clone``, accepting estimators that copy their own parameters.
+
+    ``clone`` checks that a rebuilt estimator holds the very parameter objects it was given;
+    CatBoost copies its list parameters (``cat_features``), so every clone of a CatBoost
+    model raised "Cannot clone object" and each check that refits it errored. Such a model
+    is rebuilt the way ``clone`` does, from ``get_params(deep=False)`` cloned recursively,
+    without that identity check.
+    """
+    from sklearn.base import clone
+
+    try:
+        return clone(model)
+    except RuntimeError as exc:
+        if "Cannot clone object" not in str(exc):
+            raise
+        return _rebuilt(model)
+
+
+def _rebuilt(value: Any) -> Any:
+    import copy
+
+    if isinstance(value, list | tuple | set | frozenset):
+        return type(value)(_rebuilt(v) for v in value)
+    if isinstance(value, type) or not callable(getattr(value, "get_params", None)):
+        return copy.deepcopy(value)
+    params = {k: _rebuilt(v) for k, v in value.get_params(deep=False).items()}
+    return type(value)(**params)
+
+
+def known_feature_names(model: Any) -> list[str] | None:
+    """The input columns a fitted model says it takes: ``feature_names_in_`` (scikit-learn,
+    LightGBM's and XGBoost's scikit-learn APIs fitted on a frame, this package's wrappers of
+    booster files), else CatBoost's ``feature_names_`` unless they are its made-up position
+    names. None when the model does not say."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None and type(model).__module__.split(".", 1)[0] == "catboost":
+        names = getattr(model, "feature_names_", None)
+        if names is not None and all(str(n).isdigit() for n in names):
+            names = None
+    return [str(n) for n in names] if names is not None else None

@@ -243,8 +243,9 @@ def _cross_validated_scores(
     seed: int,
     time_budget_s: float | None,
 ) -> tuple[_Scores, dict[str, object]]:
-    from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold
+
+    from mltestscore.checks._models import clone_model as clone
 
     if cv < 2:
         raise CheckInputError("cv", f"needs at least 2 folds, got {cv}")

@@ -90,9 +90,11 @@ def _artifact_and_format(
     if not path.is_file():
         raise CheckInputError("artifact", f"model file not found: {path}")
     kind = artifacts.artifact_format(path)
-    if kind not in {artifacts.SKOPS, artifacts.PICKLE, artifacts.JOBLIB, artifacts.ONNX}:
+    loadable = {artifacts.SKOPS, artifacts.PICKLE, artifacts.JOBLIB, artifacts.ONNX}
+    if kind not in loadable | artifacts.NATIVE_BOOSTER_FORMATS:
         raise CheckInputError(
-            "artifact", f"the canary loads skops, ONNX, pickle or joblib, not {kind}"
+            "artifact",
+            f"the canary loads skops, ONNX, pickle, joblib or a booster's own file, not {kind}",
         )
     if kind in artifacts.CODE_EXECUTING_FORMATS and trusted is not True:
         raise CheckInputError(

@@ -119,7 +119,8 @@ def staleness_curve(
 ) -> tuple[list[AgePoint], str, int]:
     """Train on windows ending 0, 1, 2... windows before the last one; score on the last."""
     import numpy as np
-    from sklearn.base import clone
+
+    from mltestscore.checks._models import clone_model as clone
 
     times = _time_values(data, time_column)
     numbers, count = assign_windows(times, window)

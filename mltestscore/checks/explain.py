@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks._boosters import booster_library, contributions, margin_space
 from mltestscore.checks._inputs import (
     fmt,
     require_frame,
@@ -162,20 +163,40 @@ def shap_attributions(
             "SHAP explanations need shap, which is not installed: install mltestscore[explain]"
         ) from exc
 
+    if method not in {"auto", "tree", "linear", "permutation"}:
+        raise CheckInputError("method", f"{method!r} is not auto, tree, linear or permutation")
     preprocess, estimator = split_pipeline(model)
     columns = [str(c) for c in X.columns]
+    transform = (lambda frame: frame) if preprocess is None else preprocess.transform
+    transformed = transform(X)
+    if method in {"auto", "tree"} and booster_library(estimator) is not None:
+        return _booster_attributions(preprocess, estimator, transformed, columns, class_index)
     if preprocess is None:
         import pandas as pd
 
         text = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-        if text:
+        if text and method in {"tree", "linear"}:
             raise NotApplicableError(
-                f"{type(model).__name__} takes non-numeric columns ({', '.join(text[:5])}) "
-                "that a model-agnostic explainer cannot perturb; explain the scikit-learn "
-                "pipeline it was exported from"
+                f"{type(model).__name__} takes non-numeric columns ({', '.join(text[:5])}); "
+                f"no {method} SHAP explainer applies, use method='permutation'"
             )
-    transform = (lambda frame: frame) if preprocess is None else preprocess.transform
-    X_matrix = _dense(transform(X))
+        if text:  # a model known only by its outputs (ONNX, a predict-only wrapper)
+            return _coded_attributions(
+                model, X, background, background_size, class_index, max_evals, seed
+            )
+    try:
+        X_matrix = _dense(transformed)
+    except (TypeError, ValueError) as exc:
+        # the preprocessing hands its last step non-numbers (pandas categoricals for a
+        # booster's native categorical handling): explain the whole pipeline on its input
+        if method in {"tree", "linear"}:
+            raise NotApplicableError(
+                f"the last step of {type(model).__name__} takes non-numeric values ({exc}); "
+                f"no {method} SHAP explainer applies, use method='permutation'"
+            ) from exc
+        return _coded_attributions(
+            model, X, background, background_size, class_index, max_evals, seed
+        )
     owners = (
         input_feature_of_each_output(preprocess, columns, X_matrix.shape[1])
         if preprocess is not None
@@ -186,16 +207,8 @@ def shap_attributions(
     )
     bg_matrix = _dense(transform(bg_sample))
 
-    classes = list(getattr(estimator, "classes_", [])) if is_classifier(estimator) else []
-    if not classes and not is_regressor(estimator):
-        classes = _probability_columns(estimator, X_matrix[:1])
-    k = 0
-    if classes:
-        k = class_index if class_index is not None else (1 if len(classes) == 2 else 0)
-        if not 0 <= k < len(classes):
-            raise CheckInputError("class_index", f"{k} is not in 0..{len(classes) - 1}")
-    if method not in {"auto", "tree", "linear", "permutation"}:
-        raise CheckInputError("method", f"{method!r} is not auto, tree, linear or permutation")
+    classes = _classes(estimator, X_matrix[:1])
+    k = _class_position(classes, class_index)
     explained = None
     if method != "permutation":
         explained = _model_specific(estimator, X_matrix, bg_matrix, classes, k, method)
@@ -224,7 +237,176 @@ def shap_attributions(
 _Explained = tuple[Any, Any, Any, str, str]  # values, base values, outputs, explainer, space
 
 
-def _probability_columns(model: Any, row: np.ndarray) -> list[Any]:
+def _classes(estimator: Any, first_row: Any) -> list[Any]:
+    """The classes of a classifier (by position when scikit-learn does not know it as
+    one), none for a regressor."""
+    classes = list(getattr(estimator, "classes_", [])) if is_classifier(estimator) else []
+    if not classes and not is_regressor(estimator):
+        classes = _probability_columns(estimator, first_row)
+    return classes
+
+
+def _class_position(classes: list[Any], class_index: int | None) -> int:
+    """The explained class: ``class_index``, else the positive class of a binary task."""
+    if not classes:
+        return 0
+    k = class_index if class_index is not None else (1 if len(classes) == 2 else 0)
+    if not 0 <= k < len(classes):
+        raise CheckInputError("class_index", f"{k} is not in 0..{len(classes) - 1}")
+    return k
+
+
+def _booster_attributions(
+    preprocess: Any,
+    estimator: Any,
+    transformed: Any,
+    columns: list[str],
+    class_index: int | None,
+) -> Attributions:
+    """LightGBM, XGBoost and CatBoost explain themselves: exact TreeSHAP computed by the
+    library on what the last step sees (pandas categoricals included), in its raw score."""
+    import numpy as np
+
+    try:
+        explained = contributions(estimator, transformed)
+    except Exception as exc:  # the library refused the input: say so, in its own words
+        raise CheckInputError(
+            "X", f"{type(estimator).__name__} could not explain it ({type(exc).__name__}: {exc})"
+        ) from exc
+    assert explained is not None  # booster_library said it is a booster
+    first = transformed.iloc[:1] if hasattr(transformed, "iloc") else transformed[:1]
+    classes = _classes(estimator, first)
+    k = _class_position(classes, class_index)
+    raw, base, outputs = explained.values, explained.base, explained.outputs
+    if raw.ndim == 3:
+        raw, base, outputs = raw[..., k], base[:, k], outputs[:, k]
+    elif len(classes) == 2 and k == 0:  # one margin for two classes: class 0 is its negative
+        raw, base, outputs = -raw, -base, -outputs
+    width = raw.shape[1]
+    if preprocess is not None:
+        owners = input_feature_of_each_output(preprocess, columns, width)
+    elif width == len(columns):
+        owners = columns
+    else:
+        owners = [f"x{i}" for i in range(width)]
+    grouped, features = _group(np.asarray(raw, dtype=float), owners)
+    return Attributions(
+        grouped,
+        np.asarray(base, dtype=float).reshape(-1),
+        np.asarray(outputs, dtype=float).reshape(-1),
+        features,
+        "tree",
+        margin_space(explained.library, bool(classes)),
+        str(classes[k]) if classes else None,
+    )
+
+
+class _Codebook:
+    """Non-numeric input columns as numeric codes and back, so a model-agnostic explainer
+    can perturb a pipeline's raw input (strings, categoricals) and the pipeline still
+    receives the values and dtypes it was trained on."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        import pandas as pd
+
+        self.columns = list(frame.columns)
+        self.dtypes = {c: frame[c].dtype for c in self.columns}
+        self.values: dict[Any, list[Any]] = {
+            c: list(pd.unique(frame[c].dropna()))
+            for c in self.columns
+            if not pd.api.types.is_numeric_dtype(frame[c])
+            or isinstance(frame[c].dtype, pd.CategoricalDtype)
+        }
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
+        matrix = np.empty((len(frame), len(self.columns)))
+        for j, column in enumerate(self.columns):
+            known = self.values.get(column)
+            if known is None:
+                matrix[:, j] = np.asarray(frame[column], dtype=float)
+                continue
+            lookup = {value: float(code) for code, value in enumerate(known)}
+            matrix[:, j] = [lookup.get(v, np.nan) for v in frame[column].tolist()]
+        return matrix
+
+    def decode(self, matrix: np.ndarray) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
+        data: dict[Any, Any] = {}
+        for j, column in enumerate(self.columns):
+            dtype = self.dtypes[column]
+            known = self.values.get(column)
+            if known is None:
+                values = matrix[:, j]
+                integral = np.issubdtype(dtype, np.integer) and np.isfinite(values).all()
+                data[column] = values.astype(dtype) if integral else values
+                continue
+            codes = matrix[:, j]
+            decoded = [known[int(c)] if np.isfinite(c) else None for c in np.rint(codes)]
+            data[column] = pd.Series(decoded, dtype=dtype)
+        return pd.DataFrame(data)
+
+
+class _DecodingModel:
+    """The model, called on coded matrices: decodes them into the frame it takes."""
+
+    def __init__(self, model: Any, codebook: _Codebook) -> None:
+        self.model, self.codebook = model, codebook
+        for method in ("predict_proba", "decision_function"):
+            if callable(getattr(model, method, None)):
+                setattr(self, method, self._calling(method))
+
+    def _calling(self, method: str) -> Any:
+        def call(matrix: np.ndarray) -> Any:
+            return getattr(self.model, method)(self.codebook.decode(matrix))
+
+        return call
+
+    def predict(self, matrix: np.ndarray) -> Any:
+        return self.model.predict(self.codebook.decode(matrix))
+
+
+def _coded_attributions(
+    model: Any,
+    X: pd.DataFrame,
+    background: pd.DataFrame | None,
+    background_size: int,
+    class_index: int | None,
+    max_evals: int | None,
+    seed: int,
+) -> Attributions:
+    """The Permutation explainer on the whole model over its raw input, non-numeric
+    columns perturbed as codes of the values seen in the rows and the background."""
+    import numpy as np
+    import pandas as pd
+
+    bg_sample, _ = sample_frame(
+        X if background is None else background, None, background_size, seed
+    )
+    codebook = _Codebook(pd.concat([X, bg_sample[X.columns]], ignore_index=True))
+    X_matrix, bg_matrix = codebook.encode(X), codebook.encode(bg_sample[X.columns])
+    wrapped = _DecodingModel(model, codebook)
+    classes = _classes(model, X.iloc[:1])
+    k = _class_position(classes, class_index)
+    raw, base, outputs, kind, space = _model_agnostic(
+        wrapped, X_matrix, bg_matrix, classes, k, max_evals, seed
+    )
+    n = X_matrix.shape[0]
+    return Attributions(
+        np.asarray(raw, dtype=float).reshape(n, -1),
+        np.array(np.broadcast_to(np.asarray(base, dtype=float).reshape(-1), (n,))),
+        np.asarray(outputs, dtype=float),
+        [str(c) for c in X.columns],
+        kind,
+        f"{space} of the whole {type(model).__name__} on its raw input",
+        str(classes[k]) if classes else None,
+    )
+
+
+def _probability_columns(model: Any, row: Any) -> list[Any]:
     """A classifier scikit-learn does not recognise (an ONNX graph, a wrapper) still has
     ``predict_proba``: its columns stand for the classes, named by position, so the
     explanation attributes a probability rather than a hard label. No columns when it has

@@ -26,7 +26,7 @@ def _clone(estimator: Any, params: Mapping[str, Any] | None) -> Any:
     """A fresh copy with ``params`` set. A parameter the estimator does not know is tried on a
     Pipeline's final learner (``C`` reaches ``logisticregression__C``), so the override a
     person writes for "the model" reaches the model."""
-    from sklearn.base import clone
+    from mltestscore.checks._models import clone_model as clone
 
     if not callable(getattr(estimator, "fit", None)) or not hasattr(estimator, "get_params"):
         raise CheckInputError(

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks._boosters import effective_params
 from mltestscore.checks._inputs import fmt, require_frame
 from mltestscore.checks._inputs import require_labels as require_target
 from mltestscore.checks._inputs import sample_frame as sample_rows
@@ -280,6 +281,14 @@ _NUMERIC_BOUNDS: dict[str, tuple[float, float, bool]] = {
     "colsample_bytree": (0.05, 1.0, False),
     "num_leaves": (2, 1024, True),
     "n_neighbors": (1, 200, True),
+    # gradient-boosting libraries' own names (LightGBM, XGBoost, CatBoost)
+    "min_child_samples": (1, 500, True),
+    "min_child_weight": (0.0, 100.0, False),
+    "reg_lambda": (0.0, 100.0, False),
+    "reg_alpha": (0.0, 100.0, False),
+    "iterations": (5, 2000, True),
+    "depth": (1, 16, True),
+    "l2_leaf_reg": (0.0, 100.0, False),
 }
 
 
@@ -289,9 +298,15 @@ def neighbourhood(
     """The numeric parameters of ``estimator`` to perturb: (current value, spread bounds...).
 
     Returns ``{param: (low, high, integer)}`` around each current value: a log-uniform window of
-    ``current / spread .. current * spread`` clipped to the parameter's valid range.
+    ``current / spread .. current * spread`` clipped to the parameter's valid range. A
+    parameter left None (XGBoost) or unset (CatBoost) is searched around the value the
+    library trained with; a negative one (LightGBM's ``max_depth=-1``: no limit) is left
+    alone.
     """
-    current = estimator.get_params(deep=False)
+    current = {
+        **effective_params(estimator),
+        **{k: v for k, v in estimator.get_params(deep=False).items() if v is not None},
+    }
     space: dict[str, tuple[float, float, bool]] = {}
     for key, (low, high, integer) in _NUMERIC_BOUNDS.items():
         value = current.get(key)
@@ -320,8 +335,15 @@ def _sample_params(space: Mapping[str, tuple[float, float, bool]], rng: Any) -> 
             value = float(rng.uniform(low, high))
         else:
             value = float(math.exp(rng.uniform(math.log(low), math.log(high))))
-        params[key] = max(int(low), round(value)) if integer else value
+        params[key] = max(math.ceil(low), 1, round(value)) if integer else value
     return params
+
+
+def _prefixed_effective_params(model: Any) -> dict[str, Any]:
+    """The library-chosen parameters of the model's last step, named as ``set_params``
+    takes them on the whole model."""
+    estimator, prefix = _final_step(model)
+    return {prefix + k: v for k, v in effective_params(estimator).items()}
 
 
 def _final_step(model: Any) -> tuple[Any, str]:
@@ -365,8 +387,9 @@ def _prepare_folds(
     only changes the final estimator's parameters (the neighbourhood search never changes
     anything else). Refitting the same preprocessing with the same parameters on the same
     rows gives the same inputs, so only the time is saved. None for other models."""
-    from sklearn.base import clone
     from sklearn.pipeline import Pipeline
+
+    from mltestscore.checks._models import clone_model as clone
 
     if not isinstance(model, Pipeline) or len(model.steps) < 2:
         return None
@@ -394,7 +417,7 @@ def _cross_validated_quality(
     With ``prepared`` folds and parameters of the final step only, the final estimator is
     refitted on the prepared inputs instead of refitting the whole pipeline.
     """
-    from sklearn.base import clone
+    from mltestscore.checks._models import clone_model as clone
 
     qualities = []
     metric_name = metric or ""
@@ -568,7 +591,8 @@ def check_no_better_params_nearby(
         return CheckResult.not_applicable(name, RUBRIC, str(exc))
     X_sample, y_sample = sample_rows(X, y, sample_size, seed)
     folds = _folds(model, X_sample, y_sample, cv, seed, cv_repeats)
-    current = {k: model.get_params(deep=True)[k] for k in candidates[0]}
+    known = {**_prefixed_effective_params(model), **model.get_params(deep=True)}
+    current = {k: known.get(k) for k in candidates[0]}
     parameters: dict[str, object] = {
         "sample_size": len(X_sample),
         "cv": cv,

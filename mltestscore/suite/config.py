@@ -23,7 +23,7 @@ from mltestscore.config import SECTION, ProjectConfig
 from mltestscore.errors import ConfigError
 
 DATA_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
-MODEL_SUFFIXES = (".skops", ".pkl", ".pickle", ".joblib", ".onnx")
+MODEL_SUFFIXES = (".skops", ".pkl", ".pickle", ".joblib", ".onnx", ".ubj", ".json", ".txt", ".cbm")
 CODE_EXECUTING_SUFFIXES = (".pkl", ".pickle", ".joblib")
 _CALLABLE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 DATA_KEYS = ("train", "test", "serving")
@@ -62,6 +62,8 @@ class SuiteConfig:
     sensitive: tuple[str, ...] = ()
     slices: tuple[str, ...] = ()
     time_column: str | None = None
+    features: tuple[str, ...] = ()  # the model's input columns, when the project names them
+    id_columns: tuple[str, ...] = ()  # identifiers: never model input
     schema: Path | None = None
     feature_spec: Path | None = None
     registry: Path | None = None
@@ -153,6 +155,8 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
         sensitive=_column_names(settings, "sensitive", where),
         slices=_column_names(settings, "slices", where),
         time_column=_column_name(settings, "time_column", where),
+        features=_column_names(settings, "features", where),
+        id_columns=_column_names(settings, "id_columns", where),
         schema=schema,
         feature_spec=feature_spec,
         registry=registry,
@@ -397,12 +401,16 @@ def _column_requirements(
     def served(c: SuiteConfig) -> set[str]:
         return {"serving"}
 
+    def everywhere(c: SuiteConfig) -> set[str]:
+        return set(DATA_KEYS)
+
     return [
         ("target", [config.target] if config.target else [], labelled),
         ("sensitive", config.sensitive, evaluated),
         ("slices", config.slices, evaluated),
         ("time_column", [config.time_column] if config.time_column else [], timed),
         ("prediction", [config.prediction] if config.prediction else [], served),
+        ("features", config.features, everywhere),
     ]
 
 

@@ -77,29 +77,101 @@ class SuiteContext:
 
     def non_feature_columns(self) -> set[str]:
         config = self.config
-        return {c for c in (config.target, config.prediction, config.time_column) if c}
+        named = {c for c in (config.target, config.prediction, config.time_column) if c}
+        return named | set(config.id_columns)
 
     def features(self, key: str) -> pd.DataFrame:
-        """The model's input columns of a frame: the model's ``feature_names_in_`` when it has
-        them, else every column but the target, the logged prediction and the time column."""
+        """The model's input columns of a frame (the input contract, docs/models.md): the
+        project's ``features`` when set, else the model's own feature names
+        (``feature_names_in_``, a booster's names) when it has them, else every column but
+        the target, the logged prediction, the time column and the ``id_columns``.
+
+        A column the model needs and the data lacks is a usage error naming it."""
         with self._lock:
             cached = self._features.get(key)
         if cached is not None:
             return cached
         frame = self.frame(key)
-        names = self.model_feature_names()
+        names = list(self.config.features) or self.model_feature_names()
         if names is not None:
             missing = [n for n in names if n not in frame.columns]
             if missing:
+                whose = "`features` names" if self.config.features else "the model needs"
                 raise ConfigError(
-                    f"{self.config.where(key)}: the model needs column(s) "
-                    f"{', '.join(map(repr, missing[:5]))} that the {key} data lacks"
+                    f"{self.config.where(key)}: {whose} {len(missing)} column(s) the {key} "
+                    f"data lacks: {', '.join(map(repr, missing[:10]))}"
                 )
             selected = frame[names]
         else:
             selected = frame.drop(columns=[c for c in self.non_feature_columns() if c in frame])
         with self._lock:
             return self._features.setdefault(key, selected)
+
+    def check_model_input(self) -> None:
+        """The input contract, checked once before any item runs: the model predicts on the
+        first rows of the input the suite builds, its feature names agree with the project's
+        ``features``, and its classes include the target's labels. Each problem is a
+        ConfigError naming the columns or labels, instead of every item failing with the
+        model library's own message."""
+        config = self.config
+        if not config.has("model") or not config.data:
+            return
+        key = self.evaluation_key()
+        try:
+            _ = self.model, self.frame(key)
+        except ConfigError:
+            return  # a model or file that does not load: its items report it, naming the key
+        known = self.model_feature_names()
+        if known is not None and config.features and list(config.features) != known:
+            extra = [c for c in config.features if c not in known]
+            lacking = [c for c in known if c not in config.features]
+            raise ConfigError(
+                f"{config.where('features')}: the model was trained on other columns"
+                + (f"; it does not know {', '.join(map(repr, extra[:10]))}" if extra else "")
+                + (f"; it also needs {', '.join(map(repr, lacking[:10]))}" if lacking else "")
+                + ("" if extra or lacking else "; same columns in another order")
+            )
+        X = self.features(key)
+        try:
+            self.model.predict(X.head(5))
+        except Exception as exc:
+            raise ConfigError(
+                f"{config.where('model')}: the model cannot predict on the input the suite "
+                f"builds from the {key} data ({self._describe_input(X)}): "
+                f"{type(exc).__name__}: {str(exc)[:400]}; name the model's columns with "
+                "`features = [...]`, or point `model` at the whole pipeline that prepares "
+                "them (docs/models.md)"
+            ) from None
+        self._check_labels(key)
+
+    def _describe_input(self, X: pd.DataFrame) -> str:
+        shown = ", ".join(map(repr, [str(c) for c in X.columns[:8]]))
+        more = f" and {len(X.columns) - 8} more" if len(X.columns) > 8 else ""
+        dropped = sorted(c for c in self.non_feature_columns())
+        how = (
+            "the columns `features` names"
+            if self.config.features
+            else "the model's feature names"
+            if self.model_feature_names() is not None
+            else "every column but " + (", ".join(map(repr, dropped)) or "none")
+        )
+        return f"{len(X.columns)} columns, {how}: {shown}{more}"
+
+    def _check_labels(self, key: str) -> None:
+        """No target label among the model's classes means the target is encoded
+        differently from training (text labels for a model fit on 0/1, say)."""
+        classes = getattr(self.model, "classes_", None)
+        # a regressor may carry an empty classes_ (CatBoostRegressor does)
+        if classes is None or len(classes) == 0 or not self.has_labels(key):
+            return
+        known = {str(c) for c in list(classes)}
+        labels = {str(v) for v in self.labels(key).dropna().unique()[:50]}
+        if labels and not labels & known:
+            raise ConfigError(
+                f"{self.config.where('target')}: none of the labels of {self.config.target!r} "
+                f"({', '.join(sorted(labels)[:5])}) is among the model's classes "
+                f"({', '.join(sorted(known)[:5])}); encode the target as the model was trained"
+            )
 
     def labels(self, key: str) -> pd.Series:
         target = self.config.target
@@ -186,10 +258,11 @@ class SuiteContext:
         return model
 
     def model_feature_names(self) -> list[str] | None:
+        from mltestscore.checks._models import known_feature_names
+
         if not self.config.has("model"):
             return None
-        names = getattr(self.model, "feature_names_in_", None)
-        return [str(n) for n in names] if names is not None else None
+        return known_feature_names(self.model)
 
     @cached_property
     def previous_model(self) -> Any | None:

@@ -101,6 +101,10 @@ class SuitePlugin:
         items = [item for item in session.items if isinstance(item, CheckItem)]
         if not items:
             return
+        try:
+            self.context.check_model_input()
+        except MLScoreError as exc:
+            raise pytest.UsageError(f"mltestscore: {exc}") from None
         canary = next((item.spec for item in items if item.spec.schedule.starts_canary), None)
         if canary is not None and role(self.config) is Role.ALONE:
             # Under pytest-xdist the worker that runs the canary is not known yet: its item
