@@ -551,12 +551,13 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs: compiling them costs more than rendering.
 
     Jinja2 keys each entry by the template's source checksum, so an edited template is
-    recompiled; a cache folder that cannot be created just means no cache.
+    recompiled; a cache folder that cannot be created (or is not private) just means no
+    cache, and a file in it is loaded only when this user wrote it.
     """
-    import jinja2
+    from mltestscore.report.template_cache import VerifiedBytecodeCache
 
     folder = cache_folder("jinja")
-    return jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
+    return VerifiedBytecodeCache(folder) if folder is not None else None
 
 
 @cache

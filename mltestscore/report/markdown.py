@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mltestscore.report.atomic import write_atomic
+from mltestscore.report.atomic import append_text, write_atomic
 from mltestscore.scorecard_model import PARTIAL_CONSEQUENCE, Item, Scorecard, partial_reasons
 from mltestscore.scoring import Status
 
@@ -184,7 +184,4 @@ def write_markdown(
 
 def append_step_summary(text: str, path: str | os.PathLike[str]) -> Path:
     """Append to the GitHub Actions job summary file (``$GITHUB_STEP_SUMMARY``)."""
-    target = Path(path)
-    with target.open("a", encoding="utf-8", newline="\n") as handle:
-        handle.write(text if text.endswith("\n") else text + "\n")
-    return target
+    return append_text(path, text if text.endswith("\n") else text + "\n")

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 BADGE_LABEL = "ML Test Score"
+#: The trend chart shows the last runs of one rubric: the last 1,000 lines of any rubric are
+#: plenty, and keep a history of any length from costing memory.
+HISTORY_RUNS_READ = 1000
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ def write_reports(
                 lambda: append_history(history_path, history_record(scorecard)),
                 replaces=False,
             )
-        history, outcome.warnings = read_history(history_path)
+        history, outcome.warnings = read_history(history_path, limit=HISTORY_RUNS_READ)
     comparison = _comparison(scorecard, options, base, outcome)
     outcome.comparison = comparison
     if options.html is not None:
