@@ -23,7 +23,11 @@ from mltestscore import recording
 from mltestscore.config import ProjectConfig, load_project_config, parse_credit
 from mltestscore.errors import ConfigError, MLScoreError
 from mltestscore.evidence import Attestation, TestRun
-from mltestscore.exit_codes import EXIT_SCORE_BELOW_THRESHOLD, EXIT_SCORE_REGRESSED
+from mltestscore.exit_codes import (
+    EXIT_NO_BASE,
+    EXIT_SCORE_BELOW_THRESHOLD,
+    EXIT_SCORE_REGRESSED,
+)
 from mltestscore.pytest_context import Role, pyproject_path, role, selection_request
 from mltestscore.report.outputs import STEP_SUMMARY_VARIABLE, Base, ReportOptions
 from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
@@ -342,6 +346,10 @@ class Scorer:
         gc.disable()
         try:
             self._finish(session)
+        except BaseException:
+            if self.scorecard is None:  # a crash before any report: none from an earlier run
+                self.session.reports.remove_stale()  # may pass for this run's
+            raise
         finally:
             if collecting:
                 gc.enable()
@@ -376,7 +384,9 @@ class Scorer:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
         self._gate(session)
         if reports.fail_on_regression:
-            self._regression_gate(session, outcome.regression, outcome.gate_unusable)
+            self._regression_gate(
+                session, outcome.regression, outcome.gate_unusable, outcome.no_base
+            )
 
     def _gate(self, session: pytest.Session) -> None:
         """--mlscore-fail-under: a final score below it exits with EXIT_SCORE_BELOW_THRESHOLD.
@@ -401,14 +411,15 @@ class Scorer:
             session.exitstatus = EXIT_SCORE_BELOW_THRESHOLD
 
     def _regression_gate(
-        self, session: pytest.Session, regression: str | None, unusable: bool
+        self, session: pytest.Session, regression: str | None, unusable: bool, no_base: bool
     ) -> None:
         """--mlscore-fail-on-regression: a lower final or section score than the base exits
         with EXIT_SCORE_REGRESSED; a base that cannot be compared (or a partial run) is a
-        usage error (the gate must not pass by accident)."""
+        usage error (the gate must not pass by accident), and a base that does not exist
+        yet exits with EXIT_NO_BASE, so CI can tell the first run from a broken base."""
         if unusable:
             if session.exitstatus == pytest.ExitCode.OK:
-                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+                session.exitstatus = EXIT_NO_BASE if no_base else pytest.ExitCode.USAGE_ERROR
             return
         if regression is None:
             return
