@@ -97,4 +97,10 @@ def read_json(path: str | os.PathLike[str]) -> Scorecard:
         raise MLScoreError(f"{source} is not a scorecard: its JSON is nested too deeply") from None
     if errors:
         raise MLScoreError(f"{source} is not a valid scorecard: {errors[0]}")
+    bands, index = data["rubric"]["bands"], data["band"]["index"]
+    if not 0 <= index < len(bands):
+        raise MLScoreError(
+            f"{source} is not a valid scorecard: band/index {index} is not one of the "
+            f"rubric's {len(bands)} bands"
+        )
     return cast(Scorecard, data)  # the schema just checked the shape the type describes
