@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from mltestscore.cache import cache_folder
 from mltestscore.report.atomic import write_atomic
+from mltestscore.report.text import neutralise
 from mltestscore.scorecard_model import (
     PARTIAL_CONSEQUENCE,
     Evidence,
@@ -573,8 +574,30 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """
     from mltestscore.report.template_cache import VerifiedBytecodeCache
 
-    folder = cache_folder("jinja")
+    folder = cache_folder(f"jinja-{_settings_digest()}")
     return VerifiedBytecodeCache(folder) if folder is not None else None
+
+
+#: What the compiled code depends on besides the template's source (Jinja2 keys its cache by
+#: the source only): change it with the environment's options below.
+_ENVIRONMENT_SETTINGS = "autoescape strict-undefined trim lstrip finalize=_visible v2"
+
+
+def _settings_digest() -> str:
+    import hashlib
+
+    from mltestscore import __version__
+
+    text = f"{__version__} {_ENVIRONMENT_SETTINGS}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _visible(value: object) -> object:
+    """Every ``{{ value }}`` of the templates passes here before autoescaping: untrusted
+    text shows its control and bidirectional characters (:func:`neutralise`)."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return neutralise(value)
+    return value
 
 
 @cache
@@ -584,6 +607,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         bytecode_cache=_bytecode_cache(),
+        finalize=_visible,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -86,7 +86,7 @@ def test_the_compiled_template_cache_reads_only_private_files(
 
     env = jinja2.Environment(bytecode_cache=bytecode, loader=jinja2.DictLoader({"t": "{{ 1 }}"}))
     assert env.get_template("t").render() == "1"
-    (written,) = (cache_root / "jinja").glob("*.cache")
+    (written,) = cache_root.glob("jinja-*/*.cache")
     assert written.stat().st_mode & 0o077 == 0
     os.chmod(written, 0o666)  # as if someone else could have replaced it
     bucket_loads: list[bytes] = []
