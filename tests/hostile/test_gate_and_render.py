@@ -157,3 +157,16 @@ def test_render_on_a_mutated_scorecard_exits_0_or_2_never_a_traceback(
     captured = capsys.readouterr()
     assert code in (0, 2), captured.err
     assert "Traceback" not in captured.err
+
+
+def test_pytest_tells_no_base_yet_from_a_broken_base(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("import pytest\n@pytest.mark.mlscore('data-1')\ndef test_a():\n    pass\n")
+    gate = ["--mlscore", "--mlscore-compare=main.json", "--mlscore-fail-on-regression"]
+    result = pytester.runpytest(*gate)
+    assert result.ret == EXIT_NO_BASE
+    result.stdout.fnmatch_lines(["mlscore: no comparison: no base yet: *main.json*"])
+    (pytester.path / "main.json").write_bytes(b"\xff\xfe not utf-8")
+    result = pytester.runpytest(*gate)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["mlscore: no comparison: the base is broken: *not UTF-8*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
