@@ -3,7 +3,9 @@ rubrics), so that ``pytest --mlscore`` does not redo it on every start.
 
 Everything in it is keyed by a checksum of its source, so a stale entry is never used, and
 losing the folder only costs time. The folder is created private (0700) and refused when
-another user owns it: what is loaded from it is trusted like the package's own files.
+it is a link, another user owns it or group or others may write it; each file is read only
+when this user owns it and nobody else may write it. What is loaded from it is trusted like
+the package's own files, so nobody but this user may have written it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -32,23 +35,74 @@ def _owner_name() -> str:
     return getpass.getuser()
 
 
+def _trusted(status: os.stat_result, uid: int | None) -> bool:
+    """Owned by this user and writable by nobody else: what another user could have
+    written is never loaded (Jinja2's compiled templates are code)."""
+    if uid is not None and status.st_uid != uid:
+        return False
+    return not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _uid() -> int | None:
+    getuid = getattr(os, "getuid", None)
+    return getuid() if getuid is not None else None
+
+
 @cache
 def cache_folder(kind: str) -> Path | None:
     """``<temp>/mltestscore-<uid>/<kind>`` (or under ``$MLTESTSCORE_CACHE_DIR``), created
-    on first use; None when it cannot be created or is not ours."""
+    on first use; None when it cannot be created or is not private: a link, another
+    user's, or writable by group or others (what others could plant there is not loaded)."""
     base = os.environ.get(CACHE_VARIABLE)
     try:
         root = Path(base) if base else Path(tempfile.gettempdir()) / f"mltestscore-{_owner_name()}"
         folder = root / kind
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        getuid = getattr(os, "getuid", None)
-        if getuid is not None and (
-            root.stat().st_uid != getuid() or folder.stat().st_uid != getuid()
-        ):
-            return None  # someone else's folder: do not load anything from it
+        uid = _uid()
+        for path in (root, folder):
+            status = os.lstat(path)
+            if not stat.S_ISDIR(status.st_mode) or not _trusted(status, uid):
+                return None  # someone else's, or anyone's: do not load anything from it
         return folder
     except (OSError, KeyError):
         return None
+
+
+def read_private(path: Path) -> bytes | None:
+    """The bytes of a cache file this user wrote and nobody else can have changed (a
+    regular file, not a link, owned by this user, not group- or world-writable), or None."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or not _trusted(status, _uid()):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def write_private(path: Path, data: bytes) -> bool:
+    """Write a cache file readable by this user only (0600), whole or not at all."""
+    try:
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)  # readers see the whole entry or none
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        return False
+    return True
 
 
 def _entry(kind: str, source: bytes) -> Path | None:
@@ -65,9 +119,12 @@ def load_cached(kind: str, source: bytes) -> Any | None:
     entry = _entry(kind, source)
     if entry is None:
         return None
+    data = read_private(entry)
+    if data is None:
+        return None
     try:
-        return json.loads(entry.read_bytes())
-    except (OSError, ValueError):
+        return json.loads(data)
+    except (ValueError, RecursionError):
         return None
 
 
@@ -83,13 +140,7 @@ def store_cached(kind: str, source: bytes, value: Any) -> None:
             return
     except (TypeError, ValueError):
         return
-    temporary = entry.with_suffix(f".{os.getpid()}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, entry)  # readers see the whole entry or none
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+    if not write_private(entry, text.encode("utf-8")):
         return
     _prune(entry.parent, keep=ENTRIES_PER_KIND)
 

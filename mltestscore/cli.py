@@ -8,10 +8,11 @@
 
 Errors print one line and exit with code 2, never a traceback; ``diff
 --fail-on-regression`` exits with 7 (as ``pytest --mlscore-fail-on-regression`` does) when
-the final or a section score went down, and with 2 when either scorecard is partial (a
-partial run's score is not the project's). ``render`` writes through the same dispatch as
-``pytest --mlscore``. Imports stay inside the commands so ``--help`` is
-instant.
+the final or a section score went down, with 8 when the base file does not exist yet, and
+with 2 when either scorecard is partial (a partial run's score is not the project's) or
+broken (not UTF-8 JSON, NaN or infinite scores, another schema). ``render`` writes
+through the same dispatch as ``pytest --mlscore``. Imports stay inside the commands so
+``--help`` is instant.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _path(value: str | None) -> Path | None:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from mltestscore.exit_codes import EXIT_SCORE_REGRESSED
+    from mltestscore.exit_codes import EXIT_NO_BASE, EXIT_SCORE_REGRESSED
     from mltestscore.report.compare import (
         compare_scorecards,
         comparison_lines,
@@ -73,7 +74,12 @@ def _diff(args: argparse.Namespace) -> int:
     )
     from mltestscore.report.json_report import read_json
     from mltestscore.report.markdown import comparison_markdown
+    from mltestscore.report.outputs import no_base_problem
 
+    base_path = Path(args.base)
+    if args.fail_on_regression and not base_path.exists() and not base_path.is_symlink():
+        print(f"mltestscore: {no_base_problem(base_path)}", file=sys.stderr)
+        return EXIT_NO_BASE
     base, current = read_json(args.base), read_json(args.current)
     # A partial scorecard's score is not the project's: no gate may rest on it.
     partial = partial_base_problem(base, Path(args.base).name) or partial_run_problem(current)

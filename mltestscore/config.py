@@ -187,6 +187,11 @@ def load_project_config(pyproject: Path | None) -> ProjectConfig:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read {source}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{source} is not UTF-8 text (byte {exc.start}): TOML files must be UTF-8; "
+            "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source} is not valid TOML: {exc}") from None
     settings = document.get("tool", {}).get("mltestscore", {})

@@ -20,6 +20,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mltestscore.report.atomic import write_atomic
+
 SKIP_DIRS = frozenset(
     ["venv", "env", "node_modules", "__pycache__", "site-packages", "build", "dist", "reports"]
 )  # hidden folders (.git, .venv, .tox...) are skipped too
@@ -353,7 +355,7 @@ def write_section(pyproject: Path, section: str, force: bool) -> str:
         action = "replaced [tool.mltestscore] in" if main_keys else "updated"
     new_text = text.rstrip("\n") + ("\n\n" if text.strip() else "") + section
     tomllib.loads(new_text)  # never write a file that no longer parses
-    pyproject.write_text(new_text, encoding="utf-8")
+    write_atomic(pyproject, new_text)  # whole or not at all, never through a link
     return action
 
 

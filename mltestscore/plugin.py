@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mltestscore.session import MLScoreSession
 
 SESSION_KEY: pytest.StashKey[MLScoreSession] = pytest.StashKey()
+SIGTERM_KEY: pytest.StashKey[object] = pytest.StashKey()  # the handler SIGTERM had
 SUITE_PLUGIN = "mltestscore-suite"
 RECORDER_PLUGIN = "mltestscore-recorder"
 SCORER_PLUGIN = "mltestscore-scorer"
@@ -125,6 +126,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not config.getoption("mlscore"):
         return
+    from mltestscore.interrupts import handle_sigterm, remove_orphaned_scratch
+
+    config.stash[SIGTERM_KEY] = handle_sigterm()  # CI cancels with SIGTERM: as Ctrl-C
+    if role(config) is not Role.WORKER:
+        remove_orphaned_scratch()  # what runs killed outright left behind
     try:
         _start(config)
     except pytest.UsageError:
@@ -165,6 +171,11 @@ def _start(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if SIGTERM_KEY in config.stash:
+        from mltestscore.interrupts import restore_sigterm
+
+        restore_sigterm(config.stash[SIGTERM_KEY])
+        del config.stash[SIGTERM_KEY]
     if SESSION_KEY in config.stash:
         del config.stash[SESSION_KEY]
     for name in (RECORDER_PLUGIN, SCORER_PLUGIN, SUITE_PLUGIN):

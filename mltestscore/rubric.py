@@ -9,7 +9,9 @@ points and bands, and how a company adds its own items.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import math
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -21,6 +23,7 @@ from mltestscore.errors import RubricError
 DEFAULT_RUBRIC = "ml-test-score-2017"
 SCHEMA_FILE = "rubric.schema.json"
 RUBRIC_CACHE = "rubrics"  # parsed rubric files, in the per-user cache folder
+MODIFIED_LABEL = "modified, not the official rubric"
 
 
 def rubric_dir() -> Path:
@@ -82,6 +85,21 @@ class Rubric:
     bands: tuple[Band, ...]
     sections: tuple[Section, ...]
     origin: str  # the file (or chain of files) it was read from
+    #: sha256 of the rubric's content after ``extends`` (:func:`fingerprint`).
+    fingerprint: str = ""
+    #: It calls itself by a shipped rubric's id but its content differs from the shipped one.
+    modified: bool = False
+
+    @property
+    def notices(self) -> list[str]:
+        """What every report must say about the rubric itself (a modified official one)."""
+        if not self.modified:
+            return []
+        return [
+            f"the rubric calls itself {self.id} but is {MODIFIED_LABEL} (fingerprint "
+            f"{self.fingerprint[:12]}, read from {self.origin}): its scores are not the "
+            "paper's and not comparable with official ones"
+        ]
 
     @cached_property
     def items(self) -> tuple[Item, ...]:
@@ -236,6 +254,7 @@ def _load_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         chain = " -> ".join(str(p) for p in (*seen, resolved))
         raise RubricError(f"rubric files extend each other in a cycle: {chain}")
     data = _read_yaml(path)
+    _check_unique(data, str(path))
     parent_name = data.get("extends")
     if parent_name is None:
         return data
@@ -243,15 +262,80 @@ def _load_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     return _merge(parent, data)
 
 
-def _build(data: dict[str, Any], origin: str) -> Rubric:
+def fingerprint(data: dict[str, Any]) -> str:
+    """sha256 of the rubric's content after ``extends``, as canonical JSON (sorted keys):
+    the same for the same ids, text, points and bands whatever the file's layout."""
+    content = {k: v for k, v in data.items() if k != "extends"}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@cache
+def official_fingerprint(rubric_id: str) -> str | None:
+    """The fingerprint of the shipped rubric with this id, or None when none ships with it.
+    A rubric calling itself by a shipped id with any other content (easier points, other
+    bands, fewer items, other guidance) is labelled modified in every report."""
+    shipped = rubric_dir() / f"{rubric_id}.yaml"
+    if rubric_id not in bundled_rubrics():
+        return None
+    return fingerprint(_load_merged(shipped, ()))
+
+
+#: Points and band edges above this are refused: no rubric needs them, and the charts'
+#: axes are drawn from them.
+LARGEST_NUMBER = 1e6
+
+
+def _number_in_rubric(value: object, what: str, origin: str) -> float:
+    """A finite number between 0 and :data:`LARGEST_NUMBER`, or a clear error."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RubricError(f"rubric {origin}: {what} must be a number, not {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or not 0 <= number <= LARGEST_NUMBER:
+        raise RubricError(
+            f"rubric {origin}: {what} must be a finite number from 0 to {LARGEST_NUMBER:g}, "
+            f"not {value!r}"
+        )
+    return number
+
+
+def _check_unique(data: dict[str, Any], origin: str) -> None:
+    """Section ids and item ids appear once each (a repeated section would be scored
+    twice; in a file that ``extends`` another it would silently merge)."""
+    section_ids = [s.get("id") for s in data.get("sections", []) if isinstance(s, dict)]
+    repeated = sorted({i for i in section_ids if section_ids.count(i) > 1}, key=str)
+    if repeated:
+        raise RubricError(f"rubric {origin}: section id {repeated[0]!r} appears twice")
+    for section in data.get("sections", []):
+        items = section.get("items", []) if isinstance(section, dict) else []
+        item_ids = [i.get("id") for i in items if isinstance(i, dict)]
+        twice = sorted({i for i in item_ids if item_ids.count(i) > 1}, key=str)
+        if twice:
+            raise RubricError(f"rubric {origin}: item id {twice[0]!r} appears twice")
+
+
+def _build(data: dict[str, Any], origin: str, shipped: bool = False) -> Rubric:
     if "scoring" not in data or "sections" not in data:
         missing = "scoring" if "scoring" not in data else "sections"
         raise RubricError(f"rubric {origin} has no {missing!r} (directly or through 'extends')")
+    _check_unique(data, origin)
     scoring = data["scoring"]
-    points = Points(**{k: float(v) for k, v in scoring["points"].items()})
+    points = Points(
+        **{k: _number_in_rubric(v, f"points.{k}", origin) for k, v in scoring["points"].items()}
+    )
     if not points.missing <= points.manual <= points.automated:
         raise RubricError(f"rubric {origin}: points must grow from missing to manual to automated")
-    bands = tuple(Band(b["upper"], b["label"]) for b in scoring["bands"])
+    if points.automated <= 0:
+        raise RubricError(f"rubric {origin}: points.automated must be above 0")
+    bands = tuple(
+        Band(
+            None
+            if b["upper"] is None
+            else _number_in_rubric(b["upper"], f"band {b['label']!r} upper", origin),
+            b["label"],
+        )
+        for b in scoring["bands"]
+    )
     uppers = [b.upper for b in bands]
     if uppers[-1] is not None or any(u is None for u in uppers[:-1]):
         raise RubricError(f"rubric {origin}: only the last band may (and must) have upper: null")
@@ -284,14 +368,18 @@ def _build(data: dict[str, Any], origin: str) -> Rubric:
         if not items:
             raise RubricError(f"rubric {origin}: section {raw['id']!r} has no items")
         sections.append(Section(raw["id"], raw.get("title", raw["id"]), tuple(items)))
+    print_ = fingerprint(data)
+    modified = not shipped and official_fingerprint(data["id"]) not in (None, print_)
     return Rubric(
         id=data["id"],
-        title=data["title"],
+        title=f"{data['title']} ({MODIFIED_LABEL})" if modified else data["title"],
         source=" ".join(str(data.get("source", "")).split()),
         points=points,
         bands=bands,
         sections=tuple(sections),
         origin=origin,
+        fingerprint=print_,
+        modified=modified,
     )
 
 
@@ -299,4 +387,5 @@ def _build(data: dict[str, Any], origin: str) -> Rubric:
 def load_rubric(name_or_path: str = DEFAULT_RUBRIC) -> Rubric:
     """A bundled rubric by id (``ml-test-score-2016``) or a YAML file path."""
     path = _resolve(name_or_path, None)
-    return _build(_load_merged(path, ()), str(path))
+    shipped = path.resolve() == (rubric_dir() / path.name).resolve()
+    return _build(_load_merged(path, ()), str(path), shipped=shipped)

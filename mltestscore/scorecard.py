@@ -237,6 +237,8 @@ def build_scorecard(
             "id": rubric.id,
             "title": rubric.title,
             "source": rubric.source,
+            "fingerprint": rubric.fingerprint,
+            "modified": rubric.modified,
             "points": {
                 "missing": rubric.points.missing,
                 "manual": rubric.points.manual,
@@ -285,7 +287,7 @@ def build_scorecard(
             "claiming": sum(1 for run in runs if run.claims or run.checks),
             **{outcome: outcome_counts.get(outcome, 0) for outcome in TEST_OUTCOMES},
         },
-        "warnings": list(warnings),
+        "warnings": [*rubric.notices, *warnings],
         "partial": selection is not None,
         "selection": None if selection is None else _selection_record(selection),
     }

@@ -45,6 +45,10 @@ class RubricInfo(TypedDict):
     source: str
     points: Points
     bands: list[BandInfo]
+    #: sha256 of the rubric's content; ``modified``: it calls itself by a shipped rubric's
+    #: id with other content (absent in scorecards written before they were added).
+    fingerprint: NotRequired[str]
+    modified: NotRequired[bool]
 
 
 class Band(TypedDict):

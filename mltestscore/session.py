@@ -11,6 +11,7 @@ scores exactly like a serial one.
 from __future__ import annotations
 
 import gc
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -23,7 +24,11 @@ from mltestscore import junit, recording
 from mltestscore.config import ProjectConfig, load_project_config, parse_credit
 from mltestscore.errors import ConfigError, MLScoreError
 from mltestscore.evidence import Attestation, TestRun
-from mltestscore.exit_codes import EXIT_SCORE_BELOW_THRESHOLD, EXIT_SCORE_REGRESSED
+from mltestscore.exit_codes import (
+    EXIT_NO_BASE,
+    EXIT_SCORE_BELOW_THRESHOLD,
+    EXIT_SCORE_REGRESSED,
+)
 from mltestscore.pytest_context import Role, pyproject_path, role, selection_request
 from mltestscore.report.outputs import STEP_SUMMARY_VARIABLE, Base, ReportOptions
 from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
@@ -31,6 +36,7 @@ from mltestscore.scorecard import Scorecard, build_scorecard, git_commit
 from mltestscore.scoring import CreditMode
 from mltestscore.selection import RunEnd, SelectionRequest, selection
 
+MAX_PATTERN_WARNINGS = 20
 _OUTCOME_RANK = {"passed": 0, "skipped": 1, "xpassed": 1, "xfailed": 1, "failed": 2, "error": 3}
 
 
@@ -100,6 +106,19 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
+def check_fail_under(value: float | None, rubric: Rubric) -> None:
+    """A ``fail_under`` of NaN would never fail and one outside ``[0, max]`` always or
+    never would: both are usage errors, said before any test runs."""
+    if value is None:
+        return
+    highest = min(rubric.section_max(s) for s in rubric.sections)
+    if not math.isfinite(value) or not 0 <= value <= highest:
+        raise ConfigError(
+            f"fail_under={value!r} must be a number from 0 to {highest:g} (the highest "
+            f"score of rubric {rubric.id})"
+        )
+
+
 def start_session(config: pytest.Config) -> MLScoreSession:
     """Read options, configuration, rubric and the comparison base; any problem is a
     :class:`pytest.UsageError` (the plugin then removes the reports an earlier run left)."""
@@ -118,6 +137,7 @@ def start_session(config: pytest.Config) -> MLScoreSession:
         fail_under = config.getoption("mlscore_fail_under")
         if fail_under is None:
             fail_under = project.fail_under
+        check_fail_under(fail_under, rubric)
         attestations = project.attestations(rubric, _today())
         mapping = project.mapping(rubric)
         if reports.fail_on_regression and reports.compare is None:
@@ -192,6 +212,25 @@ def _short_message(report: pytest.TestReport) -> str:
     if hasattr(report, "wasxfail") and report.wasxfail:
         text = f"{text} (xfail: {report.wasxfail})" if text else f"xfail: {report.wasxfail}"
     return text if len(text) <= 1000 else text[:999] + "…"
+
+
+def _stray_measurements(
+    nodeid: str, measurements: list[dict[str, Any]], claimed: dict[str, str], rubric: Rubric
+) -> list[str]:
+    """Warnings for ``mlscore_record(..., item=...)`` values no item will show: an unknown
+    rubric id, or an item this test does not claim (dropped silently before)."""
+    found = []
+    for measurement in measurements:
+        item = measurement.get("item")
+        if item is None or item in claimed:
+            continue
+        why = (
+            rubric.unknown_id_message(str(item))
+            if item not in rubric.id_set
+            else f"{item}, which this test does not claim"
+        )
+        found.append(f"{nodeid}: measurement {measurement.get('name')!r} ignored: {why}")
+    return found
 
 
 class Scorer:
@@ -298,6 +337,7 @@ class Scorer:
             checks = [
                 dict(c, rubric_ids=[i for i in c["rubric_ids"] if i in known]) for c in checks
             ]
+            self.problems.extend(_stray_measurements(nodeid, measurements, claimed, rubric))
             runs.append(
                 TestRun(
                     nodeid=nodeid,
@@ -316,12 +356,18 @@ class Scorer:
         import fnmatch
 
         warnings = list(self.problems)
-        for pattern, ids in self.session.mapping:
-            if not any(fnmatch.fnmatchcase(nodeid, pattern) for nodeid in self.runs):
-                warnings.append(
-                    f"[tool.mltestscore.map] pattern {pattern!r} (for {', '.join(ids)}) "
-                    "matched no test that ran"
-                )
+        unmatched = [
+            f"[tool.mltestscore.map] pattern {pattern!r} (for {', '.join(ids)}) "
+            "matched no test that ran"
+            for pattern, ids in self.session.mapping
+            if not any(fnmatch.fnmatchcase(nodeid, pattern) for nodeid in self.runs)
+        ]
+        warnings.extend(unmatched[:MAX_PATTERN_WARNINGS])
+        if len(unmatched) > MAX_PATTERN_WARNINGS:  # thousands would bloat every report
+            warnings.append(
+                f"[tool.mltestscore.map]: {len(unmatched) - MAX_PATTERN_WARNINGS} more "
+                "patterns matched no test that ran"
+            )
         # Installed plugins load only now (never at pytest start); one that fails to load
         # is a warning on the scorecard, not a crash.
         from mltestscore.entry_points import installed_entry_points
@@ -368,6 +414,10 @@ class Scorer:
         gc.disable()
         try:
             self._finish(session)
+        except BaseException:
+            if self.scorecard is None:  # a crash before any report: none from an earlier run
+                self.session.reports.remove_stale()  # may pass for this run's
+            raise
         finally:
             if collecting:
                 gc.enable()
@@ -403,7 +453,9 @@ class Scorer:
         self._score_in_junit()
         self._gate(session)
         if reports.fail_on_regression:
-            self._regression_gate(session, outcome.regression, outcome.gate_unusable)
+            self._regression_gate(
+                session, outcome.regression, outcome.gate_unusable, outcome.no_base
+            )
 
     def _score_in_junit(self) -> None:
         """--junitxml: junitxml wrote its file before this trylast hook; the score, band,
@@ -438,14 +490,15 @@ class Scorer:
             session.exitstatus = EXIT_SCORE_BELOW_THRESHOLD
 
     def _regression_gate(
-        self, session: pytest.Session, regression: str | None, unusable: bool
+        self, session: pytest.Session, regression: str | None, unusable: bool, no_base: bool
     ) -> None:
         """--mlscore-fail-on-regression: a lower final or section score than the base exits
         with EXIT_SCORE_REGRESSED; a base that cannot be compared (or a partial run) is a
-        usage error (the gate must not pass by accident)."""
+        usage error (the gate must not pass by accident), and a base that does not exist
+        yet exits with EXIT_NO_BASE, so CI can tell the first run from a broken base."""
         if unusable:
             if session.exitstatus == pytest.ExitCode.OK:
-                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+                session.exitstatus = EXIT_NO_BASE if no_base else pytest.ExitCode.USAGE_ERROR
             return
         if regression is None:
             return

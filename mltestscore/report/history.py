@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+from collections import deque
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from mltestscore.report.atomic import open_for_append
 from mltestscore.scorecard import Scorecard
 
 HISTORY_NAME = "mlscore-history.jsonl"
 HISTORY_VERSION = 1
 MAX_WARNINGS = 3
+#: A history line is a few hundred bytes; a longer one is not ours and is skipped unread.
+MAX_LINE_BYTES = 1 << 16
 
 
 def default_history_path(json_path: str | os.PathLike[str]) -> Path:
@@ -66,10 +71,9 @@ def _last_byte(fd: int, size: int) -> bytes:
 def append_history(path: str | os.PathLike[str], record: Mapping[str, Any]) -> Path:
     """Append one record as one line, atomically with respect to other writers."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     data = (line + "\n").encode("utf-8")
-    fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = open_for_append(target)  # a regular file only; never through a link
     try:
         with _locked(fd):
             size = os.fstat(fd).st_size
@@ -85,51 +89,96 @@ def append_history(path: str | os.PathLike[str], record: Mapping[str, Any]) -> P
     return target
 
 
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _problem(record: object) -> str | None:
     if not isinstance(record, dict):
         return "not a JSON object"
     score = record.get("score")
     if isinstance(score, bool) or not isinstance(score, int | float):
         return "no numeric 'score'"
+    if not math.isfinite(score):
+        return "a 'score' that is not finite"
     sections = record.get("sections")
-    if not isinstance(sections, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in sections.values()
-    ):
-        return "no 'sections' mapping of numbers"
+    if not isinstance(sections, dict) or not all(_finite(v) for v in sections.values()):
+        return "no 'sections' mapping of finite numbers"
     if not isinstance(record.get("generated_at"), str) or not isinstance(record.get("rubric"), str):
         return "no 'generated_at' or 'rubric' text"
     return None
+
+
+def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """The numbered lines of the file, one at a time; a line longer than
+    :data:`MAX_LINE_BYTES` is skipped without holding it (None in its place)."""
+    number = 0
+    while True:
+        line = handle.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while True:  # drop the rest of the overlong line, a bounded chunk at a time
+                rest = handle.readline(MAX_LINE_BYTES)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+            continue
+        yield number, line
+
+
+def _parse(line: bytes) -> tuple[Any, str | None]:
+    """The JSON value of one line, or why it cannot be read (never raises)."""
+    try:
+        record = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "not UTF-8"
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON: {exc.msg}"
+    except RecursionError:
+        return None, "JSON nested too deeply"
+    if b"\\u" in line:  # an escaped lone surrogate cannot be written out again as UTF-8
+        try:
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return None, "a lone surrogate escape"
+        except RecursionError:
+            return None, "JSON nested too deeply"
+    return record, None
 
 
 def read_history(
     path: str | os.PathLike[str], limit: int | None = None
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The records of the history file (the last ``limit`` when given) and warnings about
-    the lines skipped. A missing file is an empty history; nothing here raises on content."""
+    the lines skipped, naming the file and the lines. The file is read a line at a time and
+    only the last ``limit`` records are kept, so a long history costs time, not memory. A
+    missing file is an empty history; nothing here raises on content."""
     source = Path(path)
+    records: deque[dict[str, Any]] = deque(maxlen=limit or None)
+    skipped: list[str] = []
     try:
-        raw = source.read_bytes()
+        with source.open("rb") as handle:
+            for number, line in _lines(handle):
+                if line is None:
+                    skipped.append(f"line {number} (longer than {MAX_LINE_BYTES} bytes)")
+                    continue
+                if not line.strip():
+                    continue
+                record, problem = _parse(line)
+                if problem is None:
+                    if isinstance(record, dict) and record.get("partial") is True:
+                        continue  # a partial run's score is not the project's: not the trend
+                    problem = _problem(record)
+                if problem:
+                    skipped.append(f"line {number} ({problem})")
+                    continue
+                records.append(record)
     except FileNotFoundError:
         return [], []
     except OSError as exc:
         return [], [f"could not read the score history {source}: {exc.strerror or exc}"]
-    records: list[dict[str, Any]] = []
-    skipped: list[str] = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            skipped.append(f"line {number} ({type(exc).__name__})")
-            continue
-        if isinstance(record, dict) and record.get("partial") is True:
-            continue  # a partial run's score is not the project's: not part of the trend
-        problem = _problem(record)
-        if problem:
-            skipped.append(f"line {number} ({problem})")
-            continue
-        records.append(record)
     warnings = []
     if skipped:
         shown = ", ".join(skipped[:MAX_WARNINGS])
@@ -137,4 +186,4 @@ def read_history(
         warnings.append(
             f"score history {source}: skipped {len(skipped)} corrupt line(s): {shown}{more}"
         )
-    return (records[-limit:] if limit else records), warnings
+    return list(records), warnings

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from mltestscore.cache import cache_folder
 from mltestscore.report.atomic import write_atomic
+from mltestscore.report.text import neutralise
 from mltestscore.scorecard_model import (
     PARTIAL_CONSEQUENCE,
     Evidence,
@@ -405,6 +406,30 @@ def item_view(item: Item, limits: HtmlLimits) -> dict[str, Any]:
 # -- charts -------------------------------------------------------------------------------
 
 
+MAX_TICKS = 11
+
+
+def tick_values(maximum: float) -> list[float]:
+    """Axis ticks from 0 to ``maximum``: every point up to 10, every 2 up to 20, then a
+    round step (1, 2 or 5 times a power of ten) giving at most :data:`MAX_TICKS` ticks, so
+    a huge maximum (a hostile scorecard's 1e300) costs 11 ticks, not a loop until memory
+    runs out."""
+    if not math.isfinite(maximum) or maximum <= 0:
+        return [0.0]
+    if maximum <= 10:
+        step = 1.0
+    elif maximum <= 20:
+        step = 2.0
+    else:
+        power = 10.0 ** math.floor(math.log10(maximum / (MAX_TICKS - 1)))
+        step = next(
+            (m * power for m in (1.0, 2.0, 5.0, 10.0) if maximum / (m * power) <= MAX_TICKS - 1),
+            10.0 * power,
+        )
+    count = min(int(maximum / step + 1e-9), MAX_TICKS * 2)
+    return [index * step for index in range(count + 1)]
+
+
 def sections_chart(scorecard: Scorecard) -> dict[str, Any]:
     """Geometry of the section bar chart: one bar per section out of its maximum, split into
     automated and manual points, with the final score (the minimum) as a line."""
@@ -413,12 +438,10 @@ def sections_chart(scorecard: Scorecard) -> dict[str, Any]:
     maximum = max((s["max"] for s in sections), default=1.0) or 1.0
     left, width, row = 64.0, 250.0, 30.0
     scale = width / maximum
-    step = 1.0 if maximum <= 10 else 2.0
-    ticks = []
-    value = 0.0
-    while value <= maximum + 1e-9:
-        ticks.append({"x": round(left + value * scale, 2), "label": number(value)})
-        value += step
+    ticks = [
+        {"x": round(left + value * scale, 2), "label": number(value)}
+        for value in tick_values(maximum)
+    ]
     rows = []
     for index, section in enumerate(sections):
         automated = section["counts"].get(Status.AUTOMATED, 0) * points["automated"]
@@ -500,12 +523,7 @@ def history_chart(
                 }
             )
     _spread_labels(sections)
-    y_step = 1.0 if maximum <= 10 else 2.0
-    y_ticks = []
-    value = 0.0
-    while value <= maximum + 1e-9:
-        y_ticks.append({"y": at(0, value)[1], "label": number(value)})
-        value += y_step
+    y_ticks = [{"y": at(0, value)[1], "label": number(value)} for value in tick_values(maximum)]
     dots = [
         {
             "x": x,
@@ -551,12 +569,35 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs: compiling them costs more than rendering.
 
     Jinja2 keys each entry by the template's source checksum, so an edited template is
-    recompiled; a cache folder that cannot be created just means no cache.
+    recompiled; a cache folder that cannot be created (or is not private) just means no
+    cache, and a file in it is loaded only when this user wrote it.
     """
-    import jinja2
+    from mltestscore.report.template_cache import VerifiedBytecodeCache
 
-    folder = cache_folder("jinja")
-    return jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
+    folder = cache_folder(f"jinja-{_settings_digest()}")
+    return VerifiedBytecodeCache(folder) if folder is not None else None
+
+
+#: What the compiled code depends on besides the template's source (Jinja2 keys its cache by
+#: the source only): change it with the environment's options below.
+_ENVIRONMENT_SETTINGS = "autoescape strict-undefined trim lstrip finalize=_visible v2"
+
+
+def _settings_digest() -> str:
+    import hashlib
+
+    from mltestscore import __version__
+
+    text = f"{__version__} {_ENVIRONMENT_SETTINGS}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _visible(value: object) -> object:
+    """Every ``{{ value }}`` of the templates passes here before autoescaping: untrusted
+    text shows its control and bidirectional characters (:func:`neutralise`)."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return neutralise(value)
+    return value
 
 
 @cache
@@ -566,6 +607,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         bytecode_cache=_bytecode_cache(),
+        finalize=_visible,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

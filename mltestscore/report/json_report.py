@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from functools import cache
 from pathlib import Path
@@ -54,15 +55,34 @@ def validation_errors(data: object) -> list[str]:
     ]
 
 
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a score: every number must be finite")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a score: every number must be finite")
+    return value
+
+
 def read_json(path: str | os.PathLike[str]) -> Scorecard:
     """Read a saved scorecard, refusing (with a clear message) one this version cannot render."""
     source = Path(path)
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
+        raw = source.read_bytes()
     except OSError as exc:
         raise MLScoreError(f"cannot read {source}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite)
+    except UnicodeDecodeError as exc:
+        raise MLScoreError(f"{source} is not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise MLScoreError(f"{source} is not JSON: {exc}") from None
+    except RecursionError:
+        raise MLScoreError(f"{source} is not a scorecard: its JSON is nested too deeply") from None
+    except ValueError as exc:  # NaN or infinite numbers, refused by the parse hooks
+        raise MLScoreError(f"{source} is not a valid scorecard: {exc}") from None
     if not isinstance(data, dict):
         raise MLScoreError(f"{source} is not an mltestscore scorecard (not a JSON object)")
     version = data.get("schema_version")
@@ -71,7 +91,16 @@ def read_json(path: str | os.PathLike[str]) -> Scorecard:
             f"{source} has scorecard schema_version {version!r}; this mltestscore reads "
             f"version {SCHEMA_VERSION}. Re-run pytest --mlscore with this version to refresh it."
         )
-    errors = validation_errors(data)
+    try:
+        errors = validation_errors(data)
+    except RecursionError:
+        raise MLScoreError(f"{source} is not a scorecard: its JSON is nested too deeply") from None
     if errors:
         raise MLScoreError(f"{source} is not a valid scorecard: {errors[0]}")
+    bands, index = data["rubric"]["bands"], data["band"]["index"]
+    if not 0 <= index < len(bands):
+        raise MLScoreError(
+            f"{source} is not a valid scorecard: band/index {index} is not one of the "
+            f"rubric's {len(bands)} bands"
+        )
     return cast(Scorecard, data)  # the schema just checked the shape the type describes

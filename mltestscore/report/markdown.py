@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mltestscore.report.atomic import write_atomic
+from mltestscore.report.atomic import append_text, write_atomic
+from mltestscore.report.text import neutralise
 from mltestscore.scorecard_model import PARTIAL_CONSEQUENCE, Item, Scorecard, partial_reasons
 from mltestscore.scoring import Status
 
@@ -30,14 +31,32 @@ BAD_OUTCOMES = frozenset({"failed", "error"})
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
-def md_text(value: object, limit: int = 200) -> str:
-    """Untrusted text as inert Markdown: one line, HTML characters as entities, Markdown
-    punctuation backslash-escaped, cut to ``limit`` characters."""
-    text = " ".join(str(value).split())
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
+#: What GitHub would make live in plain text: bare URLs (autolinks) and @mentions (which
+#: notify people). They are shown in code spans, where nothing is linked or notified.
+_LIVE = re.compile(r"(?:https?://|ftp://|www\.)[^\s|`]+|(?<![\w`])@[\w/-]+", re.IGNORECASE)
+
+
+def _escape(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", text)
+
+
+def md_text(value: object, limit: int = 200) -> str:
+    """Untrusted text as inert Markdown: one line, control and bidirectional characters
+    made visible, HTML characters as entities, Markdown punctuation backslash-escaped, bare
+    URLs and @mentions in code spans (never linked, nobody notified), cut to ``limit``
+    characters."""
+    text = neutralise(" ".join(str(value).split()))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    parts: list[str] = []
+    start = 0
+    for match in _LIVE.finditer(text):
+        parts.append(_escape(text[start : match.start()]))
+        parts.append("`" + match.group().replace("`", "'") + "`")
+        start = match.end()
+    parts.append(_escape(text[start:]))
+    return "".join(parts)
 
 
 def _num(value: float) -> str:
@@ -61,7 +80,7 @@ def _first_failure(item: Item) -> str:
 
 def md_code(value: object, limit: int = 120) -> str:
     """Text for inside a code span: no backticks or line breaks can escape it."""
-    text = " ".join(str(value).split()).replace("`", "'")
+    text = neutralise(" ".join(str(value).split())).replace("`", "'")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -184,7 +203,4 @@ def write_markdown(
 
 def append_step_summary(text: str, path: str | os.PathLike[str]) -> Path:
     """Append to the GitHub Actions job summary file (``$GITHUB_STEP_SUMMARY``)."""
-    target = Path(path)
-    with target.open("a", encoding="utf-8", newline="\n") as handle:
-        handle.write(text if text.endswith("\n") else text + "\n")
-    return target
+    return append_text(path, text if text.endswith("\n") else text + "\n")

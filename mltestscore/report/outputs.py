@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 BADGE_LABEL = "ML Test Score"
+#: The trend chart shows the last runs of one rubric: the last 1,000 lines of any rubric are
+#: plenty, and keep a history of any length from costing memory.
+HISTORY_RUNS_READ = 1000
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class ReportOutcome:
     regression: str | None = None
     #: The no-regression gate was asked for but could not compare: the gate must not pass.
     gate_unusable: bool = False
+    #: ... because the base does not exist yet (EXIT_NO_BASE rather than a usage error).
+    no_base: bool = False
     write_failed: bool = False
 
     def attempt(self, label: str, path: Path, write: Callable[[], Path], replaces: bool) -> None:
@@ -78,11 +83,20 @@ class ReportOutcome:
         file an earlier run left at ``path`` (``replaces``) is removed."""
         try:
             self.written.append((label, write()))
-        except OSError as exc:
+        except Exception as exc:  # one report's failure must not stop the others
             self.write_failed = True
-            self.problems.append(f"could not write {path}: {exc.strerror or exc}")
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else None
+            reason = reason or f"{type(exc).__name__}: {exc}"
+            self.problems.append(f"could not write {path}: {reason}")
             if replaces and not remove_stale(path):
                 self.problems.append(_stale_problem(path))
+
+
+def no_base_problem(path: Path) -> str:
+    return (
+        f"no base yet: cannot read {path}: it does not exist (save a full run's JSON "
+        "scorecard there, e.g. from the main branch)"
+    )
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,9 @@ class Base:
     path: Path
     scorecard: Scorecard | None
     problem: str | None = None
+    #: The base file does not exist yet (the first run on the main branch), as opposed to
+    #: one that exists but cannot be used: CI may want to tell the two apart.
+    missing: bool = False
 
 
 def read_base(path: Path | None) -> Base | None:
@@ -102,6 +119,8 @@ def read_base(path: Path | None) -> Base | None:
 
     if path is None:
         return None
+    if not path.exists() and not path.is_symlink():
+        return Base(path, None, no_base_problem(path), missing=True)
     try:
         scorecard = read_json(path)
     except MLScoreError as exc:
@@ -129,7 +148,9 @@ def _comparison(
         return None
     if base.scorecard is None:
         outcome.gate_unusable = options.fail_on_regression
-        outcome.problems.append(f"no comparison: {base.problem}")
+        outcome.no_base = base.missing
+        broken = "" if base.missing else "the base is broken: "
+        outcome.problems.append(f"no comparison: {broken}{base.problem}")
         return None
     partial = partial_run_problem(scorecard)
     if partial is not None:
@@ -150,8 +171,26 @@ def write_reports(
 ) -> ReportOutcome:
     """Write every report ``options`` name: the JSON, the history line (full runs only),
     the comparison with ``base`` (from :func:`read_base`), the HTML page, the Markdown
-    summary, the job summary, the badge."""
+    summary, the job summary, the badge.
+
+    If anything stops it half-way (an interruption, a crash), the reports of an earlier run
+    that this one has not replaced yet are removed before the exception goes on: no new JSON
+    sits beside the previous run's HTML."""
     outcome = ReportOutcome()
+    try:
+        _write_all(scorecard, options, base, outcome)
+    except BaseException:
+        done = {path for _, path in outcome.written}
+        for path in options.report_files():
+            if path not in done:
+                remove_stale(path)
+        raise
+    return outcome
+
+
+def _write_all(
+    scorecard: Scorecard, options: ReportOptions, base: Base | None, outcome: ReportOutcome
+) -> None:
     if options.json is not None:
         from mltestscore.report.json_report import write_json
 
@@ -171,7 +210,7 @@ def write_reports(
                 lambda: append_history(history_path, history_record(scorecard)),
                 replaces=False,
             )
-        history, outcome.warnings = read_history(history_path)
+        history, outcome.warnings = read_history(history_path, limit=HISTORY_RUNS_READ)
     comparison = _comparison(scorecard, options, base, outcome)
     outcome.comparison = comparison
     if options.html is not None:
@@ -216,4 +255,3 @@ def write_reports(
         outcome.attempt(
             "badge", badge_path, lambda: write_badge(scorecard, badge_path, label), replaces=True
         )
-    return outcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from mltestscore.rubric import MODIFIED_LABEL
 from mltestscore.scorecard_model import PARTIAL_CONSEQUENCE, Item, Scorecard, partial_reasons
 from mltestscore.scoring import Status
 
@@ -50,7 +51,8 @@ def summary_lines(scorecard: Scorecard, width: int = 100) -> list[str]:
     rubric = scorecard["rubric"]
     mode = scorecard["credit_mode"]
     mode_note = CREDIT_NOTE.get(mode, "")
-    lines.append(f"rubric {rubric['id']}, credit mode {mode!r}{mode_note}")
+    modified = f" ({MODIFIED_LABEL})" if rubric.get("modified") else ""
+    lines.append(f"rubric {rubric['id']}{modified}, credit mode {mode!r}{mode_note}")
     for section in scorecard["sections"]:
         counts = section["counts"]
         lines.append(

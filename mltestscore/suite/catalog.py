@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -368,7 +369,28 @@ def resolve_threshold(key: str, value: object, where: str) -> list[Spec]:
             f"{where}: {', '.join(sorted({s.check for s in matching}))} has no parameter "
             f"{parameter!r}{hint}"
         )
+    _check_threshold_type(taking, parameter, value, where)
     return taking
+
+
+def _check_threshold_type(specs: list[Spec], parameter: str, value: object, where: str) -> None:
+    """A threshold whose default is a number must be a finite number, one whose default is
+    a boolean a boolean: ``"fairness.min_ratio" = "0.8"`` or ``nan`` is a ConfigError
+    here, not a crash (or a gate that never fails) inside a check."""
+    from mltestscore.checks.registry import get_check
+
+    for spec in specs:
+        declared = inspect.signature(get_check(spec.check).function).parameters.get(parameter)
+        default = spec.defaults.get(parameter, None if declared is None else declared.default)
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} must be true or false, not {value!r}")
+        elif isinstance(default, int | float) and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ConfigError(f"{where} must be a finite number, not {value!r}")
 
 
 def check_thresholds(config: SuiteConfig) -> None:

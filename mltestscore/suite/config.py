@@ -193,7 +193,10 @@ _Importer = Callable[[str, str, _Where], Callable[[], Any] | None]
 def _path(value: object, key: str, root: Path, where: _Where, must_exist: bool = True) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where(key)} must be a path relative to pyproject.toml, got {value!r}")
-    path = (root / value).resolve()
+    try:
+        path = (root / value).resolve()
+    except (RuntimeError, OSError) as exc:  # a symbolic link loop (RuntimeError before 3.13)
+        raise ConfigError(f"{where(key)}: {value!r} cannot be resolved: {exc}") from None
     if must_exist and not path.exists():
         raise ConfigError(f"{where(key)}: {value!r} does not exist (looked for {path})")
     return path

@@ -146,7 +146,7 @@ def test_without_the_gate_an_unreadable_base_is_only_reported(pytester: pytest.P
     _project(pytester)
     result = pytester.runpytest("--mlscore", "--mlscore-compare=missing.json")
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["mlscore: no comparison: cannot read *missing.json*"])
+    result.stdout.fnmatch_lines(["mlscore: no comparison: no base yet: cannot read *missing.json*"])
 
 
 def test_a_run_without_a_scorecard_removes_the_reports_of_an_earlier_run(
