@@ -5,6 +5,7 @@
     mltestscore rubric --rubric ml-test-score-2016
     mltestscore plugins                         (installed plugins, their checks, load errors)
     mltestscore log reports/mlscore.json --experiment credit   (to MLflow; the mlflow extra)
+    mltestscore card reports/mlscore.json -o MODEL_CARD.md      (a model card)
     mltestscore init --dry-run                  (mltestscore.init)
 
 Errors print one line and exit with code 2, never a traceback; ``diff
@@ -194,6 +195,36 @@ def _add_mlflow_commands(commands: Any) -> None:
     log.set_defaults(handler=_log)
 
 
+def _card(args: argparse.Namespace) -> int:
+    """``mltestscore card``: a model card (Mitchell et al.'s layout) from a JSON scorecard."""
+    from mltestscore.report.card import write_card
+    from mltestscore.report.json_report import read_json
+
+    report = Path(args.report)
+    output = Path(args.output) if args.output else report.with_name("model-card.md")
+    written = write_card(read_json(report), output, model_name=args.model_name)
+    print(f"model card: {written}")
+    return EXIT_OK
+
+
+def _add_card_command(commands: Any) -> None:
+    card = commands.add_parser(
+        "card",
+        help="write a Markdown model card from a JSON scorecard",
+        description="Write a model card in the layout of Mitchell et al. (2019) from a saved "
+        "scorecard: the ML Test Score, metrics, quality by slice, outcomes by sensitive "
+        "group, explanations, and limitations from failing items. Intended use, training "
+        "and evaluation data and ethical considerations are left as explicit placeholders "
+        "for the team.",
+    )
+    card.add_argument("report", metavar="REPORT.json", help="a JSON scorecard")
+    card.add_argument(
+        "-o", "--output", metavar="PATH", help="where to write it (default: model-card.md beside)"
+    )
+    card.add_argument("--model-name", metavar="NAME", help="the model's name in the title")
+    card.set_defaults(handler=_card)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mltestscore import __version__
 
@@ -254,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plugins.set_defaults(handler=_plugins)
     _add_mlflow_commands(commands)
+    _add_card_command(commands)
     return parser
 
 
