@@ -7,6 +7,7 @@ and are skipped where mlflow is not installed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,21 @@ mlflow = pytest.importorskip("mlflow")
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One SQLite tracking store for the module (creating its tables takes seconds), its
+    artifacts in its own folder; each test logs to its own experiment or run."""
+    folder = tmp_path_factory.mktemp("mlflow-log")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        yield f"sqlite:///{folder / 'mlflow.db'}", folder
+
+
 @pytest.fixture
-def tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A new SQLite tracking store, its artifacts in the test's folder, named by the
-    environment as a CI job would."""
-    monkeypatch.chdir(tmp_path)
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+def tracking(store: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> str:
+    """The store, named by the environment as a CI job would."""
+    uri, folder = store
+    monkeypatch.chdir(folder)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
     return uri
