@@ -206,6 +206,11 @@ def _movable_current(config: SuiteConfig) -> bool:
     return parse_model_uri(config.model.uri).alias is not None
 
 
+# The registry items may read an MLflow registry, whose client (a SQLite or HTTP connection
+# pool opened in pytest's process) a forked child must not share: they stay in pytest.
+_REGISTRY_SCHEDULE = Schedule(forkable=False)
+
+
 def _fresh_data(config: SuiteConfig) -> list[str]:
     return ["serving"]
 
@@ -274,7 +279,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("infra-4", "serving_gate", "check_serving_gate",
          ("registry", "model", "target", "train"),
          "gates the candidate against the previous registry version, overall and per slice",
-         runners.run_serving_gate),
+         runners.run_serving_gate, schedule=_REGISTRY_SCHEDULE),
     Spec("infra-5", "step_through", "check_pipeline_step_through", ("model", "train"),
          "steps a Pipeline through one example", runners.run_step_through),
     Spec("infra-5", "explanation", "check_single_example_explanation", ("model", "train"),
@@ -288,7 +293,8 @@ SPECS: tuple[Spec, ...] = (
          schedule=Schedule(forkable=False, starts_canary=True)),
     Spec("infra-7", "rollback", "check_rollback", ("registry", "train"),
          "rolls the registry back one version and forward again", runners.run_rollback,
-         {"sample_rows": 200}, extra_options=("sample_rows",), when=_movable_current,
+         {"sample_rows": 200}, extra_options=("sample_rows",), schedule=_REGISTRY_SCHEDULE,
+         when=_movable_current,
          why_not="name the MLflow model by its alias (models:/<name>@<alias>): a pinned "
          "version has no pointer to roll back"),
     Spec("monitor-1", "dependency_changes", "check_dependency_changes", ("model",),
