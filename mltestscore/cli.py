@@ -4,6 +4,8 @@
     mltestscore diff main.json branch.json --fail-on-regression
     mltestscore rubric --rubric ml-test-score-2016
     mltestscore plugins                         (installed plugins, their checks, load errors)
+    mltestscore log reports/mlscore.json --experiment credit   (to MLflow; the mlflow extra)
+    mltestscore card reports/mlscore.json -o MODEL_CARD.md      (a model card)
     mltestscore init --dry-run                  (mltestscore.init)
 
 Errors print one line and exit with code 2, never a traceback; ``diff
@@ -21,6 +23,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -152,6 +155,82 @@ def _plugins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _log(args: argparse.Namespace) -> int:
+    """``mltestscore log``: the scorecard's scores, item statuses and reports to MLflow."""
+    from mltestscore.report.json_report import read_json
+    from mltestscore.report.mlflow_log import log_scorecard
+
+    report = Path(args.report)
+    logged = log_scorecard(
+        read_json(report),
+        report,
+        html_path=_path(args.html),
+        run_id=args.run_id,
+        experiment=args.experiment,
+        tracking_uri=args.tracking_uri,
+    )
+    for warning in logged.warnings:
+        print(f"mltestscore: warning: {warning}", file=sys.stderr)
+    print(
+        f"MLflow run {logged.run_id} (experiment {logged.experiment_id}): "
+        f"{len(logged.metrics)} metrics, {len(logged.tags)} tags, "
+        f"artifacts {', '.join(logged.artifacts)}"
+    )
+    return EXIT_OK
+
+
+def _add_mlflow_commands(commands: Any) -> None:
+    """``mltestscore log`` (needs the mlflow extra)."""
+    log = commands.add_parser(
+        "log",
+        help="log a JSON scorecard to an MLflow run (needs the mlflow extra)",
+        description="Log the final and section scores as metrics (mltestscore.score, "
+        "mltestscore.section.<id>), every item's status as a tag (mltestscore.item.<id>) and "
+        "the JSON and HTML scorecards as artifacts (mltestscore/) to an MLflow run: --run-id, "
+        "else MLFLOW_RUN_ID (the active run a training step hands on), else a new run named "
+        "'mltestscore' in --experiment (or the default experiment). A partial scorecard's "
+        "scores are not logged. The tracking store is --tracking-uri, else "
+        "MLFLOW_TRACKING_URI.",
+    )
+    log.add_argument("report", metavar="REPORT.json", help="a JSON scorecard")
+    log.add_argument("--html", metavar="PATH", help="the HTML scorecard (default: next to it)")
+    target = log.add_mutually_exclusive_group()
+    target.add_argument("--run-id", metavar="RUN_ID", help="log to this existing run")
+    target.add_argument("--experiment", metavar="NAME", help="start a new run in this experiment")
+    log.add_argument("--tracking-uri", metavar="URI", help="the MLflow tracking store")
+    log.set_defaults(handler=_log)
+
+
+def _card(args: argparse.Namespace) -> int:
+    """``mltestscore card``: a model card (Mitchell et al.'s layout) from a JSON scorecard."""
+    from mltestscore.report.card import write_card
+    from mltestscore.report.json_report import read_json
+
+    report = Path(args.report)
+    output = Path(args.output) if args.output else report.with_name("model-card.md")
+    written = write_card(read_json(report), output, model_name=args.model_name)
+    print(f"model card: {written}")
+    return EXIT_OK
+
+
+def _add_card_command(commands: Any) -> None:
+    card = commands.add_parser(
+        "card",
+        help="write a Markdown model card from a JSON scorecard",
+        description="Write a model card in the layout of Mitchell et al. (2019) from a saved "
+        "scorecard: the ML Test Score, metrics, quality by slice, outcomes by sensitive "
+        "group, explanations, and limitations from failing items. Intended use, training "
+        "and evaluation data and ethical considerations are left as explicit placeholders "
+        "for the team.",
+    )
+    card.add_argument("report", metavar="REPORT.json", help="a JSON scorecard")
+    card.add_argument(
+        "-o", "--output", metavar="PATH", help="where to write it (default: model-card.md beside)"
+    )
+    card.add_argument("--model-name", metavar="NAME", help="the model's name in the title")
+    card.set_defaults(handler=_card)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mltestscore import __version__
 
@@ -211,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit with code 2 when a plugin fails to load"
     )
     plugins.set_defaults(handler=_plugins)
+    _add_mlflow_commands(commands)
+    _add_card_command(commands)
     return parser
 
 

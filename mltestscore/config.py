@@ -41,6 +41,7 @@ SUITE_KEYS = {
     "schema",
     "feature_spec",
     "registry",
+    "mlflow_tracking_uri",
     "train_fn",
     "thresholds",
 }

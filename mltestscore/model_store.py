@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -188,7 +189,11 @@ class MlflowModelStore:
     """
 
     def __init__(
-        self, model_name: str, alias: str = "current", tracking_uri: str | None = None
+        self,
+        model_name: str,
+        alias: str = "current",
+        tracking_uri: str | None = None,
+        pinned: int | None = None,
     ) -> None:
         try:
             self._mlflow: Any = importlib.import_module("mlflow")
@@ -203,6 +208,13 @@ class MlflowModelStore:
         )
         self.model_name = model_name
         self.alias = alias
+        # A URI naming a version (models:/name/3) pins "current" to it: there is no alias to
+        # move, so set_current refuses (a rollback needs models:/name@alias).
+        self.pinned = pinned
+
+    def __repr__(self) -> str:
+        where = f"/{self.pinned}" if self.pinned is not None else f"@{self.alias}"
+        return f"MlflowModelStore('models:/{self.model_name}{where}')"
 
     @contextlib.contextmanager
     def _tracked_here(self) -> Iterator[None]:
@@ -264,6 +276,8 @@ class MlflowModelStore:
         return arguments
 
     def current(self) -> ModelVersion | None:
+        if self.pinned is not None:
+            return self._version(self.pinned)
         try:
             found = self._client.get_model_version_by_alias(self.model_name, self.alias)
         except Exception:
@@ -271,6 +285,11 @@ class MlflowModelStore:
         return self._version(int(found.version))
 
     def set_current(self, version: ModelVersion) -> None:
+        if self.pinned is not None:
+            raise ModelStoreError(
+                f"{self!r} pins version {self.pinned}: there is no alias to move (name the "
+                "model as models:/<name>@<alias>)"
+            )
         self._client.set_registered_model_alias(self.model_name, self.alias, version.name)
 
     def previous(self, version: ModelVersion) -> ModelVersion | None:
@@ -279,8 +298,11 @@ class MlflowModelStore:
 
     def load(self, version: ModelVersion, trusted: artifacts.Trust = ()) -> Any:
         """A skops version is loaded with :func:`mltestscore.artifacts.load_model` from a
-        downloaded copy, so its types are checked against ``trusted``; a pickle only with
-        ``trusted=True``, since unpickling runs code."""
+        downloaded copy, so its types are checked against ``trusted``; a pickle, or a model of
+        another flavour (loaded as pyfunc, predict-only), only with ``trusted=True``, since
+        MLflow's loaders unpickle code."""
+        from mltestscore.mlflow_models import PyfuncModel
+
         with tempfile.TemporaryDirectory(prefix="mltestscore-mlflow-") as scratch:
             with self._tracked_here():  # a models:/ URI resolves through the global registry
                 folder = Path(
@@ -288,14 +310,20 @@ class MlflowModelStore:
                         artifact_uri=version.location, dst_path=scratch
                     )
                 )
-            flavour = self._mlflow.models.Model.load(str(folder)).flavors.get("sklearn", {})
+            flavours = self._mlflow.models.Model.load(str(folder)).flavors
+            flavour = flavours.get("sklearn", {})
             if flavour.get("serialization_format") == "skops":
                 model_file = folder / str(flavour.get("pickled_model", "model.skops"))
                 return artifacts.load_model(model_file, trusted=trusted, format="skops").model
-        if trusted is not True:
-            raise artifacts.UntrustedArtifactError(
-                version.location, "this MLflow version is a pickle; pass trusted=True to load it"
-            )
+            if trusted is not True:
+                kind = "a pickle" if "sklearn" in flavours else "a pyfunc model"
+                raise artifacts.UntrustedArtifactError(
+                    version.location,
+                    f"this MLflow version is {kind}, which MLflow loads by unpickling code; "
+                    "pass trusted=True to load it",
+                )
+            if "sklearn" not in flavours:
+                return PyfuncModel(self._mlflow.pyfunc.load_model(str(folder)), version.location)
         with self._tracked_here():
             return self._mlflow_sklearn.load_model(version.location)
 
@@ -303,6 +331,15 @@ class MlflowModelStore:
         found = self._client.get_model_version(self.model_name, version.name)
         run = self._client.get_run(found.run_id)
         return {str(k): float(v) for k, v in run.data.metrics.items()}
+
+    def trained_at(self, version: ModelVersion) -> datetime:
+        """When the run that logged ``version`` started (the version's registration time when
+        it has no run): the model's training time for the model-age check (monitor-4)."""
+        found = self._client.get_model_version(self.model_name, version.name)
+        moment = found.creation_timestamp
+        if found.run_id:
+            moment = self._client.get_run(found.run_id).info.start_time
+        return datetime.fromtimestamp(int(moment) / 1000, tz=UTC)
 
 
 def describe(versions: Sequence[ModelVersion]) -> str:

@@ -187,6 +187,28 @@ def _model_file(config: SuiteConfig) -> bool:
     return config.registry is not None
 
 
+def _model_file_or_mlflow(config: SuiteConfig) -> bool:
+    """A model whose training time can be read: a file's metadata or an MLflow run's start."""
+    return _model_file(config) or (config.model is not None and config.model.uri is not None)
+
+
+def _movable_current(config: SuiteConfig) -> bool:
+    """A registry whose current version is a pointer a rollback can move: not an MLflow URI
+    that pins a version (models:/name/3), which has no alias."""
+    from mltestscore.mlflow_models import parse_model_uri
+
+    if not config.mlflow_registered_model:
+        return True
+    assert config.model is not None
+    assert config.model.uri is not None
+    return parse_model_uri(config.model.uri).alias is not None
+
+
+# The registry items may read an MLflow registry, whose client (a SQLite or HTTP connection
+# pool opened in pytest's process) a forked child must not share: they stay in pytest.
+_REGISTRY_SCHEDULE = Schedule(forkable=False)
+
+
 def _fresh_data(config: SuiteConfig) -> list[str]:
     return ["serving"]
 
@@ -255,7 +277,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("infra-4", "serving_gate", "check_serving_gate",
          ("registry", "model", "target", "train"),
          "gates the candidate against the previous registry version, overall and per slice",
-         runners.run_serving_gate),
+         runners.run_serving_gate, schedule=_REGISTRY_SCHEDULE),
     Spec("infra-5", "step_through", "check_pipeline_step_through", ("model", "train"),
          "steps a Pipeline through one example", runners.run_step_through),
     Spec("infra-5", "explanation", "check_single_example_explanation", ("model", "train"),
@@ -269,7 +291,10 @@ SPECS: tuple[Spec, ...] = (
          schedule=Schedule(forkable=False, starts_canary=True)),
     Spec("infra-7", "rollback", "check_rollback", ("registry", "train"),
          "rolls the registry back one version and forward again", runners.run_rollback,
-         {"sample_rows": 200}, extra_options=("sample_rows",)),
+         {"sample_rows": 200}, extra_options=("sample_rows",), schedule=_REGISTRY_SCHEDULE,
+         when=_movable_current,
+         why_not="name the MLflow model by its alias (models:/<name>@<alias>): a pinned "
+         "version has no pointer to roll back"),
     Spec("monitor-1", "dependency_changes", "check_dependency_changes", ("model",),
          "compares the environment with the snapshot taken at training time",
          runners.run_dependency_changes, {"ignore_platform": True},
@@ -285,7 +310,8 @@ SPECS: tuple[Spec, ...] = (
          runners.run_drift),
     Spec("monitor-4", "model_age", "check_model_age", ("model",),
          "checks the model is younger than max_age_days", runners.run_model_age,
-         when=_model_file, why_not="give the model as a file or a registry"),
+         when=_model_file_or_mlflow, why_not="give the model as a file, a registry or an "
+         "MLflow URI"),
     Spec("monitor-4", "data_freshness", "check_data_freshness", ("time_column",),
          "checks the newest event in the serving data is recent", runners.run_data_freshness,
          params=_fresh_data, when=lambda c: "serving" in c.data,

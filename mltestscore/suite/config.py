@@ -37,9 +37,12 @@ class Source:
     text: str
     path: Path | None = None
     function: Callable[[], Any] | None = None
+    uri: str | None = None  # an MLflow model URI (mltestscore.mlflow_models)
 
     @property
     def kind(self) -> str:
+        if self.uri is not None:
+            return "mlflow"
         if self.path is None:
             return "callable"
         return DATA_SUFFIXES.get(self.path.suffix.lower(), self.path.suffix.lstrip(".").lower())
@@ -67,6 +70,7 @@ class SuiteConfig:
     schema: Path | None = None
     feature_spec: Path | None = None
     registry: Path | None = None
+    mlflow_tracking_uri: str | None = None
     train_fn: Source | None = None
     thresholds: Mapping[str, Any] = field(default_factory=dict)  # "scope.parameter" -> value
 
@@ -77,11 +81,19 @@ class SuiteConfig:
             return key in self.data
         if key == "model":
             return self.model is not None or self.registry is not None
+        if key == "registry":  # a models:/ URI's registered model is a registry too
+            return self.registry is not None or self.mlflow_registered_model
         value = getattr(self, key)
         return bool(value) if isinstance(value, tuple) else value is not None
 
     def where(self, key: str) -> str:
         return f"{self.source}: [{SECTION}] {key}"
+
+    @property
+    def mlflow_registered_model(self) -> bool:
+        """``model`` names a registered MLflow model (``models:/...``), whose versions are
+        the registry of the rollback, serving-gate and model-age checks."""
+        return self.model is not None and (self.model.uri or "").startswith("models:/")
 
 
 def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> SuiteConfig:
@@ -135,6 +147,18 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
                 f"{where('schema')}: {schema} does not exist; set `train` so it can be inferred "
                 "from the training data on the first run"
             )
+    if registry is not None and model is not None and model.uri is not None:
+        raise ConfigError(
+            f"{where('registry')}: `model` is an MLflow URI, whose registered model is the "
+            "registry; remove `registry` (or give `model` as a file)"
+        )
+    mlflow_tracking_uri = None
+    if "mlflow_tracking_uri" in settings:
+        from mltestscore.mlflow_models import tracking_uri_setting
+
+        mlflow_tracking_uri = tracking_uri_setting(
+            settings["mlflow_tracking_uri"], root, where("mlflow_tracking_uri")
+        )
     train_fn = None
     if "train_fn" in settings:
         text = settings["train_fn"]
@@ -160,6 +184,7 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
         schema=schema,
         feature_spec=feature_spec,
         registry=registry,
+        mlflow_tracking_uri=mlflow_tracking_uri,
         train_fn=train_fn,
         thresholds=_thresholds(settings.get("thresholds", {}), where),
     )
@@ -212,6 +237,8 @@ def complete_suite_config(config: SuiteConfig) -> SuiteConfig:
     def imported(source: Source | None) -> Source | None:
         if source is None or source.path is not None or source.function is not None:
             return source
+        if source.uri is not None:
+            return source
         return replace(source, function=_import_callable(source.text, source.key, where))
 
     data = {key: imported(source) for key, source in config.data.items()}
@@ -262,6 +289,15 @@ def _data_source(value: object, key: str, root: Path, where: _Where, importer: _
 
 
 def _model_source(value: object, root: Path, where: _Where, importer: _Importer) -> Source:
+    from mltestscore import mlflow_models
+
+    if isinstance(value, str) and mlflow_models.is_model_uri(value):
+        try:
+            mlflow_models.parse_model_uri(value)
+        except ValueError as exc:
+            raise ConfigError(f"{where('model')}: {exc}") from None
+        mlflow_models.require_mlflow(where("model"))
+        return Source("model", value, uri=value)
     if isinstance(value, str) and _CALLABLE.match(value) and not (root / value).exists():
         return Source("model", value, function=importer(value, "model", where))
     path = _path(value, "model", root, where)

@@ -19,10 +19,12 @@ from mltestscore.errors import ConfigError
 from mltestscore.suite.config import SuiteConfig, check_frame_columns
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import pandas as pd
 
     from mltestscore.checks.canary import CanaryProcess
-    from mltestscore.model_store import LocalModelStore, ModelVersion
+    from mltestscore.model_store import LocalModelStore, MlflowModelStore, ModelVersion
 
 
 class SuiteContext:
@@ -192,27 +194,68 @@ class SuiteContext:
 
     # -- model and registry -------------------------------------------------------------------
     @cached_property
-    def store(self) -> LocalModelStore:
+    def store(self) -> LocalModelStore | MlflowModelStore:
+        """The registry: the ``registry`` folder, or the registered MLflow model that a
+        ``models:/`` URI names (its versions, their runs' metrics, the alias as current)."""
         from mltestscore.model_store import LocalModelStore
 
+        if self.config.mlflow_registered_model:
+            from mltestscore.mlflow_models import parse_model_uri, tracking_uri
+            from mltestscore.model_store import MlflowModelStore
+
+            assert self.config.model is not None
+            assert self.config.model.uri is not None
+            uri = parse_model_uri(self.config.model.uri)
+            assert uri.name is not None
+            store = MlflowModelStore(
+                uri.name,
+                alias=uri.alias or "current",
+                tracking_uri=tracking_uri(self.config.mlflow_tracking_uri),
+            )
+            if uri.alias is None:  # models:/name/3 or models:/name/latest: no alias to move
+                versions = store.versions()
+                store.pinned = uri.version or (versions[-1].number if versions else None)
+            return store
         if self.config.registry is None:
             raise ConfigError(f"{self.config.where('registry')} is not set")
         return LocalModelStore(self.config.registry)
 
     @cached_property
     def current_version(self) -> ModelVersion | None:
-        return self.store.current() if self.config.registry is not None else None
+        return self.store.current() if self.config.has("registry") else None
+
+    def model_trained_at(self) -> datetime | None:
+        """When an MLflow model was trained (its run's start), for the model-age check; None
+        for a model file, whose own metadata says."""
+        from mltestscore.mlflow_models import parse_model_uri, run_start_time
+
+        source = self.config.model
+        if source is None or source.uri is None:
+            return None
+        if self.config.mlflow_registered_model:
+            from mltestscore.model_store import MlflowModelStore
+
+            store, version = self.store, self.current_version
+            if version is None or not isinstance(store, MlflowModelStore):
+                return None
+            return store.trained_at(version)
+        run_id = parse_model_uri(source.uri).run_id
+        return run_start_time(run_id, self.config.mlflow_tracking_uri) if run_id else None
 
     @cached_property
     def model_path(self) -> Path | None:
-        """The model file: ``model`` when it is a path, else the registry's current version."""
+        """The model file: ``model`` when it is a path, else the local registry's current
+        version (None for an MLflow model: it is not one file)."""
         source = self.config.model
         if source is not None:
             return source.path
+        from mltestscore.model_store import LocalModelStore
+
         version = self.current_version
-        if version is None:
+        store = self.store if version is not None else None
+        if version is None or not isinstance(store, LocalModelStore):
             return None
-        return self.store.model_path(version)
+        return store.model_path(version)
 
     @cached_property
     def model(self) -> Any:
@@ -224,7 +267,16 @@ class SuiteContext:
 
         config = self.config
         source = config.model
-        if source is not None and source.function is not None:
+        if source is not None and source.uri is not None:
+            from mltestscore.mlflow_models import load_model
+
+            model = load_model(
+                source.uri,
+                tracking=config.mlflow_tracking_uri,
+                trusted=config.model_trusted,
+                where=config.where("model"),
+            ).model
+        elif source is not None and source.function is not None:
             try:
                 model = source.function()
             except Exception as exc:

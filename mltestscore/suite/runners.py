@@ -240,7 +240,7 @@ def run_serving_gate(ctx: SuiteContext, _: str | None, options: Options) -> Chec
         return CheckResult.not_applicable(
             "check_serving_gate",
             ("infra-4",),
-            f"the registry {ctx.config.registry} has no version before the current one to "
+            f"the registry {ctx.store!r} has no version before the current one to "
             "compare the candidate with",
         )
     X, y = _evaluation(ctx)
@@ -351,6 +351,9 @@ def run_drift(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult
 def run_model_age(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
     from mltestscore.checks.staleness import check_model_age
 
+    trained_at = ctx.model_trained_at()  # an MLflow model: its run's start
+    if trained_at is not None and "trained_at" not in options:
+        return check_model_age(trained_at=trained_at, **options)
     return check_model_age(ctx.model_path, **options)
 
 

@@ -1,0 +1,258 @@
+"""MLflow models as the suite's model: ``model = "models:/credit@champion"``,
+``"models:/credit/3"`` or ``"runs:/<run id>/model"``.
+
+Many teams keep their models in MLflow, so the suite can take a model URI where it takes a
+file. The model's own flavour decides how it loads, because that decides what the checks can
+do with it:
+
+- the **sklearn** flavour gives back the real estimator, so the checks that refit it or look
+  inside it (tuning, overfitting, step-through) run as they do on a ``.skops`` file. A version
+  logged in skops format (MLflow 3) is audited against ``model_trusted`` exactly like a local
+  skops file; one logged as a pickle loads only with ``model_trusted = true``;
+- any other flavour loads as **pyfunc** and is wrapped as a predict-only model
+  (:class:`PyfuncModel`): the checks that need ``fit`` or the estimator's internals say "not
+  applicable" with the reason, the others run. MLflow's loaders may unpickle code (a
+  ``python_model``, a pickled booster), so this needs ``model_trusted = true`` too.
+
+A ``models:/`` URI also names a registered model, whose versions are the registry of the
+rollback, serving-gate and model-age checks (:class:`mltestscore.model_store.MlflowModelStore`).
+
+MLflow is an optional extra (``pip install 'mltestscore[mlflow]'``): nothing here imports it
+at module level, and :func:`require_mlflow` turns its absence into a usage error before any
+item runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mltestscore import artifacts
+from mltestscore.errors import ConfigError
+
+MODEL_URI_SCHEMES = ("models:/", "runs:/")
+TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
+INSTALL_HINT = "pip install 'mltestscore[mlflow]'"
+# models:/<name>/<version>, models:/<name>/latest or models:/<name>@<alias>
+_REGISTERED = re.compile(
+    r"^models:/(?P<name>[^/@]+)(?:/(?P<version>\d+|latest)|@(?P<alias>[^/@]+))$"
+)
+_RUN = re.compile(r"^runs:/(?P<run_id>[^/]+)/(?P<path>.+)$")
+
+
+def is_model_uri(value: object) -> bool:
+    """Whether a ``model`` setting is an MLflow model URI rather than a path or a callable."""
+    return isinstance(value, str) and value.startswith(MODEL_URI_SCHEMES)
+
+
+@dataclass(frozen=True)
+class ModelUri:
+    """A parsed MLflow model URI: a registered model's version or alias, or a run's model."""
+
+    text: str
+    name: str | None = None  # the registered model (models:/ only)
+    version: int | None = None  # a pinned version (models:/name/3)
+    alias: str | None = None  # models:/name@alias
+    run_id: str | None = None  # runs:/<run id>/<path>
+
+    @property
+    def registered(self) -> bool:
+        """A registered model's URI: its versions form a registry the suite can read."""
+        return self.name is not None
+
+    @property
+    def latest(self) -> bool:
+        return self.registered and self.version is None and self.alias is None
+
+
+def parse_model_uri(text: str) -> ModelUri:
+    """``ModelUri`` of ``text``; ValueError naming the accepted forms when it is none of them."""
+    found = _REGISTERED.match(text)
+    if found:
+        version = found.group("version")
+        return ModelUri(
+            text,
+            name=found.group("name"),
+            version=int(version) if version and version != "latest" else None,
+            alias=found.group("alias"),
+        )
+    run = _RUN.match(text)
+    if run:
+        return ModelUri(text, run_id=run.group("run_id"))
+    raise ValueError(
+        f"{text!r} is not an MLflow model URI this suite reads: use models:/<name>@<alias>, "
+        "models:/<name>/<version>, models:/<name>/latest or runs:/<run id>/<path>"
+    )
+
+
+def require_mlflow(where: str) -> None:
+    """A usage error naming the extra when mlflow is not installed (found without importing
+    it: importing mlflow takes seconds)."""
+    if importlib.util.find_spec("mlflow") is None:
+        raise ConfigError(
+            f"{where}: an MLflow model URI needs mlflow, which is not installed ({INSTALL_HINT})"
+        )
+
+
+def tracking_uri_setting(value: object, root: Path, where: str) -> str | None:
+    """The ``mlflow_tracking_uri`` key as a URI MLflow accepts wherever the session runs.
+
+    A plain folder (``"mlruns"``) and a relative SQLite path (``"sqlite:///mlflow.db"``) are
+    read relative to the pyproject, as every path of the configuration is; without the key,
+    MLflow's own ``MLFLOW_TRACKING_URI`` applies (None here).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where} must be a tracking URI or a folder, got {value!r}")
+    if value.startswith("sqlite:///"):
+        database = Path(value.removeprefix("sqlite:///"))
+        return value if database.is_absolute() else f"sqlite:///{(root / database).resolve()}"
+    if "://" in value:
+        return value
+    return (root / value).resolve().as_uri()
+
+
+def tracking_uri(configured: str | None) -> str | None:
+    """The configured tracking URI, else ``MLFLOW_TRACKING_URI``, else None (MLflow's default)."""
+    return configured or os.environ.get(TRACKING_URI_ENV) or None
+
+
+def import_mlflow() -> Any:
+    try:
+        return importlib.import_module("mlflow")
+    except ImportError as exc:
+        raise ConfigError(f"this needs mlflow, which is not installed ({INSTALL_HINT})") from exc
+
+
+class PyfuncModel:
+    """A model MLflow loads as pyfunc, seen by the checks as predict-only.
+
+    It has ``predict`` and nothing else: no ``fit``, ``get_params`` or ``predict_proba``,
+    so a check that needs them says it is not applicable instead of guessing. ``predict``
+    returns a one-dimensional array for a single output column, as scikit-learn does.
+    """
+
+    def __init__(self, pyfunc: Any, uri: str) -> None:
+        self._pyfunc = pyfunc
+        self.uri = uri
+        metadata = getattr(pyfunc, "metadata", None)
+        self.flavours = tuple(sorted(getattr(metadata, "flavors", {}) or {}))
+
+    def __repr__(self) -> str:
+        return f"PyfuncModel({self.uri!r})"
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        output = self._pyfunc.predict(X)
+        values = np.asarray(getattr(output, "to_numpy", lambda: output)())
+        if values.ndim == 2 and values.shape[1] == 1:
+            values = values[:, 0]
+        return values
+
+
+@dataclass(frozen=True)
+class LoadedMlflowModel:
+    model: Any
+    flavour: str  # "sklearn" or "pyfunc"
+    note: str
+
+
+def load_model(
+    uri: str, *, tracking: str | None = None, trusted: artifacts.Trust = (), where: str = "model"
+) -> LoadedMlflowModel:
+    """Download ``uri`` and load it through its flavour (see the module's docstring).
+
+    Every problem (mlflow missing, an unknown model, untrusted types, a pickle not trusted) is
+    a :class:`ConfigError` naming ``where`` and saying what to do.
+    """
+    mlflow = import_mlflow()
+    tracking = tracking_uri(tracking)
+    with tempfile.TemporaryDirectory(prefix="mltestscore-mlflow-") as scratch, tracked(tracking):
+        try:
+            folder = Path(
+                mlflow.artifacts.download_artifacts(
+                    artifact_uri=uri, dst_path=scratch, tracking_uri=tracking, registry_uri=tracking
+                )
+            )
+            flavours: dict[str, Any] = dict(mlflow.models.Model.load(str(folder)).flavors)
+        except Exception as exc:
+            raise ConfigError(
+                f"{where}: MLflow could not find {uri!r} in the tracking store "
+                f"{tracking or mlflow.get_tracking_uri()!r} ({type(exc).__name__}: {exc})"
+            ) from None
+        return _load_folder(folder, flavours, uri, trusted, where)
+
+
+def _load_folder(
+    folder: Path, flavours: dict[str, Any], uri: str, trusted: artifacts.Trust, where: str
+) -> LoadedMlflowModel:
+    sklearn = flavours.get("sklearn")
+    if sklearn is not None and sklearn.get("serialization_format") == "skops":
+        model_file = folder / str(sklearn.get("pickled_model", "model.skops"))
+        try:
+            loaded = artifacts.load_model(model_file, trusted=trusted, format="skops")
+        except artifacts.UntrustedArtifactError as exc:
+            found = list(exc.untrusted_types)
+            raise ConfigError(
+                f"{where}: {uri}: {exc}; review them and set model_trusted = {found!r}"
+            ) from None
+        except artifacts.ArtifactError as exc:
+            raise ConfigError(f"{where}: {uri}: {exc}") from None
+        return LoadedMlflowModel(loaded.model, "sklearn", f"{uri}: sklearn flavour, skops file")
+    if trusted is not True:
+        what = "a pickled scikit-learn model" if sklearn is not None else "a pyfunc model"
+        raise ConfigError(
+            f"{where}: {uri} is {what} (flavours: {', '.join(sorted(flavours))}), and MLflow "
+            "loads it by unpickling code; set model_trusted = true only if you trust this "
+            "model (or log a scikit-learn model in skops format, which is audited instead)"
+        )
+    mlflow = import_mlflow()
+    try:
+        if sklearn is not None:
+            model = importlib.import_module("mlflow.sklearn").load_model(str(folder))
+            return LoadedMlflowModel(model, "sklearn", f"{uri}: sklearn flavour, trusted pickle")
+        pyfunc = mlflow.pyfunc.load_model(str(folder))
+    except Exception as exc:
+        raise ConfigError(
+            f"{where}: MLflow could not load {uri} ({type(exc).__name__}: {exc})"
+        ) from None
+    return LoadedMlflowModel(
+        PyfuncModel(pyfunc, uri), "pyfunc", f"{uri}: loaded as pyfunc (predict only)"
+    )
+
+
+@contextlib.contextmanager
+def tracked(uri: str | None) -> Iterator[None]:
+    """MLflow resolves a ``models:/`` URI partly through the process-wide tracking and registry
+    URIs, whatever a call's own arguments say: point both at ``uri`` for the block only."""
+    if uri is None:
+        yield
+        return
+    mlflow = import_mlflow()
+    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(before[0])
+        mlflow.set_registry_uri(before[1])
+
+
+def run_start_time(run_id: str, tracking: str | None = None) -> datetime:
+    """When a run started: the training time of the model it logged."""
+    mlflow = import_mlflow()
+    uri = tracking_uri(tracking)
+    run = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri).get_run(run_id)
+    return datetime.fromtimestamp(int(run.info.start_time) / 1000, tz=UTC)
