@@ -123,16 +123,13 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
         schema = _path(settings["schema"], "schema", root, where, must_exist=False)
         if schema.suffix.lower() != ".json":
             raise ConfigError(f"{where('schema')}: a Great Expectations suite is a .json file")
-        if not schema.exists() and not schema.parent.is_dir():
-            raise ConfigError(
-                f"{where('schema')}: {schema} does not exist and neither does its folder, so "
-                "the schema inferred from `train` cannot be written there"
-            )
         if not schema.exists() and "train" not in data:
             raise ConfigError(
                 f"{where('schema')}: {schema} does not exist; set `train` so it can be inferred "
                 "from the training data on the first run"
             )
+        if not schema.exists():
+            _make_folder(schema.parent, "schema", where)  # the inferred suite goes there
     train_fn = None
     if "train_fn" in settings:
         text = settings["train_fn"]
@@ -172,6 +169,15 @@ def _refuse_untrusted_pickle(
         f"{where('model')}: {path.name} is a pickle, and loading a pickle runs the code inside "
         "it; save the model with skops, or set model_trusted = true if you trust this file"
     )
+
+
+def _make_folder(folder: Path, key: str, where: _Where) -> None:
+    """Create a folder the run writes into (``schemas/`` for ``schemas/train.json``): a
+    missing folder is not the user's mistake, an unwritable one is reported naming the key."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{where(key)}: cannot create the folder {folder} ({exc})") from None
 
 
 class _Where:
