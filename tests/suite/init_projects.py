@@ -59,6 +59,7 @@ def train(frame, seed):
 
 def adult(folder: Path) -> Path:
     """The Adult project (binary; a logistic regression; personal data in the files)."""
+    folder.mkdir(parents=True, exist_ok=True)
     import pandas as pd
 
     from mltestscore import artifacts
@@ -89,6 +90,7 @@ def adult(folder: Path) -> Path:
 
 def diabetes(folder: Path) -> Path:
     """The diabetes project (regression; a random forest; Parquet)."""
+    folder.mkdir(parents=True, exist_ok=True)
     from sklearn.datasets import load_diabetes
     from sklearn.ensemble import RandomForestRegressor
 
@@ -109,6 +111,7 @@ def diabetes(folder: Path) -> Path:
 
 def wine(folder: Path) -> Path:
     """The wine project (multiclass; gradient boosting; a serving sample without labels)."""
+    folder.mkdir(parents=True, exist_ok=True)
     from sklearn.datasets import load_wine
     from sklearn.ensemble import HistGradientBoostingClassifier
 
