@@ -236,7 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="mltestscore",
-        description="Render and compare ML Test Score scorecards saved by pytest --mlscore.",
+        description="Set up a project for `pytest --mlscore` (start with `mltestscore init`), "
+        "then render and compare the ML Test Score scorecards it saves.",
+        epilog="New here? Run `mltestscore init` in your project: it writes a "
+        "[tool.mltestscore] section from your data and model; then run `pytest --mlscore`.",
     )
     parser.add_argument("--version", action="version", version=f"mltestscore {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -273,7 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listed for --help; main() hands `init` and its arguments to mltestscore.init.
     commands.add_parser(
-        "init", help="write a first [tool.mltestscore] section (mltestscore init --help)"
+        "init",
+        help="start here: write [tool.mltestscore] from your data and model "
+        "(mltestscore init --help)",
     )
 
     rubric = commands.add_parser("rubric", help="print the rubric's items")

@@ -519,5 +519,19 @@ class Scorer:
             terminalreporter.write_line(line)
         for label, path in self.written:
             terminalreporter.write_line(f"{label}: {path}")
+        from mltestscore.suite import suite_configured
+
+        if not suite_configured(self.session.project.settings):
+            terminalreporter.write_line(
+                "mlscore: no model or data is configured, so no built-in check ran: "
+                "`mltestscore init` writes [tool.mltestscore] from what your project holds"
+            )
+        if self.written:
+            from mltestscore.git_advice import git_advice
+
+            schema = self.session.project.settings.get("schema")
+            root = self.session.project.root
+            for line in git_advice(root, schema if isinstance(schema, str) else None):
+                terminalreporter.write_line(line)
         for problem in self.problems:
             terminalreporter.write_line(f"mlscore: {problem}", red=True, bold=True)

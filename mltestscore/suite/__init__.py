@@ -32,7 +32,8 @@ def unconfigured_hints(source: str, root: Path) -> dict[str, list[str]]:
     """
     from mltestscore.cache import load_cached, store_cached
 
-    key = (Path(__file__).parent / "catalog.py").read_bytes()
+    folder = Path(__file__).parent
+    key = (folder / "catalog.py").read_bytes() + (folder / "hint_examples.py").read_bytes()
     cached = load_cached("hints", key)
     if isinstance(cached, dict):
         return cached

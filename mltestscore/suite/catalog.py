@@ -20,22 +20,7 @@ from typing import Any
 from mltestscore.errors import ConfigError
 from mltestscore.suite import runners
 from mltestscore.suite.config import SuiteConfig, threshold_parameter
-
-# What to write for each key in a hint.
-KEY_EXAMPLES = {
-    "model": 'model = "models/model.skops"',
-    "train": 'train = "data/train.parquet"',
-    "test": 'test = "data/test.parquet"',
-    "serving": 'serving = "data/serving_sample.parquet"',
-    "target": 'target = "label"',
-    "sensitive": 'sensitive = ["sex", "race"]',
-    "slices": 'slices = ["country", "age"]',
-    "time_column": 'time_column = "event_time"',
-    "schema": 'schema = "schemas/train.json"',
-    "feature_spec": 'feature_spec = "features.yaml"',
-    "registry": 'registry = "models/"',
-    "train_fn": 'train_fn = "package.train:train"',
-}
+from mltestscore.suite.hint_examples import key_example
 
 # Friendlier names for check parameters, accepted in [tool.mltestscore.thresholds].
 ALIASES = {
@@ -359,7 +344,7 @@ def hints(config: SuiteConfig, active: bool = True) -> dict[str, list[str]]:
                 f"{spec.check} {spec.purpose}"
             )
         elif missing:
-            keys = " and ".join(f"`{KEY_EXAMPLES.get(k, k + ' = ...')}`" for k in missing)
+            keys = " and ".join(f"`{key_example(config, k, checked=active)}`" for k in missing)
             text = f"set {keys} in [tool.mltestscore]: {spec.check} {spec.purpose}"
         else:
             text = f"{spec.why_not}: {spec.check} {spec.purpose}"

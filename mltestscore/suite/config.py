@@ -125,8 +125,8 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
     registry = (
         _path(settings["registry"], "registry", root, where) if "registry" in settings else None
     )
-    if registry is not None and not registry.is_dir():
-        raise ConfigError(f"{where('registry')}: {registry} is not a directory")
+    if registry is not None:
+        _check_registry(registry, where)
     feature_spec = None
     if "feature_spec" in settings:
         feature_spec = _path(settings["feature_spec"], "feature_spec", root, where)
@@ -137,16 +137,13 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
         schema = _path(settings["schema"], "schema", root, where, must_exist=False)
         if schema.suffix.lower() != ".json":
             raise ConfigError(f"{where('schema')}: a Great Expectations suite is a .json file")
-        if not schema.exists() and not schema.parent.is_dir():
-            raise ConfigError(
-                f"{where('schema')}: {schema} does not exist and neither does its folder, so "
-                "the schema inferred from `train` cannot be written there"
-            )
         if not schema.exists() and "train" not in data:
             raise ConfigError(
                 f"{where('schema')}: {schema} does not exist; set `train` so it can be inferred "
                 "from the training data on the first run"
             )
+        if not schema.exists():
+            _make_folder(schema.parent, "schema", where)  # the inferred suite goes there
     if registry is not None and model is not None and model.uri is not None:
         raise ConfigError(
             f"{where('registry')}: `model` is an MLflow URI, whose registered model is the "
@@ -201,6 +198,37 @@ def _refuse_untrusted_pickle(
         f"{where('model')}: {path.name} is a pickle, and loading a pickle runs the code inside "
         "it; save the model with skops, or set model_trusted = true if you trust this file"
     )
+
+
+def _check_registry(registry: Path, where: _Where) -> None:
+    """A usage error unless ``registry`` is a model registry: version folders ``v0001``...
+    holding ``model.skops`` and a ``CURRENT`` file naming one of them. A plain folder of
+    models would otherwise fail every registry item with "no CURRENT version"."""
+    if not registry.is_dir():
+        raise ConfigError(f"{where('registry')}: {registry} is not a directory")
+    layout = (
+        "a registry holds version folders v0001/, v0002/... each with model.skops, and a "
+        "CURRENT file naming the current one (mltestscore.model_store.LocalModelStore writes "
+        "it); for a single model file set `model = ...` instead"
+    )
+    pointer = registry / "CURRENT"
+    if not pointer.is_file():
+        raise ConfigError(f"{where('registry')}: {registry} has no CURRENT file: {layout}")
+    current = pointer.read_text(encoding="utf-8").strip()
+    if not re.fullmatch(r"v\d{4,}", current) or not (registry / current / "model.skops").is_file():
+        raise ConfigError(
+            f"{where('registry')}: CURRENT names {current!r}, which is not a version folder "
+            f"with model.skops in {registry}: {layout}"
+        )
+
+
+def _make_folder(folder: Path, key: str, where: _Where) -> None:
+    """Create a folder the run writes into (``schemas/`` for ``schemas/train.json``): a
+    missing folder is not the user's mistake, an unwritable one is reported naming the key."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{where(key)}: cannot create the folder {folder} ({exc})") from None
 
 
 class _Where:

@@ -146,5 +146,5 @@ def test_init_is_handed_to_the_init_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["init", "--root", str(tmp_path), "--dry-run"]) == 0
-    assert "--dry-run: would write into" in capsys.readouterr().out
+    assert "--dry-run: the changes to" in capsys.readouterr().out
     assert not (tmp_path / "pyproject.toml").exists()

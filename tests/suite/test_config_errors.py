@@ -111,3 +111,26 @@ def test_a_configuration_error_removes_the_scorecard_of_an_earlier_run(
     project.write(pytester, project.keys(target="nope"))
     assert pytester.runpytest("--mlscore").ret == pytest.ExitCode.USAGE_ERROR
     assert not stale.exists()
+
+
+def test_a_plain_models_folder_as_registry_is_a_usage_error_not_failing_items(
+    pytester: pytest.Pytester, project: Any
+) -> None:
+    models = pytester.path / "models"
+    models.mkdir()
+    (models / "model.skops").write_bytes(project.model.read_bytes())
+    project.write(pytester, project.keys(registry="models/"))
+    result = pytester.runpytest("--mlscore")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: mltestscore: *registry: *has no CURRENT file: a registry holds version folders*"]
+    )
+
+
+def test_the_folder_of_a_schema_to_infer_is_created_instead_of_a_usage_error(
+    pytester: pytest.Pytester, project: Any
+) -> None:
+    project.write(pytester, project.keys(schema="schemas/train.json"))
+    result = pytester.runpytest("--mlscore", "-k", "data-1 and schema and train")
+    result.assert_outcomes(passed=1)
+    assert (pytester.path / "schemas" / "train.json").is_file()
