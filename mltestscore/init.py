@@ -223,7 +223,12 @@ def new_document(text: str, section: str) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` beside ``path`` and rename it into place: a reader (or a crash) never
-    sees half a pyproject.toml. The file keeps its permissions."""
+    sees half a pyproject.toml. The file keeps its permissions. A link, device or folder at
+    ``path`` is refused (:class:`mltestscore.report.atomic.UnsafeTargetError`), never
+    written through."""
+    from mltestscore.report.atomic import check_target
+
+    check_target(path)
     mode = path.stat().st_mode & 0o7777 if path.exists() else None
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -235,6 +240,7 @@ def write_atomically(path: Path, text: str) -> None:
             os.chmod(temporary, mode)
         else:
             os.chmod(temporary, 0o644)
+        check_target(path)  # narrows the window in which a link could be planted
         os.replace(temporary, path)
     finally:
         Path(temporary).unlink(missing_ok=True)
@@ -302,7 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     if new_text == old_text:
         print(f"nothing to change in {pyproject}")
     else:
-        write_atomically(pyproject, new_text)
+        from mltestscore.report.atomic import UnsafeTargetError
+
+        try:
+            write_atomically(pyproject, new_text)
+        except (UnsafeTargetError, OSError) as exc:
+            print(f"mltestscore init: {pyproject} not written: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
         print(f"{action} {pyproject}" + (f" (added: {', '.join(merged.added)})" if old_text
                                          and merged.added else ""))  # fmt: skip
     for line in merged.replaced:

@@ -145,12 +145,12 @@ def test_a_non_utf8_pyproject_says_how_to_fix_it(tmp_path: Path) -> None:
 
 
 def test_init_writes_pyproject_whole_and_never_through_a_link(tmp_path: Path) -> None:
-    from mltestscore.init import write_section
+    from mltestscore.init import write_atomically
     from mltestscore.report.atomic import UnsafeTargetError
 
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[project]\nname = "x"\n')
-    write_section(pyproject, "[tool.mltestscore]\n", force=False)
+    write_atomically(pyproject, '[project]\nname = "x"\n\n[tool.mltestscore]\n')
     assert "[tool.mltestscore]" in pyproject.read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["pyproject.toml"]
     elsewhere = tmp_path / "elsewhere.toml"
@@ -158,7 +158,7 @@ def test_init_writes_pyproject_whole_and_never_through_a_link(tmp_path: Path) ->
     pyproject.unlink()
     pyproject.symlink_to(elsewhere)
     with pytest.raises(UnsafeTargetError):
-        write_section(pyproject, "[tool.mltestscore]\n", force=False)
+        write_atomically(pyproject, "[tool.mltestscore]\n")
     assert elsewhere.read_text() == '[project]\nname = "y"\n'
 
 
