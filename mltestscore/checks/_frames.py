@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DUCKDB_MEMORY_LIMIT",
+    "MODEL_SAMPLE_SIZE",
     "PANDAS_FILE_LIMIT_BYTES",
     "Scan",
     "is_scannable",
@@ -45,6 +46,9 @@ PANDAS_FILE_LIMIT_BYTES = 256 * 1024 * 1024
 # DuckDB's memory budget for file scans (it spills to a temporary folder beyond it). Can be
 # changed with the MLTESTSCORE_DUCKDB_MEMORY_LIMIT environment variable.
 DUCKDB_MEMORY_LIMIT = "1GB"
+# The model checks predict in pandas: on a large source they get this many rows drawn by the
+# engine (seed 0), which bounds their memory and keeps their intervals narrow.
+MODEL_SAMPLE_SIZE = 100_000
 _SAMPLE_HASH = "__mltestscore_row_hash"
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 

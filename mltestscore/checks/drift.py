@@ -633,10 +633,15 @@ def _pandas_drift(
     bounded samples an engine drew): the results, both sides' row counts, whether sampled."""
     from mltestscore.checks._frames import is_scannable, open_scan
 
+    engine_sampled = False
     if is_scannable(reference) and sample_size is not None:
-        reference = open_scan(reference, "reference").sample(sample_size, seed, columns)
+        scan = open_scan(reference, "reference")
+        reference = scan.sample(sample_size, seed, columns)
+        engine_sampled = scan.rows() > sample_size
     if is_scannable(current) and sample_size is not None:
-        current = open_scan(current, "current").sample(sample_size, seed + 1, columns)
+        scan = open_scan(current, "current")
+        current = scan.sample(sample_size, seed + 1, columns)
+        engine_sampled = engine_sampled or scan.rows() > sample_size
     ref_frame = as_frame(reference, "reference", columns)
     cur_frame = as_frame(current, "current", columns or [str(c) for c in ref_frame.columns])
     selected = _validate_drift_inputs(
@@ -685,7 +690,8 @@ def _pandas_drift(
     else:
         results = [compare(column) for column in selected]
 
-    return results, len(ref_frame), len(cur_frame), ref_sampled or cur_sampled
+    sampled = ref_sampled or cur_sampled or engine_sampled
+    return results, len(ref_frame), len(cur_frame), sampled
 
 
 def judge_drift(measured: Sequence[FeatureDrift], fdr: float) -> list[FeatureDrift]:
