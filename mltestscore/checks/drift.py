@@ -819,6 +819,18 @@ def _lazy_histograms(
     return histograms
 
 
+def _lazy_present(scan: Scan, columns: Sequence[str]) -> dict[str, int]:
+    """Each column's count of non-missing values, in one pass."""
+    import narwhals as nw
+
+    if not columns:
+        return {}
+    found = scan.aggregate(
+        [(~nw.col(c).is_null()).cast(nw.Int64).sum().alias(f"p{i}") for i, c in enumerate(columns)]
+    )
+    return {c: int(found[f"p{i}"] or 0) for i, c in enumerate(columns)}
+
+
 def _lazy_category_counts(scan: Scan, column: str, at_least: float) -> dict[Any, int]:
     """Counts of the non-missing values seen at least ``at_least`` times (few: at most
     rows / at_least of them come back)."""
@@ -840,21 +852,21 @@ def _plain_key(value: Any) -> Any:
 
 
 def _lazy_category_table(
-    ref: Scan, cur: Scan, column: str, rare_category_share: float
+    ref: Scan, cur: Scan, column: str, rare_category_share: float, present: tuple[int, int]
 ) -> tuple[list[str], FloatArray, FloatArray]:
     """:func:`_category_table` from engine counts: the frequent categories of each side,
-    then the other side's counts of those, then missing and the pooled rare ones."""
+    then the other side's counts of those, then missing and the pooled rare ones
+    (``present``: each side's count of non-missing values)."""
     import narwhals as nw
     import numpy as np
 
     from mltestscore.checks._frames import Scan
 
     sides = []
-    for scan in (ref, cur):
+    for scan, valid in zip((ref, cur), present, strict=True):
         rows = scan.rows()
         frequent = _lazy_category_counts(scan, column, max(rare_category_share * rows, 1e-12))
-        valid = scan.aggregate([(~nw.col(column).is_null()).cast(nw.Int64).sum().alias("v")])
-        sides.append((rows, frequent, int(valid["v"] or 0)))
+        sides.append((rows, frequent, valid))
         if scan is ref and not sides[0][2]:
             raise CheckInputError(f"column {column!r}", "is entirely missing in the reference")
     ranked = sorted(sides[0][1], key=lambda k: (-sides[0][1][k], str(k)))
@@ -916,6 +928,8 @@ def _lazy_drift(
             edges[column] = np.union1d(fine, coarse[column])
     ref_hist = _lazy_histograms(ref, kinds, edges)
     cur_hist = _lazy_histograms(cur, kinds, edges)
+    unordered = [c for c in selected if c not in kinds]
+    present = [_lazy_present(scan, unordered) for scan in (ref, cur)]
     results = []
     for column in selected:
         if column in kinds:
@@ -933,7 +947,10 @@ def _lazy_drift(
                 )
             )
             continue
-        labels, ref_counts, cur_counts = _lazy_category_table(ref, cur, column, rare_category_share)
+        counted = (present[0][column], present[1][column])
+        labels, ref_counts, cur_counts = _lazy_category_table(
+            ref, cur, column, rare_category_share, counted
+        )
         results.append(_categorical_statistics(column, labels, ref_counts, cur_counts, thresholds))
     return results
 
