@@ -105,6 +105,7 @@ def run_hand_duckdb(reference: str, current: str) -> dict[str, Any]:
     categorical = [f"c{i}" for i in range(N_CATEGORICAL)]
     connection = duckdb.connect()
     connection.execute("set memory_limit = '1GB'")
+    connection.execute(f"set temp_directory = '{tempfile.gettempdir()}/bench-duckdb'")
     ref = f"read_parquet('{reference}/*.parquet')"
     cur = f"read_parquet('{current}/*.parquet')"
     quantiles = ", ".join(

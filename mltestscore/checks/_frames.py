@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import glob as globbing
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -210,6 +211,9 @@ def _duckdb_connection() -> Any:
     connection = duckdb.connect()
     limit = os.environ.get("MLTESTSCORE_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)
     connection.execute(f"set memory_limit = '{limit}'")
+    # spill to the system's temporary folder, not to a .tmp folder in the user's project
+    spill = Path(tempfile.gettempdir()) / "mltestscore-duckdb"
+    connection.execute(f"set temp_directory = '{spill}'")
     return connection
 
 
