@@ -51,11 +51,17 @@ def read_frame(data: Any, argument: str, columns: Sequence[str] | None = None) -
     frame is acceptable is the caller's to say: what it means differs from check to check."""
     import pandas as pd
 
+    from mltestscore.checks._frames import is_scannable
+
     if isinstance(data, pd.DataFrame):
         return data
+    if is_scannable(data):
+        return _collect_whole(data, argument, columns)
     if not isinstance(data, str | os.PathLike):
         raise CheckInputError(
-            argument, f"expected a pandas DataFrame or a file path, got {type(data).__name__}"
+            argument,
+            f"expected a pandas DataFrame or a file path, got {type(data).__name__} (a folder, "
+            "a glob, a pyarrow Table or Dataset, a Polars, DuckDB or Spark frame are accepted)",
         )
     path = Path(data)
     if not path.is_file():
@@ -72,6 +78,27 @@ def read_frame(data: Any, argument: str, columns: Sequence[str] | None = None) -
     if ".csv" in suffixes or (suffixes[-1:] and suffixes[-1] in _COMPRESSED):
         return pd.read_csv(path, usecols=(lambda c: c in wanted) if wanted else None)
     raise CheckInputError(argument, f"{str(path)!r} is neither a .parquet nor a .csv file")
+
+
+# A check that has no lazy path reads a lazily scannable source whole, up to this many rows.
+WHOLE_READ_MAX_ROWS = 5_000_000
+
+
+def _collect_whole(data: Any, argument: str, columns: Sequence[str] | None) -> pd.DataFrame:
+    """A scannable source (docs/bigdata.md) in pandas, for the checks that have no lazy path
+    yet, refused beyond :data:`WHOLE_READ_MAX_ROWS` rows rather than exhausting memory."""
+    from mltestscore.checks._frames import open_scan
+
+    scan = open_scan(data, argument)
+    rows = scan.rows()
+    if rows > WHOLE_READ_MAX_ROWS:
+        raise CheckInputError(
+            argument,
+            f"has {rows} rows in {scan.engine}; this check reads its data whole in pandas "
+            f"(at most {WHOLE_READ_MAX_ROWS}): pass a sample",
+        )
+    wanted = scan.columns if columns is None else [c for c in scan.columns if c in set(columns)]
+    return scan.collect(scan.frame.select(*wanted))
 
 
 def require_model(model: Any, argument: str = "model") -> Any:

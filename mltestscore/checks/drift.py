@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from mltestscore.checks._frames import Scan
+
     FloatArray = npt.NDArray[np.float64]
 
 RUBRIC_IDS = ("monitor-3",)
@@ -159,6 +161,35 @@ def _reference_edges(
     return quantiles(ks_grid), quantiles(bins)
 
 
+@dataclass(frozen=True)
+class _Histogram:
+    """One side of a numeric feature on the reference's edges: all the statistics need, so
+    it can be counted by numpy or by an engine (``counts[i]`` holds the non-missing values in
+    ``(edges[i-1], edges[i]]``, the last bin is open to +inf; ``inside`` leaves out the values
+    equal to the bin's right edge)."""
+
+    counts: Any
+    inside: Any
+    missing: int
+    size: int
+    mean: float
+    std: float
+
+    @property
+    def valid(self) -> int:
+        return self.size - self.missing
+
+
+def _histogram(values: FloatArray, edges: FloatArray) -> _Histogram:
+    import numpy as np
+
+    counts, missing, inside = _bin_counts(values, edges, interior=True)
+    valid = values.size - missing
+    mean = float(np.nanmean(values)) if valid else float("nan")
+    std = float(np.nanstd(values)) if valid else float("nan")
+    return _Histogram(counts, inside, missing, int(values.size), mean, std)
+
+
 def _numeric_drift(
     name: str,
     reference: FloatArray,
@@ -172,14 +203,38 @@ def _numeric_drift(
     psi_epsilon: float,
 ) -> FeatureDrift:
     import numpy as np
-    from scipy.stats import kstwo, kstwobign
 
     fine, coarse = _reference_edges(reference, bins, ks_grid, edge_sample_size, seed)
     edges = np.union1d(fine, coarse)
-    ref_counts, ref_nan, ref_inside = _bin_counts(reference, edges, interior=True)
-    cur_counts, cur_nan, cur_inside = _bin_counts(current, edges, interior=True)
-    n_ref_valid = reference.size - ref_nan
-    n_cur_valid = current.size - cur_nan
+    return _numeric_statistics(
+        name,
+        edges,
+        coarse,
+        _histogram(reference, edges),
+        _histogram(current, edges),
+        thresholds,
+        psi_epsilon,
+    )
+
+
+def _numeric_statistics(
+    name: str,
+    edges: FloatArray,
+    coarse: FloatArray,
+    ref: _Histogram,
+    cur: _Histogram,
+    thresholds: _Thresholds,
+    psi_epsilon: float,
+) -> FeatureDrift:
+    """PSI, KS (with its grid resolution), the missing-share test and the verdict, from the
+    two histograms alone."""
+    import numpy as np
+    from scipy.stats import kstwo, kstwobign
+
+    ref_counts, ref_inside, ref_nan = ref.counts, ref.inside, ref.missing
+    cur_counts, cur_inside, cur_nan = cur.counts, cur.inside, cur.missing
+    n_ref_valid = ref.valid
+    n_cur_valid = cur.valid
 
     # PSI over the coarse bins plus one bin for missing values.
     ref_cum = np.cumsum(ref_counts)
@@ -188,8 +243,8 @@ def _numeric_drift(
     ref_coarse = np.diff(np.concatenate([[0], ref_cum[at_coarse], [ref_cum[-1]]]))
     cur_coarse = np.diff(np.concatenate([[0], cur_cum[at_coarse], [cur_cum[-1]]]))
     psi = _psi(
-        np.append(ref_coarse, ref_nan) / reference.size,
-        np.append(cur_coarse, cur_nan) / current.size,
+        np.append(ref_coarse, ref_nan) / ref.size,
+        np.append(cur_coarse, cur_nan) / cur.size,
         psi_epsilon,
     )
 
@@ -222,9 +277,7 @@ def _numeric_drift(
 
         table = [[ref_nan, n_ref_valid], [cur_nan, n_cur_valid]]
         missing_p = float(fisher_exact(table)[1])
-    ref_mean = float(np.nanmean(reference)) if n_ref_valid else float("nan")
-    cur_mean = float(np.nanmean(current)) if n_cur_valid else float("nan")
-    ref_std = float(np.nanstd(reference)) if n_ref_valid else float("nan")
+    ref_mean, cur_mean, ref_std = ref.mean, cur.mean, ref.std
     shift = (cur_mean - ref_mean) / ref_std if ref_std > 0 else float("nan")
     largest_change = f"mean {ref_mean:.4g} → {cur_mean:.4g} ({_fmt(shift)} sd)"
 
@@ -237,8 +290,8 @@ def _numeric_drift(
     return FeatureDrift(
         feature=name,
         kind="numeric",
-        missing_reference=ref_nan / reference.size,
-        missing_current=cur_nan / current.size,
+        missing_reference=ref_nan / ref.size,
+        missing_current=cur_nan / cur.size,
         psi=psi,
         ks=ks,
         ks_resolution=resolution,
@@ -294,10 +347,17 @@ def _category_table(
 def _categorical_drift(
     name: str, reference: Any, current: Any, thresholds: _Thresholds, rare_category_share: float
 ) -> FeatureDrift:
+    categories, ref, cur = _category_table(reference, current, rare_category_share)
+    return _categorical_statistics(name, categories, ref, cur, thresholds)
+
+
+def _categorical_statistics(
+    name: str, categories: list[str], ref: FloatArray, cur: FloatArray, thresholds: _Thresholds
+) -> FeatureDrift:
+    """JS, L∞, chi-squared and the verdict from the two sides' category counts alone."""
     import numpy as np
     from scipy.stats import chi2_contingency
 
-    categories, ref, cur = _category_table(reference, current, rare_category_share)
     p = ref / ref.sum()
     q = cur / cur.sum()
 
@@ -406,65 +466,68 @@ def check_feature_drift(
     the reference. ``n_jobs`` > 1 compares columns in that many threads.
     """
     name = "check_feature_drift"
-    ref_frame = as_frame(reference, "reference", columns)
-    cur_frame = as_frame(current, "current", columns or [str(c) for c in ref_frame.columns])
-    selected = _validate_drift_inputs(
-        ref_frame,
-        cur_frame,
-        columns,
-        categorical,
-        bins=bins,
-        ks_grid=ks_grid,
-        edge_sample_size=edge_sample_size,
-        n_jobs=n_jobs,
-    )
-    ref_frame, ref_sampled = _sample_rows(ref_frame, sample_size, seed)
-    cur_frame, cur_sampled = _sample_rows(cur_frame, sample_size, seed + 1)
     thresholds = _Thresholds(
         psi_threshold, ks_threshold, js_threshold, linf_threshold, ks_alpha, chi2_alpha
     )
-    if not 0 < fdr < 1:
-        raise CheckInputError("fdr", f"must be between 0 and 1, got {fdr}")
-    for label, value in (
-        ("psi_threshold", psi_threshold),
-        ("ks_threshold", ks_threshold),
-        ("js_threshold", js_threshold),
-        ("linf_threshold", linf_threshold),
-    ):
-        if not value > 0:
-            raise CheckInputError(label, f"must be positive, got {value}")
-    forced_categorical = set(categorical)
+    from mltestscore.checks._frames import is_scannable
 
-    def compare(column: str) -> FeatureDrift:
-        ref_col, cur_col = ref_frame[column], cur_frame[column]
-        if column in forced_categorical or not _is_ordered(ref_col):
-            return _categorical_drift(column, ref_col, cur_col, thresholds, rare_category_share)
-        return _numeric_drift(
-            column,
-            _numeric_values(ref_col),
-            _numeric_values(cur_col),
+    where: dict[str, object] = {"engine": "pandas"}
+    if (is_scannable(reference) or is_scannable(current)) and sample_size is None:
+        ref_scan = _as_scan(reference, "reference")
+        cur_scan = _as_scan(current, "current")
+        _validate_drift_settings(
+            bins=bins,
+            ks_grid=ks_grid,
+            edge_sample_size=edge_sample_size,
+            n_jobs=n_jobs,
+            fdr=fdr,
+            thresholds=thresholds,
+        )
+        results = _lazy_drift(
+            ref_scan,
+            cur_scan,
+            columns,
+            categorical,
             thresholds,
             bins=bins,
             ks_grid=ks_grid,
             edge_sample_size=edge_sample_size,
             seed=seed,
             psi_epsilon=psi_epsilon,
+            rare_category_share=rare_category_share,
         )
-
-    if n_jobs > 1:  # numpy's binning releases the GIL, so threads use the cores
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-            results = list(pool.map(compare, selected))
+        ref_rows, cur_rows, sampled = ref_scan.rows(), cur_scan.rows(), False
+        where = {
+            "engine": ref_scan.engine,
+            "rows_scanned": ref_rows + cur_rows,
+            "rows_sampled": ref_scan.rows_sampled,
+        }
     else:
-        results = [compare(column) for column in selected]
-
+        results, ref_rows, cur_rows, sampled = _pandas_drift(
+            reference,
+            current,
+            columns,
+            categorical,
+            thresholds,
+            bins=bins,
+            ks_grid=ks_grid,
+            edge_sample_size=edge_sample_size,
+            sample_size=sample_size,
+            seed=seed,
+            psi_epsilon=psi_epsilon,
+            rare_category_share=rare_category_share,
+            n_jobs=n_jobs,
+            fdr=fdr,
+        )
+        where["rows_scanned"] = ref_rows + cur_rows
+        where["rows_sampled"] = (ref_rows + cur_rows) if sampled else 0
     results = judge_drift(results, fdr)
     ranked = sorted(results, key=lambda r: r.severity, reverse=True)
     drifted = [r for r in ranked if r.drifted]
     measurements = _drift_measurements(ranked)
-    measurements["reference_rows"] = len(ref_frame)
-    measurements["current_rows"] = len(cur_frame)
+    measurements["reference_rows"] = ref_rows
+    measurements["current_rows"] = cur_rows
+    measurements.update(where)
     parameters = {
         "bins": bins,
         "ks_grid": ks_grid,
@@ -472,7 +535,7 @@ def check_feature_drift(
         "rare_category_share": rare_category_share,
         "edge_sample_size": edge_sample_size,
         "sample_size": sample_size,
-        "sampled": ref_sampled or cur_sampled,
+        "sampled": sampled,
         "seed": seed,
         "n_jobs": n_jobs,
     }
@@ -506,6 +569,131 @@ def check_feature_drift(
     )
 
 
+def _as_scan(data: Any, argument: str) -> Scan:
+    """A lazily scannable source opened, or a pandas frame / small file seen through narwhals
+    (when only one side of the comparison is large)."""
+    from mltestscore.checks._frames import Scan, is_scannable, open_scan
+
+    if is_scannable(data):
+        return open_scan(data, argument)
+    import narwhals as nw
+
+    frame = as_frame(data, argument)
+    return Scan(nw.from_native(frame).lazy(), "pandas", "pandas DataFrame")
+
+
+def _validate_drift_settings(
+    *,
+    bins: int,
+    ks_grid: int,
+    edge_sample_size: int,
+    n_jobs: int,
+    fdr: float,
+    thresholds: _Thresholds,
+) -> None:
+    for label, count in (
+        ("bins", bins),
+        ("ks_grid", ks_grid),
+        ("edge_sample_size", edge_sample_size),
+    ):
+        if count < 2:
+            raise CheckInputError(label, f"must be at least 2, got {count}")
+    if n_jobs < 1:
+        raise CheckInputError("n_jobs", f"must be at least 1, got {n_jobs}")
+    if not 0 < fdr < 1:
+        raise CheckInputError("fdr", f"must be between 0 and 1, got {fdr}")
+    for label, value in (
+        ("psi_threshold", thresholds.psi),
+        ("ks_threshold", thresholds.ks),
+        ("js_threshold", thresholds.js),
+        ("linf_threshold", thresholds.linf),
+    ):
+        if not value > 0:
+            raise CheckInputError(label, f"must be positive, got {value}")
+
+
+def _pandas_drift(
+    reference: Any,
+    current: Any,
+    columns: Sequence[str] | None,
+    categorical: Sequence[str],
+    thresholds: _Thresholds,
+    *,
+    bins: int,
+    ks_grid: int,
+    edge_sample_size: int,
+    sample_size: int | None,
+    seed: int,
+    psi_epsilon: float,
+    rare_category_share: float,
+    n_jobs: int,
+    fdr: float,
+) -> tuple[list[FeatureDrift], int, int, bool]:
+    """Each feature measured in pandas and numpy (the fast path for data that fits, and for
+    bounded samples an engine drew): the results, both sides' row counts, whether sampled."""
+    from mltestscore.checks._frames import is_scannable, open_scan
+
+    engine_sampled = False
+    if is_scannable(reference) and sample_size is not None:
+        scan = open_scan(reference, "reference")
+        reference = scan.sample(sample_size, seed, columns)
+        engine_sampled = scan.rows() > sample_size
+    if is_scannable(current) and sample_size is not None:
+        scan = open_scan(current, "current")
+        current = scan.sample(sample_size, seed + 1, columns)
+        engine_sampled = engine_sampled or scan.rows() > sample_size
+    ref_frame = as_frame(reference, "reference", columns)
+    cur_frame = as_frame(current, "current", columns or [str(c) for c in ref_frame.columns])
+    selected = _validate_drift_inputs(
+        ref_frame,
+        cur_frame,
+        columns,
+        categorical,
+        bins=bins,
+        ks_grid=ks_grid,
+        edge_sample_size=edge_sample_size,
+        n_jobs=n_jobs,
+    )
+    ref_frame, ref_sampled = _sample_rows(ref_frame, sample_size, seed)
+    cur_frame, cur_sampled = _sample_rows(cur_frame, sample_size, seed + 1)
+    _validate_drift_settings(
+        bins=bins,
+        ks_grid=ks_grid,
+        edge_sample_size=edge_sample_size,
+        n_jobs=n_jobs,
+        fdr=fdr,
+        thresholds=thresholds,
+    )
+    forced_categorical = set(categorical)
+
+    def compare(column: str) -> FeatureDrift:
+        ref_col, cur_col = ref_frame[column], cur_frame[column]
+        if column in forced_categorical or not _is_ordered(ref_col):
+            return _categorical_drift(column, ref_col, cur_col, thresholds, rare_category_share)
+        return _numeric_drift(
+            column,
+            _numeric_values(ref_col),
+            _numeric_values(cur_col),
+            thresholds,
+            bins=bins,
+            ks_grid=ks_grid,
+            edge_sample_size=edge_sample_size,
+            seed=seed,
+            psi_epsilon=psi_epsilon,
+        )
+
+    if n_jobs > 1:  # numpy's binning releases the GIL, so threads use the cores
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            results = list(pool.map(compare, selected))
+    else:
+        results = [compare(column) for column in selected]
+
+    sampled = ref_sampled or cur_sampled or engine_sampled
+    return results, len(ref_frame), len(cur_frame), sampled
+
+
 def judge_drift(measured: Sequence[FeatureDrift], fdr: float) -> list[FeatureDrift]:
     """The verdict per feature: it drifts when its shift is both large (a distance over its
     threshold, so huge samples do not flag trivial shifts) and significant (its KS or
@@ -532,6 +720,239 @@ def judge_drift(measured: Sequence[FeatureDrift], fdr: float) -> list[FeatureDri
             dataclasses.replace(result, q_value=float(q), drifted=result.drifted and significant)
         )
     return judged
+
+
+# --------------------------------------------------------------------------------------------
+# The same measurements in the engine that holds the data (docs/bigdata.md): per column one
+# pass of counts at the reference's edges, and bounded category counts; only those aggregates
+# and the reference sample the edges come from reach Python. Judging is shared with pandas.
+
+
+def _lazy_dtype_kind(dtype: Any) -> str:
+    """'numeric', 'time' or 'other' for a narwhals dtype, as :func:`_is_ordered` sorts them."""
+    import narwhals as nw
+
+    if isinstance(dtype, nw.Datetime):
+        return "time"
+    if dtype.is_numeric() and dtype != nw.Boolean:
+        return "numeric"
+    return "other"
+
+
+def _validate_lazy_inputs(
+    ref: Scan, cur: Scan, columns: Sequence[str] | None, categorical: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The columns to compare and which of them are ordered (numbers, times)."""
+    ref_types, cur_types = ref.dtypes(), cur.dtypes()
+    selected = list(columns) if columns is not None else list(ref_types)
+    if not selected:
+        raise CheckInputError("columns", "no columns to compare")
+    for column in selected:
+        if column not in ref_types:
+            raise CheckInputError(f"column {column!r}", "is not in the reference data")
+        if column not in cur_types:
+            raise CheckInputError(f"column {column!r}", "is not in the current data")
+    unknown = [c for c in categorical if c not in selected]
+    if unknown:
+        raise CheckInputError("categorical", f"columns {unknown} are not among the compared ones")
+    ordered = []
+    for column in selected:
+        kind = _lazy_dtype_kind(ref_types[column])
+        if column in categorical or kind == "other":
+            continue
+        other = _lazy_dtype_kind(cur_types[column])
+        if (kind == "numeric") != (other == "numeric") and str(cur_types[column]) != "Unknown":
+            raise CheckInputError(
+                f"column {column!r}",
+                f"is {ref_types[column]} in the reference but {cur_types[column]} in the "
+                "current data",
+            )
+        ordered.append(column)
+    return selected, ordered
+
+
+def _lazy_values(scan: Scan, column: str, kind: str) -> Any:
+    """The column as float64 with NaN turned into null (missing, as pandas counts it)."""
+    import narwhals as nw
+
+    values = scan.epoch_seconds(column) if kind == "time" else nw.col(column).cast(nw.Float64)
+    return nw.when(~(values.is_null() | values.is_nan())).then(values).alias(column)
+
+
+def _lazy_histograms(
+    scan: Scan, kinds: dict[str, str], edges: dict[str, FloatArray]
+) -> dict[str, _Histogram]:
+    """Every ordered column's :class:`_Histogram` on its edges, in one pass of the engine:
+    the count at or below each edge and on each edge (so the bins and their atoms follow),
+    the missing count, mean and population standard deviation."""
+    import narwhals as nw
+    import numpy as np
+
+    if not kinds:
+        return {}
+    values = scan.frame.select(*[_lazy_values(scan, c, k) for c, k in kinds.items()])
+    expressions = [nw.len().alias("__rows")]
+    for i, column in enumerate(kinds):
+        x = nw.col(column)
+        expressions += [
+            (~x.is_null()).cast(nw.Int64).sum().alias(f"v{i}"),
+            x.mean().alias(f"m{i}"),
+            x.std(ddof=0).alias(f"s{i}"),
+        ]
+        for j, edge in enumerate(edges[column]):
+            expressions.append((x <= float(edge)).cast(nw.Int64).sum().alias(f"l{i}_{j}"))
+            expressions.append((x == float(edge)).cast(nw.Int64).sum().alias(f"e{i}_{j}"))
+    table = scan.collect(values.select(*expressions))
+    row = {str(k): v for k, v in table.iloc[0].items()}
+    rows = int(row["__rows"])
+    scan._rows = rows
+    histograms = {}
+    for i, column in enumerate(kinds):
+        count = len(edges[column])
+        valid = int(row[f"v{i}"] or 0)
+        at_or_below = np.array([row[f"l{i}_{j}"] or 0 for j in range(count)], dtype=np.int64)
+        on_edge = np.array([row[f"e{i}_{j}"] or 0 for j in range(count)], dtype=np.int64)
+        counts = np.diff(np.concatenate([[0], at_or_below, [valid]]))
+        inside = counts - np.append(on_edge, 0)
+        mean, std = (float(row[f"{k}{i}"]) if valid else float("nan") for k in ("m", "s"))
+        histograms[column] = _Histogram(counts, inside, rows - valid, rows, mean, std)
+    return histograms
+
+
+def _lazy_present(scan: Scan, columns: Sequence[str]) -> dict[str, int]:
+    """Each column's count of non-missing values, in one pass."""
+    import narwhals as nw
+
+    if not columns:
+        return {}
+    found = scan.aggregate(
+        [(~nw.col(c).is_null()).cast(nw.Int64).sum().alias(f"p{i}") for i, c in enumerate(columns)]
+    )
+    return {c: int(found[f"p{i}"] or 0) for i, c in enumerate(columns)}
+
+
+def _lazy_category_counts(scan: Scan, column: str, at_least: float) -> dict[Any, int]:
+    """Counts of the non-missing values seen at least ``at_least`` times (few: at most
+    rows / at_least of them come back)."""
+    import narwhals as nw
+
+    grouped = (
+        scan.frame.filter(~nw.col(column).is_null())
+        .group_by(column)
+        .agg(nw.len().alias("__count"))
+        .filter(nw.col("__count") >= at_least)
+    )
+    table = scan.collect(grouped)
+    return {_plain_key(k): int(n) for k, n in zip(table[column], table["__count"], strict=True)}
+
+
+def _plain_key(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _lazy_category_table(
+    ref: Scan, cur: Scan, column: str, rare_category_share: float, present: tuple[int, int]
+) -> tuple[list[str], FloatArray, FloatArray]:
+    """:func:`_category_table` from engine counts: the frequent categories of each side,
+    then the other side's counts of those, then missing and the pooled rare ones
+    (``present``: each side's count of non-missing values)."""
+    import narwhals as nw
+    import numpy as np
+
+    from mltestscore.checks._frames import Scan
+
+    sides = []
+    for scan, valid in zip((ref, cur), present, strict=True):
+        rows = scan.rows()
+        frequent = _lazy_category_counts(scan, column, max(rare_category_share * rows, 1e-12))
+        sides.append((rows, frequent, valid))
+        if scan is ref and not sides[0][2]:
+            raise CheckInputError(f"column {column!r}", "is entirely missing in the reference")
+    ranked = sorted(sides[0][1], key=lambda k: (-sides[0][1][k], str(k)))
+    ranked += sorted(
+        (k for k in sides[1][1] if k not in sides[0][1]), key=lambda k: (-sides[1][1][k], str(k))
+    )
+    counts = []
+    for scan, (_, frequent, _) in zip((ref, cur), sides, strict=True):
+        absent = [k for k in ranked if k not in frequent]
+        found = dict(frequent)
+        if absent:
+            only = scan.frame.filter(nw.col(column).is_in(absent))
+            found.update(_lazy_category_counts(Scan(only, scan.engine, scan.origin), column, 1))
+        counts.append(np.array([found.get(k, 0) for k in ranked], dtype=np.float64))
+    labels = [str(k) for k in ranked]
+    ref_counts, cur_counts = counts
+    (ref_rows, _, ref_valid), (cur_rows, _, cur_valid) = sides
+    extra = [
+        (MISSING_LABEL, float(ref_rows - ref_valid), float(cur_rows - cur_valid)),
+        (RARE_LABEL, ref_valid - ref_counts.sum(), cur_valid - cur_counts.sum()),
+    ]
+    for label, ref_count, cur_count in extra:
+        if ref_count > 0 or cur_count > 0:
+            labels.append(label)
+            ref_counts = np.append(ref_counts, ref_count)
+            cur_counts = np.append(cur_counts, cur_count)
+    return labels, ref_counts, cur_counts
+
+
+def _lazy_drift(
+    ref: Scan,
+    cur: Scan,
+    columns: Sequence[str] | None,
+    categorical: Sequence[str],
+    thresholds: _Thresholds,
+    *,
+    bins: int,
+    ks_grid: int,
+    edge_sample_size: int,
+    seed: int,
+    psi_epsilon: float,
+    rare_category_share: float,
+) -> list[FeatureDrift]:
+    """Each feature's measurements computed by the engine (bins from a bounded reference
+    sample, as on pandas); the statistics and the verdicts are the pandas path's own."""
+    import numpy as np
+
+    selected, ordered = _validate_lazy_inputs(ref, cur, columns, categorical)
+    ref_types = ref.dtypes()
+    kinds = {c: _lazy_dtype_kind(ref_types[c]) for c in ordered}
+    edges: dict[str, FloatArray] = {}
+    coarse: dict[str, FloatArray] = {}
+    if ordered:
+        sample = ref.sample(edge_sample_size, seed, ordered)
+        for column in ordered:
+            fine, coarse[column] = _reference_edges(
+                _numeric_values(sample[column]), bins, ks_grid, edge_sample_size, seed
+            )
+            edges[column] = np.union1d(fine, coarse[column])
+    ref_hist = _lazy_histograms(ref, kinds, edges)
+    cur_hist = _lazy_histograms(cur, kinds, edges)
+    unordered = [c for c in selected if c not in kinds]
+    present = [_lazy_present(scan, unordered) for scan in (ref, cur)]
+    results = []
+    for column in selected:
+        if column in kinds:
+            if ref_hist[column].valid == 0:
+                raise CheckInputError(f"column {column!r}", "is entirely missing in the reference")
+            results.append(
+                _numeric_statistics(
+                    column,
+                    edges[column],
+                    coarse[column],
+                    ref_hist[column],
+                    cur_hist[column],
+                    thresholds,
+                    psi_epsilon,
+                )
+            )
+            continue
+        counted = (present[0][column], present[1][column])
+        labels, ref_counts, cur_counts = _lazy_category_table(
+            ref, cur, column, rare_category_share, counted
+        )
+        results.append(_categorical_statistics(column, labels, ref_counts, cur_counts, thresholds))
+    return results
 
 
 def _validate_drift_inputs(

@@ -152,7 +152,13 @@ def check_pii(
     ``max_match_fraction`` (default 0: any personal identifier is a finding). Examples are
     masked so the report itself leaks nothing.
     """
-    frame = read_frame(data, "data")
+    from mltestscore.checks._frames import is_scannable
+
+    where: dict[str, object] = {"engine": "pandas"}
+    if is_scannable(data) and sample_size is not None:
+        frame, where = _engine_sample(data, columns, sample_size, seed)
+    else:
+        frame = read_frame(data, "data")
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise CheckInputError("data", f"is empty ({frame.shape[0]} rows, {frame.shape[1]} columns)")
     if sample_size is not None and sample_size < 1:
@@ -174,9 +180,14 @@ def check_pii(
             "columns_scanned": len(selected),
             "values_scanned": scanned_values,
             "columns_with_pii": len({r[0] for r in findings}),
+            **where,
         },
         "thresholds": {"max_match_fraction": max_match_fraction},
-        "parameters": {"sample_size": sample_size, "seed": seed, "rows": int(frame.shape[0])},
+        "parameters": {
+            "sample_size": sample_size,
+            "seed": seed,
+            "rows": where.get("rows_scanned", int(frame.shape[0])),
+        },
         "tables": [_table(rows)] if rows else [],
     }
     if not findings:
@@ -197,6 +208,35 @@ def check_pii(
         f"personal identifiers in {len(by_column)} of {len(selected)} columns: {shown}",
         **kw,
     )
+
+
+def _engine_sample(
+    data: Any, columns: Sequence[str] | None, sample_size: int, seed: int
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """A bounded sample of the columns that can hold identifiers, drawn by the engine that
+    holds the data (docs/bigdata.md), and where it came from. The sample is of rows, so a
+    column with missing values has fewer than ``sample_size`` values scanned."""
+    import narwhals as nw
+
+    from mltestscore.checks._frames import open_scan
+
+    scan = open_scan(data, "data")
+    dtypes = scan.dtypes()
+    if columns is not None:
+        if isinstance(columns, str):
+            raise CheckInputError("columns", "must be a list of column names, not one string")
+        missing = [c for c in columns if c not in dtypes]
+        if missing:
+            raise CheckInputError(f"column {missing[0]!r}", "is not in the data")
+        wanted = list(columns)
+    else:
+        textual = (nw.String, nw.Categorical, nw.Enum, nw.Object, nw.Unknown)
+        wanted = [
+            c for c, t in dtypes.items() if isinstance(t, textual) or t.is_integer() or t in textual
+        ]
+    # with no candidate, one column keeps the frame non-empty: nothing in it is scanned
+    frame = scan.sample(sample_size, seed, wanted or list(dtypes)[:1])
+    return frame, scan.where()
 
 
 def _columns_to_scan(frame: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:

@@ -279,9 +279,17 @@ def check_data_freshness(
     it with ``now``. Naive timestamps are read as UTC; timestamps more than
     ``max_future_hours`` ahead of ``now`` fail the check too (a clock or time-zone bug).
     """
+    from mltestscore.checks._frames import is_scannable
     from mltestscore.checks.drift import as_frame
 
-    name = "check_data_freshness"
+    if is_scannable(data):
+        return _lazy_freshness(
+            data,
+            time_column,
+            max_age_days=max_age_days,
+            max_future_hours=max_future_hours,
+            now=now,
+        )
     frame = as_frame(data, "data")
     if time_column not in frame.columns:
         raise CheckInputError(f"column {time_column!r}", "is not in the data")
@@ -294,7 +302,6 @@ def check_data_freshness(
     latest = parsed.max().to_pydatetime()
     earliest = parsed.min().to_pydatetime()
     age_days = (moment - latest).total_seconds() / SECONDS_PER_DAY
-    future_limit = max_future_hours / 24
     future_rows = int(((parsed - moment).dt.total_seconds() > max_future_hours * 3600).sum())
     measurements = {
         "latest": latest.isoformat(),
@@ -303,7 +310,36 @@ def check_data_freshness(
         "rows": len(frame),
         "unreadable_timestamps": unreadable,
         "future_rows": future_rows,
+        "engine": "pandas",
+        "rows_scanned": len(frame),
+        "rows_sampled": 0,
     }
+    return _judge_freshness(
+        measurements,
+        time_column,
+        latest=latest,
+        age_days=age_days,
+        moment=moment,
+        max_age_days=max_age_days,
+        max_future_hours=max_future_hours,
+    )
+
+
+def _judge_freshness(
+    measurements: dict[str, Any],
+    time_column: str,
+    *,
+    latest: datetime,
+    age_days: float,
+    moment: datetime,
+    max_age_days: float,
+    max_future_hours: float,
+) -> CheckResult:
+    """The verdict from the newest timestamp, wherever it was measured."""
+    name = "check_data_freshness"
+    future_limit = max_future_hours / 24
+    future_rows = measurements["future_rows"]
+    unreadable = measurements["unreadable_timestamps"]
     kw: dict[str, Any] = {
         "measurements": measurements,
         "thresholds": {"max_age_days": max_age_days, "max_future_hours": max_future_hours},
@@ -324,3 +360,80 @@ def check_data_freshness(
         f"{'within' if ok else 'beyond'} the {max_age_days:g}-day limit{unread}"
     )
     return CheckResult.judge(ok, name, RUBRIC_IDS, reason, **kw)
+
+
+def _lazy_freshness(
+    data: Any,
+    time_column: str,
+    *,
+    max_age_days: float,
+    max_future_hours: float,
+    now: datetime | None,
+) -> CheckResult:
+    """:func:`check_data_freshness` in the engine that holds the data: the newest and the
+    oldest time and the count of future rows are three aggregates (docs/bigdata.md). The
+    column must be a datetime column there: text is not parsed row by row in the engine."""
+    from datetime import timedelta
+
+    import narwhals as nw
+    import pandas as pd
+
+    from mltestscore.checks._frames import open_scan
+
+    scan = open_scan(data, "data")
+    dtypes = scan.dtypes()
+    if time_column not in dtypes:
+        raise CheckInputError(f"column {time_column!r}", "is not in the data")
+    if max_age_days <= 0:
+        raise CheckInputError("max_age_days", f"must be positive, got {max_age_days}")
+    dtype = dtypes[time_column]
+    if not isinstance(dtype, nw.Datetime | nw.Date):
+        raise CheckInputError(
+            f"column {time_column!r}",
+            f"is {dtype}, not a datetime column (a large source is not parsed row by row: "
+            "store the times as timestamps)",
+        )
+    moment = _parse_time(now, "now") if now is not None else datetime.now(UTC)
+    limit = moment + timedelta(hours=max_future_hours)
+    aware = isinstance(dtype, nw.Datetime) and dtype.time_zone is not None
+    bound = limit if aware or scan.engine == "spark" else limit.replace(tzinfo=None)
+    column = nw.col(time_column)
+    found = scan.aggregate(
+        [
+            column.max().alias("latest"),
+            column.min().alias("earliest"),
+            (~column.is_null()).cast(nw.Int64).sum().alias("readable"),
+            (column > nw.lit(bound)).cast(nw.Int64).sum().alias("future_rows"),
+            nw.len().alias("rows"),
+        ]
+    )
+    if not found["readable"]:
+        raise CheckInputError(f"column {time_column!r}", "has no readable timestamps")
+    scan._rows = int(found["rows"])
+
+    def utc(value: Any) -> datetime:
+        stamp = pd.Timestamp(value)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        converted: datetime = stamp.to_pydatetime()
+        return converted
+
+    latest, earliest = utc(found["latest"]), utc(found["earliest"])
+    age_days = (moment - latest).total_seconds() / SECONDS_PER_DAY
+    measurements = {
+        "latest": latest.isoformat(),
+        "earliest": earliest.isoformat(),
+        "age_days": round(age_days, 4),
+        "rows": int(found["rows"]),
+        "unreadable_timestamps": 0,
+        "future_rows": int(found["future_rows"] or 0),
+        **scan.where(),
+    }
+    return _judge_freshness(
+        measurements,
+        time_column,
+        latest=latest,
+        age_days=age_days,
+        moment=moment,
+        max_age_days=max_age_days,
+        max_future_hours=max_future_hours,
+    )

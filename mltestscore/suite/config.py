@@ -305,7 +305,13 @@ def _import_callable(text: str, key: str, where: _Where) -> Callable[[], Any]:
 def _data_source(value: object, key: str, root: Path, where: _Where, importer: _Importer) -> Source:
     if isinstance(value, str) and _CALLABLE.match(value) and not (root / value).exists():
         return Source(key, value, function=importer(value, key, where))
+    if isinstance(value, str) and any(char in value for char in "*?["):  # a glob of Parquet
+        if not any(root.glob(value)):
+            raise ConfigError(f"{where(key)}: no file matches {value!r} (under {root})")
+        return Source(key, value, path=root / value)
     path = _path(value, key, root, where)
+    if path.is_dir():  # a folder of Parquet files, hive partitions included
+        return Source(key, str(value), path=path)
     if path.suffix.lower() not in DATA_SUFFIXES:
         raise ConfigError(
             f"{where(key)}: {path.name} is not a Parquet or CSV file (use .parquet, .pq or "

@@ -33,6 +33,10 @@ class SuiteContext:
     def __init__(self, config: SuiteConfig) -> None:
         self.config = config
         self._frames: dict[str, pd.DataFrame] = {}
+        # key -> the data as configured, when it is too large to hold: a folder, a glob or a
+        # Polars / DuckDB / Spark / pyarrow object (docs/bigdata.md); frame() is a sample then
+        self._large: dict[str, Any] = {}
+        self.samples: dict[str, dict[str, object]] = {}
         self._features: dict[str, pd.DataFrame] = {}
         self._lock = threading.Lock()
         self._canary: CanaryProcess | None = None
@@ -45,8 +49,17 @@ class SuiteContext:
                 self._frames[key] = self._read(key)
             return self._frames[key]
 
+    def data(self, key: str) -> Any:
+        """The whole ``train`` / ``test`` / ``serving`` data for the checks that aggregate it
+        in its engine (drift, PII, freshness): the pandas frame, or the large source itself."""
+        frame = self.frame(key)
+        with self._lock:
+            return self._large.get(key, frame)
+
     def _read(self, key: str) -> pd.DataFrame:
         import pandas as pd
+
+        from mltestscore.checks._frames import is_scannable
 
         source = self.config.data.get(key)
         if source is None:
@@ -54,10 +67,16 @@ class SuiteContext:
         try:
             if source.function is not None:
                 frame = source.function()
+            elif source.path is not None and is_scannable(source.path):
+                frame = str(source.path)
             elif source.kind == "parquet":
                 frame = pd.read_parquet(source.path)
             else:
                 frame = pd.read_csv(source.path)
+            if not isinstance(frame, pd.DataFrame) and is_scannable(frame):
+                frame = self._sample_large(key, frame)
+        except ConfigError:
+            raise
         except Exception as exc:
             raise ConfigError(
                 f"{self.config.where(key)}: could not load {source.text!r} "
@@ -72,6 +91,27 @@ class SuiteContext:
             raise ConfigError(f"{self.config.where(key)}: {source.text!r} has no rows")
         check_frame_columns(self.config, key, [str(c) for c in frame.columns])
         return frame
+
+    def _sample_large(self, key: str, data: Any) -> pd.DataFrame:
+        """An engine-drawn sample of a large source for the model checks (they predict in
+        pandas), remembered with its size and seed; the source itself is kept for the data
+        checks, which aggregate in the engine."""
+        from mltestscore.checks._frames import MODEL_SAMPLE_SIZE, open_scan
+        from mltestscore.checks.registry import CheckInputError
+
+        try:
+            scan = open_scan(data, key)
+            sample = scan.sample(MODEL_SAMPLE_SIZE, 0)
+        except CheckInputError as exc:
+            raise ConfigError(f"{self.config.where(key)}: {exc}") from None
+        self._large[key] = data
+        self.samples[key] = {
+            "engine": scan.engine,
+            "rows": scan.rows(),
+            "sample_size": len(sample),
+            "seed": 0,
+        }
+        return sample
 
     def evaluation_key(self) -> str:
         """Where model quality is measured: ``test`` when set, else ``train``."""

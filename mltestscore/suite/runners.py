@@ -78,7 +78,7 @@ def run_pii(ctx: SuiteContext, key: str | None, options: Options) -> CheckResult
     from mltestscore.checks.privacy import check_pii
 
     assert key is not None
-    return check_pii(ctx.frame(key), **options)
+    return check_pii(ctx.data(key), **options)
 
 
 def run_file_permissions(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
@@ -345,7 +345,7 @@ def run_drift(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult
     columns = [c for c in reference.columns if c in current.columns]
     settings = dict(options)
     settings.setdefault("columns", columns)
-    return check_feature_drift(reference, current, **settings)
+    return check_feature_drift(ctx.data("train"), ctx.data("serving"), **settings)
 
 
 def run_model_age(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
@@ -362,7 +362,7 @@ def run_data_freshness(ctx: SuiteContext, key: str | None, options: Options) -> 
 
     assert key is not None
     assert ctx.config.time_column is not None
-    return check_data_freshness(ctx.frame(key), ctx.config.time_column, **options)
+    return check_data_freshness(ctx.data(key), ctx.config.time_column, **options)
 
 
 def run_stability(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:

@@ -1,0 +1,274 @@
+"""What a dataset is and how the data checks scan it without holding it in memory.
+
+The data checks accept a pandas DataFrame or one CSV / Parquet file (read whole by pandas: the
+fast path for data that fits) and, besides, data that may not fit: a folder of Parquet files
+(hive partitions included), a glob, a single Parquet file larger than
+:data:`PANDAS_FILE_LIMIT_BYTES`, a pyarrow Table or Dataset, a Polars (Lazy)Frame, a DuckDB
+relation or a Spark DataFrame. Those become a :class:`Scan`: a narwhals LazyFrame over the
+engine that holds the data, so each aggregate is written once (narwhals expressions) and runs
+in Polars, DuckDB or Spark; only one-row aggregates, group counts bounded by the caller and a
+bounded row sample come back to Python.
+
+Files are scanned with DuckDB: it streams Parquet with projection pushdown, reads hive
+partitions and globs, and enforces a memory budget (``memory_limit``, spilling to disk past
+it), which Polars' streaming engine does not offer. The measurement behind the choice is in
+``docs/bigdata.md``. The heavy libraries are imported only here, inside the functions.
+"""
+
+from __future__ import annotations
+
+import glob as globbing
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.checks.registry import CheckInputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import narwhals as nw
+    import pandas as pd
+
+__all__ = [
+    "DUCKDB_MEMORY_LIMIT",
+    "MODEL_SAMPLE_SIZE",
+    "PANDAS_FILE_LIMIT_BYTES",
+    "Scan",
+    "is_scannable",
+    "open_scan",
+]
+
+# A single Parquet file up to this size is read whole by pandas (the fast path): in memory it
+# takes about 3-5x its size on disk, which stays well under a gigabyte.
+PANDAS_FILE_LIMIT_BYTES = 256 * 1024 * 1024
+# DuckDB's memory budget for file scans (it spills to a temporary folder beyond it). Can be
+# changed with the MLTESTSCORE_DUCKDB_MEMORY_LIMIT environment variable.
+DUCKDB_MEMORY_LIMIT = "1GB"
+# The model checks predict in pandas: on a large source they get this many rows drawn by the
+# engine (seed 0), which bounds their memory and keeps their intervals narrow.
+MODEL_SAMPLE_SIZE = 100_000
+_SAMPLE_HASH = "__mltestscore_row_hash"
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _engine_of(data: Any) -> str | None:
+    """The engine holding ``data`` when it is a lazily scannable object, else None."""
+    module = type(data).__module__.split(".")[0]
+    name = type(data).__name__
+    if module == "polars" and name in {"LazyFrame", "DataFrame"}:
+        return "polars"
+    if module == "duckdb" and "Relation" in name:
+        return "duckdb"
+    if module == "pyspark" and name == "DataFrame":
+        return "spark"
+    if module == "pyarrow" and name in {"Table", "FileSystemDataset", "Dataset", "UnionDataset"}:
+        return "duckdb"
+    return None
+
+
+def _is_glob(text: str) -> bool:
+    return any(char in text for char in "*?[")
+
+
+def is_scannable(data: Any) -> bool:
+    """Whether ``data`` takes the lazy path (anything but a pandas frame or a small file)."""
+    if _engine_of(data) is not None:
+        return True
+    if not isinstance(data, str | os.PathLike):
+        return False
+    text = os.fspath(data)
+    if _is_glob(str(text)):
+        return True
+    path = Path(text)
+    if path.is_dir():
+        return True
+    is_parquet = path.suffix.lower() in _PARQUET_SUFFIXES
+    return is_parquet and path.is_file() and path.stat().st_size > PANDAS_FILE_LIMIT_BYTES
+
+
+@dataclass
+class Scan:
+    """A dataset behind a narwhals LazyFrame, with the engine that computes on it.
+
+    ``rows_sampled`` records the largest sample drawn from it, so a result can say how much
+    of the data came to Python as rows (aggregates aside).
+    """
+
+    frame: nw.LazyFrame[Any]
+    engine: str
+    origin: str
+    rows_sampled: int = 0
+    _rows: int | None = field(default=None, repr=False)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.collect_schema().names()]
+
+    def dtypes(self) -> dict[str, Any]:
+        """Column name → narwhals dtype."""
+        return {str(k): v for k, v in self.frame.collect_schema().items()}
+
+    def rows(self) -> int:
+        """The number of rows (one count in the engine, remembered)."""
+        if self._rows is None:
+            import narwhals as nw
+
+            self._rows = int(self.aggregate([nw.len().alias("rows")])["rows"])
+        return self._rows
+
+    def aggregate(self, expressions: Sequence[nw.Expr]) -> dict[str, Any]:
+        """One row of aggregates, computed by the engine, as plain Python values."""
+        table = self.collect(self.frame.select(*expressions))
+        return {str(k): _plain(v) for k, v in table.iloc[0].items()}
+
+    def collect(self, frame: nw.LazyFrame[Any]) -> pd.DataFrame:
+        """A *bounded* lazy result as pandas (the caller bounds it: aggregates, top groups)."""
+        return frame.collect("pandas").to_native()
+
+    def sample(self, sample_size: int, seed: int, columns: Sequence[str] | None = None) -> Any:
+        """At most ``sample_size`` rows drawn by the engine, as a pandas DataFrame.
+
+        The rows with the smallest values of a seeded hash of the whole row (bottom-k
+        sampling): uniform over distinct rows, the same rows on every run and in any
+        partitioning, and computed with a bounded top-k in every engine; identical rows are
+        kept or dropped together. All rows come back, unhashed, when there are not more.
+        """
+        selected = list(columns) if columns is not None else self.columns
+        if self.rows() <= sample_size:
+            frame = self.collect(self.frame.select(*selected))
+        else:
+            frame = self.collect(_bottom_k(self, selected, sample_size, seed))
+        self.rows_sampled = max(self.rows_sampled, len(frame))
+        return frame
+
+    def epoch_seconds(self, column: str) -> nw.Expr:
+        """A datetime column as seconds since the epoch (each engine spells it its own way)."""
+        import datetime as dt
+
+        import narwhals as nw
+
+        expr = nw.col(column)
+        if self.engine == "spark":
+            return expr.cast(nw.Float64)  # Spark casts a timestamp to epoch seconds
+        if self.engine == "duckdb":
+            since = expr - nw.lit(dt.datetime(1970, 1, 1))
+            return since.dt.total_microseconds() / 1e6
+        return expr.dt.timestamp("us") / 1e6
+
+    def where(self) -> dict[str, object]:
+        """Where a check ran, for its measurements."""
+        return {
+            "engine": self.engine,
+            "rows_scanned": self.rows(),
+            "rows_sampled": self.rows_sampled,
+        }
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _bottom_k(scan: Scan, columns: Sequence[str], k: int, seed: int) -> nw.LazyFrame[Any]:
+    import narwhals as nw
+
+    native: Any = scan.frame.to_native()
+    if scan.engine == "polars":
+        import polars as pl
+
+        hashed = native.select(columns).with_columns(
+            pl.struct(pl.all()).hash(seed).alias(_SAMPLE_HASH)
+        )
+        picked: nw.LazyFrame[Any] = nw.from_native(
+            hashed.bottom_k(k, by=_SAMPLE_HASH).drop(_SAMPLE_HASH)
+        )
+        return picked
+    if scan.engine == "spark":
+        from pyspark.sql import functions as F
+
+        chosen = native.select(*columns)
+        hashed = chosen.withColumn(_SAMPLE_HASH, F.xxhash64(F.lit(seed), *chosen.columns))
+        ordered: nw.LazyFrame[Any] = nw.from_native(
+            hashed.orderBy(_SAMPLE_HASH).limit(k).drop(_SAMPLE_HASH)
+        )
+        return ordered
+    quoted = ", ".join(_quote(c) for c in columns)
+    query = f"select {quoted} from t order by hash({int(seed)}, {quoted}) limit {int(k)}"
+    queried: nw.LazyFrame[Any] = nw.from_native(native.query("t", query))
+    return queried
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _duckdb_connection() -> Any:
+    import duckdb
+
+    connection = duckdb.connect()
+    limit = os.environ.get("MLTESTSCORE_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)
+    connection.execute(f"set memory_limit = '{limit}'")
+    # spill to the system's temporary folder, not to a .tmp folder in the user's project
+    spill = Path(tempfile.gettempdir()) / "mltestscore-duckdb"
+    connection.execute(f"set temp_directory = '{spill}'")
+    return connection
+
+
+def _parquet_files(text: str, argument: str) -> tuple[str, bool]:
+    """A DuckDB file pattern for a folder, a glob or a file, and whether hive partitions
+    (``key=value`` folders) are in it."""
+    if _is_glob(text):
+        matches = globbing.glob(text, recursive=True)
+        if not matches:
+            raise CheckInputError(argument, f"no file matches {text!r}")
+        return text, any("=" in part for m in matches for part in Path(m).parts)
+    path = Path(text)
+    if path.is_file():
+        return str(path), False
+    files = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _PARQUET_SUFFIXES]
+    if not files:
+        raise CheckInputError(argument, f"folder {text!r} holds no .parquet file")
+    hive = any("=" in part for f in files for part in f.relative_to(path).parts[:-1])
+    suffixes = {f.suffix for f in files}
+    pattern = str(path / "**" / ("*" + suffixes.pop() if len(suffixes) == 1 else "*"))
+    return pattern, hive
+
+
+def open_scan(data: Any, argument: str) -> Scan:
+    """A :class:`Scan` of ``data`` (see :func:`is_scannable`), or a CheckInputError naming
+    ``argument`` when it cannot be opened."""
+    try:
+        import narwhals as nw
+    except ImportError:
+        raise CheckInputError(
+            argument, "scanning data lazily needs narwhals: pip install 'mltestscore[bigdata]'"
+        ) from None
+    engine = _engine_of(data)
+    try:
+        if engine == "polars":
+            native = data.lazy() if type(data).__name__ == "DataFrame" else data
+            return Scan(nw.from_native(native), "polars", f"Polars {type(data).__name__}")
+        if engine == "spark":
+            return Scan(nw.from_native(data), "spark", "Spark DataFrame")
+        if engine == "duckdb" and "Relation" in type(data).__name__:
+            return Scan(nw.from_native(data), "duckdb", "DuckDB relation")
+        if engine == "duckdb":  # pyarrow: DuckDB reads Tables and Datasets without a copy
+            relation = _duckdb_connection().from_arrow(data)
+            return Scan(nw.from_native(relation), "duckdb", f"pyarrow {type(data).__name__}")
+        text = os.fspath(data)
+        pattern, hive = _parquet_files(str(text), argument)
+        connection = _duckdb_connection()
+        relation = connection.read_parquet(pattern, hive_partitioning=hive, union_by_name=True)
+        return Scan(nw.from_native(relation), "duckdb", f"Parquet {str(text)!r}")
+    except CheckInputError:
+        raise
+    except ImportError as exc:
+        raise CheckInputError(
+            argument, f"{exc.name or 'a library'} is needed to scan {type(data).__name__}"
+        ) from None
+    except Exception as exc:  # the engine's own error, named
+        message = f"could not be scanned ({type(exc).__name__}: {exc})"
+        raise CheckInputError(argument, message) from None

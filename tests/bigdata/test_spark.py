@@ -1,0 +1,107 @@
+"""The data checks as Spark jobs (local mode): the same verdicts and figures as pandas on the
+Adult sample (tests/bigdata/parity.py), only aggregates and bounded samples on the driver, and
+a suite whose ``module:callable`` returns a Spark DataFrame gives the model checks an engine
+sample. One Spark session serves the whole test session (conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+pytest.importorskip("narwhals")
+pytest.importorskip("pyspark")
+
+from mltestscore.checks.drift import check_feature_drift
+from mltestscore.checks.privacy import check_pii
+from mltestscore.checks.staleness import check_data_freshness
+from tests.bigdata.parity import assert_same_result
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+FEATURES = ["age", "workclass", "education-num", "occupation", "hours-per-week", "capital-gain"]
+# A coarser KS grid than the default 100 on both sides: the parity holds for any grid, and
+# Spark plans one aggregate per edge, which on one shared core costs minutes at 100.
+GRID = {"ks_grid": 20}
+
+
+def _spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
+    """A Spark DataFrame of the frame, in two partitions like a small table on a cluster."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return spark.createDataFrame(table.to_pandas()).repartition(2)
+
+
+@pytest.mark.parametrize("planted", [False, True], ids=["clean", "drifted"])
+def test_drift_on_spark_gives_the_pandas_verdict_and_figures(
+    spark: Any, planted: bool, halves: tuple[pd.DataFrame, pd.DataFrame], drifted: pd.DataFrame
+) -> None:
+    reference, current = halves[0], (drifted if planted else halves[1])
+    expected = check_feature_drift(reference, current, columns=FEATURES, **GRID)
+    actual = check_feature_drift(
+        _spark_frame(spark, reference), _spark_frame(spark, current), columns=FEATURES, **GRID
+    )
+    assert expected.outcome == ("failed" if planted else "passed"), expected.reason
+    assert_same_result(expected, actual)
+    assert actual.measurements["engine"] == "spark"
+    assert actual.measurements["rows_scanned"] == len(reference) + len(current)
+
+
+def test_freshness_on_spark_is_the_newest_time_of_the_column(
+    spark: Any, halves: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    now = datetime.fromisoformat("2024-09-01T00:00:00+00:00")
+    expected = check_data_freshness(halves[1], "event_time", now=now)
+    actual = check_data_freshness(_spark_frame(spark, halves[1]), "event_time", now=now)
+    assert actual.outcome == expected.outcome == "failed"
+    for key in ("latest", "earliest", "age_days", "rows", "future_rows"):
+        assert actual.measurements[key] == expected.measurements[key], key
+
+
+def test_pii_on_spark_scans_an_engine_sample(
+    spark: Any, halves: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    frame = halves[0][FEATURES].copy()
+    frame["contact"] = [f"user{i}@example.org" if i % 4 == 0 else "-" for i in range(len(frame))]
+    result = check_pii(_spark_frame(spark, frame), sample_size=500, seed=1)
+    assert result.outcome == "failed"
+    assert result.measurements["engine"] == "spark"
+    assert result.measurements["rows_sampled"] == 500
+    assert check_pii(_spark_frame(spark, halves[0][FEATURES])).outcome == "passed"
+
+
+def test_a_suite_reading_spark_gives_the_model_checks_a_seeded_engine_sample(
+    spark: Any, halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    from mltestscore.checks import _frames
+    from mltestscore.suite.config import Source, SuiteConfig
+    from mltestscore.suite.context import SuiteContext
+
+    frame = _spark_frame(spark, halves[0])
+    config = SuiteConfig(
+        source="pyproject.toml",
+        root=tmp_path,
+        data={"train": Source("train", "data:train", function=lambda: frame)},
+        target="income",
+    )
+    context = SuiteContext(config)
+    size = 300
+    original, _frames.MODEL_SAMPLE_SIZE = _frames.MODEL_SAMPLE_SIZE, size
+    try:
+        sample = context.frame("train")
+    finally:
+        _frames.MODEL_SAMPLE_SIZE = original
+    assert len(sample) == size
+    assert context.samples["train"] == {
+        "engine": "spark",
+        "rows": len(halves[0]),
+        "sample_size": size,
+        "seed": 0,
+    }
+    assert context.data("train") is frame  # the data checks get the Spark DataFrame itself
+    assert sorted(context.labels("train").unique()) == [0, 1]
