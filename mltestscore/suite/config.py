@@ -125,6 +125,11 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
     registry = (
         _path(settings["registry"], "registry", root, where) if "registry" in settings else None
     )
+    if registry is not None and model is not None and model.uri is not None:
+        raise ConfigError(
+            f"{where('registry')}: `model` is an MLflow URI, whose registered model is the "
+            "registry; remove `registry` (or give `model` as a file)"
+        )
     if registry is not None:
         _check_registry(registry, where)
     feature_spec = None
@@ -144,11 +149,6 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
             )
         if not schema.exists():
             _make_folder(schema.parent, "schema", where)  # the inferred suite goes there
-    if registry is not None and model is not None and model.uri is not None:
-        raise ConfigError(
-            f"{where('registry')}: `model` is an MLflow URI, whose registered model is the "
-            "registry; remove `registry` (or give `model` as a file)"
-        )
     mlflow_tracking_uri = None
     if "mlflow_tracking_uri" in settings:
         from mltestscore.mlflow_models import tracking_uri_setting
