@@ -30,6 +30,16 @@ REPORT = Path(__file__).resolve().parent.parent.parent / "reports" / "corpus.md"
 # longer fails is reported with a warning so it can be removed. Issue 15 stays open until
 # the first two are empty.
 KNOWN_FALSE_FAILURES: dict[str, dict[str, str]] = {
+    "adult-income": {
+        "mlscore::data-2::importance": (
+            "a finding, not noise: with the importance's fixed work (1,000 rows, 5 shuffles; "
+            "no time budget since the budget made identical runs differ) `race` clearly brings "
+            "less than 1% of the model's skill (Brier rise 0.00016, family-wise CI -0.0014 to "
+            "0.0017 against a margin of 0.0019). Data-2 says exactly that a feature is not "
+            "beneficial; whether the corpus should count a clean project's unhelpful real "
+            "feature as a false failure is open (issue 15)"
+        ),
+    },
     "adult-hours": {
         "mlscore::model-6::slices[workclass]": (
             "a true finding, not noise: the 117 self-employed (Self-emp-not-inc) get RMSE 16.8 "
