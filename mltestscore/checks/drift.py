@@ -582,15 +582,8 @@ def _as_scan(data: Any, argument: str) -> Scan:
     return Scan(nw.from_native(frame).lazy(), "pandas", "pandas DataFrame")
 
 
-def _validate_drift_settings(
-    *,
-    bins: int,
-    ks_grid: int,
-    edge_sample_size: int,
-    n_jobs: int,
-    fdr: float,
-    thresholds: _Thresholds,
-) -> None:
+def _validate_counts(*, bins: int, ks_grid: int, edge_sample_size: int, n_jobs: int) -> None:
+    """The grid sizes and the worker count, checked alike on the pandas and the engine path."""
     for label, count in (
         ("bins", bins),
         ("ks_grid", ks_grid),
@@ -600,6 +593,18 @@ def _validate_drift_settings(
             raise CheckInputError(label, f"must be at least 2, got {count}")
     if n_jobs < 1:
         raise CheckInputError("n_jobs", f"must be at least 1, got {n_jobs}")
+
+
+def _validate_drift_settings(
+    *,
+    bins: int,
+    ks_grid: int,
+    edge_sample_size: int,
+    n_jobs: int,
+    fdr: float,
+    thresholds: _Thresholds,
+) -> None:
+    _validate_counts(bins=bins, ks_grid=ks_grid, edge_sample_size=edge_sample_size, n_jobs=n_jobs)
     if not 0 < fdr < 1:
         raise CheckInputError("fdr", f"must be between 0 and 1, got {fdr}")
     for label, value in (
@@ -967,15 +972,7 @@ def _validate_drift_inputs(
     n_jobs: int,
 ) -> list[str]:
     """The columns to compare, or a ``CheckInputError`` naming what is wrong."""
-    for label, value in (
-        ("bins", bins),
-        ("ks_grid", ks_grid),
-        ("edge_sample_size", edge_sample_size),
-    ):
-        if value < 2:
-            raise CheckInputError(label, f"must be at least 2, got {value}")
-    if n_jobs < 1:
-        raise CheckInputError("n_jobs", f"must be at least 1, got {n_jobs}")
+    _validate_counts(bins=bins, ks_grid=ks_grid, edge_sample_size=edge_sample_size, n_jobs=n_jobs)
     selected = list(columns) if columns is not None else [str(c) for c in ref_frame.columns]
     if not selected:
         raise CheckInputError("columns", "no columns to compare")
