@@ -296,6 +296,13 @@ def _types(
             count=len(view.non_null),
         )
         return _column_map_outcome(view, kind, kwargs, meta, mostly, mask, max_examples)
+    return dtype_outcome(kind, kwargs, meta, dtype, names)
+
+
+def dtype_outcome(
+    kind: str, kwargs: Mapping[str, Any], meta: Mapping[str, Any], dtype: Any, names: list[str]
+) -> ExpectationOutcome:
+    """A type expectation judged by a column's pandas dtype, as Great Expectations does."""
     candidates = _type_candidates(names, by_dtype=kind.endswith("type_list"))
     target = dtype if kind.endswith("type_list") else dtype.type
     ok = any(_same_type(target, candidate) for candidate in candidates)

@@ -28,8 +28,7 @@ from mltestscore.checks._expectations import (
     _describe_columns,
     _mostly_ok,
     _native_types,
-    _same_type,
-    _type_candidates,
+    dtype_outcome,
     evaluate,
     is_supported,
 )
@@ -288,17 +287,7 @@ def _type_outcome(
             return None
         natives = tuple(t for name in names for t in _native_types(name))
         return 0 if issubclass(value_type, natives) else present
-    return _dtype_outcome(kind, kwargs, meta, target, names)
-
-
-def _dtype_outcome(
-    kind: str, kwargs: dict[str, Any], meta: dict[str, Any], target: Any, names: list[str]
-) -> ExpectationOutcome:
-    by_dtype = kind.endswith("type_list")
-    candidates = _type_candidates(names, by_dtype=by_dtype)
-    compared = target if by_dtype else target.type
-    ok = any(_same_type(compared, candidate) for candidate in candidates)
-    return ExpectationOutcome(kind, kwargs, ok, FAST, observed=str(target), meta=meta)
+    return dtype_outcome(kind, kwargs, meta, target, names)
 
 
 def _between_plan(

@@ -466,42 +466,16 @@ def check_schema(
     at most one false alarm in a thousand per expectation when nothing changed). Every other
     expectation is judged as Great Expectations judges it.
     """
-    from mltestscore.checks._expectations import evaluate, is_supported
+    from mltestscore.checks._expectations import is_supported
 
     if engine not in {"auto", "great_expectations"}:
         raise CheckInputError("engine", f"must be 'auto' or 'great_expectations', not {engine!r}")
     if not 0 < alpha < 1:
         raise CheckInputError("alpha", f"must be between 0 and 1, not {alpha}")
-    from mltestscore.checks._frames import is_scannable, open_scan
-
-    scan = open_scan(data, "data") if is_scannable(data) else None
-    whole = read_frame(data, "data") if scan is None else None
-    suite = schema_to_dict(schema)
-    rows_total = scan.rows() if scan is not None else len(whole) if whole is not None else 0
-    if rows_total == 0:
-        raise CheckInputError("data", "has no rows to validate")
-    if sample_size is not None and sample_size < 1:
-        raise CheckInputError(
-            "sample_size", f"must be a positive number of rows, not {sample_size}"
-        )
+    suite, raw, rows_total, rows_validated, where = _validate(
+        data, schema, sample_size, seed, engine, max_examples
+    )
     expectations = suite["expectations"]
-    where: dict[str, object] = {}
-    if scan is not None and (sample_size is None or sample_size >= rows_total):
-        from mltestscore.checks._lazy_schema import evaluate_scan
-
-        raw, by_sample = evaluate_scan(scan, expectations, engine=engine, max_examples=max_examples)
-        rows_validated = rows_total
-        where = {**scan.where(), "great_expectations_sample_rows": by_sample}
-    else:
-        if scan is not None:
-            frame = scan.sample(sample_size or rows_total, seed)
-            where = scan.where()
-        elif whole is not None and sample_size is not None and sample_size < rows_total:
-            frame = whole.sample(n=sample_size, random_state=seed)
-        else:
-            frame = whole
-        raw = evaluate(frame, expectations, engine=engine, max_examples=max_examples)
-        rows_validated = int(frame.shape[0])
     outcomes = [judge_tolerance(o, alpha) for o in raw]
     failures = [o for o in outcomes if not o.success]
     # Nulls within their allowance are expected; out-of-range or unseen values are worth a note.
@@ -556,6 +530,52 @@ def check_schema(
         + ([violations_table(tolerated, "Tolerated violations")] if tolerated else []),
         **kw,
     )
+
+
+def _validate(
+    data: Any, schema: Any, sample_size: int | None, seed: int, engine: str, max_examples: int
+) -> tuple[dict[str, Any], list[ExpectationOutcome], int, int, dict[str, object]]:
+    """The suite, each expectation's raw outcome, the rows there are and the rows validated,
+    and where it ran: in the engine of a large source, else on the pandas frame."""
+    from mltestscore.checks._expectations import evaluate
+    from mltestscore.checks._frames import is_scannable, open_scan
+
+    scan = open_scan(data, "data") if is_scannable(data) else None
+    whole = read_frame(data, "data") if scan is None else None
+    suite = schema_to_dict(schema)
+    if whole is not None and whole.shape[0] == 0:
+        raise CheckInputError("data", "has no rows to validate")
+    if sample_size is not None and sample_size < 1:
+        raise CheckInputError(
+            "sample_size", f"must be a positive number of rows, not {sample_size}"
+        )
+    expectations = suite["expectations"]
+    where: dict[str, object] = {}
+    if scan is not None and (sample_size is None or sample_size >= scan.rows()):
+        from mltestscore.checks._lazy_schema import evaluate_scan
+
+        # without a sample size the row count comes with the aggregates: no pass of its own
+        raw, by_sample = evaluate_scan(scan, expectations, engine=engine, max_examples=max_examples)
+        rows_total = rows_validated = scan.rows()
+        where = {**scan.where(), "great_expectations_sample_rows": by_sample}
+    else:
+        if scan is not None:
+            assert sample_size is not None
+            frame = scan.sample(sample_size, seed)
+            rows_total = scan.rows()
+            where = scan.where()
+        else:
+            assert whole is not None
+            rows_total = len(whole)
+            if sample_size is not None and sample_size < rows_total:
+                frame = whole.sample(n=sample_size, random_state=seed)
+            else:
+                frame = whole
+        raw = evaluate(frame, expectations, engine=engine, max_examples=max_examples)
+        rows_validated = int(frame.shape[0])
+    if rows_total == 0:
+        raise CheckInputError("data", "has no rows to validate")
+    return suite, raw, rows_total, rows_validated, where
 
 
 def judge_tolerance(outcome: ExpectationOutcome, alpha: float) -> ExpectationOutcome:

@@ -198,7 +198,8 @@ def test_feature_code_takes_its_inputs_from_a_schema_inferred_in_the_engine(
     from tests.checks_data.test_feature_code import FAST, net_capital_log
 
     frame = halves[0].drop(columns=["event_time"])
-    expected = check_feature_code(net_capital_log, training_data=frame, **FAST)
-    actual = check_feature_code(net_capital_log, training_data=pl.from_pandas(frame), **FAST)
+    fast = {**FAST, "max_examples": 10}
+    expected = check_feature_code(net_capital_log, training_data=frame, **fast)
+    actual = check_feature_code(net_capital_log, training_data=pl.from_pandas(frame), **fast)
     assert expected.outcome == actual.outcome == "failed"
     assert actual.reason == expected.reason
