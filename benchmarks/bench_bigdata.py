@@ -5,13 +5,16 @@ one free-text column, one timestamp), in files of 500k rows, and a serving folde
 its size with two shifted columns. Then runs, each in a fresh process (so peak RSS is its
 own), alternating, ``--repeats`` times:
 
-- ``ours-duckdb``: drift (reference vs serving), PII and freshness on the folders (DuckDB
-  scans, the default);
+- ``ours-duckdb``: schema inference on the reference and validation of serving against it,
+  drift (reference vs serving), PII and freshness on the folders (DuckDB scans, the
+  default);
 - ``ours-polars``: the same checks on ``polars.scan_parquet`` LazyFrames of the folders;
 - ``hand-duckdb``: one hand-written DuckDB SQL query per folder computing the same
   aggregates (counts at and below 110 quantile edges per numeric column, category counts,
-  the newest time) and a 10k-row sample for PII, with no judging: what the checks cost
-  beyond the aggregates themselves;
+  the newest time; per column the missing count, minimum, maximum, mean, standard
+  deviation and distinct count, the categories' counts, and per expectation of the
+  inferred schema on serving the count of values outside it) and a 10k-row sample for PII,
+  with no judging: what the checks cost beyond the aggregates themselves;
 - ``pandas``: the checks on frames read whole with pandas (only up to ``--pandas-max-rows``).
 
 Prints medians of wall time and peak RSS (ru_maxrss of the child process).
@@ -71,6 +74,7 @@ def run_ours(reference: str, current: str, engine: str) -> dict[str, Any]:
 
     from mltestscore.checks.drift import check_feature_drift
     from mltestscore.checks.privacy import check_pii
+    from mltestscore.checks.schema import check_schema, infer_schema
     from mltestscore.checks.staleness import check_data_freshness
 
     ref: Any = reference
@@ -86,11 +90,14 @@ def run_ours(reference: str, current: str, engine: str) -> dict[str, Any]:
         ref = pd.read_parquet(reference)
         cur = pd.read_parquet(current)
     columns = [f"n{i}" for i in range(N_NUMERIC)] + [f"c{i}" for i in range(N_CATEGORICAL)]
+    schema = infer_schema(ref)
+    valid = check_schema(cur, schema)
     drift = check_feature_drift(ref, cur, columns=columns)
     pii = check_pii(ref)
     now = datetime.fromisoformat("2024-02-01T00:00:00+00:00")
     fresh = check_data_freshness(ref, "event_time", now=now)
     return {
+        "schema": [valid.outcome, valid.measurements.get("failed_expectations")],
         "drift": [drift.outcome, drift.measurements.get("drifted_features")],
         "pii": pii.outcome,
         "freshness": fresh.outcome,
@@ -127,6 +134,32 @@ def run_hand_duckdb(reference: str, current: str) -> dict[str, Any]:
             connection.execute(
                 f"select {column}, count(*) from {source} group by {column}"
             ).fetchall()
+    # the schema: profile the reference, then count serving's values outside the ranges
+    profile = ["count(*)"]
+    for column in [*numeric, *categorical, "note", "event_time"]:
+        profile += [f"count(*) - count({column})", f"count(distinct {column})"]
+    for column in numeric:
+        profile += [f"min({column})", f"max({column})", f"avg({column})", f"stddev({column})"]
+    found = connection.execute(f"select {', '.join(profile)} from {ref}").fetchone()
+    assert found is not None
+    for column in [*categorical, "note"]:
+        connection.execute(f"select {column}, count(*) from {ref} group by {column}").fetchall()
+    checks = ["count(*)"]
+    for column in [*numeric, *categorical, "note", "event_time"]:
+        checks.append(f"count(*) - count({column})")
+    for i, column in enumerate(numeric):
+        low, high = found[
+            1 + 2 * (N_NUMERIC + N_CATEGORICAL + 2) + 4 * i : 3
+            + 2 * (N_NUMERIC + N_CATEGORICAL + 2)
+            + 4 * i
+        ]
+        checks.append(f"count_if({column} < {low} or {column} > {high})")
+        checks.append(f"count_if({column} < {low - 30} or {column} > {high + 30})")
+    domain = ", ".join(f"'value_{i}'" for i in range(12))
+    for column in categorical:
+        checks.append(f"count_if({column} not in ({domain}))")
+    checks.append("count_if(note not in ('ok', 'checked', 'late', 'n/a'))")
+    connection.execute(f"select {', '.join(checks)} from {cur}").fetchall()
     connection.execute(f"select max(event_time), min(event_time) from {ref}").fetchall()
     connection.execute(f"select c0, note from {ref} using sample 10000 rows").fetchall()
     return {"queries": "done"}

@@ -213,8 +213,8 @@ def _column_map_outcome(
     count = int(unexpected_mask.sum())
     examples: tuple[tuple[Any, int], ...] = ()
     if count:
-        counts = view.non_null[unexpected_mask].value_counts().head(max_examples)
-        examples = tuple((python_value(v), int(n)) for v, n in counts.items())
+        counts = view.non_null[unexpected_mask].value_counts()
+        examples = most_frequent(counts.items(), max_examples)
     return ExpectationOutcome(
         kind,
         kwargs,
@@ -226,6 +226,17 @@ def _column_map_outcome(
         examples,
         meta=dict(meta),
     )
+
+
+def most_frequent(counts: Any, max_examples: int) -> tuple[tuple[Any, int], ...]:
+    """The ``max_examples`` most frequent of (value, count) pairs, ties by value: the same
+    examples whichever engine counted them (an engine sorts its groups the same way)."""
+    pairs = [(python_value(v), int(n)) for v, n in counts]
+    try:
+        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+    except TypeError:  # values of mixed types: by type name and text
+        pairs.sort(key=lambda pair: (-pair[1], type(pair[0]).__name__, str(pair[0])))
+    return tuple(pairs[:max_examples])
 
 
 def _between(values: pd.Series, kwargs: Mapping[str, Any]) -> Any:
@@ -285,6 +296,13 @@ def _types(
             count=len(view.non_null),
         )
         return _column_map_outcome(view, kind, kwargs, meta, mostly, mask, max_examples)
+    return dtype_outcome(kind, kwargs, meta, dtype, names)
+
+
+def dtype_outcome(
+    kind: str, kwargs: Mapping[str, Any], meta: Mapping[str, Any], dtype: Any, names: list[str]
+) -> ExpectationOutcome:
+    """A type expectation judged by a column's pandas dtype, as Great Expectations does."""
     candidates = _type_candidates(names, by_dtype=kind.endswith("type_list"))
     target = dtype if kind.endswith("type_list") else dtype.type
     ok = any(_same_type(target, candidate) for candidate in candidates)

@@ -36,6 +36,7 @@ __all__ = [
     "DUCKDB_MEMORY_LIMIT",
     "MODEL_SAMPLE_SIZE",
     "PANDAS_FILE_LIMIT_BYTES",
+    "Projection",
     "Scan",
     "is_scannable",
     "open_scan",
@@ -69,13 +70,23 @@ def _engine_of(data: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Projection:
+    """Some columns of a large source, opened as a :class:`Scan` of the source (its files
+    included, for the bytes read) narrowed to ``columns``: how the suite hands a check only
+    the columns it judges."""
+
+    source: Any
+    columns: tuple[str, ...]
+
+
 def _is_glob(text: str) -> bool:
     return any(char in text for char in "*?[")
 
 
 def is_scannable(data: Any) -> bool:
     """Whether ``data`` takes the lazy path (anything but a pandas frame or a small file)."""
-    if _engine_of(data) is not None:
+    if isinstance(data, Projection) or _engine_of(data) is not None:
         return True
     if not isinstance(data, str | os.PathLike):
         return False
@@ -102,6 +113,10 @@ class Scan:
     origin: str
     rows_sampled: int = 0
     _rows: int | None = field(default=None, repr=False)
+    # Parquet files behind the frame (a DuckDB file pattern or a list of paths), for the
+    # bytes a pass reads; None for data the engine already holds.
+    files: str | list[str] | None = None
+    passes: int = 0
 
     @property
     def columns(self) -> list[str]:
@@ -126,6 +141,7 @@ class Scan:
 
     def collect(self, frame: nw.LazyFrame[Any]) -> pd.DataFrame:
         """A *bounded* lazy result as pandas (the caller bounds it: aggregates, top groups)."""
+        self.passes += 1
         return frame.collect("pandas").to_native()
 
     def sample(self, sample_size: int, seed: int, columns: Sequence[str] | None = None) -> Any:
@@ -158,13 +174,35 @@ class Scan:
             return since.dt.total_microseconds() / 1e6
         return expr.dt.timestamp("us") / 1e6
 
-    def where(self) -> dict[str, object]:
-        """Where a check ran, for its measurements."""
+    def where(self, columns: Sequence[str] | None = None) -> dict[str, object]:
+        """Where a check ran, for its measurements. ``bytes_read`` is the compressed size of
+        the Parquet column chunks of ``columns`` (all by default) times the queries run: what
+        the scans read at most (projection pushdown reads no other column); None when the
+        data was not in Parquet files."""
         return {
             "engine": self.engine,
             "rows_scanned": self.rows(),
             "rows_sampled": self.rows_sampled,
+            "bytes_read": self._bytes_read(columns),
         }
+
+    def _bytes_read(self, columns: Sequence[str] | None) -> int | None:
+        if self.files is None:
+            return None
+        import duckdb
+
+        wanted = set(self.columns if columns is None else columns)
+        try:
+            table = duckdb.connect().execute(
+                "select path_in_schema, sum(total_compressed_size) "
+                "from parquet_metadata(?) group by path_in_schema",
+                [self.files],
+            )
+            sizes = table.fetchall()
+        except duckdb.Error:
+            return None
+        per_pass = sum(int(size) for name, size in sizes if str(name) in wanted)
+        return per_pass * self.passes
 
 
 def _plain(value: Any) -> Any:
@@ -246,6 +284,13 @@ def open_scan(data: Any, argument: str) -> Scan:
         raise CheckInputError(
             argument, "scanning data lazily needs narwhals: pip install 'mltestscore[bigdata]'"
         ) from None
+    if isinstance(data, Projection):
+        whole = open_scan(data.source, argument)
+        missing = [c for c in data.columns if c not in whole.columns]
+        if missing:
+            raise CheckInputError(argument, f"has no column(s) {missing}")
+        whole.frame = whole.frame.select(*data.columns)
+        return whole
     engine = _engine_of(data)
     try:
         if engine == "polars":
@@ -257,12 +302,17 @@ def open_scan(data: Any, argument: str) -> Scan:
             return Scan(nw.from_native(data), "duckdb", "DuckDB relation")
         if engine == "duckdb":  # pyarrow: DuckDB reads Tables and Datasets without a copy
             relation = _duckdb_connection().from_arrow(data)
-            return Scan(nw.from_native(relation), "duckdb", f"pyarrow {type(data).__name__}")
+            files = getattr(data, "files", None)
+            if type(getattr(data, "format", None)).__name__ != "ParquetFileFormat" or not files:
+                files = None
+            origin = f"pyarrow {type(data).__name__}"
+            return Scan(nw.from_native(relation), "duckdb", origin, files=files)
         text = os.fspath(data)
         pattern, hive = _parquet_files(str(text), argument)
         connection = _duckdb_connection()
         relation = connection.read_parquet(pattern, hive_partitioning=hive, union_by_name=True)
-        return Scan(nw.from_native(relation), "duckdb", f"Parquet {str(text)!r}")
+        origin = f"Parquet {str(text)!r}"
+        return Scan(nw.from_native(relation), "duckdb", origin, files=pattern)
     except CheckInputError:
         raise
     except ImportError as exc:

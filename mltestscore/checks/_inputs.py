@@ -80,25 +80,50 @@ def read_frame(data: Any, argument: str, columns: Sequence[str] | None = None) -
     raise CheckInputError(argument, f"{str(path)!r} is neither a .parquet nor a .csv file")
 
 
-# A check that has no lazy path reads a lazily scannable source whole, up to this many rows.
-WHOLE_READ_MAX_ROWS = 5_000_000
+# A check that has no lazy path reads a lazily scannable source whole in pandas while its
+# estimated size there stays within this budget (MLTESTSCORE_PANDAS_MEMORY_LIMIT, in bytes,
+# changes it). The data checks that aggregate (schema, drift, PII, freshness) never read a
+# large source whole: they compute in its engine whatever its size.
+WHOLE_READ_MAX_BYTES = 1024**3
+# What one value costs in pandas, by narwhals type family: a text value is a Python string
+# (about 50 bytes of object plus its characters); other types their width.
+_TEXT_VALUE_BYTES = 64
 
 
 def _collect_whole(data: Any, argument: str, columns: Sequence[str] | None) -> pd.DataFrame:
-    """A scannable source (docs/bigdata.md) in pandas, for the checks that have no lazy path
-    yet, refused beyond :data:`WHOLE_READ_MAX_ROWS` rows rather than exhausting memory."""
+    """A scannable source (docs/bigdata.md) in pandas, for the checks that have no lazy path,
+    refused when its estimated size in pandas exceeds the budget rather than exhausting
+    memory (the rows are counted in the engine first)."""
     from mltestscore.checks._frames import open_scan
 
     scan = open_scan(data, argument)
+    wanted = scan.columns if columns is None else [c for c in scan.columns if c in set(columns)]
+    budget = int(os.environ.get("MLTESTSCORE_PANDAS_MEMORY_LIMIT", WHOLE_READ_MAX_BYTES))
     rows = scan.rows()
-    if rows > WHOLE_READ_MAX_ROWS:
+    dtypes = scan.dtypes()
+    estimate = rows * sum(_value_bytes(dtypes[c]) for c in wanted)
+    if estimate > budget:
         raise CheckInputError(
             argument,
-            f"has {rows} rows in {scan.engine}; this check reads its data whole in pandas "
-            f"(at most {WHOLE_READ_MAX_ROWS}): pass a sample",
+            f"has {rows:,} rows in {scan.engine}, about {estimate / 1024**2:,.0f} MiB in pandas; "
+            f"this check reads its data whole in pandas (budget {budget / 1024**2:,.0f} MiB, "
+            "MLTESTSCORE_PANDAS_MEMORY_LIMIT): pass a sample",
         )
-    wanted = scan.columns if columns is None else [c for c in scan.columns if c in set(columns)]
     return scan.collect(scan.frame.select(*wanted))
+
+
+def _value_bytes(dtype: Any) -> int:
+    """Bytes per value in pandas of a column of this narwhals dtype (an estimate)."""
+    import narwhals as nw
+
+    if dtype == nw.Boolean:
+        return 1
+    if dtype.is_numeric():
+        digits = "".join(ch for ch in str(dtype) if ch.isdigit())
+        return max(int(digits) // 8, 1) if digits else 8
+    if dtype.is_temporal():
+        return 8
+    return _TEXT_VALUE_BYTES
 
 
 def require_model(model: Any, argument: str = "model") -> Any:

@@ -223,15 +223,28 @@ def check_feature_code(
         raise CheckInputError("feature_fn", f"must be a callable, got {type(feature_fn).__name__}")
     if max_examples < 1 or max_rows < 1:
         raise CheckInputError("max_examples", "max_examples and max_rows must be at least 1")
+    from mltestscore.checks._frames import is_scannable
+
     reference: pd.DataFrame | None = None
-    if training_data is not None:
+    profiled: Any = None
+    if training_data is not None and is_scannable(training_data):
+        # a large source: the schema is inferred in its engine, the reference rows are a
+        # seeded engine sample (only the first 200 rows are used below)
+        from mltestscore.checks._frames import open_scan
+
+        scan = open_scan(training_data, "training_data")
+        if scan.rows() == 0:
+            raise CheckInputError("training_data", "has no rows")
+        reference, profiled = scan.sample(200, seed), training_data
+    elif training_data is not None:
         reference = read_frame(training_data, "training_data")
         if reference.shape[0] == 0:
             raise CheckInputError("training_data", "has no rows")
+        profiled = reference
     if schema is not None:
         expectations = schema_to_dict(schema)["expectations"]
-    elif reference is not None:
-        suite = infer_schema(reference, range_margin=0.0, null_margin=0.0, value_mostly=1.0)
+    elif profiled is not None:
+        suite = infer_schema(profiled, range_margin=0.0, null_margin=0.0, value_mostly=1.0)
         expectations = schema_to_dict(suite)["expectations"]
     else:
         raise CheckInputError("schema", "give a schema or training_data to generate inputs from")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks._column_profile import ColumnProfile
 from mltestscore.checks._inputs import read_frame
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table, python_value
@@ -78,9 +79,8 @@ def infer_schema(
     """
     import great_expectations as gx
 
-    frame = read_frame(data, "data")
-    if frame.shape[0] == 0:
-        raise CheckInputError("data", "has no rows; a schema needs training data")
+    from mltestscore.checks._frames import is_scannable
+
     if range_margin < 0:
         raise CheckInputError("range_margin", f"must be non-negative, not {range_margin}")
     if value_mostly is not None and not 0 <= value_mostly <= 1:
@@ -89,8 +89,26 @@ def infer_schema(
         raise CheckInputError("null_margin", f"must be between 0 and 1, not {null_margin}")
     ids = set(id_columns) if id_columns is not None else None
     skip = set(ignore_columns)
-    columns = [str(c) for c in frame.columns if c not in skip]
     options = _Inference(range_margin, null_margin, max_categories, value_mostly, ids)
+    where: dict[str, object] = {}
+    if is_scannable(data):
+        from mltestscore.checks._frames import open_scan
+        from mltestscore.checks._lazy_schema import profile_scan
+
+        scan = open_scan(data, "data")
+        columns = [c for c in scan.columns if c not in skip]
+        rows = scan.rows()
+        if rows == 0:
+            raise CheckInputError("data", "has no rows; a schema needs training data")
+        profiles = profile_scan(scan, columns, _is_id_for(options), max_categories)
+        where = scan.where()
+    else:
+        frame = read_frame(data, "data")
+        if frame.shape[0] == 0:
+            raise CheckInputError("data", "has no rows; a schema needs training data")
+        columns = [str(c) for c in frame.columns if c not in skip]
+        rows = int(frame.shape[0])
+        profiles = {c: profile_series(frame[c], c, options) for c in columns}
     expectations: list[dict[str, Any]] = []
     table_kind = "ordered_list" if column_order else "set"
     key = "column_list" if column_order else "column_set"
@@ -102,16 +120,18 @@ def infer_schema(
         }
     )
     for column in columns:
-        expectations.extend(_column_expectations(frame[column], column, options))
-    meta = {
+        expectations.extend(_column_expectations(profiles[column], column, options))
+    meta: dict[str, Any] = {
         "mltestscore": {
-            "inferred_from_rows": int(frame.shape[0]),
+            "inferred_from_rows": rows,
             "range_margin": range_margin,
             "null_margin": null_margin,
             "max_categories": max_categories,
             "value_mostly": value_mostly,
         }
     }
+    if where:
+        meta["mltestscore"]["computed_in"] = where
     return gx.ExpectationSuite(name=name, expectations=expectations, meta=meta)
 
 
@@ -177,13 +197,62 @@ def _mostly_for(beta: tuple[float, float]) -> float:
     return math.floor((1.0 - allowed / MOSTLY_REFERENCE_ROWS) * 1e6) / 1e6
 
 
-def _column_expectations(series: pd.Series, column: str, o: _Inference) -> list[dict[str, Any]]:
+def profile_series(series: pd.Series, column: str, o: _Inference) -> ColumnProfile:
+    """The :class:`ColumnProfile` of a pandas column."""
+    import pandas as pd
+
+    dtype = series.dtype
+    rows = len(series)
+    nulls = int(series.isna().sum())
+    values = series.dropna()
+    all_str = (
+        pd.api.types.is_string_dtype(dtype)
+        and not isinstance(dtype, pd.StringDtype)
+        and bool(values.map(type).eq(str).all())
+    )
+    unique = bool(values.is_unique) if _is_id(column, o) else None
+    if pd.api.types.is_bool_dtype(dtype):
+        seen = {python_value(v): int(n) for v, n in values.value_counts().items()}
+        return ColumnProfile(dtype, rows, nulls, all_str, unique, counts=seen)
+    if pd.api.types.is_numeric_dtype(dtype):
+        if values.empty:
+            return ColumnProfile(dtype, rows, nulls, all_str, unique)
+        return ColumnProfile(
+            dtype,
+            rows,
+            nulls,
+            all_str,
+            unique,
+            low=float(values.min()),
+            high=float(values.max()),
+            mean=float(values.mean()),
+            sd=float(values.std()),
+        )
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return ColumnProfile(dtype, rows, nulls, all_str, unique)
+    found = values.value_counts()
+    counts: dict[Any, int] | None = None
+    if len(found) <= o.max_categories:
+        counts = {python_value(v): int(n) for v, n in found.items()}
+    return ColumnProfile(dtype, rows, nulls, all_str, unique, counts=counts)
+
+
+def _is_id(column: str, o: _Inference) -> bool:
+    return column in o.id_columns if o.id_columns is not None else bool(_ID_NAME.search(column))
+
+
+def _is_id_for(o: _Inference) -> Callable[[str], bool]:
+    return lambda column: _is_id(column, o)
+
+
+def _column_expectations(
+    profile: ColumnProfile, column: str, o: _Inference
+) -> list[dict[str, Any]]:
     import math
 
     import pandas as pd
 
-    rows = len(series)
-    nulls = int(series.isna().sum())
+    rows, nulls, dtype = profile.rows, profile.nulls, profile.dtype
     if nulls == rows:
         raise CheckInputError(f"column {column!r}", "is entirely missing; nothing to infer")
     found: list[dict[str, Any]] = []
@@ -199,7 +268,7 @@ def _column_expectations(series: pd.Series, column: str, o: _Inference) -> list[
         else:
             add(kind, _meta(OBSERVED, beta, n), mostly=_mostly_for(beta), **kwargs)
 
-    add_type = _type_expectation(series)
+    add_type = _type_expectation(dtype, profile.all_str)
     if add_type is not None:
         add(add_type[0], _meta(CONTRACT), **add_type[1])
     if o.null_margin is not None:
@@ -211,33 +280,30 @@ def _column_expectations(series: pd.Series, column: str, o: _Inference) -> list[
     else:
         beta = (nulls + 0.5, rows - nulls + 0.5)  # Jeffreys' prior for a proportion
         add("values_to_not_be_null", _meta(OBSERVED, beta, rows), mostly=_mostly_for(beta))
-    values = series.dropna()
-    n = len(values)
-    is_id = column in o.id_columns if o.id_columns is not None else bool(_ID_NAME.search(column))
-    if is_id and values.is_unique:
+    n = rows - nulls
+    if profile.unique:
         add("values_to_be_unique", _meta(CONTRACT))
         return found
-    if pd.api.types.is_bool_dtype(series):
-        seen = sorted(bool(v) for v in values.unique())
+    if pd.api.types.is_bool_dtype(dtype):
+        seen = sorted(bool(v) for v in (profile.counts or {}))
         if len(seen) < 2:
             add_tolerated("values_to_be_in_set", (1.0, n + 1.0), n, value_set=seen)
-    elif pd.api.types.is_numeric_dtype(series):
-        _range_expectations(values, o, add, add_tolerated)
-    elif not pd.api.types.is_datetime64_any_dtype(series):
-        counts = values.value_counts()
-        if len(counts) <= o.max_categories:
-            singletons = int((counts == 1).sum())
-            add_tolerated(
-                "values_to_be_in_set",
-                (singletons + 1.0, n - singletons + 1.0),
-                n,
-                value_set=sorted((python_value(v) for v in counts.index), key=_sort_key),
-            )
+    elif pd.api.types.is_numeric_dtype(dtype):
+        _range_expectations(profile, n, o, add, add_tolerated)
+    elif not pd.api.types.is_datetime64_any_dtype(dtype) and profile.counts is not None:
+        singletons = sum(1 for count in profile.counts.values() if count == 1)
+        add_tolerated(
+            "values_to_be_in_set",
+            (singletons + 1.0, n - singletons + 1.0),
+            n,
+            value_set=sorted(profile.counts, key=_sort_key),
+        )
     return found
 
 
 def _range_expectations(
-    values: pd.Series,
+    profile: ColumnProfile,
+    n: int,
     o: _Inference,
     add: Callable[..., None],
     add_tolerated: Callable[..., None],
@@ -247,11 +313,12 @@ def _range_expectations(
 
     import pandas as pd
 
-    low, high = float(values.min()), float(values.max())
+    if profile.low is None or profile.high is None:
+        return
+    low, high = profile.low, profile.high
     if not (math.isfinite(low) and math.isfinite(high)):
         return
-    n = len(values)
-    integer = pd.api.types.is_integer_dtype(values)
+    integer = pd.api.types.is_integer_dtype(profile.dtype)
 
     spread = (high - low) * o.range_margin
     min_value, max_value = low - spread, high + spread
@@ -263,10 +330,10 @@ def _range_expectations(
         add("values_to_be_between", _meta(CONTRACT), min_value=0)
     beta = (2.0, max(n - 1.0, 1.0))
     add_tolerated("values_to_be_between", beta, n, min_value=min_value, max_value=max_value)
-    sd = float(values.std())
+    sd = math.nan if profile.sd is None else profile.sd
     if o.value_mostly is None and sd > 0 and math.isfinite(sd):
         # Chebyshev: P(|X - mean| >= k sd) <= 1 / k^2 for any distribution with a variance.
-        mean = float(values.mean())
+        mean = float(profile.mean if profile.mean is not None else math.nan)
         far_low = min(mean - PLAUSIBLE_SDS * sd, low)
         far_high = max(mean + PLAUSIBLE_SDS * sd, high)
         if low >= 0:
@@ -283,21 +350,19 @@ def _range_expectations(
         )
 
 
-def _type_expectation(series: pd.Series) -> tuple[str, dict[str, Any]] | None:
-    """The type family of a column, in the form Great Expectations checks for pandas."""
+def _type_expectation(dtype: Any, all_str: bool) -> tuple[str, dict[str, Any]] | None:
+    """The type family of a column, in the form Great Expectations checks for pandas
+    (``all_str``: an object column whose values are all text)."""
     import numpy as np
     import pandas as pd
 
-    dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype) and isinstance(dtype, np.dtype):
         return "values_to_be_in_type_list", {"type_list": ["bool"]}
     if pd.api.types.is_integer_dtype(dtype) and isinstance(dtype, np.dtype):
         return "values_to_be_in_type_list", {"type_list": _INTEGER_TYPES}
     if pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
         return "values_to_be_in_type_list", {"type_list": _FLOAT_TYPES}
-    if pd.api.types.is_string_dtype(dtype) and (
-        isinstance(dtype, pd.StringDtype) or series.dropna().map(type).eq(str).all()
-    ):
+    if pd.api.types.is_string_dtype(dtype) and (isinstance(dtype, pd.StringDtype) or all_str):
         return "values_to_be_of_type", {"type_": "str"}
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         return "values_to_be_in_type_list", {"type_list": _DATETIME_TYPES}
@@ -401,28 +466,17 @@ def check_schema(
     at most one false alarm in a thousand per expectation when nothing changed). Every other
     expectation is judged as Great Expectations judges it.
     """
-    from mltestscore.checks._expectations import evaluate, is_supported
+    from mltestscore.checks._expectations import is_supported
 
     if engine not in {"auto", "great_expectations"}:
         raise CheckInputError("engine", f"must be 'auto' or 'great_expectations', not {engine!r}")
     if not 0 < alpha < 1:
         raise CheckInputError("alpha", f"must be between 0 and 1, not {alpha}")
-    frame = read_frame(data, "data")
-    suite = schema_to_dict(schema)
-    if frame.shape[0] == 0:
-        raise CheckInputError("data", "has no rows to validate")
-    if sample_size is not None and sample_size < 1:
-        raise CheckInputError(
-            "sample_size", f"must be a positive number of rows, not {sample_size}"
-        )
-    rows_total = int(frame.shape[0])
-    if sample_size is not None and sample_size < rows_total:
-        frame = frame.sample(n=sample_size, random_state=seed)
+    suite, raw, rows_total, rows_validated, where = _validate(
+        data, schema, sample_size, seed, engine, max_examples
+    )
     expectations = suite["expectations"]
-    outcomes = [
-        judge_tolerance(o, alpha)
-        for o in evaluate(frame, expectations, engine=engine, max_examples=max_examples)
-    ]
+    outcomes = [judge_tolerance(o, alpha) for o in raw]
     failures = [o for o in outcomes if not o.success]
     # Nulls within their allowance are expected; out-of-range or unseen values are worth a note.
     tolerated = [o for o in outcomes if o.success and o.unexpected_count and o.type != _NOT_NULL]
@@ -433,10 +487,11 @@ def check_schema(
             "failed_expectations": len(failures),
             "tolerated_expectations": len(tolerated),
             "judged_by_sample_size": sum(o.p_value is not None for o in outcomes),
-            "rows_validated": int(frame.shape[0]),
+            "rows_validated": rows_validated,
             "rows_total": rows_total,
             "evaluated_here": fast,
             "evaluated_by_great_expectations": len(outcomes) - fast,
+            **where,
         },
         "thresholds": {"failed_expectations_allowed": 0, "alpha": alpha},
         "parameters": {
@@ -460,7 +515,7 @@ def check_schema(
         return CheckResult.passed(
             "check_schema",
             RUBRIC_IDS,
-            f"all {len(outcomes)} expectations hold on {frame.shape[0]:,} rows{note}",
+            f"all {len(outcomes)} expectations hold on {rows_validated:,} rows{note}",
             tables=[violations_table(tolerated, "Tolerated violations")] if tolerated else [],
             **kw,
         )
@@ -475,6 +530,52 @@ def check_schema(
         + ([violations_table(tolerated, "Tolerated violations")] if tolerated else []),
         **kw,
     )
+
+
+def _validate(
+    data: Any, schema: Any, sample_size: int | None, seed: int, engine: str, max_examples: int
+) -> tuple[dict[str, Any], list[ExpectationOutcome], int, int, dict[str, object]]:
+    """The suite, each expectation's raw outcome, the rows there are and the rows validated,
+    and where it ran: in the engine of a large source, else on the pandas frame."""
+    from mltestscore.checks._expectations import evaluate
+    from mltestscore.checks._frames import is_scannable, open_scan
+
+    scan = open_scan(data, "data") if is_scannable(data) else None
+    whole = read_frame(data, "data") if scan is None else None
+    suite = schema_to_dict(schema)
+    if whole is not None and whole.shape[0] == 0:
+        raise CheckInputError("data", "has no rows to validate")
+    if sample_size is not None and sample_size < 1:
+        raise CheckInputError(
+            "sample_size", f"must be a positive number of rows, not {sample_size}"
+        )
+    expectations = suite["expectations"]
+    where: dict[str, object] = {}
+    if scan is not None and (sample_size is None or sample_size >= scan.rows()):
+        from mltestscore.checks._lazy_schema import evaluate_scan
+
+        # without a sample size the row count comes with the aggregates: no pass of its own
+        raw, by_sample = evaluate_scan(scan, expectations, engine=engine, max_examples=max_examples)
+        rows_total = rows_validated = scan.rows()
+        where = {**scan.where(), "great_expectations_sample_rows": by_sample}
+    else:
+        if scan is not None:
+            assert sample_size is not None
+            frame = scan.sample(sample_size, seed)
+            rows_total = scan.rows()
+            where = scan.where()
+        else:
+            assert whole is not None
+            rows_total = len(whole)
+            if sample_size is not None and sample_size < rows_total:
+                frame = whole.sample(n=sample_size, random_state=seed)
+            else:
+                frame = whole
+        raw = evaluate(frame, expectations, engine=engine, max_examples=max_examples)
+        rows_validated = int(frame.shape[0])
+    if rows_total == 0:
+        raise CheckInputError("data", "has no rows to validate")
+    return suite, raw, rows_total, rows_validated, where
 
 
 def judge_tolerance(outcome: ExpectationOutcome, alpha: float) -> ExpectationOutcome:

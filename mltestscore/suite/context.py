@@ -493,7 +493,9 @@ class SuiteContext:
                     ) from None
         frame = self.frame("train")
         ignore = sorted(c for c in self.non_feature_columns() if c in frame.columns)
-        suite = schema_to_dict(infer_schema(frame, name=path.stem, ignore_columns=ignore))
+        # the whole training data: a large source is profiled in its engine
+        data = self.data("train")
+        suite = schema_to_dict(infer_schema(data, name=path.stem, ignore_columns=ignore))
         with self._lock:
             # Written beside the target and renamed into place: parallel workers infer the
             # same suite, and a reader never sees half a file.

@@ -26,10 +26,13 @@ def _evaluation(ctx: SuiteContext) -> tuple[pd.DataFrame, pd.Series]:
     return ctx.features(key), ctx.labels(key)
 
 
-def schema_frame(ctx: SuiteContext, key: str) -> pd.DataFrame:
+def schema_frame(ctx: SuiteContext, key: str) -> Any:
     """The columns a schema judges: the features plus any non-feature column (target, time)
     the schema itself mentions. An inferred schema leaves the target out, so a serving sample
-    without labels is judged like the training data."""
+    without labels is judged like the training data. A large source (docs/bigdata.md) stays
+    in its engine, narrowed to those columns, and is validated there."""
+    import pandas as pd
+
     from mltestscore.checks.schema import schema_to_dict
 
     frame = ctx.frame(key)
@@ -40,7 +43,20 @@ def schema_frame(ctx: SuiteContext, key: str) -> pd.DataFrame:
         for list_key in ("column_list", "column_set"):
             mentioned.update(str(c) for c in kwargs.get(list_key) or [])
     drop = [c for c in ctx.non_feature_columns() if c in frame.columns and c not in mentioned]
-    return frame.drop(columns=drop)
+    data = ctx.data(key)
+    if isinstance(data, pd.DataFrame):
+        return frame.drop(columns=drop)
+    return narrowed(data, key, drop)
+
+
+def narrowed(data: Any, key: str, drop: list[str]) -> Any:
+    """A large source without the ``drop`` columns, still scanned in its engine."""
+    from mltestscore.checks._frames import Projection, open_scan
+
+    if not drop:
+        return data
+    columns = tuple(c for c in open_scan(data, key).columns if c not in drop)
+    return Projection(data, columns)
 
 
 def run_schema(ctx: SuiteContext, key: str | None, options: Options) -> CheckResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from mltestscore.checks.result import CheckResult
@@ -10,7 +11,7 @@ from mltestscore.checks.result import CheckResult
 # Counts are exact in every engine, so the statistics agree up to floating-point summation
 # order (means and standard deviations are summed in a different order by each engine).
 RELATIVE_TOLERANCE = 1e-9
-WHERE = ("engine", "rows_scanned", "rows_sampled")
+WHERE = ("engine", "rows_scanned", "rows_sampled", "bytes_read", "great_expectations_sample_rows")
 
 
 def assert_same_result(expected: CheckResult, actual: CheckResult) -> None:
@@ -24,11 +25,28 @@ def assert_same_result(expected: CheckResult, actual: CheckResult) -> None:
     assert len(expected.tables) == len(actual.tables)
     for mine, theirs in zip(expected.tables, actual.tables, strict=True):
         assert mine.columns == theirs.columns
-        by_first = {row[0]: row for row in theirs.rows}
-        assert set(by_first) == {row[0] for row in mine.rows}
-        for row in mine.rows:
-            for a, b in zip(row, by_first[row[0]], strict=True):
-                _assert_close(a, b, f"{row[0]}")
+        by_key = _keyed(theirs.rows)
+        assert set(by_key) == set(_keyed(mine.rows))
+        for key, row in _keyed(mine.rows).items():
+            for a, b in zip(row, by_key[key], strict=True):
+                _assert_close(a, b, f"{key}")
+
+
+def _keyed(rows: Sequence[Sequence[Any]]) -> dict[tuple[Any, ...], Sequence[Any]]:
+    """Rows by their leading text cells (a feature; an expectation type and its column) and,
+    for rows that share them (two ranges of one column), their order."""
+    keyed: dict[tuple[Any, ...], Sequence[Any]] = {}
+    for row in rows:
+        lead: list[Any] = []
+        for cell in row[:2]:
+            if not isinstance(cell, str):
+                break
+            lead.append(cell)
+        n = 0
+        while (*lead, n) in keyed:
+            n += 1
+        keyed[(*lead, n)] = row
+    return keyed
 
 
 def _assert_close(a: Any, b: Any, where: str) -> None:

@@ -63,6 +63,28 @@ def test_freshness_on_spark_is_the_newest_time_of_the_column(
         assert actual.measurements[key] == expected.measurements[key], key
 
 
+def test_schema_inference_and_validation_on_spark_match_pandas(
+    spark: Any, halves: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """The suite pandas infers, and the pandas verdicts and figures on clean data and on
+    planted defects (impossible ages, an unseen workclass, many missing values)."""
+    from mltestscore.checks.schema import check_schema, infer_schema
+    from tests.bigdata.test_lazy_schema import assert_same_suite, defective
+
+    reference = halves[0][[*FEATURES, "fnlwgt", "event_time"]]
+    expected = infer_schema(reference, id_columns=["fnlwgt"])
+    assert_same_suite(expected, infer_schema(_spark_frame(spark, reference), id_columns=["fnlwgt"]))
+    current = halves[1][reference.columns]
+    for data, outcome in ((current, "passed"), (defective(current), "failed")):
+        wanted = check_schema(data, expected)
+        actual = check_schema(_spark_frame(spark, data), expected)
+        assert wanted.outcome == outcome, wanted.reason
+        assert actual.reason == wanted.reason
+        assert_same_result(wanted, actual)
+        assert actual.measurements["engine"] == "spark"
+        assert actual.measurements["rows_sampled"] == 0
+
+
 def test_pii_on_spark_scans_an_engine_sample(
     spark: Any, halves: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:

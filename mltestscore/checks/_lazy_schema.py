@@ -1,0 +1,442 @@
+"""Schema inference and validation computed in the engine that holds a large source.
+
+``infer_schema`` and ``check_schema`` (data-1, monitor-2) on a folder of Parquet files, a glob,
+a Polars, DuckDB, pyarrow or Spark frame (docs/bigdata.md): the aggregates they need (null
+counts, minimum, maximum, mean and standard deviation, distinct counts, the category domains
+of columns with few values, the count of values outside each expectation and the few most
+frequent of them) are narwhals expressions run by the engine; only those aggregates and at
+most ``max_categories + 1`` groups per column come back to Python. The judging is the pandas
+path's own (:mod:`mltestscore.checks.schema`, :mod:`mltestscore.checks._expectations`), so
+the expectations and verdicts are the same.
+
+A column's type is the one pandas gives the same data read from Parquet: an integer column
+with a missing value is float64 there, a boolean one with a missing value holds Python
+objects, text is pandas' default string type; Spark's TIMESTAMP is a naive time, as Spark's
+``toPandas`` gives it. A float NaN counts as missing, as in pandas.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mltestscore.checks._column_profile import ColumnProfile
+from mltestscore.checks._expectations import (
+    FAST,
+    ExpectationOutcome,
+    _describe_columns,
+    _mostly_ok,
+    _native_types,
+    dtype_outcome,
+    evaluate,
+    is_supported,
+)
+from mltestscore.checks.result import python_value
+
+if TYPE_CHECKING:
+    import narwhals as nw
+
+    from mltestscore.checks._frames import Scan
+
+# Expectations the engine path does not compute (types it does not implement, options such
+# as row_condition) are evaluated by Great Expectations on an engine-drawn sample this large.
+FALLBACK_SAMPLE_SIZE = 100_000
+_COUNT = "__mltestscore_count"
+_NOT_NULL = "expect_column_values_to_not_be_null"
+_TYPE_KINDS = {"expect_column_values_to_be_of_type", "expect_column_values_to_be_in_type_list"}
+
+
+# --- types -----------------------------------------------------------------------------------
+
+
+def pandas_dtype(dtype: Any, nulls: int) -> Any:
+    """The pandas dtype of a column of this narwhals dtype once read from Parquet, or
+    ``object`` for types read as Python objects (dates, decimals, lists, structs, bytes)."""
+    import narwhals as nw
+    import numpy as np
+    import pandas as pd
+
+    if dtype == nw.Boolean:
+        return np.dtype(bool) if nulls == 0 else np.dtype(object)
+    if dtype.is_integer():
+        return np.dtype(str(dtype).lower()) if nulls == 0 else np.dtype("float64")
+    if dtype.is_float():
+        return np.dtype(str(dtype).lower())
+    if dtype == nw.String:
+        return pd.Series(["text"]).dtype  # object in pandas 2, the string dtype in pandas 3
+    if isinstance(dtype, nw.Categorical | nw.Enum):
+        return pd.CategoricalDtype()
+    if isinstance(dtype, nw.Datetime):
+        unit = dtype.time_unit
+        if dtype.time_zone is not None:
+            return pd.DatetimeTZDtype(unit=unit, tz=dtype.time_zone)
+        return np.dtype(f"datetime64[{unit}]")
+    return np.dtype(object)
+
+
+def _column_types(scan: Scan) -> dict[str, Any]:
+    """The scan's narwhals dtypes; Spark's TIMESTAMP (an instant shown in the session's time
+    zone) is a naive time, as Spark's own ``toPandas`` gives it."""
+    import narwhals as nw
+
+    dtypes = scan.dtypes()
+    if scan.engine != "spark":
+        return dtypes
+    return {
+        name: nw.Datetime(dtype.time_unit) if isinstance(dtype, nw.Datetime) else dtype
+        for name, dtype in dtypes.items()
+    }
+
+
+def _python_type(dtype: Any) -> type | None:
+    """The Python type of every value of an ``object`` column of this narwhals dtype."""
+    import narwhals as nw
+
+    if dtype == nw.Boolean:
+        return bool
+    if dtype == nw.String:
+        return str
+    return None
+
+
+def _has_domain(dtype: Any) -> bool:
+    """Whether the engine groups this column's values (text, categories, booleans, dates)."""
+    import narwhals as nw
+
+    return dtype in (nw.String, nw.Boolean, nw.Date) or isinstance(dtype, nw.Categorical | nw.Enum)
+
+
+def _valid(column: str, dtype: Any) -> nw.Expr:
+    """Not missing, as pandas counts it (a float NaN is missing)."""
+    import narwhals as nw
+
+    present = ~nw.col(column).is_null()
+    return present & ~nw.col(column).is_nan() if dtype.is_float() else present
+
+
+def _count(expression: nw.Expr, name: str) -> nw.Expr:
+    import narwhals as nw
+
+    return expression.cast(nw.Int64).sum().alias(name)
+
+
+# --- inference -------------------------------------------------------------------------------
+
+
+def profile_scan(
+    scan: Scan, columns: Sequence[str], is_id: Callable[[str], bool], max_categories: int
+) -> dict[str, ColumnProfile]:
+    """The :class:`~mltestscore.checks._column_profile.ColumnProfile` of each column: one aggregate
+    pass over the data, then one bounded group count per column with few distinct values."""
+    import narwhals as nw
+    import pandas as pd
+
+    dtypes = _column_types(scan)
+    expressions: list[nw.Expr] = [nw.len().alias("rows")]
+    for i, column in enumerate(columns):
+        dtype = dtypes[column]
+        valid = _valid(column, dtype)
+        expressions.append(_count(~valid, f"nulls{i}"))
+        if is_id(column) or _has_domain(dtype):  # an exact distinct count costs memory
+            expressions.append(nw.col(column).n_unique().alias(f"distinct{i}"))
+        if dtype.is_numeric() and dtype != nw.Boolean:
+            value = nw.when(valid).then(nw.col(column).cast(nw.Float64))
+            expressions.append(value.min().alias(f"low{i}"))
+            expressions.append(value.max().alias(f"high{i}"))
+            expressions.append(value.mean().alias(f"mean{i}"))
+            expressions.append(value.std(ddof=1).alias(f"sd{i}"))
+    found = scan.aggregate(expressions)
+    rows = int(found["rows"])
+    scan._rows = rows
+    profiles: dict[str, ColumnProfile] = {}
+    for i, column in enumerate(columns):
+        dtype = dtypes[column]
+        nulls = int(found[f"nulls{i}"])
+        distinct = int(found.get(f"distinct{i}", -1)) - (1 if nulls else 0)
+        pandas_type = pandas_dtype(dtype, nulls)
+        unique = distinct == rows - nulls if is_id(column) else None
+        all_str = _python_type(dtype) is str and not isinstance(pandas_type, pd.StringDtype)
+        figures: dict[str, Any] = {}
+        if dtype.is_numeric() and dtype != nw.Boolean and nulls < rows:
+            figures = {name: _float(found[f"{name}{i}"]) for name in ("low", "high", "mean", "sd")}
+        counts = None
+        if _has_domain(dtype) and 0 <= distinct <= max_categories and nulls < rows:
+            counts = _value_counts(scan, column, dtype, distinct)
+        profiles[column] = ColumnProfile(
+            pandas_type, rows, nulls, all_str, unique, counts=counts, **figures
+        )
+    return profiles
+
+
+def _float(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _value_counts(scan: Scan, column: str, dtype: Any, limit: int) -> dict[Any, int]:
+    import narwhals as nw
+
+    grouped = (
+        scan.frame.filter(_valid(column, dtype))
+        .group_by(column)
+        .agg(nw.len().alias(_COUNT))
+        .head(limit + 1)
+    )
+    table = scan.collect(grouped)
+    return {python_value(v): int(n) for v, n in zip(table[column], table[_COUNT], strict=True)}
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def evaluate_scan(
+    scan: Scan, expectations: Sequence[Mapping[str, Any]], *, engine: str, max_examples: int
+) -> tuple[list[ExpectationOutcome], int]:
+    """Each expectation's outcome, in order, and the rows of the sample Great Expectations
+    judged the expectations the engine does not compute (0 when there were none)."""
+    columns = scan.columns
+    dtypes = _column_types(scan)
+    outcomes: dict[int, ExpectationOutcome] = {}
+    counted: dict[int, tuple[Mapping[str, Any], nw.Expr]] = {}
+    fallback: list[int] = []
+    for index, expectation in enumerate(expectations):
+        if engine != "auto" or not is_supported(expectation):
+            fallback.append(index)
+            continue
+        planned = _plan(expectation, columns, dtypes)
+        if isinstance(planned, ExpectationOutcome):
+            outcomes[index] = planned
+        elif planned is None:
+            fallback.append(index)
+        else:
+            counted[index] = (expectation, planned)
+    done, late = _counted(scan, counted, dtypes, max_examples)
+    outcomes.update(done)
+    fallback = sorted(fallback + late)
+    sampled = 0
+    if fallback:
+        sample = scan.sample(FALLBACK_SAMPLE_SIZE, 0)
+        sampled = len(sample)
+        chosen = [expectations[i] for i in fallback]
+        found = evaluate(sample, chosen, engine="great_expectations", max_examples=max_examples)
+        outcomes.update(zip(fallback, found, strict=True))
+    return [outcomes[i] for i in range(len(expectations))], sampled
+
+
+def _kwargs(expectation: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in dict(expectation.get("kwargs", {})).items() if v is not None}
+
+
+def _plan(
+    expectation: Mapping[str, Any], columns: Sequence[str], dtypes: Mapping[str, Any]
+) -> ExpectationOutcome | nw.Expr | None:
+    """The outcome when no data is needed (columns, a missing column, a dtype comparison,
+    an expectation that cannot apply), else the mask of the unexpected values to count in
+    the engine; None for what the engine does not compute (left to Great Expectations)."""
+    import narwhals as nw
+
+    kind = str(expectation["type"])
+    kwargs = _kwargs(expectation)
+    meta = dict(expectation.get("meta") or {})
+    if kind.startswith("expect_table_columns_to_match"):
+        expected = [str(c) for c in kwargs.get("column_list", kwargs.get("column_set", []))]
+        if kind.endswith("ordered_list"):
+            ok = expected == list(columns)
+        else:
+            missing, extra = set(expected) - set(columns), set(columns) - set(expected)
+            ok = not missing and (not extra or not kwargs.get("exact_match", True))
+        observed = _describe_columns(expected, columns)
+        return ExpectationOutcome(kind, kwargs, ok, FAST, observed=observed, meta=meta)
+    column = str(kwargs["column"])
+    if column not in columns:
+        observed = f"column {column!r} is missing"
+        return ExpectationOutcome(kind, kwargs, False, FAST, observed=observed, meta=meta)
+    if kind == "expect_column_to_exist":
+        return ExpectationOutcome(kind, kwargs, True, FAST, observed="present", meta=meta)
+    dtype = dtypes[column]
+    valid = _valid(column, dtype)
+    if kind == _NOT_NULL:
+        return ~valid
+    if kind in _TYPE_KINDS:
+        return valid  # judged by dtype and null count in _type_outcome
+    if kind == "expect_column_values_to_be_between":
+        return _between_plan(kind, kwargs, meta, dtype, valid)
+    if kind == "expect_column_values_to_be_in_set":
+        wanted = _comparable(list(kwargs["value_set"]), dtype)
+        if wanted is None:
+            return None
+        return valid & ~nw.col(column).is_in(wanted) if wanted else valid
+    if kind == "expect_column_values_to_be_unique":
+        return valid  # counted by _duplicates
+    return None
+
+
+def _type_outcome(
+    kind: str, kwargs: dict[str, Any], meta: dict[str, Any], dtype: Any, nulls: int, present: int
+) -> ExpectationOutcome | int | None:
+    """As :func:`mltestscore.checks._expectations._types` judges the pandas dtype: an outcome,
+    or for an ``object`` column (whose values are all of one Python type here) the count of
+    unexpected values (all or none); None when the engine cannot say."""
+    import numpy as np
+
+    names = [str(kwargs["type_"])] if kind.endswith("of_type") else list(kwargs["type_list"])
+    target = pandas_dtype(dtype, nulls)
+    if target == np.dtype(object) and not set(names) & {"object", "object_", "O"}:
+        value_type = _python_type(dtype)
+        if value_type is None:
+            return None
+        natives = tuple(t for name in names for t in _native_types(name))
+        return 0 if issubclass(value_type, natives) else present
+    return dtype_outcome(kind, kwargs, meta, target, names)
+
+
+def _between_plan(
+    kind: str, kwargs: dict[str, Any], meta: dict[str, Any], dtype: Any, valid: nw.Expr
+) -> ExpectationOutcome | nw.Expr | None:
+    import narwhals as nw
+
+    column = str(kwargs["column"])
+    if not dtype.is_numeric() or dtype == nw.Boolean:
+        pandas_type = pandas_dtype(dtype, 0)
+        error = f"TypeError: column {column!r} is not numeric (dtype {pandas_type})"
+        return ExpectationOutcome(kind, kwargs, False, FAST, error=error, meta=meta)
+    bounds = [kwargs.get(k) for k in ("min_value", "max_value")]
+    if not all(b is None or _is_number(b) for b in bounds):
+        return None
+    x = nw.col(column)
+    bad = nw.lit(False)
+    if "min_value" in kwargs:
+        low = float(kwargs["min_value"])
+        bad = bad | (x <= low if kwargs.get("strict_min") else x < low)
+    if "max_value" in kwargs:
+        high = float(kwargs["max_value"])
+        bad = bad | (x >= high if kwargs.get("strict_max") else x > high)
+    return valid & bad
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _comparable(values: list[Any], dtype: Any) -> list[Any] | None:
+    """The members of a value set a column of this dtype can equal, as pandas' ``isin``
+    matches them; None when the engine does not compare this dtype."""
+    import narwhals as nw
+
+    if dtype == nw.Boolean:
+        return [v for v in values if isinstance(v, bool)]
+    if dtype.is_numeric():
+        numbers = [float(v) for v in values if _is_number(v) and not math.isnan(v)]
+        if dtype.is_integer():
+            return [int(v) for v in numbers if v.is_integer()]
+        return numbers
+    if dtype == nw.String or isinstance(dtype, nw.Categorical | nw.Enum):
+        return [v for v in values if isinstance(v, str)]
+    return None
+
+
+def _counted(
+    scan: Scan,
+    counted: Mapping[int, tuple[Mapping[str, Any], nw.Expr]],
+    dtypes: Mapping[str, Any],
+    max_examples: int,
+) -> tuple[dict[int, ExpectationOutcome], list[int]]:
+    """Count every mask and the non-missing values of their columns in one pass; then the
+    most frequent unexpected values of each expectation that has some, and duplicates. The
+    type expectations the engine cannot judge come back in the list, for the fallback."""
+    import narwhals as nw
+
+    names = sorted({str(e["kwargs"]["column"]) for e, _ in counted.values()})
+    unique = {i for i, (e, _) in counted.items() if _is_unique(e)}
+    expressions: list[nw.Expr] = [nw.len().alias("rows")]
+    expressions += [_count(_valid(c, dtypes[c]), f"valid{j}") for j, c in enumerate(names)]
+    skipped = unique | {i for i, (e, _) in counted.items() if str(e["type"]) in _TYPE_KINDS}
+    expressions += [_count(m, f"u{i}") for i, (_, m) in counted.items() if i not in skipped]
+    found = scan.aggregate(expressions)
+    rows = int(found["rows"])
+    scan._rows = rows
+    present = {c: int(found[f"valid{j}"]) for j, c in enumerate(names)}
+    outcomes: dict[int, ExpectationOutcome] = {}
+    late: list[int] = []
+    for i, (expectation, mask) in counted.items():
+        kind = str(expectation["type"])
+        kwargs = _kwargs(expectation)
+        column = str(kwargs["column"])
+        dtype = dtypes[column]
+        meta = dict(expectation.get("meta") or {})
+        mostly = float(kwargs.get("mostly", 1.0))
+        if kind in _TYPE_KINDS:
+            judged = _type_outcome(
+                kind, kwargs, meta, dtype, rows - present[column], present[column]
+            )
+            if judged is None:
+                late.append(i)
+                continue
+            if isinstance(judged, ExpectationOutcome):
+                outcomes[i] = judged
+                continue
+            count = judged
+            examples = _examples(scan, column, mask, max_examples) if count else ()
+        elif i in unique:
+            examples, count = _duplicates(scan, column, dtype, max_examples)
+        else:
+            count = int(found[f"u{i}"] or 0)
+            examples = ()
+            if count and kind != _NOT_NULL:
+                examples = _examples(scan, column, mask, max_examples)
+        total = rows if kind == _NOT_NULL else present[column]
+        outcomes[i] = ExpectationOutcome(
+            kind,
+            kwargs,
+            _mostly_ok(count, total, mostly),
+            FAST,
+            count,
+            rows,
+            count / total if total else None,
+            examples,
+            meta=meta,
+        )
+    return outcomes, late
+
+
+def _is_unique(expectation: Mapping[str, Any]) -> bool:
+    return str(expectation["type"]) == "expect_column_values_to_be_unique"
+
+
+def _examples(
+    scan: Scan, column: str, mask: nw.Expr, max_examples: int
+) -> tuple[tuple[Any, int], ...]:
+    """The most frequent unexpected values (ties by value), as the pandas path lists them."""
+    import narwhals as nw
+
+    grouped = scan.frame.filter(mask).group_by(column).agg(nw.len().alias(_COUNT))
+    top = grouped.sort([_COUNT, column], descending=[True, False]).head(max_examples)
+    table = scan.collect(top)
+    return tuple(
+        (python_value(v), int(n)) for v, n in zip(table[column], table[_COUNT], strict=True)
+    )
+
+
+def _duplicates(
+    scan: Scan, column: str, dtype: Any, max_examples: int
+) -> tuple[tuple[tuple[Any, int], ...], int]:
+    """The values that occur more than once (the most frequent few) and how many rows hold
+    one, as pandas' ``duplicated(keep=False)`` counts them."""
+    import narwhals as nw
+
+    repeated = (
+        scan.frame.filter(_valid(column, dtype))
+        .group_by(column)
+        .agg(nw.len().alias(_COUNT))
+        .filter(nw.col(_COUNT) > 1)
+    )
+    total = scan.collect(repeated.select(nw.col(_COUNT).sum().alias("rows")))
+    count = int(total["rows"].iloc[0] or 0) if len(total) else 0
+    if not count:
+        return (), 0
+    top = repeated.sort([_COUNT, column], descending=[True, False]).head(max_examples)
+    table = scan.collect(top)
+    examples = tuple(
+        (python_value(v), int(n)) for v, n in zip(table[column], table[_COUNT], strict=True)
+    )
+    return examples, count

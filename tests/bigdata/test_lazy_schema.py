@@ -1,0 +1,205 @@
+"""Schema inference and validation (data-1, monitor-2) computed in the engine: on Polars,
+DuckDB, pyarrow and Parquet files the Adult sample gives the suite pandas infers and the
+pandas path's verdicts and figures (tests/bigdata/parity.py), with only aggregates and
+bounded groups brought back."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+pytest.importorskip("narwhals")
+pytest.importorskip("duckdb")
+pytest.importorskip("polars")
+
+from mltestscore.checks.schema import check_schema, infer_schema, schema_to_dict
+from tests.bigdata.parity import RELATIVE_TOLERANCE, assert_same_result
+from tests.bigdata.test_lazy_sources import _source
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Polars, and DuckDB on Parquet files (the pyarrow and DuckDB-relation inputs are the same
+# DuckDB code, covered by the drift tests)
+KINDS = ["polars", "parquet-glob"]
+
+
+def assert_same_suite(expected: Any, actual: Any) -> None:
+    """The same expectations in the same order, numbers within the parity tolerance."""
+    mine = schema_to_dict(expected)["expectations"]
+    theirs = schema_to_dict(actual)["expectations"]
+    assert [(e["type"], e["kwargs"].get("column")) for e in mine] == [
+        (e["type"], e["kwargs"].get("column")) for e in theirs
+    ]
+    for a, b in zip(mine, theirs, strict=True):
+        assert a["meta"] == b["meta"], (a, b)
+        assert a["kwargs"].keys() == b["kwargs"].keys(), (a, b)
+        for key, value in a["kwargs"].items():
+            other = b["kwargs"][key]
+            if isinstance(value, float):
+                assert math.isclose(value, other, rel_tol=RELATIVE_TOLERANCE), (a, b)
+            else:
+                assert value == other, (key, a, b)
+
+
+def defective(frame: pd.DataFrame) -> pd.DataFrame:
+    """Planted defects: impossible ages, an unseen workclass, a column with many nulls."""
+    import numpy as np
+
+    broken = frame.copy()
+    broken.loc[broken.index % 50 == 0, "age"] = 999
+    broken.loc[broken.index % 40 == 0, "workclass"] = "Space-agency"
+    broken.loc[broken.index % 3 == 0, "education-num"] = np.nan
+    return broken
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_inference_in_the_engine_writes_the_suite_pandas_infers(
+    kind: str, halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    expected = infer_schema(halves[0], id_columns=["fnlwgt"])
+    actual = infer_schema(_source(kind, halves[0], tmp_path), id_columns=["fnlwgt"])
+    assert_same_suite(expected, actual)
+    where = actual.meta["mltestscore"]["computed_in"]
+    assert where["engine"] == ("polars" if kind == "polars" else "duckdb")
+    assert where["rows_scanned"] == len(halves[0])
+    assert where["rows_sampled"] == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("planted", [False, True], ids=["clean", "defective"])
+def test_validation_in_the_engine_gives_the_pandas_verdict_and_figures(
+    kind: str, planted: bool, halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    schema = infer_schema(halves[0])
+    current = defective(halves[1]) if planted else halves[1]
+    expected = check_schema(current, schema)
+    actual = check_schema(_source(kind, current, tmp_path), schema)
+    assert expected.outcome == ("failed" if planted else "passed"), expected.reason
+    assert actual.reason == expected.reason
+    assert_same_result(expected, actual)
+    assert actual.measurements["engine"] == ("polars" if kind == "polars" else "duckdb")
+    assert actual.measurements["rows_scanned"] == len(current)
+    assert actual.measurements["rows_sampled"] == 0  # aggregates only
+    assert actual.measurements["great_expectations_sample_rows"] == 0
+
+
+def test_a_suite_written_by_hand_is_judged_alike_in_the_engine(
+    halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """Strict bounds, a uniqueness contract, a wrong type, a missing column and a type the
+    engine does not compute (judged by Great Expectations on a bounded engine sample)."""
+    frame = halves[1]
+    suite = {
+        "name": "hand-written",
+        "expectations": [
+            {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["age"]}},
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "age", "min_value": 20, "max_value": 70, "strict_max": True},
+            },
+            {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "fnlwgt"}},
+            {
+                "type": "expect_column_values_to_be_of_type",
+                "kwargs": {"column": "sex", "type_": "int"},
+            },
+            {
+                "type": "expect_column_values_to_be_in_type_list",
+                "kwargs": {"column": "age", "type_list": ["float64"]},
+            },
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "nowhere"}},
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "education-num", "value_set": [9, 10, 13.0], "mostly": 0.5},
+            },
+            {
+                "type": "expect_column_max_to_be_between",
+                "kwargs": {"column": "age", "max_value": 200},
+            },
+        ],
+    }
+    expected = check_schema(frame, suite)
+    actual = check_schema(_source("duckdb", frame, tmp_path), suite)
+    assert expected.outcome == "failed"
+    assert_same_result(expected, actual)
+    assert actual.measurements["great_expectations_sample_rows"] == len(frame)
+
+
+def test_a_large_source_with_a_sample_size_is_validated_on_an_engine_sample(
+    halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    schema = infer_schema(halves[0])
+    result = check_schema(_source("polars", halves[1], tmp_path), schema, sample_size=900)
+    assert result.outcome == "passed", result.reason
+    assert result.measurements["rows_validated"] == 900
+    assert result.measurements["rows_sampled"] == 900
+
+
+def test_a_suite_on_a_parquet_folder_infers_and_validates_its_schema_in_the_engine(
+    halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """data-1 and monitor-2 in the zero-config suite: the schema is inferred from the whole
+    training folder and serving is validated in the engine, the target left out of both."""
+    from mltestscore.suite.config import Source, SuiteConfig
+    from mltestscore.suite.context import SuiteContext
+    from mltestscore.suite.runners import run_schema
+
+    train = _source("parquet-glob", halves[0], tmp_path / "train")
+    serving = _source("parquet-glob", defective(halves[1]), tmp_path / "serving")
+    config = SuiteConfig(
+        source="pyproject.toml",
+        root=tmp_path,
+        data={
+            "train": Source("train", train, path=Path(train)),
+            "serving": Source("serving", serving, path=Path(serving)),
+        },
+        target="income",
+        schema=tmp_path / "schema.json",
+    )
+    context = SuiteContext(config)
+    expected = infer_schema(halves[0], ignore_columns=["income"])
+    assert_same_suite(expected, context.schema)
+    clean = run_schema(context, "train", {})
+    broken = run_schema(context, "serving", {})
+    assert clean.outcome == "passed", clean.reason
+    assert broken.outcome == "failed"
+    assert "age" in broken.reason
+    assert broken.measurements["engine"] == "duckdb"
+    assert broken.measurements["rows_scanned"] == len(halves[1])
+    assert broken.measurements["bytes_read"] > 0
+
+
+def test_a_check_without_an_engine_path_reads_a_large_source_within_the_memory_budget(
+    halves: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import polars as pl
+
+    from mltestscore.checks._inputs import read_frame
+    from mltestscore.checks.registry import CheckInputError
+
+    source = pl.from_pandas(halves[0]).lazy()
+    assert len(read_frame(source, "data")) == len(halves[0])
+    monkeypatch.setenv("MLTESTSCORE_PANDAS_MEMORY_LIMIT", str(100_000))
+    with pytest.raises(CheckInputError, match="budget 0 MiB, MLTESTSCORE_PANDAS_MEMORY_LIMIT"):
+        read_frame(source, "data")
+
+
+def test_feature_code_takes_its_inputs_from_a_schema_inferred_in_the_engine(
+    halves: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """check_feature_code (data-4) with a large training source: the same schema-driven
+    inputs as from the pandas frame, found by the same property test."""
+    import polars as pl
+
+    from mltestscore.checks.feature_code import check_feature_code
+    from tests.checks_data.test_feature_code import FAST, net_capital_log
+
+    frame = halves[0].drop(columns=["event_time"])
+    fast = {**FAST, "max_examples": 10}
+    expected = check_feature_code(net_capital_log, training_data=frame, **fast)
+    actual = check_feature_code(net_capital_log, training_data=pl.from_pandas(frame), **fast)
+    assert expected.outcome == actual.outcome == "failed"
+    assert actual.reason == expected.reason
