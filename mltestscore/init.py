@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import os
 import re
 import sys
-import tempfile
 import textwrap
 import tomllib
 from dataclasses import dataclass, field
@@ -226,24 +224,9 @@ def write_atomically(path: Path, text: str) -> None:
     sees half a pyproject.toml. The file keeps its permissions. A link, device or folder at
     ``path`` is refused (:class:`mltestscore.report.atomic.UnsafeTargetError`), never
     written through."""
-    from mltestscore.report.atomic import check_target
+    from mltestscore.report.atomic import write_atomic
 
-    check_target(path)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        else:
-            os.chmod(temporary, 0o644)
-        check_target(path)  # narrows the window in which a link could be planted
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    write_atomic(path, text, keep_mode=True)
 
 
 def _diff(old: str, new: str, name: str) -> str:

@@ -88,7 +88,12 @@ def _write_checked(path: Path, text: str, registered: bool) -> str:
         raise ValueError(
             f"could not register the mlscore marker in {path}: add it by hand (docs/ci.md)"
         )
-    path.write_text(text, encoding="utf-8")
+    from mltestscore.report.atomic import UnsafeTargetError, write_atomic
+
+    try:
+        write_atomic(path, text, keep_mode=True)
+    except UnsafeTargetError as exc:
+        raise ValueError(f"could not register the mlscore marker: {exc.strerror}") from None
     return f"registered the mlscore marker in {path}"
 
 

@@ -349,12 +349,13 @@ def schema_to_dict(schema: Any) -> dict[str, Any]:
 
 
 def save_schema(schema: Any, path: PathLike) -> Path:
-    """Write a suite as Great Expectations JSON (reviewable, diffable, loadable by GX)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write a suite as Great Expectations JSON (reviewable, diffable, loadable by GX),
+    atomically; a link, device or FIFO at ``path`` is refused
+    (:class:`mltestscore.report.atomic.UnsafeTargetError`)."""
+    from mltestscore.report.atomic import write_atomic
+
     data = schema_to_dict(schema)
-    target.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    return target
+    return write_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def load_schema(path: PathLike) -> Any:
