@@ -27,6 +27,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from mltestscore.config_files import read_utf8
 from mltestscore.init_inspect import Finding, Inspection, inspect_project
 
 PROCESS_ITEMS = {
@@ -199,7 +200,7 @@ def _remove_main_table(text: str) -> str:
 def read_existing(pyproject: Path) -> tuple[str, dict[str, Any]]:
     """The file's text and its ``[tool.mltestscore]`` table; ValueError when it does not
     parse (init never rewrites a file it cannot read)."""
-    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+    text = read_utf8(pyproject) if pyproject.is_file() else ""  # ValueError: not UTF-8
     try:
         existing = tomllib.loads(text).get("tool", {}).get("mltestscore", {})
     except tomllib.TOMLDecodeError as exc:

@@ -19,6 +19,7 @@ from mltestscore.ci.annotations import item_annotations
 from mltestscore.ci.api import ApiError
 from mltestscore.ci.comment import CommentThread, comment_body
 from mltestscore.ci.workflow_commands import Annotation
+from mltestscore.config_files import pytest_config_problem
 from mltestscore.report.atomic import append_text, write_atomic
 
 RunPytest = Callable[[Sequence[str], Path, Mapping[str, str]], int]
@@ -44,6 +45,10 @@ class RunSettings:
     @property
     def base_path(self) -> Path:
         return self.output_dir / "base" / "mlscore.json"
+
+
+# pytest's own exit code for a usage error: what pytest would mean here, said clearly.
+PYTEST_USAGE_ERROR = 4
 
 
 def run_pytest(command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> int:
@@ -102,6 +107,13 @@ class Run:
 
     def execute(self, run: RunPytest = run_pytest) -> int:
         settings = self.settings
+        problem = pytest_config_problem(self.cwd)
+        if problem is not None:
+            # pytest reads its configuration before any plugin loads and would end in a
+            # traceback of its own: say which file and which byte instead.
+            print(f"mltestscore: {problem}", file=self.out)
+            self._summarise([f"pytest was not run: {problem}"], None)
+            return PYTEST_USAGE_ERROR
         notes: list[str] = []
         base: dict[str, Any] | None = None
         if self.is_review:
