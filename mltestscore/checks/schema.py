@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks._inputs import read_frame
+from mltestscore.checks._inputs import read_frame, require_text_columns
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table, python_value
 
@@ -78,9 +78,13 @@ def infer_schema(
     """
     import great_expectations as gx
 
-    frame = read_frame(data, "data")
+    frame = require_text_columns(read_frame(data, "data"), "data")
     if frame.shape[0] == 0:
         raise CheckInputError("data", "has no rows; a schema needs training data")
+    if "" in frame.columns:
+        raise CheckInputError(
+            "data", "has a column with an empty name; Great Expectations needs every column named"
+        )
     if range_margin < 0:
         raise CheckInputError("range_margin", f"must be non-negative, not {range_margin}")
     if value_mostly is not None and not 0 <= value_mostly <= 1:
@@ -408,7 +412,7 @@ def check_schema(
         raise CheckInputError("engine", f"must be 'auto' or 'great_expectations', not {engine!r}")
     if not 0 < alpha < 1:
         raise CheckInputError("alpha", f"must be between 0 and 1, not {alpha}")
-    frame = read_frame(data, "data")
+    frame = require_text_columns(read_frame(data, "data"), "data")
     suite = schema_to_dict(schema)
     if frame.shape[0] == 0:
         raise CheckInputError("data", "has no rows to validate")
