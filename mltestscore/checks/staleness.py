@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -302,7 +302,8 @@ def check_data_freshness(
     latest = parsed.max().to_pydatetime()
     earliest = parsed.min().to_pydatetime()
     age_days = (moment - latest).total_seconds() / SECONDS_PER_DAY
-    future_rows = int(((parsed - moment).dt.total_seconds() > max_future_hours * 3600).sum())
+    # Compared, not subtracted: a sentinel such as 9999-12-31 minus now overflows int64.
+    future_rows = int((parsed > moment + timedelta(hours=max_future_hours)).sum())
     measurements = {
         "latest": latest.isoformat(),
         "earliest": earliest.isoformat(),

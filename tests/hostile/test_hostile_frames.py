@@ -141,3 +141,14 @@ def test_infinite_values_are_slices_of_their_own_not_a_pandas_error() -> None:
     assert result.outcome != "error", result.reason
     slices = {row[0] for row in result.tables[0].rows}
     assert {"ratio=inf", "ratio=-inf", "ratio=missing"} <= slices, slices
+
+
+def test_a_far_future_sentinel_date_is_a_future_row() -> None:
+    from datetime import UTC, datetime
+
+    times = [pd.Timestamp("2026-12-07", tz="UTC"), pd.Timestamp("9999-12-31", tz="UTC")]
+    result = check_data_freshness(
+        pd.DataFrame({"t": times}), "t", now=datetime(2026, 12, 7, 12, tzinfo=UTC)
+    )
+    assert result.outcome == "failed"
+    assert "1 rows of 't' lie in the future (latest 9999-12-31" in result.reason
