@@ -77,7 +77,15 @@ SUITE = {
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+# derandomize: the same 40 frames every run, so CI is never red on a new draw (wider random
+# runs of the same strategy are how the fixed cases were found).
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+    derandomize=True,
+)
 @given(hostile_frames(), hostile_frames(), st.data())
 def test_hostile_frames_give_a_verdict_or_a_named_bad_input(
     frame: pd.DataFrame, other: pd.DataFrame, data: st.DataObject
@@ -152,3 +160,14 @@ def test_a_far_future_sentinel_date_is_a_future_row() -> None:
     )
     assert result.outcome == "failed"
     assert "1 rows of 't' lie in the future (latest 9999-12-31" in result.reason
+
+
+def test_a_year_python_cannot_hold_is_an_unreadable_timestamp_not_a_crash() -> None:
+    from datetime import UTC, datetime
+
+    times = pd.Series(np.array(["-0005-01-01", "2026-12-07"], dtype="datetime64[s]"))
+    result = check_data_freshness(
+        pd.DataFrame({"t": times}), "t", now=datetime(2026, 12, 7, 12, tzinfo=UTC)
+    )
+    assert result.outcome == "passed", result.reason
+    assert "1 values could not be read as times" in result.reason
