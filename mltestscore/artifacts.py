@@ -109,27 +109,25 @@ def save_model(model: Any, path: str | os.PathLike[str], *, format: str | None =
     """Save ``model`` (skops unless the file name or ``format`` says otherwise), atomically.
 
     The file is written next to its destination and moved into place with ``os.replace``, so a
-    reader never sees half a model.
+    reader never sees half a model; the library writes to a handle, never opening a path
+    itself, and a link, device or FIFO at ``path`` is refused
+    (:class:`mltestscore.report.atomic.UnsafeTargetError`).
     """
+    from mltestscore.report.atomic import atomic_file
+
     target = Path(path)
     kind = format or artifact_format(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
+    if kind not in (SKOPS, JOBLIB, PICKLE):
+        raise ArtifactError(target, f"saving as {kind!r} is not supported; use skops")
+    with atomic_file(target) as handle:
         if kind == SKOPS:
             import skops.io as sio
 
-            sio.dump(model, partial)
+            sio.dump(model, handle)
         elif kind == JOBLIB:
-            importlib.import_module("joblib").dump(model, partial)
-        elif kind == PICKLE:
-            with open(partial, "wb") as handle:
-                pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            importlib.import_module("joblib").dump(model, handle)
         else:
-            raise ArtifactError(target, f"saving as {kind!r} is not supported; use skops")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+            pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return target
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from mltestscore.config_files import read_utf8
 from mltestscore.errors import ConfigError
 from mltestscore.evidence import Attestation
 from mltestscore.rubric import Rubric
@@ -185,16 +186,13 @@ def load_project_config(pyproject: Path | None) -> ProjectConfig:
         return ProjectConfig(source="(no pyproject.toml)", root=root)
     source = str(pyproject)
     try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_utf8(pyproject))
     except OSError as exc:
         raise ConfigError(f"cannot read {source}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{source} is not UTF-8 text (byte {exc.start}): TOML files must be UTF-8; "
-            "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
-        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source} is not valid TOML: {exc}") from None
+    except ValueError as exc:  # not UTF-8: TOML files must be
+        raise ConfigError(str(exc)) from None
     settings = document.get("tool", {}).get("mltestscore", {})
     if not isinstance(settings, dict):
         raise ConfigError(f"{source}: [{SECTION}] must be a table")

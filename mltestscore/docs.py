@@ -105,15 +105,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="%(default)s")
     args = parser.parse_args(argv)
     output: Path = args.output
+    from mltestscore.report.atomic import UnsafeTargetError, check_target, write_atomic
+
     text = render_rubric_docs()
+    try:
+        check_target(output)  # before reading: a FIFO there would block the read
+    except UnsafeTargetError as exc:
+        print(f"python -m mltestscore.docs: {exc.strerror}", file=sys.stderr)
+        return 2
     current = output.read_text(encoding="utf-8") if output.exists() else ""
     if args.check:
         if current != text:
             print(f"{output} is out of date: run python -m mltestscore.docs", file=sys.stderr)
             return 1
         return 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    try:
+        write_atomic(output, text)
+    except UnsafeTargetError as exc:
+        print(f"python -m mltestscore.docs: {exc.strerror}", file=sys.stderr)
+        return 2
     print(f"wrote {output}")
     return 0
 

@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from importlib import metadata
@@ -78,19 +77,12 @@ def write_snapshot(
     data_files: Iterable[str | os.PathLike[str]] = (),
     extra: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``environment.json`` into ``directory`` atomically and return its path."""
-    target = Path(directory) / SNAPSHOT_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``environment.json`` into ``directory`` atomically and return its path (a link,
+    device or FIFO there is refused: :class:`mltestscore.report.atomic.UnsafeTargetError`)."""
+    from mltestscore.report.atomic import write_atomic
+
     text = json.dumps(take_snapshot(data_files, extra), indent=2, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".environment.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(Path(directory) / SNAPSHOT_FILE, text)
 
 
 def read_snapshot(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import os
 import re
 import sys
-import tempfile
 import textwrap
 import tomllib
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from mltestscore.config_files import read_utf8
 from mltestscore.init_inspect import Finding, Inspection, inspect_project
 
 PROCESS_ITEMS = {
@@ -201,7 +200,7 @@ def _remove_main_table(text: str) -> str:
 def read_existing(pyproject: Path) -> tuple[str, dict[str, Any]]:
     """The file's text and its ``[tool.mltestscore]`` table; ValueError when it does not
     parse (init never rewrites a file it cannot read)."""
-    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+    text = read_utf8(pyproject) if pyproject.is_file() else ""  # ValueError: not UTF-8
     try:
         existing = tomllib.loads(text).get("tool", {}).get("mltestscore", {})
     except tomllib.TOMLDecodeError as exc:
@@ -226,24 +225,9 @@ def write_atomically(path: Path, text: str) -> None:
     sees half a pyproject.toml. The file keeps its permissions. A link, device or folder at
     ``path`` is refused (:class:`mltestscore.report.atomic.UnsafeTargetError`), never
     written through."""
-    from mltestscore.report.atomic import check_target
+    from mltestscore.report.atomic import write_atomic
 
-    check_target(path)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        else:
-            os.chmod(temporary, 0o644)
-        check_target(path)  # narrows the window in which a link could be planted
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    write_atomic(path, text, keep_mode=True)
 
 
 def _diff(old: str, new: str, name: str) -> str:

@@ -18,6 +18,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from mltestscore.config_files import read_utf8
+
 MARKER = "mlscore(*ids): claims ML Test Score rubric items for this test (mltestscore)"
 _INI_FILES = (("pytest.ini", "pytest"), (".pytest.ini", "pytest"))
 _LATER_INI_FILES = (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest"))
@@ -34,7 +36,7 @@ def _registered(markers: object) -> bool:
 def _ini_section(path: Path, section: str) -> configparser.SectionProxy | None:
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(path, encoding="utf-8")
+        parser.read_string(read_utf8(path), str(path))  # ValueError: not UTF-8
     except configparser.Error:
         return None
     return parser[section] if parser.has_section(section) else None
@@ -88,7 +90,12 @@ def _write_checked(path: Path, text: str, registered: bool) -> str:
         raise ValueError(
             f"could not register the mlscore marker in {path}: add it by hand (docs/ci.md)"
         )
-    path.write_text(text, encoding="utf-8")
+    from mltestscore.report.atomic import UnsafeTargetError, write_atomic
+
+    try:
+        write_atomic(path, text, keep_mode=True)
+    except UnsafeTargetError as exc:
+        raise ValueError(f"could not register the mlscore marker: {exc.strerror}") from None
     return f"registered the mlscore marker in {path}"
 
 
@@ -99,7 +106,7 @@ def register_marker(root: Path, dry_run: bool = False) -> str:
     pyproject = root / "pyproject.toml"
     candidates: list[tuple[Path, str, str]] = [(root / n, "ini", s) for n, s in _INI_FILES]
     if pyproject.is_file():
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_utf8(pyproject))
         table = next((t for t in _TOML_TABLES if _toml_table(data, t) is not None), None)
         if table is not None:
             candidates.append((pyproject, "toml", table))
@@ -113,13 +120,13 @@ def register_marker(root: Path, dry_run: bool = False) -> str:
                 continue
             current: object = found.get("markers", "") if found is not None else ""
         else:
-            config = _toml_table(tomllib.loads(path.read_text(encoding="utf-8")), section)
+            config = _toml_table(tomllib.loads(read_utf8(path)), section)
             current = (config or {}).get("markers", [])
         if _registered(current):
             return f"the mlscore marker is already registered in {path}"
         if dry_run:
             return f"would register the mlscore marker in {path} [{section}]"
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path)
         if kind == "ini":
             if found is None:  # a pytest.ini without its [pytest] section
                 text = text.rstrip("\n") + ("\n\n" if text.strip() else "") + "[pytest]\n"
@@ -135,7 +142,7 @@ def register_marker(root: Path, dry_run: bool = False) -> str:
         return _write_checked(path, new_text, _registered(markers))
     if dry_run:
         return f"would register the mlscore marker in {pyproject} [tool.pytest.ini_options]"
-    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+    text = read_utf8(pyproject) if pyproject.is_file() else ""
     table = f'[tool.pytest.ini_options]\nmarkers = ["{MARKER}"]\n'
     new_text = text.rstrip("\n") + ("\n\n" if text.strip() else "") + table
     markers = (_toml_table(tomllib.loads(new_text), "tool.pytest.ini_options") or {}).get("markers")

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mltestscore import artifacts, environment
+from mltestscore.report.atomic import UnsafeTargetError, current_umask, write_atomic
 
 MODEL_FILE = "model.skops"
 METRICS_FILE = "metrics.json"
@@ -116,13 +117,21 @@ class LocalModelStore:
         try:
             artifacts.save_model(model, staging / MODEL_FILE)
             environment.write_snapshot(staging, data_files)
-            (staging / METRICS_FILE).write_text(
+            write_atomic(
+                staging / METRICS_FILE,
                 json.dumps(
                     {k: float(v) for k, v in (metrics or {}).items()}, indent=2, sort_keys=True
                 ),
-                encoding="utf-8",
             )
-            os.rename(staging, version.location)  # fails if another writer took the number
+            # mkdtemp makes the folder 0700; a version gets the umask's mode like any folder.
+            os.chmod(staging, 0o777 & ~current_umask())
+            try:
+                os.rename(staging, version.location)  # fails if another writer took the number
+            except OSError as exc:
+                raise ModelStoreError(
+                    f"{version.location} is already there and is not an empty folder "
+                    f"({exc.strerror}): version {version} not registered"
+                ) from None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -141,17 +150,14 @@ class LocalModelStore:
         return self._version(int(match.group(1)))
 
     def set_current(self, version: ModelVersion) -> None:
-        """Point CURRENT at ``version`` in one atomic file replacement."""
+        """Point CURRENT at ``version`` in one atomic file replacement (a link or device at
+        CURRENT is refused, never replaced nor followed)."""
         if not (Path(version.location) / MODEL_FILE).is_file():
             raise ModelStoreError(f"version {version} has no {MODEL_FILE} in {self.root}")
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".CURRENT.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(version.name + "\n")
-            os.replace(tmp, self.root / CURRENT_FILE)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            write_atomic(self.root / CURRENT_FILE, version.name + "\n")
+        except UnsafeTargetError as exc:
+            raise ModelStoreError(f"CURRENT not moved to {version}: {exc.strerror}") from None
 
     def previous(self, version: ModelVersion) -> ModelVersion | None:
         """The newest version older than ``version``, or None when there is none."""

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from mltestscore.session import MLScoreSession
 
 _MARKER_CLAIMS = pytest.StashKey[dict[str, str]]()
+#: How many markers of its own the test had when its claims were read: a marker added later
+#: (by a hook, a fixture, ``request.applymarker``) is seen by the count changing.
+_OWN_MARKERS = pytest.StashKey[int]()
 #: The key of the deselected count in what an xdist worker sends its controller.
 DESELECTED_OUTPUT = "mlscore_deselected"
 
@@ -100,6 +103,7 @@ class EvidenceRecorder:
             for item_id in inherited[id(parent)]:
                 claims.setdefault(item_id, "marker")
             node.stash[_MARKER_CLAIMS] = claims
+            node.stash[_OWN_MARKERS] = len(node.own_markers)
             problems.extend(found)
         if problems:
             report.outcome = "failed"
@@ -107,10 +111,26 @@ class EvidenceRecorder:
             report.result = []
         return report
 
+    @staticmethod
+    def _late_claims(item: pytest.Item) -> dict[str, str]:
+        """Every id the test's mlscore markers name now, read when markers were added after
+        collection (a ``pytest_collection_modifyitems`` hook, a fixture calling
+        ``request.applymarker``). They count like any marker; an id that is not the rubric's
+        (or not a string) is kept as written, so that the scorecard warns that its
+        evidence was ignored rather than dropping it silently: a collection error is no
+        longer possible at this point."""
+        claims: dict[str, str] = {}
+        for marker in item.iter_markers("mlscore"):
+            for item_id in marker.args:
+                claims.setdefault(item_id if isinstance(item_id, str) else repr(item_id), "marker")
+        item.stash[_OWN_MARKERS] = len(item.own_markers)
+        return claims
+
     def claims_for(self, item: pytest.Item) -> dict[str, str]:
         claims = item.stash.get(_MARKER_CLAIMS, None)
-        if claims is None:
-            claims = self._claims_from(item.iter_markers("mlscore"), item)[0]
+        if claims is None or len(item.own_markers) != item.stash.get(_OWN_MARKERS, -1):
+            claims = {**self._late_claims(item), **(claims or {})}
+            item.stash[_MARKER_CLAIMS] = claims
         claims = dict(claims)
         for pattern, ids in self.mapping:
             if fnmatch.fnmatchcase(item.nodeid, pattern):
@@ -137,6 +157,21 @@ class EvidenceRecorder:
 
     def pytest_sessionstart(self) -> None:
         recording.start_recording(self._record)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Markers added while the test ran (a fixture calling ``request.applymarker``)
+        count too: their new ids join the claims before the teardown report, the one that
+        carries every property, is made. One length comparison per test otherwise."""
+        if call.when == "teardown" and len(item.own_markers) != item.stash.get(_OWN_MARKERS, -1):
+            before = item.stash.get(_MARKER_CLAIMS, {})
+            late = {k: v for k, v in self._late_claims(item).items() if k not in before}
+            if late:
+                item.stash[_MARKER_CLAIMS] = {**before, **late}
+                item.user_properties.append((recording.CLAIMS_PROPERTY, late))
+        return (yield)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> None:

@@ -54,9 +54,9 @@ def read_frame(data: Any, argument: str, columns: Sequence[str] | None = None) -
     from mltestscore.checks._frames import is_scannable
 
     if isinstance(data, pd.DataFrame):
-        return data
+        return require_unique_columns(data, argument)
     if is_scannable(data):
-        return _collect_whole(data, argument, columns)
+        return require_unique_columns(_collect_whole(data, argument, columns), argument)
     if not isinstance(data, str | os.PathLike):
         raise CheckInputError(
             argument,
@@ -155,6 +155,39 @@ def require_labels(y: Any, n_rows: int, argument: str = "y") -> Any:
     return values
 
 
+def require_unique_columns(frame: pd.DataFrame, argument: str) -> pd.DataFrame:
+    """``frame`` when no two of its columns have the same name (as text); otherwise a
+    CheckInputError naming them. With two columns called ``age``, ``frame["age"]`` is a
+    frame, not a column, and every library below fails with a message that names neither
+    the column nor the check."""
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) != len(names):
+        from collections import Counter
+
+        twice = sorted(n for n, count in Counter(names).items() if count > 1)
+        raise CheckInputError(
+            argument,
+            f"has {len(twice)} column name(s) used more than once: "
+            f"{', '.join(repr(n) for n in twice[:10])}; give each column its own name",
+        )
+    return frame
+
+
+def require_text_columns(frame: pd.DataFrame, argument: str) -> pd.DataFrame:
+    """``frame`` when every column name is text, for checks that name columns in rules,
+    slices and reports; otherwise a CheckInputError naming the others. (A frame built from
+    a numpy array has the numbers 0, 1, ... as names.)"""
+    other = [c for c in frame.columns if not isinstance(c, str)]
+    if other:
+        shown = ", ".join(f"{c!r} ({type(c).__name__})" for c in other[:10])
+        raise CheckInputError(
+            argument,
+            f"has column names that are not text: {shown}; name the columns, e.g. "
+            "frame.columns = [f'x{i}' for i in range(frame.shape[1])]",
+        )
+    return require_unique_columns(frame, argument)
+
+
 def require_frame(
     frame: Any, argument: str = "X", *, min_rows: int = 1, allow_all_missing: bool = False
 ) -> pd.DataFrame:
@@ -174,6 +207,7 @@ def require_frame(
         raise CheckInputError(argument, f"has {len(frame)} rows, needs at least {min_rows}")
     if frame.shape[1] == 0:
         raise CheckInputError(argument, "has no columns")
+    require_unique_columns(frame, argument)
     if not allow_all_missing:
         empty = [str(c) for c in frame.columns if frame[c].isna().all()]
         if empty:

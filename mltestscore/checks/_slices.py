@@ -34,10 +34,16 @@ def make_slices(
         values = frame[column]
         missing = values.isna().to_numpy()
         if pd.api.types.is_numeric_dtype(values) and values.nunique(dropna=True) > numeric_bins:
-            binned = pd.qcut(values, q=numeric_bins, duplicates="drop")
+            # Infinite values are slices of their own: quantile bins need finite edges.
+            as_float = values.astype(float)
+            infinite = np.isinf(as_float.to_numpy())
+            binned = pd.qcut(as_float.where(~infinite), q=numeric_bins, duplicates="drop")
             for interval in binned.cat.categories:
                 mask = (binned == interval).to_numpy()
                 slices.append(Slice(column, f"[{interval.left:g}, {interval.right:g}]", mask))
+            for label, side in (("inf", as_float > 0), ("-inf", as_float < 0)):
+                if (infinite & side.to_numpy()).any():
+                    slices.append(Slice(column, label, infinite & side.to_numpy()))
         else:
             counts = values.value_counts(dropna=True)
             for value in list(counts.index)[:max_categories]:

@@ -62,6 +62,7 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 def _domains_from_frame(frame: Any, columns: Sequence[str], source: str) -> dict[str, ColumnDomain]:
+    import numpy as np
     import pandas as pd
 
     domains: dict[str, ColumnDomain] = {}
@@ -72,13 +73,17 @@ def _domains_from_frame(frame: Any, columns: Sequence[str], source: str) -> dict
             raise CheckInputError(f"column {column!r}", f"is entirely missing in the {source}")
         dtype = values.dtype
         if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            # The range is drawn from: infinite values (edge cases of their own) stay out.
+            finite = present[np.isfinite(present.to_numpy(dtype=float))]
+            if finite.empty:
+                raise CheckInputError(f"column {column!r}", f"has no finite value in the {source}")
             domains[column] = ColumnDomain(
                 column,
                 numeric=True,
-                low=float(present.min()),
-                high=float(present.max()),
+                low=float(finite.min()),
+                high=float(finite.max()),
                 integer=bool(pd.api.types.is_integer_dtype(dtype)),
-                typical=float(present.median()),
+                typical=float(finite.median()),
                 source=source,
             )
         else:
@@ -471,7 +476,9 @@ def random_search(
         if choice < 0.8:
             if not domain.numeric:
                 return domain.values[int(rng.integers(len(domain.values)))]
-            value = float(rng.uniform(domain.low, domain.high))
+            # halved and doubled when the span itself overflows (-1e308 to 1e308)
+            scale = 1.0 if math.isfinite(domain.high - domain.low) else 2.0
+            value = float(rng.uniform(domain.low / scale, domain.high / scale)) * scale
             return float(round(value)) if domain.integer else value
         edges = domain.edge_values(plan.large_factor, plan.missing, plan.unseen)
         return edges[int(rng.integers(len(edges)))]

@@ -381,12 +381,14 @@ def append_history(
         "parameters": dict(parameters),
         "verdict": verdict,
     }
+    from mltestscore.report.atomic import check_target, write_atomic
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    check_target(target)  # before reading: a FIFO there would block the read
     lines = target.read_text(encoding="utf-8").splitlines() if target.is_file() else []
     lines = [line for line in lines if line.strip()][-(KEPT_RUNS - 1) :]
     lines.append(json.dumps(record, sort_keys=True))
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_atomic(target, "\n".join(lines) + "\n")
 
 
 def _pooled(records: Sequence[Mapping[str, Any]], kind: str) -> tuple[list[float], list[float]]:

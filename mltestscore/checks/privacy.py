@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks._inputs import read_frame
+from mltestscore.checks._inputs import read_frame, require_text_columns
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table
 
@@ -159,6 +159,7 @@ def check_pii(
         frame, where = _engine_sample(data, columns, sample_size, seed)
     else:
         frame = read_frame(data, "data")
+    require_text_columns(frame, "data")
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise CheckInputError("data", f"is empty ({frame.shape[0]} rows, {frame.shape[1]} columns)")
     if sample_size is not None and sample_size < 1:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.checks._column_profile import ColumnProfile
-from mltestscore.checks._inputs import read_frame
+from mltestscore.checks._inputs import read_frame, require_text_columns
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table, python_value
 
@@ -103,12 +103,16 @@ def infer_schema(
         profiles = profile_scan(scan, columns, _is_id_for(options), max_categories)
         where = scan.where()
     else:
-        frame = read_frame(data, "data")
+        frame = require_text_columns(read_frame(data, "data"), "data")
         if frame.shape[0] == 0:
             raise CheckInputError("data", "has no rows; a schema needs training data")
         columns = [str(c) for c in frame.columns if c not in skip]
         rows = int(frame.shape[0])
         profiles = {c: profile_series(frame[c], c, options) for c in columns}
+    if "" in columns:
+        raise CheckInputError(
+            "data", "has a column with an empty name; Great Expectations needs every column named"
+        )
     expectations: list[dict[str, Any]] = []
     table_kind = "ordered_list" if column_order else "set"
     key = "column_list" if column_order else "column_set"
@@ -414,12 +418,13 @@ def schema_to_dict(schema: Any) -> dict[str, Any]:
 
 
 def save_schema(schema: Any, path: PathLike) -> Path:
-    """Write a suite as Great Expectations JSON (reviewable, diffable, loadable by GX)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write a suite as Great Expectations JSON (reviewable, diffable, loadable by GX),
+    atomically; a link, device or FIFO at ``path`` is refused
+    (:class:`mltestscore.report.atomic.UnsafeTargetError`)."""
+    from mltestscore.report.atomic import write_atomic
+
     data = schema_to_dict(schema)
-    target.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    return target
+    return write_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def load_schema(path: PathLike) -> Any:
@@ -541,7 +546,7 @@ def _validate(
     from mltestscore.checks._frames import is_scannable, open_scan
 
     scan = open_scan(data, "data") if is_scannable(data) else None
-    whole = read_frame(data, "data") if scan is None else None
+    whole = require_text_columns(read_frame(data, "data"), "data") if scan is None else None
     suite = schema_to_dict(schema)
     if whole is not None and whole.shape[0] == 0:
         raise CheckInputError("data", "has no rows to validate")

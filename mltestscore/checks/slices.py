@@ -118,6 +118,19 @@ def slice_status(score: SliceScore, measured: SliceMeasurement) -> str:
     return "past the limit within noise" if point_past else "ok"
 
 
+def _require_text_names(columns: Sequence[Any]) -> None:
+    """Slices are named by their column in rules and reports: a column name that is not text
+    (a frame made from a numpy array has 0, 1, ...) is refused by name."""
+    other = [c for c in columns if not isinstance(c, str)]
+    if other:
+        shown = ", ".join(f"{c!r} ({type(c).__name__})" for c in other[:10])
+        raise CheckInputError(
+            "columns",
+            f"slice columns must be named by text, got {shown}; name the frame's columns, "
+            "e.g. X.columns = [f'x{i}' for i in range(X.shape[1])]",
+        )
+
+
 @register_check(*RUBRIC, renamed={"max_rows": "sample_size", "random_state": "seed"})
 def check_slice_quality(
     model: Any,
@@ -157,6 +170,7 @@ def check_slice_quality(
     y = require_labels(y, len(X))
     if isinstance(columns, str):
         columns = [columns]
+    _require_text_names(columns)
     slice_frame = columns_from(
         X, slice_data, columns, columns_argument="columns", extra_argument="slice_data"
     )
@@ -471,6 +485,7 @@ def check_weak_segments(
     require_model(model)
     X = require_frame(X, allow_all_missing=True)
     y = require_labels(y, len(X))
+    _require_text_names(list(X.columns) if columns is None else columns)
     columns = require_columns(X, list(X.columns) if columns is None else columns, "columns")
     if max_gap is None and max_relative_gap is None:
         raise CheckInputError("max_gap", "set max_gap, max_relative_gap or both")

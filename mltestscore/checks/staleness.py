@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +243,10 @@ def _is_number(value: object) -> bool:
     return True
 
 
+_FIRST_READABLE = datetime(1, 1, 1, tzinfo=UTC)
+_LAST_READABLE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
 def _timestamps(frame: Any, column: str) -> tuple[Any, int]:
     """The column as UTC timestamps and the number of values that could not be read."""
     import pandas as pd
@@ -259,6 +263,11 @@ def _timestamps(frame: Any, column: str) -> tuple[Any, int]:
         parsed = values.dt.tz_localize("UTC")
     else:
         parsed = pd.to_datetime(values, utc=True, errors="coerce", format="mixed")
+    # Pandas holds years before 1 and after 9999 (non-nanosecond units); Python's datetime,
+    # which the ages are computed with, does not: such values count as unreadable.
+    if not isinstance(parsed.dtype, pd.DatetimeTZDtype):  # nothing parsed: naive NaT
+        parsed = parsed.dt.tz_localize("UTC")
+    parsed = parsed.where((parsed >= _FIRST_READABLE) & (parsed <= _LAST_READABLE))
     unreadable = int((parsed.isna() & values.notna()).sum())
     return parsed, unreadable
 
@@ -302,7 +311,8 @@ def check_data_freshness(
     latest = parsed.max().to_pydatetime()
     earliest = parsed.min().to_pydatetime()
     age_days = (moment - latest).total_seconds() / SECONDS_PER_DAY
-    future_rows = int(((parsed - moment).dt.total_seconds() > max_future_hours * 3600).sum())
+    # Compared, not subtracted: a sentinel such as 9999-12-31 minus now overflows int64.
+    future_rows = int((parsed > moment + timedelta(hours=max_future_hours)).sum())
     measurements = {
         "latest": latest.isoformat(),
         "earliest": earliest.isoformat(),

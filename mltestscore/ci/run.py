@@ -19,7 +19,8 @@ from mltestscore.ci.annotations import item_annotations
 from mltestscore.ci.api import ApiError
 from mltestscore.ci.comment import CommentThread, comment_body
 from mltestscore.ci.workflow_commands import Annotation
-from mltestscore.report.atomic import write_atomic
+from mltestscore.config_files import pytest_config_problem
+from mltestscore.report.atomic import append_text, write_atomic
 
 RunPytest = Callable[[Sequence[str], Path, Mapping[str, str]], int]
 
@@ -44,6 +45,10 @@ class RunSettings:
     @property
     def base_path(self) -> Path:
         return self.output_dir / "base" / "mlscore.json"
+
+
+# pytest's own exit code for a usage error: what pytest would mean here, said clearly.
+PYTEST_USAGE_ERROR = 4
 
 
 def run_pytest(command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> int:
@@ -102,6 +107,13 @@ class Run:
 
     def execute(self, run: RunPytest = run_pytest) -> int:
         settings = self.settings
+        problem = pytest_config_problem(self.cwd)
+        if problem is not None:
+            # pytest reads its configuration before any plugin loads and would end in a
+            # traceback of its own: say which file and which byte instead.
+            print(f"mltestscore: {problem}", file=self.out)
+            self._summarise([f"pytest was not run: {problem}"], None)
+            return PYTEST_USAGE_ERROR
         notes: list[str] = []
         base: dict[str, Any] | None = None
         if self.is_review:
@@ -129,15 +141,19 @@ class Run:
     def _summarise(self, notes: list[str], scorecard: dict[str, Any] | None) -> None:
         for note in notes:
             print(f"mltestscore: {note}", file=self.out)
-        if self.step_summary is not None and notes:
-            # The plugin already appended the scorecard itself; these say how it was made.
-            with self.step_summary.open("a", encoding="utf-8") as handle:
-                handle.write("".join(f"\n> {note}\n" for note in notes))
-        if self.outputs is not None and scorecard is not None:
-            with self.outputs.open("a", encoding="utf-8") as handle:
-                handle.write(f"score={scorecard['score']}\n")
-                handle.write(f"band={scorecard['band']['label']}\n")
-                handle.write(f"scorecard={self.settings.json_path}\n")
+        # Appended like the history: regular files only, never through a link.
+        try:
+            if self.step_summary is not None and notes:
+                # The plugin already appended the scorecard itself; these say how it was made.
+                append_text(self.step_summary, "".join(f"\n> {note}\n" for note in notes))
+            if self.outputs is not None and scorecard is not None:
+                append_text(
+                    self.outputs,
+                    f"score={scorecard['score']}\nband={scorecard['band']['label']}\n"
+                    f"scorecard={self.settings.json_path}\n",
+                )
+        except OSError as exc:
+            print(f"mltestscore: not appended: {exc.strerror or exc}", file=self.out)
 
     def _comment(self, notes: list[str], scorecard: dict[str, Any] | None) -> None:
         try:

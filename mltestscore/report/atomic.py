@@ -1,5 +1,8 @@
-"""The one safe way mltestscore writes a file: reports, the badge, the score history, the
-job summary, cache entries and ``pyproject.toml``.
+"""The one safe way mltestscore writes a file into a project or report path: reports, the
+badge, the score history, the job summary and outputs, ``pyproject.toml``, saved models and
+model-store pointers, environment snapshots, schema suites, performance histories, the
+rubric docs. (Cache entries go through :mod:`mltestscore.cache`, which checks its folder's
+owner and mode; scratch files go into ``mkdtemp`` folders only this process knows.)
 
 - A report is either the previous complete file or the new complete file, never half of
   one, even if the process dies mid-write: it is written to a temporary file in the same
@@ -18,7 +21,9 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 class UnsafeTargetError(OSError):
@@ -72,21 +77,41 @@ def current_umask() -> int:
     return mask
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
+def write_atomic(path: str | os.PathLike[str], text: str, *, keep_mode: bool = False) -> Path:
     """Replace ``path`` with ``text`` (UTF-8) in one step; refuse a non-regular target."""
-    return write_bytes_atomic(path, text.encode("utf-8"))
+    return write_bytes_atomic(path, text.encode("utf-8"), keep_mode=keep_mode)
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_bytes_atomic(
+    path: str | os.PathLike[str], data: bytes, *, keep_mode: bool = False
+) -> Path:
+    with atomic_file(path, keep_mode=keep_mode) as handle:
+        handle.write(data)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str], *, keep_mode: bool = False) -> Iterator[BinaryIO]:
+    """A binary handle for writing the new content of ``path``; when the block ends without
+    an exception the content replaces ``path`` in one step, otherwise nothing changes.
+
+    For writers that want a file object (skops, joblib, pickle, pandas): the library never
+    opens the target itself, so it cannot follow a link there. The handle is on a temporary
+    file that ``mkstemp`` created (``O_EXCL``: never a planted link) in the target's folder.
+    The new file gets the umask's mode, or with ``keep_mode`` the mode of the file it
+    replaces (``pyproject.toml``)."""
     target = Path(path)
     check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    mode = 0o666 & ~current_umask()
+    if keep_mode and target.exists():
+        mode = stat.S_IMODE(os.lstat(target).st_mode)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             if hasattr(os, "fchmod"):
-                os.fchmod(handle.fileno(), 0o666 & ~current_umask())
-            handle.write(data)
+                os.fchmod(handle.fileno(), mode)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         check_target(target)  # narrows the window in which a link could be planted
@@ -95,7 +120,6 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return target
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -8,8 +8,6 @@ The same DataFrame and model objects are handed to every check, so the predictio
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -497,13 +495,13 @@ class SuiteContext:
         data = self.data("train")
         suite = schema_to_dict(infer_schema(data, name=path.stem, ignore_columns=ignore))
         with self._lock:
-            # Written beside the target and renamed into place: parallel workers infer the
-            # same suite, and a reader never sees half a file.
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            os.close(fd)
+            # Written atomically (save_schema): parallel workers infer the same suite, and a
+            # reader never sees half a file.
             try:
-                save_schema(suite, tmp)
-                os.replace(tmp, path)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
+                save_schema(suite, path)
+            except OSError as exc:  # UnsafeTargetError: a link, device or FIFO there
+                raise ConfigError(
+                    f"{self.config.where('schema')}: cannot write the inferred suite to "
+                    f"{path}: {exc.strerror or exc}"
+                ) from None
         return suite

@@ -140,7 +140,7 @@ def test_a_symlink_loop_in_a_data_path_is_a_configuration_error(tmp_path: Path) 
 def test_a_non_utf8_pyproject_says_how_to_fix_it(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_bytes(b'[tool.mltestscore]\nrubric = "caf\xe9"\n')
-    with pytest.raises(ConfigError, match=r"not UTF-8 text .*save it as UTF-8"):
+    with pytest.raises(ConfigError, match=r"not UTF-8 text: byte .* save the file as UTF-8"):
         load_project_config(pyproject)
 
 

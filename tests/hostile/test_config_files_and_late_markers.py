@@ -1,0 +1,136 @@
+"""Defects 24 and 25 (the rest): a configuration file that is not UTF-8 is named with its
+byte and line wherever mltestscore reads it (and before the CI wrapper starts pytest, which
+would otherwise end in a traceback of its own), and ``mlscore`` markers added after
+collection count."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mltestscore import init, marker_registration
+from mltestscore.ci.run import PYTEST_USAGE_ERROR, Run, RunSettings
+from mltestscore.config import load_project_config
+from mltestscore.config_files import pytest_config_problem
+from mltestscore.errors import ConfigError
+
+LATIN1 = b'[tool.pytest.ini_options]\naddopts = "-q"\n# caf\xe9\n'
+
+
+def test_a_non_utf8_pyproject_names_the_byte_and_the_line(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_bytes(LATIN1)
+    expected = f"{pyproject} is not UTF-8 text: byte 46 (line 3) is 0xe9"
+    with pytest.raises(ConfigError) as raised:
+        load_project_config(pyproject)
+    assert str(raised.value).startswith(expected)
+    assert pytest_config_problem(tmp_path) is not None
+    assert pytest_config_problem(tmp_path).startswith(expected)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg"])
+def test_init_refuses_a_non_utf8_configuration_file_with_one_line(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = {
+        "pytest.ini": b"[pytest]\n",
+        "tox.ini": b"[pytest]\n",
+        "setup.cfg": b"[tool:pytest]\n",
+    }
+    (tmp_path / name).write_bytes(section.get(name, b"[tool.pytest.ini_options]\n") + b"# \xff\n")
+    status = init.main(["--root", str(tmp_path)])
+    said = capsys.readouterr().err
+    assert f"{tmp_path / name} is not UTF-8 text: byte" in said
+    assert "Traceback" not in said
+    if name == "pyproject.toml":
+        assert status == init.EXIT_REFUSED
+
+
+def test_the_marker_registration_says_which_file_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "tox.ini").write_bytes(b"[pytest]\nmarkers = x\n# \xe9\n")
+    with pytest.raises(ValueError, match=r"tox.ini is not UTF-8 text: byte 23 \(line 3\)"):
+        marker_registration.register_marker(tmp_path)
+
+
+def test_the_ci_wrapper_does_not_start_pytest_on_a_file_pytest_cannot_decode(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(LATIN1)
+    out = io.StringIO()
+    ran: list[Any] = []
+    run = Run(
+        settings=RunSettings(pytest_args=[], output_dir=tmp_path / "reports"),
+        cwd=tmp_path,
+        workspace=tmp_path,
+        env={},
+        out=out,
+        is_review=False,
+        fetch_base=lambda: (None, ""),
+        thread=lambda: None,
+        footer=[],
+        step_summary=tmp_path / "summary.md",
+    )
+    status = run.execute(lambda *args: ran.append(args) or 0)
+    assert (status, ran) == (PYTEST_USAGE_ERROR, [])
+    assert "pyproject.toml is not UTF-8 text: byte 46 (line 3)" in out.getvalue()
+    assert "pytest was not run" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_utf8_configuration_further_up_is_not_reached_once_pytest_has_its_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(LATIN1)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pytest.ini").write_text("[pytest]\n")
+    assert pytest_config_problem(project) is None
+
+
+LATE = """
+    import pytest
+
+    @pytest.fixture
+    def claims_model_3(request):
+        request.applymarker(pytest.mark.mlscore("model-3"))
+
+    def test_claimed_by_a_hook():
+        pass
+
+    def test_claimed_while_running(claims_model_3):
+        pass
+
+    def test_claimed_with_a_typo_by_a_hook():
+        pass
+"""
+
+CONFTEST = """
+    import pytest
+
+    def pytest_collection_modifyitems(items):
+        for item in items:
+            if item.name == "test_claimed_by_a_hook":
+                item.add_marker(pytest.mark.mlscore("data-1"))
+            if item.name == "test_claimed_with_a_typo_by_a_hook":
+                item.add_marker(pytest.mark.mlscore("modle-2"))
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_markers_added_after_collection_count_and_unknown_ids_are_warned(
+    pytester: pytest.Pytester, workers: list[str]
+) -> None:
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(LATE)
+    pytester.runpytest("--mlscore", *workers).assert_outcomes(passed=3)
+    scorecard = json.loads((pytester.path / "reports" / "mlscore.json").read_text("utf-8"))
+    evidence = {
+        item["id"]: sorted(e["nodeid"].split("::")[-1] for e in item["evidence"] if "nodeid" in e)
+        for item in scorecard["items"]
+    }
+    assert evidence["data-1"] == ["test_claimed_by_a_hook"]
+    assert evidence["model-3"] == ["test_claimed_while_running"]
+    assert any("'modle-2'" in w for w in scorecard["warnings"]), scorecard["warnings"]
