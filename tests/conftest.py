@@ -7,8 +7,9 @@ them.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -92,6 +93,31 @@ def _not_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     """pytester's in-process runs see this process's environment: under ``pytest -n`` it
     names an xdist worker, and the plugin would treat the run inside as one."""
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+
+
+class CrawlingClock:
+    """Stands in for a check module's ``time``: every reading is 1,000 s after the last, as on
+    a machine too loaded to finish anything. A check whose work follows the wall clock does
+    less under it; a check with fixed work does the same work and gives the same figures."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 1000.0
+        return self.now
+
+    monotonic = process_time = time = perf_counter
+
+
+@pytest.fixture
+def slow_machine(monkeypatch: pytest.MonkeyPatch) -> Callable[[ModuleType], None]:
+    """``slow_machine(module)``: from now on, the module's clock crawls (:class:`CrawlingClock`)."""
+
+    def crawl(module: ModuleType) -> None:
+        monkeypatch.setattr(module, "time", CrawlingClock())
+
+    return crawl
 
 
 @pytest.fixture(scope="session")

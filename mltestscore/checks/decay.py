@@ -114,10 +114,14 @@ def staleness_curve(
     window: int | str,
     train_windows: int,
     metric: str | None,
-    time_budget_s: float,
+    time_budget_s: float | None = None,
     min_eval_rows: int = 100,
+    max_models: int | None = None,
 ) -> tuple[list[AgePoint], str, int]:
-    """Train on windows ending 0, 1, 2... windows before the last one; score on the last."""
+    """Train on windows ending 0, 1, 2... windows before the last one; score on the last.
+
+    At most ``max_models`` ages are trained (the freshest first; None: every age the history
+    allows). With ``time_budget_s``, no further age is started once it is spent."""
     import numpy as np
 
     from mltestscore.checks._models import clone_model as clone
@@ -137,8 +141,9 @@ def staleness_curve(
     points: list[AgePoint] = []
     metric_name = metric or ""
     start = time.perf_counter()
-    for age in range(latest - train_windows + 1):
-        if points and time.perf_counter() - start > time_budget_s:
+    ages = latest - train_windows + 1
+    for age in range(ages if max_models is None else min(ages, max_models)):
+        if points and time_budget_s is not None and time.perf_counter() - start > time_budget_s:
             break
         last_train = latest - 1 - age
         rows = (numbers <= last_train) & (numbers > last_train - train_windows)
@@ -202,7 +207,8 @@ def check_staleness_impact(
     window: int | str = 6,
     train_windows: int = 2,
     metric: str | None = None,
-    time_budget_s: float = 20.0,
+    max_models: int | None = 24,
+    time_budget_s: float | None = None,
     min_eval_rows: int = 100,
     sample_size: int | None = 50_000,
     seed: int = 0,
@@ -219,6 +225,11 @@ def check_staleness_impact(
     stays within the limit is recorded: it is the age limit monitor-4 should enforce. The
     latest window must hold at least ``min_eval_rows`` rows, or its score would be noise.
     At most ``sample_size`` rows of ``data`` are used, drawn with ``seed`` (None: all).
+
+    The work is fixed by default: at most ``max_models`` models are trained (ages 0 to
+    ``max_models - 1``, the freshest; None: every age the history allows), so identical runs
+    give the same curve on a busy machine. With ``time_budget_s``, no further age is started
+    once it is spent (faster on a slow estimator, but the curve then depends on the load).
     """
     import pandas as pd
 
@@ -240,6 +251,8 @@ def check_staleness_impact(
     )
     if train_windows < 1:
         raise CheckInputError("train_windows", "must be at least 1")
+    if max_models is not None and max_models < 2:
+        raise CheckInputError("max_models", "must be at least 2 (a curve needs two ages)")
     rows_given = len(data)
     data, _ = sample_frame(data, None, sample_size, seed)  # rows keep their time order
     parameters: dict[str, object] = {
@@ -249,6 +262,7 @@ def check_staleness_impact(
         "rows": rows_given,
         "sample_size": len(data),
         "seed": seed,
+        "max_models": max_models,
         "time_budget_s": time_budget_s,
         "n_threads": n_threads,
     }
@@ -266,6 +280,7 @@ def check_staleness_impact(
                 metric=metric,
                 time_budget_s=time_budget_s,
                 min_eval_rows=min_eval_rows,
+                max_models=max_models,
             )
     except NotApplicableError as exc:
         return CheckResult.not_applicable(name, RUBRIC, str(exc), parameters=parameters)
@@ -290,6 +305,10 @@ def check_staleness_impact(
     first_bad = over[0] if over else None
     safe_age = (first_bad.age_windows - 1) if first_bad else points[-1].age_windows
     failing = [p for p in over if p.age_windows <= limit]
+    untrained = max(0, count - train_windows - max_models) if max_models is not None else 0
+    beyond = (
+        f"; {untrained} older age(s) not trained (max_models={max_models})" if untrained else ""
+    )
     table = Table.build(
         f"Staleness curve: models of growing age scored on the latest window ({metric_name})",
         ["age_windows", "age", "train_start", "train_end", "train_rows", metric_name, "drop"],
@@ -305,13 +324,13 @@ def check_staleness_impact(
             f"a model {_windows(worst.age_windows)} old ({worst.age}) loses "
             f"{fmt(freshest - worst.quality)} {metric_name} on the latest window, past the "
             f"{fmt(max_drop)} limit within the allowed age of {_windows(limit)}; it stays within "
-            f"the limit only up to {_windows(max(safe_age, 0))} old"
+            f"the limit only up to {_windows(max(safe_age, 0))} old{beyond}"
         )
     else:
         reason = (
             f"quality stays within {fmt(max_drop)} {metric_name} of the freshest model up to "
             f"the allowed age of {_windows(limit)} (worst drop {fmt(max(drops))} over "
-            f"{len(points)} ages); within the limit up to {_windows(safe_age)} old"
+            f"{len(points)} ages); within the limit up to {_windows(safe_age)} old{beyond}"
         )
     return CheckResult.judge(
         not failing,
@@ -324,6 +343,7 @@ def check_staleness_impact(
             "max_safe_age_windows": safe_age,
             "max_safe_age": next((p.age for p in points if p.age_windows == safe_age), None),
             "ages_evaluated": len(points),
+            "ages_not_trained": untrained,
             "seconds": elapsed,
         },
         thresholds={"max_drop": max_drop, "max_age_windows": limit},

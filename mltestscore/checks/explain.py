@@ -535,7 +535,8 @@ def check_single_example_explanation(
     class_index: int | None = None,
     seed: int = 0,
     top: int = 15,
-    time_budget_s: float = 10.0,
+    agnostic_sample_size: int = 30,
+    time_budget_s: float | None = None,
     method: str = "auto",
     n_threads: int | None = 1,
 ) -> CheckResult:
@@ -544,10 +545,14 @@ def check_single_example_explanation(
     A model is debuggable when a person can see why it gave one answer. SHAP gives per-feature
     attributions; they are only trustworthy when they add up to the model's output, so the
     check fails when the additivity gap exceeds ``additivity_tolerance`` for the example or
-    for any of ``sample_size`` rows used for the global importance chart in the report. The
-    global sample shrinks to fit ``time_budget_s`` when the explainer is slow (model-agnostic
-    explainers on slow models); the size used is recorded. ``method`` forces an explainer
-    ("tree", "linear", "permutation"); "auto" takes the first exact one that applies.
+    for any of ``sample_size`` rows used for the global importance chart in the report.
+    A model-agnostic (permutation) explainer costs many model calls per row, so it explains
+    at most ``agnostic_sample_size`` of them: fixed work, so identical runs give the same
+    figures on a busy machine. With ``time_budget_s`` instead, the global sample (up to
+    ``sample_size``) shrinks to what a second, timed explanation of the example says fits
+    the budget: faster or larger, but then the figures depend on the load. The size used is
+    recorded. ``method`` forces an explainer ("tree", "linear", "permutation"); "auto"
+    takes the first exact one that applies.
     """
     name = "check_single_example_explanation"
     require_model(model)
@@ -555,9 +560,12 @@ def check_single_example_explanation(
     position = _locate(X, index)
     if additivity_tolerance < 0:
         raise CheckInputError("additivity_tolerance", "must be non-negative")
+    if agnostic_sample_size < 1:
+        raise CheckInputError("agnostic_sample_size", "must be at least 1")
     parameters: dict[str, object] = {
         "index": str(index),
         "sample_size": sample_size,
+        "agnostic_sample_size": agnostic_sample_size,
         "time_budget_s": time_budget_s,
         "background_size": background_size,
         "seed": seed,
@@ -578,6 +586,7 @@ def check_single_example_explanation(
             class_index=class_index,
             seed=seed,
             top=top,
+            agnostic_sample_size=agnostic_sample_size,
             time_budget_s=time_budget_s,
             method=method,
             parameters=parameters,
@@ -598,7 +607,8 @@ def _explain_example(
     class_index: int | None,
     seed: int,
     top: int,
-    time_budget_s: float,
+    agnostic_sample_size: int,
+    time_budget_s: float | None,
     method: str,
     parameters: dict[str, object],
     start: float,
@@ -613,9 +623,14 @@ def _explain_example(
             seed=seed,
             method=method,
         )
-        per_row = time.perf_counter() - start
-        if local.explainer == "permutation":  # the first call pays shap's one-off JIT compile
-            again = time.perf_counter()
+        # model-agnostic explainers cost a lot per row: a fixed, smaller global sample, or
+        # (opt-in) what fits the budget; exact explainers cost next to nothing per row
+        affordable = sample_size
+        if local.explainer == "permutation" and time_budget_s is None:
+            affordable = agnostic_sample_size
+        elif local.explainer == "permutation":
+            assert time_budget_s is not None
+            again = time.perf_counter()  # timed again: the first call pays shap's JIT compile
             shap_attributions(
                 model,
                 rows,
@@ -626,13 +641,7 @@ def _explain_example(
                 method="permutation",
             )
             per_row = time.perf_counter() - again
-        # model-agnostic explainers cost a lot per row: fit the global sample to the budget
-        # (exact explainers cost next to nothing per row once built)
-        affordable = (
-            max(1, int(time_budget_s / max(per_row, 1e-6)))
-            if local.explainer == "permutation"
-            else sample_size
-        )
+            affordable = max(1, int(time_budget_s / max(per_row, 1e-6)))
         used = min(sample_size, affordable, len(X))
         parameters["sample_size_used"] = used
         sample, _ = sample_frame(X, None, used, seed)

@@ -267,7 +267,7 @@ SPECS: tuple[Spec, ...] = (
          "steps a Pipeline through one example", runners.run_step_through),
     Spec("infra-5", "explanation", "check_single_example_explanation", ("model", "train"),
          "explains one prediction with SHAP and checks additivity", runners.run_explanation,
-         {"sample_size": 100, "background_size": 50, "time_budget_s": 8.0},
+         {"sample_size": 100, "background_size": 50},
          schedule=Schedule(imports=("shap",))),
     Spec("infra-6", "canary", "check_canary", ("model", "train"),
          "loads the artifact in a fresh process and compares its predictions",

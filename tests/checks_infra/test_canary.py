@@ -20,6 +20,7 @@ import pytest
 from mltestscore import artifacts
 from mltestscore.checks.canary import (
     CanaryProcess,
+    _wait_for_canary,
     check_canary,
     check_started_canary,
     start_canary,
@@ -233,7 +234,7 @@ def test_a_sample_sent_ahead_is_served_in_the_background_and_judged_later(
     started = start_canary(saved_artifact, trusted=trusted_types)
     started.send(sample.copy())  # an equal frame, as the suite's item builds it again
     assert started.process is not None
-    started.process.wait(timeout=60)  # served and gone before anyone asked for the result
+    _wait_for_canary(started.process, 60)  # served and gone before anyone asked for the result
     assert (started.folder / "result.json").is_file()
     result = check_started_canary(started, sample, reference_model=adult_model).assert_ok()
     assert result.measurements["differing_rows"] == 0
@@ -278,3 +279,42 @@ def test_waiting_for_the_canary_process_ends_when_it_exits_or_at_the_timeout() -
     finally:
         stuck.kill()
         stuck.wait()
+
+
+def test_a_canary_process_that_spins_or_blocks_hangs_but_a_starved_one_does_not() -> None:
+    """The timeout bounds the worker's CPU time (Linux): a worker that spins uses it up, one
+    that is blocked uses none for that long, and one that a loaded machine serves slowly
+    keeps using a little, so it is waited for well past the timeout in wall time."""
+    import subprocess
+
+    from mltestscore.checks.canary import _CanaryCrashed, _cpu_seconds, _wait_for_canary
+
+    def worker(code: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-c", code], text=True)
+
+    probe = worker("import time; time.sleep(30)")
+    try:
+        if _cpu_seconds(probe.pid) is None:
+            pytest.skip("the CPU time of a process cannot be read here (no /proc)")
+        with pytest.raises(_CanaryCrashed, match=r"used no CPU time for 0\.5s"):
+            _wait_for_canary(probe, 0.5, step=0.1)
+    finally:
+        probe.kill()
+        probe.wait()
+    spinning = worker("while True: pass")
+    try:
+        with pytest.raises(_CanaryCrashed, match="of CPU time without finishing"):
+            _wait_for_canary(spinning, 0.5, step=0.1)
+    finally:
+        spinning.kill()
+        spinning.wait()
+    # 20 ms of work every 200 ms for 4 s: at most 0.4 s of CPU, however busy the machine
+    starved = worker(
+        "import time\n"
+        "for _ in range(20):\n"
+        "    end = time.perf_counter() + 0.02\n"
+        "    while time.perf_counter() < end: pass\n"
+        "    time.sleep(0.18)\n"
+    )
+    _wait_for_canary(starved, 2.0, step=0.1)
+    assert starved.returncode == 0

@@ -223,6 +223,35 @@ def test_bad_input_gives_an_error_naming_the_argument(
     assert argument in result.reason
 
 
+def test_by_default_a_slow_machine_changes_neither_the_work_nor_the_figures(
+    adult: Any, slow_machine: Any
+) -> None:
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from mltestscore.checks import baselines
+
+    model = make_pipeline(
+        make_column_transformer((StandardScaler(), ["age", "education-num"])),
+        LogisticRegression(),
+    )
+    X, y = adult.drop(columns=["income"]), adult["income"]
+
+    def run() -> Any:
+        return check_simpler_model_is_not_better(model, X, y, cv=4, sample_size=1000)
+
+    quick = run()
+    slow_machine(baselines)
+    slow = run()
+    assert slow.parameters["folds_done"] == 4
+    assert slow.outcome == quick.outcome
+    assert slow.tables[0].rows == quick.tables[0].rows
+    without_time = {k: v for k, v in slow.measurements.items() if k != "seconds"}
+    assert without_time == {k: v for k, v in quick.measurements.items() if k != "seconds"}
+
+
 def test_cross_validation_stops_at_its_time_budget_and_says_so(adult: Any) -> None:
     from sklearn.compose import make_column_transformer
     from sklearn.linear_model import LogisticRegression

@@ -132,6 +132,22 @@ def test_a_numeric_attribute_is_predicted_by_its_quartile(features: Any) -> None
     assert result.measurements["strongest_feature"] in {"relationship", "marital-status"}
 
 
+def test_by_default_a_slow_machine_changes_neither_the_work_nor_the_figures(
+    features: Any, slow_machine: Any
+) -> None:
+    from mltestscore.checks import fairness
+
+    quick = check_sensitive_proxies(features, "sex", sample_size=2000)
+    slow_machine(fairness)
+    slow = check_sensitive_proxies(features, "sex", sample_size=2000)
+    assert slow.parameters["pairs_untested_for_time"] == 0
+    assert slow.parameters["joint_model_skipped_for_time"] is False
+    assert slow.outcome == quick.outcome
+    assert slow.tables[0].rows == quick.tables[0].rows
+    without_time = {k: v for k, v in slow.measurements.items() if k != "seconds"}
+    assert without_time == {k: v for k, v in quick.measurements.items() if k != "seconds"}
+
+
 def test_the_time_budget_stops_the_search_and_the_reason_says_what_was_left(
     features: Any,
 ) -> None:

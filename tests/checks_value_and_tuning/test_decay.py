@@ -139,3 +139,47 @@ def test_a_sample_of_the_history_is_recorded(adult_pipeline_factory: Any, dated_
     assert result.parameters["rows"] == len(dated_adult)
     assert result.parameters["sample_size"] == 2000
     assert result.tables[0].rows[0][4] == 1000  # the freshest model trains on two windows of 500
+
+
+def test_by_default_a_slow_machine_changes_neither_the_work_nor_the_figures(
+    adult_pipeline_factory: Any, dated_adult: Any, slow_machine: Any
+) -> None:
+    from mltestscore.checks import decay
+
+    def run() -> Any:
+        return check_staleness_impact(
+            adult_pipeline_factory(), dated_adult, time_column="when", target="income"
+        )
+
+    quick = run()
+    slow_machine(decay)
+    slow = run()
+    assert slow.measurements["ages_evaluated"] == quick.measurements["ages_evaluated"] == 4
+    assert slow.outcome == quick.outcome
+    assert slow.tables[0].rows == quick.tables[0].rows
+    budgeted = check_staleness_impact(
+        adult_pipeline_factory(),
+        dated_adult,
+        time_column="when",
+        target="income",
+        time_budget_s=20.0,
+    )
+    # the opt-in budget follows the clock: one age, and the verdict changes with the load
+    assert budgeted.outcome is Outcome.FAILED
+    assert "only 1 training window(s)" in budgeted.reason
+
+
+def test_it_trains_at_most_max_models_ages_and_says_how_many_it_left(
+    adult_pipeline_factory: Any, dated_adult: Any
+) -> None:
+    result = check_staleness_impact(
+        adult_pipeline_factory(),
+        dated_adult,
+        time_column="when",
+        target="income",
+        window=6,
+        max_models=2,
+    )
+    assert result.measurements["ages_evaluated"] == 2
+    assert result.measurements["ages_not_trained"] == 2
+    assert "2 older age(s) not trained (max_models=2)" in result.reason

@@ -152,3 +152,35 @@ def test_explaining_the_other_class_mirrors_the_attributions(
     assert negative.measurements["output"] == -positive.measurements["output"]
     assert negative.measurements["top_feature"] == positive.measurements["top_feature"]
     assert "class 0" in negative.tables[0].title
+
+
+def test_by_default_a_slow_machine_changes_neither_the_work_nor_the_figures(
+    adult_model: Any, adult_split: tuple[Any, Any], slow_machine: Any
+) -> None:
+    """The model-agnostic explainer's global sample is a fixed number of rows; only an
+    opt-in budget sizes it from the clock."""
+    from mltestscore.checks import explain
+
+    _, test = adult_split
+    X = test.drop(columns=["income"]).head(200)
+
+    def run(**options: Any) -> Any:
+        return check_single_example_explanation(
+            adult_model,
+            X,
+            0,
+            sample_size=50,
+            agnostic_sample_size=4,
+            background_size=10,
+            method="permutation",
+            **options,
+        )
+
+    quick = run()
+    slow_machine(explain)
+    slow = run()
+    assert slow.parameters["sample_size_used"] == quick.parameters["sample_size_used"] == 4
+    assert slow.tables[1].rows == quick.tables[1].rows
+    without_time = {k: v for k, v in slow.measurements.items() if k != "seconds"}
+    assert without_time == {k: v for k, v in quick.measurements.items() if k != "seconds"}
+    assert run(time_budget_s=10.0).parameters["sample_size_used"] == 1  # the budget follows it
