@@ -223,7 +223,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("model-3", "tuning", "check_no_better_params_nearby", ("model", "target", "train"),
          "searches near the current hyperparameters for a clearly better model",
          runners.run_tuning,
-         {"n_trials": 4, "cv": 2, "sample_size": 1200, "time_budget_s": 10.0}, refits=True),
+         {"n_trials": 4, "cv": 2, "sample_size": 1200}, refits=True),
     Spec("model-5", "baselines", "check_simpler_model_is_not_better",
          ("model", "target", "train"),
          "compares the model with a dummy and a simple linear model", runners.run_baselines,
