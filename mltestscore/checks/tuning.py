@@ -942,7 +942,13 @@ def _neighbour_result(
             f"{_format_params(confirmation.params)} won on the sample's folds "
             f"({fmt(best.gain)} {metric}, p = {fmt(best.p_value)}) but not on "
             f"{verdict.confirm_rows:,} rows with larger training folds (gain "
-            f"{fmt(confirmation.gain)}, p = {fmt(confirmation.p_value)}): the current "
+            f"{fmt(confirmation.gain)}, "
+            + (
+                f"over {confirmation.folds} folds, p >= {fmt(confirmation.p_value)} at best"
+                if confirmation.dropped
+                else f"p = {fmt(confirmation.p_value)}"
+            )
+            + "): the current "
             f"parameters suit the training size ({how}; {len(verdict.gains)} trials in "
             f"{elapsed:.1f}s)"
         )
@@ -950,7 +956,11 @@ def _neighbour_result(
         reason = (
             f"no neighbour of the current parameters is clearly better ({how}; "
             f"{len(verdict.gains)} trials in {elapsed:.1f}s; best gain {fmt(best.gain)}, "
-            f"p = {fmt(best.p_value)})"
+            + (
+                f"over {best.folds} folds, p >= {fmt(best.p_value)} at best)"
+                if best.dropped
+                else f"p = {fmt(best.p_value)})"
+            )
         )
     else:
         reason = (
