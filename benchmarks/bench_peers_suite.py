@@ -42,9 +42,10 @@ from bench_suite import _env, train  # noqa: E402
 from peers.venvs import PEERS, ensure_venv, run_json  # noqa: E402
 
 
-def run_ours(scratch: Path, worker: str = "") -> dict[str, Any]:
+def run_ours(scratch: Path, worker: str = "", source: Path | None = None) -> dict[str, Any]:
     """One run of ours; ``worker="0"`` keeps every item in the pytest process (the default
-    forks the suite worker: its items' JUnit times are then pytest's wait for them)."""
+    forks the suite worker: its items' JUnit times are then pytest's wait for them).
+    ``source``: import mltestscore from that checkout instead (put first on PYTHONPATH)."""
     junit, html = scratch / "junit.xml", scratch / "mlscore.html"
     command = [
         sys.executable, "-m", "pytest", "--mlscore", "-q", "-p", "no:cacheprovider",
@@ -52,12 +53,20 @@ def run_ours(scratch: Path, worker: str = "") -> dict[str, Any]:
         f"--mlscore-html={html}",
     ]  # fmt: skip
     env = dict(_env(), MLTESTSCORE_SUITE_WORKER=worker) if worker else _env()
-    _, wall, peak = run_json(command, ok_codes=(0, 1, 6, 7), cwd=EXAMPLE, env=env)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(source), env["PYTHONPATH"]])
+    usage, wall, peak = run_json(command, ok_codes=(0, 1, 6, 7), cwd=EXAMPLE, env=env)
     items = {
         f"{case.get('classname')}::{case.get('name')}": float(case.get("time") or 0.0)
         for case in ET.parse(junit).getroot().iter("testcase")
     }
-    return {"wall": wall, "peak": peak, "html_bytes": html.stat().st_size, "items": items}
+    return {
+        "wall": wall,
+        "cpu_s": usage["cpu_s"],
+        "peak": peak,
+        "html_bytes": html.stat().st_size,
+        "items": items,
+    }
 
 
 def run_deepchecks(python: Path, scratch: Path) -> dict[str, Any]:
@@ -92,6 +101,12 @@ def html_render_ms(scorecard_json: Path, repeats: int = 7) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (for example of main): its suite runs too, interleaved, "
+        "for an A/B of the code before a change",
+    )
     args = parser.parse_args()
     if not (EXAMPLE / "models" / "CURRENT").is_file():
         train()
@@ -99,15 +114,38 @@ def main() -> int:
     ours: list[dict[str, Any]] = []
     one_process: list[dict[str, Any]] = []
     theirs: list[dict[str, Any]] = []
+    baseline: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-peers-suite-") as tmp:
         scratch = Path(tmp)
         for _ in range(args.repeats):
             one_process.append(run_ours(scratch, worker="0"))
+            if args.baseline is not None:
+                baseline.append(run_ours(scratch, source=args.baseline.resolve()))
             ours.append(run_ours(scratch))
             theirs.append(run_deepchecks(python, scratch))
         render_ms = html_render_ms(scratch / "mlscore.json")
     report(ours, one_process, theirs, render_ms, args.repeats)
+    if baseline:
+        report_baseline(ours, baseline, theirs, args.baseline)
     return 0
+
+
+def report_baseline(
+    ours: list[dict[str, Any]],
+    baseline: list[dict[str, Any]],
+    theirs: list[dict[str, Any]],
+    source: Path,
+) -> None:
+    """The same figures for the other checkout's suite, and the A/B of the two, pair by pair
+    (each baseline run was followed by ours, so pairs share the machine's state)."""
+    wall, cpu = _median(baseline, "wall"), _median(baseline, "cpu_s")
+    print(f"  baseline ({source}): {wall:.2f} s wall, {cpu:.2f} s CPU; deepchecks / baseline "
+          f"{_median(theirs, 'wall') / wall:.2f}x wall, {_median(theirs, 'cpu_s') / cpu:.2f}x "
+          "CPU")  # fmt: skip
+    for key, label in (("wall", "wall"), ("cpu_s", "CPU")):
+        pairs = sorted(o[key] / b[key] for o, b in zip(ours, baseline, strict=True))
+        print(f"  ours / baseline {label}, pair by pair: min {pairs[0]:.2f}, median "
+              f"{statistics.median(pairs):.2f}, max {pairs[-1]:.2f}")  # fmt: skip
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:
@@ -134,9 +172,10 @@ def report(
         ("deepchecks full_suite (whole process)", dc_wall, _median(theirs, "peak"),
          _median(theirs, "html_bytes")),
     ]  # fmt: skip
-    print(f"  {'variant':<46}{'median s':>9}{'peak MiB':>10}{'HTML KiB':>10}")
-    for label, seconds, peak, size in rows:
-        print(f"  {label:<46}{seconds:>9.2f}{peak / 2**20:>10.0f}{size / 1024:>10.0f}")
+    cpu = [_median(ours, "cpu_s"), _median(one_process, "cpu_s"), _median(theirs, "cpu_s")]
+    print(f"  {'variant':<46}{'median s':>9}{'CPU s':>8}{'peak MiB':>10}{'HTML KiB':>10}")
+    for (label, seconds, peak, size), cpu_s in zip(rows, cpu, strict=True):
+        print(f"  {label:<46}{seconds:>9.2f}{cpu_s:>8.2f}{peak / 2**20:>10.0f}{size / 1024:>10.0f}")
     print("  deepchecks phases: " + ", ".join(
         f"{k[:-2]} {_median(theirs, k):.2f} s" for k in ("import_s", "fit_s", "run_s", "html_s")
     ))  # fmt: skip
@@ -146,6 +185,8 @@ def report(
           "slowest: " + ", ".join(f"{n.split('::', 1)[-1]} {t:.2f} s" for n, t in
                                   sorted(items.items(), key=lambda kv: -kv[1])[:5]))  # fmt: skip
     whole = dc_wall / our_wall
+    print(f"  CPU (user + system, every process): deepchecks / ours {cpu[2] / cpu[0]:.2f}x "
+          "(the figure to compare on a loaded machine)")  # fmt: skip
     print(f"  speed-up, whole process vs whole process: {whole:.2f}x; deepchecks' run() alone "
           f"vs our whole process: {dc_run / our_wall:.2f}x (target {TARGET_RATIO:.0f}x -> "
           f"{'met' if whole >= TARGET_RATIO else 'MISSED'})")  # fmt: skip

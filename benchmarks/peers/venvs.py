@@ -54,17 +54,20 @@ def ensure_venv(name: str) -> Path:
 def run_json(
     command: list[str], ok_codes: tuple[int, ...] = (0,), **kwargs: Any
 ) -> tuple[dict[str, Any], float, int]:
-    """Run a helper that prints one JSON line last: (that JSON, wall seconds, peak RSS bytes of
-    the largest process it started, measured through a small wrapper process)."""
+    """Run a helper that prints one JSON line last: (that JSON with ``cpu_s``, the user + system
+    seconds of every process the helper waited for, added; wall seconds; peak RSS bytes of the
+    largest process it started), measured through a small wrapper process."""
     wrapper = (
         "import json, resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "out = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "wall = time.perf_counter() - t\n"
-        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "peak = usage.ru_maxrss * 1024\n"
+        "cpu = usage.ru_utime + usage.ru_stime\n"
         "sys.stderr.write(out.stderr)\n"
         "print(out.stdout)\n"
-        "print(json.dumps({'wall': wall, 'peak': peak, 'rc': out.returncode}))\n"
+        "print(json.dumps({'wall': wall, 'peak': peak, 'cpu': cpu, 'rc': out.returncode}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", wrapper, *command],
@@ -78,6 +81,7 @@ def run_json(
     if meta["rc"] not in ok_codes:
         raise RuntimeError(f"{command[:3]} exited {meta['rc']}:\n{done.stderr[-3000:]}")
     payload = json.loads(lines[-2]) if len(lines) >= 2 and lines[-2].startswith("{") else {}
+    payload.setdefault("cpu_s", float(meta["cpu"]))  # user + system of every process waited for
     return payload, float(meta["wall"]), int(meta["peak"])
 
 

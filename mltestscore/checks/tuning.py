@@ -403,44 +403,160 @@ def _prepare_folds(
     return model.steps[-1][0], prepared
 
 
-def _cross_validated_quality(
+def _fold_quality(
     model: Any,
     params: Mapping[str, Any],
     X: pd.DataFrame,
     y: Any,
+    fold: int,
     folds: Sequence[tuple[Any, Any]],
     metric: str | None,
     prepared: tuple[str, list[_PreparedFold]] | None = None,
-) -> tuple[list[float], str]:
-    """Validation quality per fold (bigger is better) of ``model`` refitted with ``params``.
+) -> tuple[float, str]:
+    """Validation quality (bigger is better) on fold number ``fold`` of ``model`` refitted with
+    ``params``, and the metric's name.
 
     With ``prepared`` folds and parameters of the final step only, the final estimator is
     refitted on the prepared inputs instead of refitting the whole pipeline.
     """
     from mltestscore.checks._models import clone_model as clone
 
-    qualities = []
-    metric_name = metric or ""
     if prepared is not None:
         final, prepared_folds = prepared
         prefix = final + "__"
         if all(key.startswith(prefix) for key in params):
-            estimator = clone(model.steps[-1][1])
             own = {key.removeprefix(prefix): value for key, value in params.items()}
-            for fold in prepared_folds:
-                fitted = clone(estimator).set_params(**own).fit(fold.fit_inputs, y[fold.fit_rows])
-                choice = choose_metric(fitted, y[fold.fit_rows], metric)
-                metric_name = choice.metric
-                qualities.append(
-                    quality(fitted, fold.val_inputs, y[fold.val_rows], choice, cached=False)
-                )
-            return qualities, metric_name
-    for fit_rows, val_rows in folds:
-        fitted = clone(model).set_params(**params).fit(X.iloc[fit_rows], y[fit_rows])
-        choice = choose_metric(fitted, y[fit_rows], metric)
-        metric_name = choice.metric
-        qualities.append(quality(fitted, X.iloc[val_rows], y[val_rows], choice, cached=False))
-    return qualities, metric_name
+            step = prepared_folds[fold]
+            fitted = clone(model.steps[-1][1]).set_params(**own)
+            fitted.fit(step.fit_inputs, y[step.fit_rows])
+            choice = choose_metric(fitted, y[step.fit_rows], metric)
+            score = quality(fitted, step.val_inputs, y[step.val_rows], choice, cached=False)
+            return score, choice.metric
+    fit_rows, val_rows = folds[fold]
+    fitted = clone(model).set_params(**params).fit(X.iloc[fit_rows], y[fit_rows])
+    choice = choose_metric(fitted, y[fit_rows], metric)
+    return quality(fitted, X.iloc[val_rows], y[val_rows], choice, cached=False), choice.metric
+
+
+def best_reachable_p_value(observed: Sequence[float], total: int, test_share: float) -> float:
+    """The smallest one-sided p-value the corrected resampled t-test over ``total`` paired
+    folds can still give after the differences ``observed`` on the first of them, whatever
+    the remaining folds show.
+
+    The t statistic over all folds is ``sqrt((total - 1) / c) * mean / sqrt(SS)`` (``c`` the
+    Nadeau-Bengio factor, ``SS`` the sum of squared deviations). For ``k`` observed
+    differences with mean ``a`` and deviations ``W``, the ``m = total - k`` unseen ones do
+    best all equal (spreading them only adds to ``SS``), at ``a + u``; then ``mean = a +
+    (m / total) u`` and ``SS = W + (k m / total) u^2``, and by Cauchy-Schwarz ``mean /
+    sqrt(SS)`` is at most ``sqrt(a^2 / W + (m / total)^2 / (k m / total))`` (for ``a > 0``),
+    or at most its limit ``sqrt(m / (total k))`` (for ``a <= 0``). A neighbour whose best
+    reachable p-value is above the significance level can never be clearly better, so its
+    remaining folds need not be fitted: the verdict is the same as with every fold run.
+    """
+    from scipy import stats
+
+    diffs = [float(d) for d in observed]
+    k, m = len(diffs), total - len(diffs)
+    if k == 0 or m <= 0 or total < 2:
+        return 0.0  # nothing seen, or nothing left: no bound (the caller measures the test)
+    if not all(math.isfinite(d) for d in diffs):
+        return 1.0  # a non-finite difference makes the mean non-finite: never clearly better
+    a = sum(diffs) / k
+    within = sum((d - a) ** 2 for d in diffs)
+    share = m / total
+    spread = k * m / total
+    if a <= 0:
+        ratio = share / math.sqrt(spread)
+    elif within <= 0:
+        return 0.0  # identical positive differences so far: any p-value is reachable
+    else:
+        ratio = math.sqrt(a * a / within + share * share / spread)
+    correction = 1 / total + test_share / (1 - test_share)
+    return float(stats.t.sf(math.sqrt((total - 1) / correction) * ratio, total - 1))
+
+
+@dataclass
+class _Trial:
+    """A neighbour's per-fold qualities as far as they were run."""
+
+    params: dict[str, Any]
+    scores: list[float]
+    dropped_p: float | None = None  # the best p-value the unrun folds could give, if dropped
+    failed: bool = False
+
+    @property
+    def running(self) -> bool:
+        return self.dropped_p is None and not self.failed
+
+
+def _run_trials(
+    model: Any,
+    candidates: Sequence[dict[str, Any]],
+    data: tuple[pd.DataFrame, Any, str | None],
+    folds: Sequence[tuple[Any, Any]],
+    prepared: tuple[str, list[_PreparedFold]] | None,
+    *,
+    alpha: float,
+    early_drop: bool,
+    time_budget_s: float | None = None,
+    errors: dict[str, object] | None = None,
+) -> tuple[list[float], list[_Trial], str]:
+    """The current parameters' and each neighbour's quality, fold by fold on the same folds.
+
+    Every neighbour starts on the first fold (until ``time_budget_s``, when one is given, is
+    spent: at least one always starts); after each fold, with ``early_drop``, a neighbour
+    that can no longer reach ``p < alpha / trials`` over all folds whatever the remaining
+    folds show (:func:`best_reachable_p_value`) is dropped, and the current parameters are
+    fitted only on the folds a neighbour still needs. A neighbour that raises is a failed
+    trial (its scores NaN; the first error is put in ``errors``); the current parameters
+    raising ends the search (NotApplicableError included). Returns the current parameters'
+    scores on the folds run, the trials, and the metric's name.
+    """
+    X, y, metric = data
+    start = time.perf_counter()
+    test_share = len(folds[0][1]) / len(X)
+    current: list[float] = []
+    metric_name = metric or ""
+    trials: list[_Trial] = []
+    for fold in range(len(folds)):
+        if fold == 0:
+            for params in candidates:
+                spent = time.perf_counter() - start
+                if trials and time_budget_s is not None and spent > time_budget_s:
+                    break  # at least one neighbour always runs: zero trials prove nothing
+                trials.append(_Trial(params, []))
+        active = [trial for trial in trials if trial.running]
+        if not active:
+            break
+        score, metric_name = _fold_quality(model, {}, X, y, fold, folds, metric, prepared)
+        current.append(score)
+        for trial in active:
+            try:
+                score, _ = _fold_quality(model, trial.params, X, y, fold, folds, metric, prepared)
+            except Exception as exc:  # an invalid neighbour is a skipped trial, not a verdict
+                trial.scores, trial.failed = [math.nan] * len(folds), True
+                if errors is not None:
+                    errors.setdefault("first_trial_error", f"{type(exc).__name__}: {exc}")
+                continue
+            trial.scores.append(score)
+            if early_drop and fold + 1 < len(folds):
+                diffs = [s - c for s, c in zip(trial.scores, current, strict=True)]
+                reachable = best_reachable_p_value(diffs, len(folds), test_share)
+                if reachable > alpha / len(trials) * (1 + 1e-9):
+                    trial.dropped_p = reachable
+    return current, trials, metric_name
+
+
+def _gain(trial: _Trial, current: Sequence[float], test_share: float) -> NeighbourGain:
+    """The trial's gain over the folds it ran; a dropped trial carries its best reachable
+    p-value, and is marked so that it is never judged clearly better."""
+    if trial.failed:
+        return NeighbourGain.measure(trial.params, [math.nan], [math.nan], test_share)
+    runs = len(trial.scores)
+    gain = NeighbourGain.measure(trial.params, current[:runs], trial.scores, test_share)
+    if trial.dropped_p is None:
+        return gain
+    return NeighbourGain(trial.params, gain.gain, trial.dropped_p, folds=runs, dropped=True)
 
 
 def _candidates(
@@ -481,6 +597,10 @@ class NeighbourGain:
     params: dict[str, Any]
     gain: float  # mean quality gain over the folds (bigger is better)
     p_value: float  # one-sided corrected resampled t-test (Nadeau and Bengio) of gain > 0
+    folds: int = 0  # the folds the gain is over
+    # dropped before its last fold: no result of the remaining folds could have made it
+    # clearly better; p_value is then the smallest p-value those folds could have given
+    dropped: bool = False
 
     @classmethod
     def measure(
@@ -497,7 +617,7 @@ class NeighbourGain:
 
         diffs = np.asarray(neighbour, dtype=float) - np.asarray(current, dtype=float)
         if not np.isfinite(diffs).all():
-            return cls(params, math.nan, math.nan)
+            return cls(params, math.nan, math.nan, len(diffs))
         mean = float(diffs.mean())
         folds = len(diffs)
         variance = float(diffs.var(ddof=1)) if folds > 1 else math.inf
@@ -507,7 +627,7 @@ class NeighbourGain:
         else:
             t = mean / math.sqrt(corrected)
             p_value = float(stats.t.sf(t, folds - 1))
-        return cls(params, mean, p_value)
+        return cls(params, mean, p_value, folds)
 
 
 def _require_search_settings(
@@ -548,6 +668,7 @@ def check_no_better_params_nearby(
     confirm_cv: int = 5,
     seed: int = 0,
     n_threads: int | None = 1,
+    early_drop: bool = True,
 ) -> CheckResult:
     """A small random search around the current hyperparameters finds nothing clearly better.
 
@@ -572,6 +693,14 @@ def check_no_better_params_nearby(
     again on ``confirm_cv``-fold cross-validation of up to ``confirm_sample_size`` rows
     (training folds of 80%), with the same test; the check fails only when the winner is
     still clearly better there. ``confirm_sample_size=None`` skips it.
+
+    With ``early_drop`` (the default) the folds run in order and a neighbour is dropped as
+    soon as no result of its remaining folds could bring its p-value below the level (a
+    bound on the test statistic, :func:`best_reachable_p_value`); the current parameters are
+    fitted only on the folds a neighbour still needs, and the confirmation stops the same
+    way. The verdict is the one every fold would give; only the figures of a dropped
+    neighbour (and of the current parameters when every neighbour was dropped) cover fewer
+    folds. ``early_drop=False`` runs every fold.
     """
     name = "check_no_better_params_nearby"
     if not callable(getattr(model, "get_params", None)) or not callable(
@@ -604,30 +733,32 @@ def check_no_better_params_nearby(
         "n_threads": n_threads,
     }
     start = time.perf_counter()
-    tried: list[tuple[dict[str, Any], list[float]]] = []
     with limited_threads(n_threads):
         try:
             prepared = _prepare_folds(model, X_sample, y_sample, folds)
-            baseline, metric_name = _cross_validated_quality(
-                model, {}, X_sample, y_sample, folds, metric, prepared
+            baseline, tried, metric_name = _run_trials(
+                model,
+                candidates,
+                (X_sample, y_sample, metric),
+                folds,
+                prepared,
+                alpha=alpha,
+                early_drop=early_drop,
+                time_budget_s=time_budget_s,
+                errors=parameters,
             )
         except NotApplicableError as exc:
             return CheckResult.not_applicable(name, RUBRIC, str(exc), parameters=parameters)
-        for params in candidates:
-            if tried and time_budget_s is not None and time.perf_counter() - start > time_budget_s:
-                break  # at least one neighbour always runs: zero trials prove nothing
-            try:
-                scores, _ = _cross_validated_quality(
-                    model, params, X_sample, y_sample, folds, metric, prepared
-                )
-            except Exception as exc:  # an invalid neighbour is a skipped trial, not a verdict
-                scores = [math.nan] * len(folds)
-                parameters.setdefault("first_trial_error", f"{type(exc).__name__}: {exc}")
-            tried.append((params, scores))
     elapsed = time.perf_counter() - start
-    parameters.update(metric=metric_name, trials_run=len(tried))
     test_share = len(folds[0][1]) / len(X_sample)
-    gains = [NeighbourGain.measure(p, baseline, q, test_share) for p, q in tried]
+    gains = [_gain(trial, baseline, test_share) for trial in tried]
+    parameters.update(
+        metric=metric_name,
+        trials_run=len(tried),
+        early_drop=early_drop,
+        trials_dropped=sum(g.dropped for g in gains),
+        fits=len(baseline) + sum(len(t.scores) for t in tried if not t.failed),
+    )
     if not any(math.isfinite(g.gain) for g in gains):
         return CheckResult.error(
             name,
@@ -654,6 +785,7 @@ def check_no_better_params_nearby(
                 cv=confirm_cv,
                 seed=seed,
                 limits=(tolerance, min_relative_gain, alpha),
+                early_drop=early_drop,
             )
         parameters.update(confirm_rows=verdict.confirm_rows)
         elapsed = time.perf_counter() - start
@@ -690,6 +822,7 @@ def _confirm(
     cv: int,
     seed: int,
     limits: tuple[float, float, float],
+    early_drop: bool = True,
 ) -> NeighbourVerdict:
     """The sample's winner against the current parameters on ``cv`` folds of up to
     ``sample_size`` rows: the winner stands only if it is still clearly better there.
@@ -702,11 +835,17 @@ def _confirm(
     X_big, y_big = sample_rows(X, y, sample_size, seed + 1)
     folds = _folds(model, X_big, y_big, cv, seed + 1, 1)
     prepared = _prepare_folds(model, X_big, y_big, folds)
-    current, _ = _cross_validated_quality(model, {}, X_big, y_big, folds, metric, prepared)
-    winner = verdict.winner.params
-    scores, _ = _cross_validated_quality(model, winner, X_big, y_big, folds, metric, prepared)
-    test_share = len(folds[0][1]) / len(X_big)
-    confirmation = NeighbourGain.measure(winner, current, scores, test_share)
+    errors: dict[str, object] = {}
+    current, trials, _ = _run_trials(
+        model, [verdict.winner.params], (X_big, y_big, metric), folds, prepared,
+        alpha=alpha, early_drop=early_drop, errors=errors,
+    )  # fmt: skip
+    if trials[0].failed:
+        raise RuntimeError(
+            f"the sample's winner could not be refitted on {len(X_big):,} rows: "
+            f"{errors.get('first_trial_error')}"
+        )
+    confirmation = _gain(trials[0], current, len(folds[0][1]) / len(X_big))
     again = judge_neighbours(
         sum(current) / len(current),
         [confirmation],
@@ -733,9 +872,17 @@ def judge_neighbours(
     """A neighbour is clearly better when its gain matters and is beyond the split noise."""
     min_gain = max(tolerance, min_relative_gain * abs(baseline))
     level = alpha / max(1, len(gains))
-    clear = [g for g in gains if g.gain > min_gain and g.p_value < level]
+    clear = [g for g in gains if not g.dropped and g.gain > min_gain and g.p_value < level]
     winner = max(clear, key=lambda g: g.gain) if clear else None
     return NeighbourVerdict(baseline, list(gains), min_gain, level, winner)
+
+
+def _note(gain: NeighbourGain, verdict: NeighbourVerdict, folds: int) -> str:
+    if gain is verdict.winner:
+        return "clearly better"
+    if gain.dropped:
+        return f"dropped after {gain.folds} of {folds} folds (p >= {fmt(gain.p_value)} at best)"
+    return ""
 
 
 def _neighbour_result(
@@ -753,7 +900,8 @@ def _neighbour_result(
     sign = 1.0 if _models.higher_is_better(metric) else -1.0
     baseline = verdict.baseline
     finite = [g for g in verdict.gains if math.isfinite(g.gain)]
-    best = max(finite, key=lambda g: g.gain)
+    # the best neighbour measured on every fold; one dropped early only when all were
+    best = max(finite, key=lambda g: (not g.dropped, g.gain))
     rows = sorted(
         [(current, baseline, 0.0, math.nan, "current")]
         + [
@@ -762,7 +910,7 @@ def _neighbour_result(
                 baseline + g.gain,
                 g.gain,
                 g.p_value,
-                "clearly better" if g is verdict.winner else "",
+                _note(g, verdict, folds),
             )
             for g in verdict.gains
         ],
@@ -774,9 +922,11 @@ def _neighbour_result(
         [[_format_params(p), sign * q, gain, pv, note] for p, q, gain, pv, note in rows],
         chart=metric,
     )
+    dropped = sum(g.dropped for g in verdict.gains)
     how = (
         f"needs a gain above {fmt(verdict.min_gain)} {metric} with p < {fmt(verdict.level)} "
         f"over {folds} folds"
+        + (f"; {dropped} dropped early, unable to reach that p" if dropped else "")
     )
     winner = verdict.winner
     confirmation = verdict.confirmation
@@ -792,7 +942,13 @@ def _neighbour_result(
             f"{_format_params(confirmation.params)} won on the sample's folds "
             f"({fmt(best.gain)} {metric}, p = {fmt(best.p_value)}) but not on "
             f"{verdict.confirm_rows:,} rows with larger training folds (gain "
-            f"{fmt(confirmation.gain)}, p = {fmt(confirmation.p_value)}): the current "
+            f"{fmt(confirmation.gain)}, "
+            + (
+                f"over {confirmation.folds} folds, p >= {fmt(confirmation.p_value)} at best"
+                if confirmation.dropped
+                else f"p = {fmt(confirmation.p_value)}"
+            )
+            + "): the current "
             f"parameters suit the training size ({how}; {len(verdict.gains)} trials in "
             f"{elapsed:.1f}s)"
         )
@@ -800,7 +956,11 @@ def _neighbour_result(
         reason = (
             f"no neighbour of the current parameters is clearly better ({how}; "
             f"{len(verdict.gains)} trials in {elapsed:.1f}s; best gain {fmt(best.gain)}, "
-            f"p = {fmt(best.p_value)})"
+            + (
+                f"over {best.folds} folds, p >= {fmt(best.p_value)} at best)"
+                if best.dropped
+                else f"p = {fmt(best.p_value)})"
+            )
         )
     else:
         reason = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mltestscore.checks.result import Outcome
 from mltestscore.checks.tuning import (
@@ -291,3 +293,59 @@ def test_a_parameter_outside_the_usual_range_is_searched_around_not_crashed_on()
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     result = check_no_better_params_nearby(Ridge(alpha=1e6), X, y, n_trials=2, cv=2)
     assert result.outcome in {Outcome.PASSED, Outcome.FAILED}
+
+
+# metric differences in steps of 1e-4 (far finer than any metric here; subnormal steps would
+# only test the variance's underflow to zero)
+DIFFERENCES = st.lists(st.integers(-10_000, 10_000).map(lambda i: i / 10_000), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    observed=DIFFERENCES.filter(bool),
+    rest=DIFFERENCES.filter(bool),
+    test_share=st.sampled_from([0.2, 1 / 3, 0.5]),
+)
+def test_no_remaining_folds_can_beat_the_best_reachable_p_value(
+    observed: list[float], rest: list[float], test_share: float
+) -> None:
+    """The bound early dropping relies on: whatever the unrun folds show, the test over all
+    folds gives a p-value at least the bound computed from the folds run."""
+    from mltestscore.checks.tuning import NeighbourGain, best_reachable_p_value
+
+    diffs = observed + rest
+    bound = best_reachable_p_value(observed, len(diffs), test_share)
+    final = NeighbourGain.measure({}, [0.0] * len(diffs), diffs, test_share)
+    assert final.p_value >= bound - 1e-9
+
+
+def test_one_losing_fold_rules_a_neighbour_out_of_the_suites_search() -> None:
+    """The suite's search (2 folds x 3 repeats, 4 trials: level 0.0125): one fold with a loss
+    already rules a neighbour out, so its other five folds are not fitted."""
+    from mltestscore.checks.tuning import best_reachable_p_value
+
+    assert best_reachable_p_value([-0.001], 6, 0.5) > 0.05 / 4
+    assert best_reachable_p_value([0.02, 0.0], 6, 0.5) > 0.05 / 4  # two folds this uneven too
+    assert best_reachable_p_value([0.02, 0.019], 6, 0.5) < 0.05 / 4  # still in the running
+
+
+@pytest.mark.parametrize(
+    ("learning_rate", "max_leaf_nodes"), [(0.01, 2), (0.1, 8)], ids=["untuned", "tuned"]
+)
+def test_dropping_hopeless_neighbours_early_keeps_the_verdict_with_fewer_fits(
+    adult_pipeline_factory: Any, adult: Any, learning_rate: float, max_leaf_nodes: int
+) -> None:
+    X, y = adult.drop(columns=["income"]), adult["income"]
+    model = adult_pipeline_factory(learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes)
+    kwargs: dict[str, Any] = {"n_trials": 4, "cv": 2, "sample_size": 1200}
+    early = check_no_better_params_nearby(model, X, y, **kwargs)
+    every = check_no_better_params_nearby(model, X, y, early_drop=False, **kwargs)
+    assert early.outcome is every.outcome
+    if every.outcome is Outcome.FAILED:  # the same winner, measured on every fold either way
+        for figure in ("gain", "p_value", "confirm_gain", "confirm_p_value"):
+            assert early.measurements[figure] == every.measurements[figure]
+    assert every.parameters["fits"] == 5 * 6
+    assert int(early.parameters["fits"] or 0) < int(every.parameters["fits"] or 0)
+    assert early.parameters["trials_dropped"] == sum(
+        "dropped after" in str(row[-1]) for row in early.tables[0].rows
+    )
