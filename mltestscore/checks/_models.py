@@ -63,11 +63,20 @@ def _cached(model: Any, X: Any, kind: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def predict(model: Any, X: Any) -> Any:
-    """``model.predict(X)`` as a numpy array, computed once per (model, X)."""
+def as_predictions(values: Any) -> Any:
+    """A model's ``predict`` output as a numpy array, one value per row: a single column is
+    flattened (CatBoost's multiclass ``predict`` returns shape (n, 1), which compared or
+    concatenated with a label vector broadcasts or fails)."""
     import numpy as np
 
-    return _cached(model, X, "predict", lambda: np.asarray(model.predict(X)))
+    array = np.asarray(values)
+    return array.ravel() if array.ndim == 2 and array.shape[1] == 1 else array
+
+
+def predict(model: Any, X: Any) -> Any:
+    """``model.predict(X)`` as a numpy array of one value per row (:func:`as_predictions`),
+    computed once per (model, X)."""
+    return _cached(model, X, "predict", lambda: as_predictions(model.predict(X)))
 
 
 def predict_proba(model: Any, X: Any) -> Any | None:
@@ -124,6 +133,8 @@ def score(metric: str, y_true: Any, y_pred: Any, proba: Any | None = None) -> fl
     from sklearn import metrics
 
     y_true = np.asarray(y_true)
+    if y_pred is not None:
+        y_pred = as_predictions(y_pred)
     if metric == "roc_auc":
         if len(np.unique(y_true)) < 2:
             return float("nan")
@@ -380,7 +391,7 @@ def quality(model: Any, X: Any, y: Any, choice: MetricChoice, cached: bool = Tru
     if choice.needs_proba:  # probability metrics never look at hard predictions
         proba = predict_proba(model, X) if cached else np.asarray(model.predict_proba(X))
     else:
-        y_pred = predict(model, X) if cached else np.asarray(model.predict(X))
+        y_pred = predict(model, X) if cached else as_predictions(model.predict(X))
     value = score(choice.metric, y, y_pred, proba)
     return value if choice.higher_is_better else -value
 

@@ -217,7 +217,7 @@ def _shuffled_qualities(
         copies = [copy for _, copy in batch]
         stacked = pd.concat(copies, ignore_index=True) if len(copies) > 1 else copies[0]
         proba = np.asarray(model.predict_proba(stacked)) if wants_proba else None
-        pred = None if choice.needs_proba else np.asarray(model.predict(stacked))
+        pred = None if choice.needs_proba else _models.as_predictions(model.predict(stacked))
         for index, (c, _) in enumerate(batch):
             rows = slice(index * n, (index + 1) * n)
             copy_pred = None if pred is None else pred[rows]

@@ -84,7 +84,7 @@ def _training_loss(model: Any, X: Any, y: Any, classifier: bool) -> tuple[str, f
     if classifier and callable(getattr(model, "predict_proba", None)):
         proba = np.asarray(model.predict_proba(X))
         return "log_loss", float(metrics.log_loss(y, proba, labels=model.classes_))
-    predictions = np.asarray(model.predict(X))
+    predictions = _models.as_predictions(model.predict(X))
     if classifier:
         return "error_rate", float(np.mean(predictions != y))
     return "mse", float(metrics.mean_squared_error(y, predictions))

@@ -6,6 +6,12 @@ worse" releases adds up. So the gate compares the candidate with the production 
 holdout: overall (sudden-drop limit), per slice (the same slices as model-6, from
 ``_slices.make_slices``), on a golden set of known answers, and against the best metric of the
 last N recorded versions (slow-drift limit).
+
+The limits are in metric units for metrics on a fixed scale (ROC AUC, accuracy, F1, R², log
+loss). An error in the target's own units (RMSE, MAE: hours, dollars) has no fixed scale, so
+there a drop is relative to production's error on the same rows: a limit of 0.05 means 5%
+worse. In hours, a 0.05 limit blocked a weekly-hours model whose RMSE on 100 rows went from
+11.54 to 11.60 while it was 0.3 hours better overall (issue 16's LightGBM corpus flavour).
 """
 
 from __future__ import annotations
@@ -20,6 +26,25 @@ from mltestscore.checks.result import CheckResult, Table
 
 RUBRIC = ("infra-4",)
 CHECK = "check_serving_gate"
+# errors in the target's units: their drops are relative to production's value
+RELATIVE_METRICS = frozenset({"rmse", "mae"})
+
+
+def _shown(metric: str, drop: float) -> str:
+    return f"{drop:.1%}" if metric in RELATIVE_METRICS else inputs.fmt(drop)
+
+
+def _limit(metric: str, limit: float) -> str:
+    return f"{limit:.0%} of production's" if metric in RELATIVE_METRICS else f"{limit}"
+
+
+def _drop(metric: str, sign: float, production: float, candidate: float) -> float:
+    """How much worse the candidate is (positive: worse): in metric units, or relative to
+    production's value for an error in the target's units (:data:`RELATIVE_METRICS`)."""
+    drop = sign * (production - candidate)
+    if metric in RELATIVE_METRICS:
+        return drop / abs(production) if production else (0.0 if drop == 0 else float("inf"))
+    return drop
 
 
 def _metric_on(model: Any, X: Any, labels: Any, metric: str, rows: Any = None) -> float:
@@ -71,7 +96,7 @@ def _compare_slices(
         if np.isnan(prod_slice) or np.isnan(cand_slice):
             skipped += 1  # too small, or the metric is undefined there (one class only)
             continue
-        drop = sign * (prod_slice - cand_slice)
+        drop = _drop(metric, sign, prod_slice, cand_slice)
         verdict = "ok" if drop <= max_slice_drop else "worse"
         rows.append((piece.name, size, prod_slice, cand_slice, drop, verdict))
     rows.sort(key=lambda row: -row[4])
@@ -143,7 +168,9 @@ def check_serving_gate(
     metrics of earlier versions on this holdout, oldest first (see
     ``mltestscore.model_store.metric_history``); the candidate may not fall more than
     ``max_drift_from_best`` below the best of the last ``history_window`` (slow drift).
-    Drops are in metric units and oriented so that positive means worse.
+    Drops are oriented so that positive means worse, in metric units, except for errors in
+    the target's units (RMSE, MAE), whose drops are relative to production's value (the
+    best recorded one for slow drift): ``max_slice_drop=0.05`` is then 5% worse.
     """
     inputs.require_model(candidate, "candidate")
     inputs.require_model(production, "production")
@@ -158,7 +185,7 @@ def check_serving_gate(
 
     cand_value = _metric_on(candidate, X, labels, metric)
     prod_value = _metric_on(production, X, labels, metric)
-    overall_drop = sign * (prod_value - cand_value)
+    overall_drop = _drop(metric, sign, prod_value, cand_value)
     slice_rows, skipped = _compare_slices(
         candidate,
         production,
@@ -175,15 +202,20 @@ def check_serving_gate(
         candidate, golden_X, golden_y, golden_atol
     )
     best, recorded = _best_recorded(recorded_metrics, history_window, sign)
-    drift = None if best is None else sign * (best - cand_value)
+    drift = None if best is None else _drop(metric, sign, best, cand_value)
 
     problems: list[str] = []
     if overall_drop > max_drop:
-        problems.append(f"{metric} drops {inputs.fmt(overall_drop)} overall (limit {max_drop})")
+        problems.append(
+            f"{metric} drops {_shown(metric, overall_drop)} overall "
+            f"(limit {_limit(metric, max_drop)})"
+        )
     worse = [row for row in slice_rows if row[5] == "worse"]
     if worse:
-        named = ", ".join(f"{row[0]} ({inputs.fmt(row[4])})" for row in worse[:3])
-        problems.append(f"{len(worse)} slice(s) drop past {max_slice_drop}: {named}")
+        named = ", ".join(f"{row[0]} ({_shown(metric, row[4])})" for row in worse[:3])
+        problems.append(
+            f"{len(worse)} slice(s) drop past {_limit(metric, max_slice_drop)}: {named}"
+        )
     if golden_accuracy is not None and golden_accuracy < min_golden_accuracy:
         problems.append(
             f"{len(missed)} golden example(s) answered wrong "
@@ -191,8 +223,8 @@ def check_serving_gate(
         )
     if drift is not None and drift > max_drift_from_best:
         problems.append(
-            f"{metric} is {inputs.fmt(drift)} below the best of the last {recorded} "
-            f"versions ({inputs.fmt(best or 0.0)}; limit {max_drift_from_best})"
+            f"{metric} is {_shown(metric, drift)} below the best of the last {recorded} "
+            f"versions ({inputs.fmt(best or 0.0)}; limit {_limit(metric, max_drift_from_best)})"
         )
 
     if problems:
@@ -200,7 +232,7 @@ def check_serving_gate(
     else:
         reason = (
             f"candidate {metric} {inputs.fmt(cand_value)} vs production {inputs.fmt(prod_value)}, "
-            f"no slice of {len(slice_rows)} drops past {max_slice_drop}"
+            f"no slice of {len(slice_rows)} drops past {_limit(metric, max_slice_drop)}"
         )
         if golden_accuracy is not None:
             reason += f", golden set {golden_accuracy:.0%} right"
@@ -244,10 +276,12 @@ def check_serving_gate(
             "numeric_bins": numeric_bins,
             "history_window": history_window,
             "recorded_versions": recorded,
+            "drops": "relative to production" if metric in RELATIVE_METRICS else "metric units",
         },
         tables=[
             Table.build(
-                f"Candidate vs production ({metric}; drop > 0 means worse)",
+                f"Candidate vs production ({metric}; drop > 0 means worse"
+                + ("; relative to production)" if metric in RELATIVE_METRICS else ")"),
                 ["slice", "rows", "production", "candidate", "drop", "verdict"],
                 [overall, *slice_rows],
                 chart="drop",

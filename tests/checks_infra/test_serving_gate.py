@@ -187,3 +187,48 @@ def test_a_candidate_identical_to_production_is_never_blocked(
     )
     assert result.ok, result.summary()
     assert result.measurements["overall_drop"] == 0
+
+
+class Shifted:
+    """``model``'s predictions plus ``shift`` (on the rows where ``column`` is ``value``)."""
+
+    def __init__(self, model: Any, shift: float, column: str | None = None, value: Any = None):
+        self.model, self.shift, self.column, self.value = model, shift, column, value
+
+    def predict(self, X: Any) -> Any:
+        where = 1.0 if self.column is None else (X[self.column] == self.value).to_numpy()
+        return self.model.predict(X[["x"]]) + self.shift * where
+
+
+@pytest.fixture(scope="module")
+def weekly_hours() -> tuple[Any, pd.DataFrame, Any]:
+    """A regression in hours: RMSE about 10 around a linear trend, four regions."""
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=2000), "region": rng.choice(list("NESW"), 2000)})
+    y = 40 + 10 * X["x"].to_numpy() + rng.normal(scale=10, size=2000)
+    return Shifted(LinearRegression().fit(X[["x"]], y), 0.0), X, y
+
+
+def test_an_error_in_the_targets_units_is_gated_relative_to_production(
+    weekly_hours: tuple[Any, pd.DataFrame, Any],
+) -> None:
+    """0.05 hours is no limit for an RMSE of 10 hours: a candidate 1.5 hours off on one
+    region (its RMSE there about 2% higher) passes; one 5 hours off everywhere (about 12%
+    higher) is blocked, and the reason says by how much, relative to production."""
+    production, X, y = weekly_hours
+    slightly = Shifted(production.model, 1.5, "region", "N")
+    result = check_serving_gate(slightly, production, X, y, slice_columns=["region"])
+    assert result.ok, result.summary()
+    assert result.parameters["drops"] == "relative to production"
+    assert 0.01 < result.measurements["worst_slice_drop"] < 0.03
+    far_off = Shifted(production.model, 5.0)
+    blocked = check_serving_gate(far_off, production, X, y, slice_columns=["region"])
+    assert blocked.outcome is Outcome.FAILED
+    assert "rmse drops 1" in blocked.reason
+    assert "% overall (limit 1% of production's)" in blocked.reason
+    assert "slice(s) drop past 5% of production's" in blocked.reason
+    # a metric on a fixed scale keeps its limits in metric units
+    r2 = check_serving_gate(slightly, production, X, y, metric="r2", slice_columns=["region"])
+    assert r2.parameters["drops"] == "metric units"

@@ -3,6 +3,8 @@
 Builds every corpus project, scores its clean version and each planted defect with
 ``pytest --mlscore``, runs the drift and bias sweeps, and prints the table. Exits 0 when
 the targets hold (no false failure, every defect caught, no false alarm in the sweeps).
+``--flavours`` runs the LightGBM and XGBoost flavours instead (no sweeps: they call the
+checks on the scikit-learn Adult model); ``--only`` also takes a flavoured project's name.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from tests.corpus import table
 from tests.corpus.defects import DEFECTS
-from tests.corpus.projects import PROJECTS
+from tests.corpus.projects import FLAVOURED, PROJECTS
 from tests.corpus.run import CorpusResult, combine, load, run_corpus, save
 from tests.corpus.sweeps import Sweep
 
@@ -23,8 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.corpus", description=__doc__)
     parser.add_argument("--write", type=Path, help="put the table into this Markdown file")
     parser.add_argument(
-        "--only", action="append", default=[], choices=[p.name for p in PROJECTS],
+        "--only", action="append", default=[],
+        choices=[p.name for p in (*PROJECTS, *FLAVOURED)],
         help="run only this project (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--flavours", action="store_true",
+        help="run the LightGBM and XGBoost flavours (docs/corpus.md), without the sweeps",
     )  # fmt: skip
     parser.add_argument(
         "--defect", action="append", default=[], choices=[d.name for d in DEFECTS],
@@ -40,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     options = parser.parse_args(argv)
     result = combine([load(path) for path in options.combine]) if options.combine else _run(options)
-    print(table.render(result))
+    print(table.render_flavours(result) if table.is_flavours(result) else table.render(result))
     if options.write:
         table.write(result, options.write)
         print(f"wrote {options.write}", file=sys.stderr)
@@ -66,10 +73,11 @@ def _after_each(options: argparse.Namespace) -> Callable[[CorpusResult], None]:
 
 
 def _run(options: argparse.Namespace) -> CorpusResult:
+    only = [*options.only, *(p.name for p in FLAVOURED if options.flavours)]
     return run_corpus(
-        only=options.only,
+        only=only,
         defects=options.defect,
-        sweeps=not options.no_sweeps,
+        sweeps=not (options.no_sweeps or options.flavours),
         projects=not options.no_projects,
         workdir=options.keep,
         # the table so far after each run: a long run can be read while it runs

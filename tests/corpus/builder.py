@@ -144,16 +144,24 @@ updates:
 """
 
 
-def _write_dependency_upkeep(folder: Path) -> None:
-    """What a kept project has (monitor-1): an update bot and pinned requirements."""
+def _distribution(module: str) -> str:
+    """The installed distribution that provides ``module`` (xgboost may be xgboost-cpu)."""
+    from importlib.metadata import packages_distributions
+
+    return packages_distributions().get(module, [module])[0]
+
+
+def _write_dependency_upkeep(folder: Path, spec: Project) -> None:
+    """What a kept project has (monitor-1): an update bot and pinned requirements (the
+    model's library too, for the LightGBM and XGBoost flavours)."""
     from importlib.metadata import version
 
     (folder / ".github").mkdir()
     (folder / ".github" / "dependabot.yml").write_text(DEPENDABOT)
-    pins = [
-        f"{name}=={version(name)}"
-        for name in ("numpy", "pandas", "pyarrow", "scikit-learn", "skops")
-    ]
+    names = ["numpy", "pandas", "pyarrow", "scikit-learn", "skops"]
+    if spec.model in projects.LIBRARIES:
+        names.append(_distribution(spec.model))
+    pins = [f"{name}=={version(name)}" for name in names]
     (folder / "requirements.txt").write_text("\n".join(pins) + "\n")
 
 
@@ -184,7 +192,7 @@ def write(build: Build, folder: Path) -> Path:
     (folder / f"{TRAIN_MODULE}.py").write_text(_train_module(build))
     shutil.copy(Path(projects.__file__), folder / f"{PROJECTS_MODULE}.py")
     (folder / "pyproject.toml").write_text(_pyproject(build, trusted))
-    _write_dependency_upkeep(folder)
+    _write_dependency_upkeep(folder, spec)
     return folder
 
 

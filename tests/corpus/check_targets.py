@@ -68,6 +68,79 @@ KNOWN_NOT_MEASURABLE: dict[tuple[str, str], str] = {
     ),
 }
 
+# The LightGBM and XGBoost flavours (issue 16; tests/corpus/check_flavours.py, tox -e models):
+# the same lists, under the flavoured project's name. Kept apart from the entries above so the
+# two corpora's lists can change independently.
+_DATA_2_BUDGET = (
+    " The zero-config suite still passes data-2 an 8 s wall-clock budget (the catalog), so on a "
+    "loaded machine the rows and shuffles, and with them the features named, can differ "
+    "between runs"
+)
+KNOWN_FALSE_FAILURES.update(
+    {
+        "adult-income-lightgbm": {
+            "mlscore::data-2::importance": (
+                "a finding, as for the scikit-learn model: `race` clearly brings less than 1% "
+                "of the LightGBM model's skill (Brier rise 0.00048, CI -0.00057 to 0.0015 "
+                "against 1% of 0.356)." + _DATA_2_BUDGET
+            ),
+        },
+        "adult-income-xgboost": {
+            "mlscore::data-2::importance": (
+                "a finding, as for the scikit-learn model: `race` (Brier rise -0.00004, CI "
+                "-0.00066 to 0.00058) and in one run also `sex` (0.00007, CI -0.0018 to "
+                "0.0019) clearly bring less than 1% of the XGBoost model's skill "
+                "(1% of 0.376 is 0.0038)." + _DATA_2_BUDGET
+            ),
+        },
+        "digits-xgboost": {
+            "mlscore::data-2::importance": (
+                "a finding: `px_3_0`, the pooled bottom-left corner of the 8x8 digit (nearly "
+                "always blank), clearly brings less than 1% of the tuned XGBoost model's skill "
+                "(Brier rise 0.00084, CI -0.0052 to 0.0069 against 1% of 0.891 = 0.0089); the "
+                "logistic model of the scikit-learn corpus leans on it more." + _DATA_2_BUDGET
+            ),
+        },
+        "digits-lightgbm": {
+            "mlscore::model-7::fairness[group]": (
+                "a false alarm of the fairness check (fairness.py): the random `group` splits "
+                "the 32 nines of the 359 test rows 21 (A) to 11 (B) by chance, the model "
+                "predicts 9 for 24 and 11 of them, and the selection-rate ratio 0.461 is "
+                "judged against the four-fifths rule with a 95% interval (0.189-0.774) per "
+                "class and criterion: ten classes in turn times three criteria, with no "
+                "family-wise correction (model-6's slices share 95% over the family), so one "
+                "of 30 intervals of a clean model clears its limit. Fix (in fairness.py, not "
+                "made here): Bonferroni over outcomes x criteria, as slices.family_wise does; "
+                "the scikit-learn digits model predicts 18 and 12 nines and passes"
+            ),
+        },
+        "adult-hours-lightgbm": {
+            "mlscore::model-6::slices[workclass]": (
+                "the true finding listed for the scikit-learn adult-hours: the self-employed's "
+                "(Self-emp-not-inc, 117 rows) hours are harder to predict (RMSE 16.8, "
+                "family-wise CI 13.6-20.2, against a limit of 10.6)"
+            ),
+        },
+        "adult-hours-xgboost": {
+            "mlscore::model-6::slices[workclass]": (
+                "the true finding listed for the scikit-learn adult-hours: the self-employed's "
+                "(Self-emp-not-inc, 117 rows) hours are harder to predict (RMSE 16.8, "
+                "family-wise CI 13.7-20.1, against a limit of 10.6)"
+            ),
+        },
+    }
+)
+KNOWN_MISSES.update(
+    {
+        ("digits-lightgbm", "bias"): (
+            "caught by model-7 (group [9]: selection rate ratio 0.402, CI 0.166-0.695) but not "
+            "attributable: the clean digits-lightgbm fails the same item (its listed false "
+            "alarm on class 9), so the runner cannot credit the failure to the defect; it "
+            "goes once the fairness check's family-wise fix lands"
+        ),
+    }
+)
+
 
 PARTS = REPORT.parent / "corpus-parts"
 _parts: dict[str, CorpusResult] = {}

@@ -23,7 +23,7 @@ from typing import Any
 
 from tests.corpus import builder
 from tests.corpus.defects import DEFECTS, Defect
-from tests.corpus.projects import PROJECTS, Project
+from tests.corpus.projects import FLAVOURED, PROJECTS, Project
 
 GENERATED = "mlscore::"
 PYTEST_TIMEOUT_S = 600
@@ -246,10 +246,13 @@ def run_corpus(
     after_each: Callable[[CorpusResult], None] | None = None,
 ) -> CorpusResult:
     """Run the clean projects, their defect variants and the sweeps; ``only`` limits the
-    projects, ``defects`` the defects (empty: all)."""
+    projects, ``defects`` the defects (empty: all). The LightGBM and XGBoost flavours
+    (``FLAVOURED``) run only when ``only`` names them."""
     started, cpu_started = time.perf_counter(), _cpu()
     result = CorpusResult()
-    selected = [spec for spec in PROJECTS if not only or spec.name in only]
+    selected = (
+        [spec for spec in (*PROJECTS, *FLAVOURED) if spec.name in only] if only else [*PROJECTS]
+    )
     with tempfile.TemporaryDirectory(prefix="mltestscore-corpus-") as temporary:
         root = workdir or Path(temporary)
         # Every clean project first: the false failures are the first thing to read.
@@ -338,7 +341,7 @@ def combine(results: Sequence[CorpusResult]) -> CorpusResult:
         combined.sweeps += part.sweeps
         combined.seconds += part.seconds
         combined.cpu_seconds += part.cpu_seconds
-    order = [spec.name for spec in PROJECTS]
+    order = [spec.name for spec in (*PROJECTS, *FLAVOURED)]
     combined.clean.sort(key=lambda run: order.index(run.project))
     combined.verdicts.sort(key=lambda verdict: order.index(verdict.project))
     return combined
