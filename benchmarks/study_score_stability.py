@@ -35,13 +35,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from study_performance_stability import busy_core  # noqa: E402
 
 from tests.corpus import builder  # noqa: E402
 from tests.corpus.defects import defect  # noqa: E402
@@ -60,17 +61,6 @@ class Scored:
     load: float
     score: float | None
     items: dict[str, tuple[str, str]] = field(default_factory=dict)  # nodeid: (outcome, reason)
-
-
-@contextlib.contextmanager
-def busy_core() -> Iterator[None]:
-    """Another process spinning on a core for as long as the block lasts."""
-    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        yield
-    finally:
-        burner.kill()
-        burner.wait()
 
 
 def score(folder: Path, mode: str, select: str | None = None) -> Scored:

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import warnings
 from pathlib import Path
 
 import pytest
 
 from tests.corpus import table
-from tests.corpus.check_targets import KNOWN_FALSE_FAILURES, KNOWN_MISSES, KNOWN_NOT_MEASURABLE
+from tests.corpus.check_targets import judge_clean as judge_clean_run
+from tests.corpus.check_targets import judge_planted
 from tests.corpus.defects import DEFECTS
 from tests.corpus.projects import FLAVOURED, project
 from tests.corpus.run import CorpusResult, Run, Verdict, combine, load, run_corpus, save
@@ -75,17 +75,7 @@ def _verdict(name: str, defect: str) -> Verdict:
 
 
 def judge_clean(name: str) -> None:
-    run = _clean(name)
-    assert run.items, f"pytest --mlscore ran no generated item: {run.notes}"
-    known = KNOWN_FALSE_FAILURES.get(name, {})
-    failing = run.with_outcome("failed", "error")
-    bad = [f"{i.nodeid} {i.outcome}: {i.reason}" for i in failing if i.nodeid not in known]
-    assert not bad, "false failures:\n" + "\n".join(bad)
-    fixed = sorted(set(known) - {i.nodeid for i in failing})
-    if fixed:
-        warnings.warn(
-            f"{name}: no longer failing, remove from KNOWN_FALSE_FAILURES: {fixed}", stacklevel=2
-        )
+    judge_clean_run(name, _clean(name))
 
 
 def judge_defect(name: str, defect: str) -> None:
@@ -94,28 +84,7 @@ def judge_defect(name: str, defect: str) -> None:
             f"{defect}: its must-catch check reads the data alone, judged by tox -e corpus on "
             "the same data (CORPUS_FLAVOURS_ALL_DEFECTS=1 plants it here too)"
         )
-    verdict = _verdict(name, defect)
-    if verdict.caught is None:
-        pytest.skip(f"not plantable here: {verdict.evidence}")
-    if (name, defect) in KNOWN_MISSES:
-        if verdict.caught:
-            warnings.warn(f"{name} {defect}: caught now, remove it from KNOWN_MISSES", stacklevel=2)
-        return
-    if (name, defect) in KNOWN_NOT_MEASURABLE:
-        if verdict.caught:
-            warnings.warn(
-                f"{name} {defect}: caught now, remove it from KNOWN_NOT_MEASURABLE", stacklevel=2
-            )
-            return
-        assert verdict.said_not_measurable, (
-            f"{defect} ({verdict.strength}) neither caught nor said 'not measurable here' by "
-            f"{', '.join(verdict.must_catch)}: {verdict.evidence}"
-        )
-        return
-    assert verdict.caught, (
-        f"{defect} ({verdict.strength}) missed by {', '.join(verdict.must_catch)}: "
-        f"{verdict.evidence}"
-    )
+    judge_planted(name, defect, _verdict(name, defect))
 
 
 def _flavour_tests(name: str) -> type:

@@ -3,9 +3,12 @@ caught at its stated strength, no false alarm in the drift and bias sweeps.
 
 Not part of the default run (the file name does not match ``test_*.py``, so ``pytest`` and
 ``tox -e py`` never collect it): ``tox -e corpus`` names it explicitly, under
-``pytest -n 2 --dist loadgroup``: each project (its clean run and its defects) and the
-sweeps are one part, run once on one worker; the table of every part is written to
-``reports/corpus.md``.
+``pytest -n 2 --dist loadscope``. Each project (its clean run and its defects) and the sweeps
+are one part and one test class (``TestProject_adult_income``, ``TestSweeps``), which
+loadscope sends whole to one worker, so each part runs once. (Not ``xdist_group`` marks
+with ``--dist loadgroup``: under pytest 9, pytest-xdist 3.8 loses the group suffix of the
+node id, splits a group between the workers, and each worker ran every part it got a test
+of.) The table of every part is written to ``reports/corpus.md``.
 """
 
 from __future__ import annotations
@@ -71,18 +74,13 @@ KNOWN_NOT_MEASURABLE: dict[tuple[str, str], str] = {
 # The LightGBM and XGBoost flavours (issue 16; tests/corpus/check_flavours.py, tox -e models):
 # the same lists, under the flavoured project's name. Kept apart from the entries above so the
 # two corpora's lists can change independently.
-_DATA_2_BUDGET = (
-    " The zero-config suite still passes data-2 an 8 s wall-clock budget (the catalog), so on a "
-    "loaded machine the rows and shuffles, and with them the features named, can differ "
-    "between runs"
-)
 KNOWN_FALSE_FAILURES.update(
     {
         "adult-income-lightgbm": {
             "mlscore::data-2::importance": (
                 "a finding, as for the scikit-learn model: `race` clearly brings less than 1% "
                 "of the LightGBM model's skill (Brier rise 0.00048, CI -0.00057 to 0.0015 "
-                "against 1% of 0.356)." + _DATA_2_BUDGET
+                "against 1% of 0.356)."
             ),
         },
         "adult-income-xgboost": {
@@ -90,7 +88,7 @@ KNOWN_FALSE_FAILURES.update(
                 "a finding, as for the scikit-learn model: `race` (Brier rise -0.00004, CI "
                 "-0.00066 to 0.00058) and in one run also `sex` (0.00007, CI -0.0018 to "
                 "0.0019) clearly bring less than 1% of the XGBoost model's skill "
-                "(1% of 0.376 is 0.0038)." + _DATA_2_BUDGET
+                "(1% of 0.376 is 0.0038)."
             ),
         },
         "digits-xgboost": {
@@ -98,7 +96,7 @@ KNOWN_FALSE_FAILURES.update(
                 "a finding: `px_3_0`, the pooled bottom-left corner of the 8x8 digit (nearly "
                 "always blank), clearly brings less than 1% of the tuned XGBoost model's skill "
                 "(Brier rise 0.00084, CI -0.0052 to 0.0069 against 1% of 0.891 = 0.0089); the "
-                "logistic model of the scikit-learn corpus leans on it more." + _DATA_2_BUDGET
+                "logistic model of the scikit-learn corpus leans on it more."
             ),
         },
         "digits-lightgbm": {
@@ -143,15 +141,15 @@ KNOWN_MISSES.update(
 
 
 PARTS = REPORT.parent / "corpus-parts"
+SWEEPS = "sweeps"
 _parts: dict[str, CorpusResult] = {}
 
 
 def _part(group: str) -> CorpusResult:
     """One part of the corpus (a project's clean run and its defects, or the sweeps), run
-    once per process. Under ``pytest -n 2 --dist loadgroup`` every test of a part is in one
-    ``xdist_group``, so each part runs on one worker and the two workers share the corpus.
-    Each part is saved beside the report, and the report is the table of every saved part
-    (the last part to finish writes the whole table)."""
+    once per process: its test class runs whole on one worker. Each part is saved beside the
+    report, and the report is the table of every saved part (the last part to finish writes
+    the whole table)."""
     if group not in _parts:
         if group == SWEEPS:
             result = run_corpus(projects=False, progress=True)
@@ -167,13 +165,6 @@ def _part(group: str) -> CorpusResult:
     return _parts[group]
 
 
-SWEEPS = "sweeps"
-
-
-def _grouped(names: list[str]) -> list[object]:
-    return [pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in names]
-
-
 def _clean(name: str) -> Run:
     return next(run for run in _part(name).clean if run.project == name)
 
@@ -182,9 +173,9 @@ def _verdict(project: str, defect: str) -> Verdict:
     return next(v for v in _part(project).verdicts if v.project == project and v.defect == defect)
 
 
-@pytest.mark.parametrize("name", _grouped([p.name for p in PROJECTS]))
-def test_a_clean_project_has_no_failing_or_erroring_generated_item(name: str) -> None:
-    run = _clean(name)
+def judge_clean(name: str, run: Run) -> None:
+    """The target for a clean project: no generated item fails or errors but those listed in
+    KNOWN_FALSE_FAILURES; shared by the flavours (check_flavours.py)."""
     assert run.items, f"pytest --mlscore ran no generated item: {run.notes}"
     known = KNOWN_FALSE_FAILURES.get(name, {})
     failing = run.with_outcome("failed", "error")
@@ -197,10 +188,9 @@ def test_a_clean_project_has_no_failing_or_erroring_generated_item(name: str) ->
         )
 
 
-@pytest.mark.parametrize("defect", [d.name for d in DEFECTS])
-@pytest.mark.parametrize("name", _grouped([p.name for p in PROJECTS]))
-def test_a_planted_defect_is_caught_by_the_items_that_must_catch_it(name: str, defect: str) -> None:
-    verdict = _verdict(name, defect)
+def judge_planted(name: str, defect: str, verdict: Verdict) -> None:
+    """The target for one planted defect, with the known-lists applied: caught, or said
+    "not measurable here" where listed so; shared by the flavours (check_flavours.py)."""
     if verdict.caught is None:
         pytest.skip(f"not plantable here: {verdict.evidence}")
     if (name, defect) in KNOWN_MISSES:
@@ -224,21 +214,43 @@ def test_a_planted_defect_is_caught_by_the_items_that_must_catch_it(name: str, d
     )
 
 
-@pytest.mark.parametrize("sweep_name", ["drift", "bias"])
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.xdist_group(SWEEPS)
-def test_a_sweep_raises_no_false_alarm_on_unchanged_data(sweep_name: str, size: int) -> None:
-    sweeps = _part(SWEEPS).sweeps
-    sweep = next(s for s in sweeps if isinstance(s, Sweep) and s.name == sweep_name)
-    flagged, draws = sweep.false_alarms(size)
-    assert draws, f"the {sweep_name} sweep has no zero-effect draws at {size} rows"
-    assert flagged == 0, f"{flagged} of {draws} clean draws of {size} rows flagged {sweep_name}"
+def _project_tests(name: str) -> type:
+    """The tests of one project, as a class: loadscope's unit of distribution."""
+
+    class Project:
+        def test_a_clean_project_has_no_failing_or_erroring_generated_item(self) -> None:
+            judge_clean(name, _clean(name))
+
+        @pytest.mark.parametrize("defect", [d.name for d in DEFECTS])
+        def test_a_planted_defect_is_caught_by_the_items_that_must_catch_it(
+            self, defect: str
+        ) -> None:
+            judge_planted(name, defect, _verdict(name, defect))
+
+    Project.__name__ = Project.__qualname__ = "TestProject_" + name.replace("-", "_")
+    return Project
 
 
-@pytest.mark.xdist_group(SWEEPS)
-def test_the_largest_sweep_size_catches_the_largest_effect() -> None:
-    for sweep in _part(SWEEPS).sweeps:
-        assert isinstance(sweep, Sweep)
-        assert sweep.smallest_caught(max(SIZES)) is not None, (
-            f"the {sweep.name} sweep caught no effect even at {max(SIZES)} rows"
-        )
+for _spec in PROJECTS:
+    _class = _project_tests(_spec.name)
+    globals()[_class.__name__] = _class
+
+
+class TestSweeps:
+    @pytest.mark.parametrize("sweep_name", ["drift", "bias"])
+    @pytest.mark.parametrize("size", SIZES)
+    def test_a_sweep_raises_no_false_alarm_on_unchanged_data(
+        self, sweep_name: str, size: int
+    ) -> None:
+        sweeps = _part(SWEEPS).sweeps
+        sweep = next(s for s in sweeps if isinstance(s, Sweep) and s.name == sweep_name)
+        flagged, draws = sweep.false_alarms(size)
+        assert draws, f"the {sweep_name} sweep has no zero-effect draws at {size} rows"
+        assert flagged == 0, f"{flagged} of {draws} clean draws of {size} rows flagged {sweep_name}"
+
+    def test_the_largest_sweep_size_catches_the_largest_effect(self) -> None:
+        for sweep in _part(SWEEPS).sweeps:
+            assert isinstance(sweep, Sweep)
+            assert sweep.smallest_caught(max(SIZES)) is not None, (
+                f"the {sweep.name} sweep caught no effect even at {max(SIZES)} rows"
+            )
