@@ -90,6 +90,54 @@ def test_a_utf8_configuration_further_up_is_not_reached_once_pytest_has_its_file
     assert pytest_config_problem(project) is None
 
 
+@pytest.mark.parametrize("name", ["pytest.toml", ".pytest.toml"])
+def test_pytest_9s_own_toml_file_is_checked_only_where_pytest_reads_it(
+    tmp_path: Path, name: str
+) -> None:
+    (tmp_path / name).write_bytes(b"[pytest]\n# caf\xe9\n")
+    assert pytest_config_problem(tmp_path, pytest_major=9) == (
+        f"{tmp_path / name} is not UTF-8 text: byte 14 (line 2) is 0xe9; save the file as "
+        "UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+    )
+    assert pytest_config_problem(tmp_path, pytest_major=8) is None  # pytest 8 never opens it
+
+
+def test_a_file_beside_pytests_own_that_pytest_9_also_reads_is_checked(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "setup.cfg").write_bytes(b"[metadata]\n# caf\xe9\n")
+    problem = pytest_config_problem(tmp_path, pytest_major=9)
+    assert problem is not None
+    assert problem.startswith(f"{tmp_path / 'setup.cfg'} is not UTF-8 text: byte 16 (line 2)")
+    assert pytest_config_problem(tmp_path, pytest_major=8) is None
+
+
+def test_bare_pytest_fails_on_a_non_utf8_pyproject_before_any_plugin_is_imported(
+    tmp_path: Path,
+) -> None:
+    """The limitation docs/security.md states, kept true: pytest decodes its configuration
+    files before it imports a plugin named with -p, in PYTEST_PLUGINS or by an entry point,
+    so no plugin (mltestscore's included) can turn its traceback into a message. When this
+    test fails, pytest has changed and the docs can say more."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_bytes(LATIN1)
+    (tmp_path / "probe.py").write_text("print('probe imported')\n")
+    (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTEST_PLUGINS": "probe"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "probe", "-p", "mltestscore.plugin"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "probe imported" not in done.stdout + done.stderr
+    assert done.stderr.rstrip().endswith(
+        "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xe9 in position 46: "
+        "invalid continuation byte"
+    )
+
+
 LATE = """
     import pytest
 
