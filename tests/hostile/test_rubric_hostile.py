@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mltestscore.errors import RubricError
+from mltestscore.report.badge import render_badge
 from mltestscore.report.html import render_html
 from mltestscore.report.markdown import render_markdown
 from mltestscore.report.terminal import summary_lines
@@ -82,6 +83,7 @@ def test_a_modified_rubric_calling_itself_official_is_labelled_in_every_report(
     assert MODIFIED_LABEL in render_html(scorecard)
     assert MODIFIED_LABEL in render_markdown(scorecard)
     assert any(MODIFIED_LABEL in line for line in summary_lines(scorecard))
+    assert "0 / 7 (modified rubric)" in render_badge(scorecard)  # the badge looked official
     load_rubric.cache_clear()
 
 
