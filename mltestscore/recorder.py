@@ -112,7 +112,12 @@ def _marked_parents(item: pytest.Item) -> Iterator[pytest.Class | pytest.Module]
 
 
 def _pytestmark(node: pytest.Class | pytest.Module) -> Any:
-    return getattr(node.obj, "pytestmark", None)
+    """The node's ``pytestmark`` as its object holds it now (loaded already: its tests were
+    collected from it); None when it has none or cannot be read."""
+    try:
+        return getattr(node.obj, "pytestmark", None)
+    except Exception:  # a module's own __getattr__ may raise: never crash the session
+        return None
 
 
 def _signature(marks: Any) -> tuple[int, int]:
