@@ -275,7 +275,7 @@ def _cell_kind(value: object) -> int:
     never read as one (``_NUMBER``; not a boolean, not NaN, which is missing), or a pandas
     or NumPy time outside the years 1 to 9999 (``_BEYOND``), kept away from
     ``pd.to_datetime``: converting such a cell to a common unit beside others wrapped
-    around int64 (year 292277026596 came back as 1972-12-04, a false stale verdict)."""
+    around int64 (year 292277026596 came back as a day in 1972: a false stale verdict)."""
     import numpy as np
     import pandas as pd
 
