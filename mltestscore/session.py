@@ -58,6 +58,9 @@ class MLScoreSession:
     #: Per item, how it could be automated here (the zero-config suite's hints).
     hints: dict[str, list[str]] = field(default_factory=dict)
     deselected: int = 0  # tests deselected in this process (or reported by xdist workers)
+    #: Markers pytest did not apply (a pytestmark changed after collection), found where
+    #: tests ran: this process, or reported by xdist workers.
+    marker_warnings: list[str] = field(default_factory=list)
     junit_xml: Path | None = None  # --junitxml: the score goes on its testsuite
     junit_test_properties: bool = False  # --mlscore-junit-properties
 
@@ -304,12 +307,15 @@ class Scorer:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """pytest-xdist: a worker finished; every worker deselects the same tests."""
-        from mltestscore.recorder import DESELECTED_OUTPUT
+        from mltestscore.recorder import DESELECTED_OUTPUT, MARKER_WARNINGS_OUTPUT
 
         output = getattr(node, "workeroutput", None) or {}
         deselected = output.get(DESELECTED_OUTPUT)
         if isinstance(deselected, int):
             self.session.deselected = max(self.session.deselected, deselected)
+        for warning in output.get(MARKER_WARNINGS_OUTPUT) or ():
+            if warning not in self.session.marker_warnings:  # each worker collects them all
+                self.session.marker_warnings.append(str(warning))
 
     def _test_runs(self) -> list[TestRun]:
         rubric = self.session.rubric
@@ -355,7 +361,7 @@ class Scorer:
     def _warnings(self) -> list[str]:
         import fnmatch
 
-        warnings = list(self.problems)
+        warnings = list(self.problems) + self.session.marker_warnings
         unmatched = [
             f"[tool.mltestscore.map] pattern {pattern!r} (for {', '.join(ids)}) "
             "matched no test that ran"

@@ -8,6 +8,8 @@ parameter so that results are reproducible in tests and in backfills.
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 import re
 from collections.abc import Mapping
@@ -30,9 +32,25 @@ SOURCE_MTIME = "file modification time (fallback: a copy or checkout resets it)"
 
 
 def _parse_time(value: Any, argument: str) -> datetime:
-    """A timezone-aware datetime; naive values are read as UTC."""
+    """A timezone-aware Python datetime; naive values are read as UTC.
+
+    A ``pd.Timestamp`` (a datetime subclass) becomes a plain datetime: its arithmetic is
+    int64 in its own unit, so ``now`` taken from a nanosecond column minus a 9999-12-31
+    sentinel (or plus the future allowance near 2262) overflowed inside pandas."""
     if isinstance(value, datetime):
         parsed = value
+        if value != value:  # noqa: PLR0124 (pd.NaT is a datetime that equals nothing)
+            raise CheckInputError(argument, "is missing (NaT), not a time")
+        if type(value) is not datetime:
+            try:
+                parsed = datetime(
+                    value.year, value.month, value.day, value.hour, value.minute,
+                    value.second, value.microsecond, tzinfo=value.tzinfo,
+                )  # fmt: skip
+            except (ValueError, OverflowError) as exc:  # years Python's datetime cannot hold
+                raise CheckInputError(
+                    argument, f"year {value.year} is outside the years 1 to 9999"
+                ) from exc
     elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -247,29 +265,99 @@ _FIRST_READABLE = datetime(1, 1, 1, tzinfo=UTC)
 _LAST_READABLE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-def _timestamps(frame: Any, column: str) -> tuple[Any, int]:
-    """The column as UTC timestamps and the number of values that could not be read."""
+_READ = 0
+_NUMBER = 1
+_BEYOND = 2
+
+
+def _cell_kind(value: object) -> int:
+    """How a cell of an object column is treated: read as a time (``_READ``), a number
+    never read as one (``_NUMBER``; not a boolean, not NaN, which is missing), or a pandas
+    or NumPy time outside the years 1 to 9999 (``_BEYOND``), kept away from
+    ``pd.to_datetime``: converting such a cell to a common unit beside others wrapped
+    around int64 (year 292277026596 came back as a day in 1972: a false stale verdict)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, numbers.Number):
+        is_number = not isinstance(value, bool | np.bool_) and value == value  # noqa: PLR0124
+        return _NUMBER if is_number else _READ
+    if isinstance(value, pd.Timestamp):
+        return _READ if 1 <= value.year <= 9999 else _BEYOND
+    if isinstance(value, np.datetime64) and not np.isnat(value):
+        year = int(value.astype("datetime64[Y]").astype(np.int64)) + 1970
+        return _READ if 1 <= year <= 9999 else _BEYOND
+    return _READ
+
+
+def _timestamps(frame: Any, column: str) -> tuple[Any, int, int]:
+    """The column as UTC timestamps, the number of values that could not be read, and how
+    many of those were numbers.
+
+    Numbers are never read as times, in a numeric column or among text in an object column:
+    pandas would take them as nanoseconds since 1970, so epoch seconds (1700000000, late
+    2023) became 1970-01-01T00:00:01.7 and fresh data failed as 20,000 days old. No unit is
+    assumed: a column of nothing but numbers is refused, numbers among text count as
+    unreadable and are named in the verdict."""
     import pandas as pd
 
     values = frame[column]
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         raise CheckInputError(
             f"column {column!r}",
-            f"holds numbers ({values.dtype}), not times: convert with pd.to_datetime(unit=...)",
+            f"holds numbers ({values.dtype}), not times: no unit is assumed; "
+            "convert with pd.to_datetime(unit=...)",
         )
+    numbers_found = 0
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         parsed = values.dt.tz_convert("UTC")
     elif pd.api.types.is_datetime64_dtype(values.dtype):
         parsed = values.dt.tz_localize("UTC")
     else:
-        parsed = pd.to_datetime(values, utc=True, errors="coerce", format="mixed")
+        to_parse = values
+        if values.dtype == object:
+            kinds = values.map(_cell_kind)
+            is_number = kinds == _NUMBER
+            numbers_found = int(is_number.sum())
+            if numbers_found and numbers_found == int(values.notna().sum()):
+                raise CheckInputError(
+                    f"column {column!r}",
+                    "holds numbers (an object column of numbers), not times: no unit is "
+                    "assumed (seconds, milliseconds and nanoseconds since 1970 are all "
+                    "common); convert with pd.to_datetime(unit=...)",
+                )
+            if numbers_found or (kinds == _BEYOND).any():
+                to_parse = values.where(kinds == _READ, None)
+        parsed = pd.to_datetime(to_parse, utc=True, errors="coerce", format="mixed")
     # Pandas holds years before 1 and after 9999 (non-nanosecond units); Python's datetime,
     # which the ages are computed with, does not: such values count as unreadable.
     if not isinstance(parsed.dtype, pd.DatetimeTZDtype):  # nothing parsed: naive NaT
         parsed = parsed.dt.tz_localize("UTC")
     parsed = parsed.where((parsed >= _FIRST_READABLE) & (parsed <= _LAST_READABLE))
     unreadable = int((parsed.isna() & values.notna()).sum())
-    return parsed, unreadable
+    return parsed, unreadable, numbers_found
+
+
+def _check_limits(max_age_days: Any, max_future_hours: Any) -> None:
+    """Both limits are finite numbers: a NaN age limit failed every column (nothing is
+    ``<= nan``), an infinite future allowance overflowed the clock."""
+    for argument, value, lowest in (
+        ("max_age_days", max_age_days, "positive"),
+        ("max_future_hours", max_future_hours, "zero or more"),
+    ):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise CheckInputError(argument, f"must be a number, got {value!r}")
+        if not math.isfinite(value) or value < 0 or (value == 0 and lowest == "positive"):
+            raise CheckInputError(argument, f"must be finite and {lowest}, got {value}")
+
+
+def _future_bound(moment: datetime, max_future_hours: float) -> datetime | None:
+    """``now`` plus the allowance, or None when that is past the year 9999: no time Python's
+    datetime can hold (the only ones read) lies beyond it."""
+    try:
+        return moment + timedelta(hours=max_future_hours)
+    except OverflowError:
+        return None
 
 
 @register_check(*RUBRIC_IDS)
@@ -302,9 +390,8 @@ def check_data_freshness(
     frame = as_frame(data, "data")
     if time_column not in frame.columns:
         raise CheckInputError(f"column {time_column!r}", "is not in the data")
-    if max_age_days <= 0:
-        raise CheckInputError("max_age_days", f"must be positive, got {max_age_days}")
-    parsed, unreadable = _timestamps(frame, time_column)
+    _check_limits(max_age_days, max_future_hours)
+    parsed, unreadable, numbers_found = _timestamps(frame, time_column)
     if parsed.notna().sum() == 0:
         raise CheckInputError(f"column {time_column!r}", "has no readable timestamps")
     moment = _parse_time(now, "now") if now is not None else datetime.now(UTC)
@@ -312,13 +399,15 @@ def check_data_freshness(
     earliest = parsed.min().to_pydatetime()
     age_days = (moment - latest).total_seconds() / SECONDS_PER_DAY
     # Compared, not subtracted: a sentinel such as 9999-12-31 minus now overflows int64.
-    future_rows = int((parsed > moment + timedelta(hours=max_future_hours)).sum())
+    bound = _future_bound(moment, max_future_hours)
+    future_rows = int((parsed > bound).sum()) if bound is not None else 0
     measurements = {
         "latest": latest.isoformat(),
         "earliest": earliest.isoformat(),
         "age_days": round(age_days, 4),
         "rows": len(frame),
         "unreadable_timestamps": unreadable,
+        "numbers_not_read_as_times": numbers_found,
         "future_rows": future_rows,
         "engine": "pandas",
         "rows_scanned": len(frame),
@@ -355,7 +444,14 @@ def _judge_freshness(
         "thresholds": {"max_age_days": max_age_days, "max_future_hours": max_future_hours},
         "parameters": {"time_column": time_column, "now": moment.isoformat()},
     }
-    unread = f"; {unreadable} values could not be read as times" if unreadable else ""
+    numbers_found = measurements.get("numbers_not_read_as_times", 0)
+    numbers_note = (
+        f" ({numbers_found} of them numbers: no unit is assumed, convert with "
+        "pd.to_datetime(unit=...))"
+        if numbers_found
+        else ""
+    )
+    unread = f"; {unreadable} values could not be read as times{numbers_note}" if unreadable else ""
     if -age_days > future_limit:
         return CheckResult.failed(
             name,
@@ -383,8 +479,6 @@ def _lazy_freshness(
     """:func:`check_data_freshness` in the engine that holds the data: the newest and the
     oldest time and the count of future rows are three aggregates (docs/bigdata.md). The
     column must be a datetime column there: text is not parsed row by row in the engine."""
-    from datetime import timedelta
-
     import narwhals as nw
     import pandas as pd
 
@@ -394,8 +488,7 @@ def _lazy_freshness(
     dtypes = scan.dtypes()
     if time_column not in dtypes:
         raise CheckInputError(f"column {time_column!r}", "is not in the data")
-    if max_age_days <= 0:
-        raise CheckInputError("max_age_days", f"must be positive, got {max_age_days}")
+    _check_limits(max_age_days, max_future_hours)
     dtype = dtypes[time_column]
     if not isinstance(dtype, nw.Datetime | nw.Date):
         raise CheckInputError(
@@ -404,19 +497,19 @@ def _lazy_freshness(
             "store the times as timestamps)",
         )
     moment = _parse_time(now, "now") if now is not None else datetime.now(UTC)
-    limit = moment + timedelta(hours=max_future_hours)
+    limit = _future_bound(moment, max_future_hours)
     aware = isinstance(dtype, nw.Datetime) and dtype.time_zone is not None
-    bound = limit if aware or scan.engine == "spark" else limit.replace(tzinfo=None)
     column = nw.col(time_column)
-    found = scan.aggregate(
-        [
-            column.max().alias("latest"),
-            column.min().alias("earliest"),
-            (~column.is_null()).cast(nw.Int64).sum().alias("readable"),
-            (column > nw.lit(bound)).cast(nw.Int64).sum().alias("future_rows"),
-            nw.len().alias("rows"),
-        ]
-    )
+    aggregates = [
+        column.max().alias("latest"),
+        column.min().alias("earliest"),
+        (~column.is_null()).cast(nw.Int64).sum().alias("readable"),
+        nw.len().alias("rows"),
+    ]
+    if limit is not None:  # else past the year 9999: nothing countable lies beyond it
+        bound = limit if aware or scan.engine == "spark" else limit.replace(tzinfo=None)
+        aggregates.append((column > nw.lit(bound)).cast(nw.Int64).sum().alias("future_rows"))
+    found = scan.aggregate(aggregates)
     if not found["readable"]:
         raise CheckInputError(f"column {time_column!r}", "has no readable timestamps")
     scan._rows = int(found["rows"])
@@ -435,7 +528,7 @@ def _lazy_freshness(
         "age_days": round(age_days, 4),
         "rows": int(found["rows"]),
         "unreadable_timestamps": 0,
-        "future_rows": int(found["future_rows"] or 0),
+        "future_rows": int(found.get("future_rows") or 0),
         **scan.where(),
     }
     return _judge_freshness(

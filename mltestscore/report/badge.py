@@ -45,6 +45,8 @@ def badge_colour(scorecard: Scorecard) -> str:
 def render_badge(scorecard: Scorecard, label: str = DEFAULT_LABEL) -> str:
     label = " ".join(str(label).split())[:40] or DEFAULT_LABEL
     value = f"{scorecard['score']:g} / {scorecard['max_score']:g}"
+    if scorecard["rubric"].get("modified"):  # an own rubric calling itself an official one
+        value += " (modified rubric)"
     label_width = round(text_width(label) + 12)
     value_width = round(text_width(value) + 12)
     band = scorecard["band"]

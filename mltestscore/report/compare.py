@@ -86,6 +86,16 @@ def compare_scorecards(
             f"{current['rubric']['id']}: the scores are not comparable."
         )
         return comparison
+    if bool(base["rubric"].get("modified")) != bool(current["rubric"].get("modified")):
+        # Same id, other content: an own rubric calling itself the official one (easier
+        # points would pass the gate against an official base).
+        which = ("this run", label) if current["rubric"].get("modified") else (label, "this run")
+        comparison["comparable"] = False
+        comparison["reason"] = (
+            f"{which[0]} was scored with a modified {current['rubric']['id']} rubric (not the "
+            f"official one), {which[1]} with the official one: the scores are not comparable."
+        )
+        return comparison
     base_sections: dict[str, Mapping[str, Any]] = {s["id"]: s for s in base["sections"]}
     for section in current["sections"]:
         before = base_sections.get(section["id"], {}).get("score", 0.0)

@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mltestscore.errors import RubricError
+from mltestscore.report.badge import render_badge
+from mltestscore.report.compare import compare_scorecards
 from mltestscore.report.html import render_html
 from mltestscore.report.markdown import render_markdown
 from mltestscore.report.terminal import summary_lines
@@ -82,7 +84,28 @@ def test_a_modified_rubric_calling_itself_official_is_labelled_in_every_report(
     assert MODIFIED_LABEL in render_html(scorecard)
     assert MODIFIED_LABEL in render_markdown(scorecard)
     assert any(MODIFIED_LABEL in line for line in summary_lines(scorecard))
+    assert "0 / 7 (modified rubric)" in render_badge(scorecard)  # the badge looked official
     load_rubric.cache_clear()
+
+
+def test_the_regression_gate_never_compares_a_modified_rubric_with_the_official_one(
+    tmp_path: Path,
+) -> None:
+    official = build_scorecard(load_rubric("ml-test-score-2017"), [], [])
+    easier = build_scorecard(
+        load_rubric(_own(tmp_path, EASIER.format(manual=1, automated=2, edge=1))), [], []
+    )
+    load_rubric.cache_clear()
+    for base, current, first in [(official, easier, "this run"), (easier, official, "base")]:
+        comparison = compare_scorecards(base, current, "base")
+        assert comparison["comparable"] is False  # before: compared, the easier points passed
+        assert comparison["reason"] == (
+            f"{first} was scored with a modified ml-test-score-2017 rubric (not the official "
+            f"one), {'base' if first == 'this run' else 'this run'} with the official one: "
+            "the scores are not comparable."
+        )
+    assert compare_scorecards(official, official, "base")["comparable"] is True
+    assert compare_scorecards(easier, easier, "base")["comparable"] is True
 
 
 def test_the_shipped_rubrics_and_verbatim_copies_are_official(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ evidence strings."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -226,3 +227,19 @@ def test_generated_evidence_strings_stay_inert(nodeid_tail: str, message: str) -
         assert not set(SPOOFING) & set(text)
     body = html.split("<body", 1)[1]
     assert "<script" not in body.replace('<script type="application/json"', "")
+
+
+def test_thousands_of_unmatched_map_patterns_give_twenty_warnings_and_a_count(
+    pytester: pytest.Pytester,
+) -> None:
+    """5,000 patterns that match nothing made a 560 KB page, over the 500 KB budget."""
+    patterns = "\n".join(f'"tests/old_{i}_*.py::*" = ["data-1"]' for i in range(5000))
+    pytester.makepyprojecttoml(f"[tool.mltestscore.map]\n{patterns}\n")
+    pytester.makepyfile(test_kept="def test_kept():\n    pass\n")
+    pytester.runpytest("--mlscore", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    reports = pytester.path / "reports"
+    warnings = json.loads((reports / "mlscore.json").read_text("utf-8"))["warnings"]
+    unmatched = [w for w in warnings if "matched no test that ran" in w]
+    assert len(unmatched) == 21, unmatched[-2:]
+    assert unmatched[-1] == "[tool.mltestscore.map]: 4980 more patterns matched no test that ran"
+    assert (reports / "mlscore.html").stat().st_size < 500_000
