@@ -230,10 +230,12 @@ def run_pipeline(ctx: SuiteContext, _: str | None, options: Options) -> CheckRes
         environment.write_snapshot(output_dir)
         return path
 
+    feature_fn = ctx.config.feature_fn
     return check_pipeline_integration(
         pipeline,
         ctx.frame("train"),
         target=ctx.config.target,
+        build_features=feature_fn.function if feature_fn is not None else None,
         trusted=ctx.config.model_trusted,
         drop_columns=sorted(
             c
@@ -361,6 +363,8 @@ def run_drift(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult
     columns = [c for c in reference.columns if c in current.columns]
     settings = dict(options)
     settings.setdefault("columns", columns)
+    if ctx.config.feature_fn is not None:  # the columns it built are not in the data
+        return check_feature_drift(reference, current, **settings)
     return check_feature_drift(ctx.data("train"), ctx.data("serving"), **settings)
 
 
@@ -385,7 +389,8 @@ def run_stability(ctx: SuiteContext, _: str | None, options: Options) -> CheckRe
     from mltestscore.checks.stability import check_numerical_stability
 
     settings = dict(options)
-    if ctx.config.schema is not None:
+    if ctx.config.schema is not None and ctx.config.feature_fn is None:
+        # the schema describes the data files; a feature function's columns are others
         settings.setdefault("schema", ctx.schema)
     reference = ctx.features("train") if "train" in ctx.config.data else None
     return check_numerical_stability(
