@@ -38,8 +38,9 @@ class SuiteContext:
         self.samples: dict[str, dict[str, object]] = {}
         self._features: dict[str, pd.DataFrame] = {}
         self._built: dict[str, pd.DataFrame] = {}  # what the feature function returned
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # scratch() is reached while the model loads
         self._canary: CanaryProcess | None = None
+        self._scratch: Path | None = None  # the session's own files (an MLflow model's copy)
 
     # -- data ---------------------------------------------------------------------------------
     def frame(self, key: str) -> pd.DataFrame:
@@ -401,13 +402,12 @@ class SuiteContext:
         config = self.config
         source = config.model
         if source is not None and source.uri is not None:
-            from mltestscore.mlflow_models import load_model
+            from mltestscore.mlflow_models import load_folder
 
-            model = load_model(
-                source.uri,
-                tracking=config.mlflow_tracking_uri,
-                trusted=config.model_trusted,
-                where=config.where("model"),
+            folder = self.mlflow_model_folder
+            assert folder is not None
+            model = load_folder(
+                folder, source.uri, trusted=config.model_trusted, where=config.where("model")
             ).model
         elif source is not None and source.function is not None:
             try:
@@ -460,11 +460,66 @@ class SuiteContext:
             return None
         return self.store.load(previous, trusted=self.config.model_trusted)
 
+    def scratch(self) -> Path:
+        """A folder of the session's own, removed by :meth:`close`."""
+        import tempfile
+
+        with self._lock:
+            if self._scratch is None:
+                self._scratch = Path(tempfile.mkdtemp(prefix="mltestscore-session-"))
+            return self._scratch
+
+    @cached_property
+    def mlflow_model_folder(self) -> Path | None:
+        """A copy of an MLflow model (``model = "models:/..."`` or ``"runs:/..."``), downloaded
+        once per session: the checks load it, the canary (infra-6) serves it from a fresh
+        process, and its pins are the training snapshot when its run logged none. None for
+        a model that is not MLflow's; ConfigError naming the key when MLflow cannot find it."""
+        source = self.config.model
+        if source is None or source.uri is None:
+            return None
+        import re
+
+        from mltestscore.mlflow_models import download_model
+
+        # named after the URI, which the canary's reason shows: models-credit@champion
+        into = self.scratch() / re.sub(r"[^\w.@-]+", "-", source.uri).strip("-")
+        into.mkdir(exist_ok=True)
+        return download_model(
+            source.uri,
+            tracking=self.config.mlflow_tracking_uri,
+            into=into,
+            where=self.config.where("model"),
+        )
+
+    def canary_artifact(self) -> Path | None:
+        """What the canary serves from a fresh process: the model file, or the MLflow model's
+        folder."""
+        return self.model_path or self.mlflow_model_folder
+
+    @cached_property
+    def _mlflow_snapshot(self) -> Path | None:
+        import json
+
+        from mltestscore.mlflow_models import training_environment
+
+        source, folder = self.config.model, self.mlflow_model_folder
+        if source is None or source.uri is None or folder is None:
+            return None
+        snapshot = training_environment(source.uri, folder, self.config.mlflow_tracking_uri)
+        if snapshot is None:
+            return None
+        path = self.scratch() / "environment.json"
+        path.write_text(json.dumps(snapshot, indent=2, sort_keys=True), encoding="utf-8")
+        return path
+
     def training_snapshot(self) -> Path | None:
-        """The ``environment.json`` written next to the model at training time, if any."""
+        """The ``environment.json`` written next to the model at training time, if any; for
+        an MLflow model the one its run logged, else the pins MLflow kept with the model
+        (:func:`mltestscore.mlflow_models.training_environment`)."""
         path = self.model_path
         if path is None:
-            return None
+            return self._mlflow_snapshot if self.config.model is not None else None
         snapshot = path.parent / "environment.json"
         return snapshot if snapshot.is_file() else None
 
@@ -550,11 +605,17 @@ class SuiteContext:
         return None
 
     def close(self) -> None:
-        """Stop a canary process that no item took (the item was deselected or never ran)."""
+        """Stop a canary process that no item took (the item was deselected or never ran),
+        and remove the session's own files."""
+        import shutil
+
         with self._lock:
             canary, self._canary = self._canary, None
+            scratch, self._scratch = self._scratch, None
         if canary is not None:
             canary.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     # -- schema -------------------------------------------------------------------------------
     @cached_property

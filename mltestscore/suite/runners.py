@@ -296,7 +296,7 @@ def run_canary(ctx: SuiteContext, _: str | None, options: Options) -> CheckResul
 
     settings = dict(options)
     rows = int(settings.pop("sample_rows", 200))
-    path = ctx.model_path
+    path = ctx.canary_artifact()  # a model file, or an MLflow model's folder
     assert path is not None
     X = ctx.features(ctx.evaluation_key()).head(rows)
     started = ctx.take_canary(
@@ -337,6 +337,15 @@ def run_dependency_changes(ctx: SuiteContext, _: str | None, options: Options) -
     from mltestscore.checks.dependencies import check_dependency_changes
 
     snapshot = ctx.training_snapshot()
+    if snapshot is None and ctx.mlflow_model_folder is not None:
+        return CheckResult.not_applicable(
+            "check_dependency_changes",
+            ("monitor-1",),
+            f"the MLflow model {ctx.config.model.text if ctx.config.model else ''} has no "
+            "requirements.txt or python_env.yaml, and its run logged no environment.json; log "
+            'one at training time: mlflow.log_dict(take_snapshot(), "environment.json") '
+            "(mltestscore.environment)",
+        )
     if snapshot is None:
         return CheckResult.not_applicable(
             "check_dependency_changes",

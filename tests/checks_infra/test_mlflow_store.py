@@ -218,3 +218,24 @@ def test_a_version_mlflow_pickled_loads_only_when_trusted_whole(
     with pytest.raises(artifacts.UntrustedArtifactError, match="pickle"):
         store.load(version, trusted=["sklearn.linear_model._logistic.LogisticRegression"])
     assert len(store.load(version, trusted=True).predict(numeric.head(5))) == 5
+
+
+def test_the_canary_serves_a_downloaded_mlflow_model_folder_as_mlflow_serving_would(
+    registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
+    trusted_types: list[str],
+    adult_xy: Any,
+    tmp_path: Path,
+) -> None:
+    from mltestscore.checks.canary import check_canary
+    from mltestscore.mlflow_models import download_model
+
+    store, (_, second) = registered
+    folder = download_model(second.location, tracking=store.tracking_uri, into=tmp_path)
+    sample = adult_xy[2].head(50)
+    refused = check_canary(folder, sample)  # skops types nobody vouched for: no process
+    assert refused.outcome is Outcome.ERROR
+    assert "TreePredictor" in refused.reason
+    served = check_canary(folder, sample, trusted=trusted_types)
+    assert served.outcome is Outcome.PASSED, served.reason
+    assert served.parameters["format"] == "mlflow"
+    assert served.measurements["differing_rows"] == 0
