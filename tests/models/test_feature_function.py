@@ -41,7 +41,10 @@ LOADER = """
         return joblib.load({path!r})
 """
 
-SELECTED = "importance or baselines or slices or fairness or stability or weak_segments"
+SELECTED = (
+    "importance or baselines or slices or fairness or stability or weak_segments or drift "
+    "or served_quality"
+)
 
 
 def build_features(rows: pd.DataFrame, workclasses: list[str]) -> pd.DataFrame:
@@ -80,6 +83,7 @@ def write_project(
     workclasses = sorted(str(w) for w in adult["workclass"].dropna().unique())
     adult.iloc[1500:2300].to_csv(pytester.path / "train.csv", index=False)
     adult.iloc[2300:2700].to_csv(pytester.path / "test.csv", index=False)
+    adult.iloc[2700:3000].to_csv(pytester.path / "serving.csv", index=False)
     joblib.dump(model, pytester.path / "model.joblib")
     pytester.path.joinpath("project_features.py").write_text(
         textwrap.dedent(FEATURES.format(workclasses=workclasses))
@@ -91,6 +95,7 @@ def write_project(
         "model": "project_model:load_model",
         "train": "train.csv",
         "test": "test.csv",
+        "serving": "serving.csv",
         "target": "income",
         "slices": ["education"],
         "sensitive": ["sex"],
@@ -132,6 +137,8 @@ def test_every_check_that_feeds_the_model_takes_what_the_feature_function_builds
         "check_group_fairness",
         "check_numerical_stability",
         "check_weak_segments",
+        "check_feature_drift",
+        "check_served_quality",
     }
     assert expected <= set(checks)
     errors = {name: e["reason"] for name, e in checks.items() if e["outcome"] == "error"}
@@ -145,6 +152,10 @@ def test_every_check_that_feeds_the_model_takes_what_the_feature_function_builds
     assert checks["check_slice_quality"]["outcome"] == "passed"
     assert checks["check_simpler_model_is_not_better"]["outcome"] == "passed"
     assert checks["check_group_fairness"]["outcome"] in {"passed", "failed"}
+    # monitor-3 compared the built columns of train and serving (same population: no drift)
+    drift = checks["check_feature_drift"]
+    assert drift["outcome"] == "passed", drift["reason"]
+    assert "capital_net" in json.dumps(drift["tables"])
 
 
 def test_without_the_feature_function_the_same_project_stops_naming_the_built_columns(
