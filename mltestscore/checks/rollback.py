@@ -168,16 +168,15 @@ def _drill(
         run("roll forward", current, roll_forward)
     finally:
         now = store.current()
-        if now is None or now.name == previous.name:
+        moved_by_others = now is not None and now.name not in {current.name, previous.name}
+        if not moved_by_others and (now is None or now.name != current.name):
             store.set_current(current)  # never leave the registry rolled back
-        elif now.name != current.name and failure is None:
-            # someone else moved the pointer during the drill: theirs to keep, not ours
-            failure = f"the pointer was moved to {now} by someone else during the drill; left there"
 
     rollback_seconds = timings.get("roll back")
     too_slow = rollback_seconds is not None and rollback_seconds > max_seconds
-    if failure is not None and failure.startswith("the pointer was moved"):
-        reason = f"rollback from {current} to {previous}: {failure}"
+    if moved_by_others:  # a release during the drill: theirs to keep, not ours to undo
+        failure = f"the pointer was moved to {now} by someone else during the drill"
+        reason = f"rollback from {current} to {previous}: {failure}; left there"
     elif failure is not None:
         reason = f"rollback from {current} to {previous} failed at {failure}"
     elif too_slow:
