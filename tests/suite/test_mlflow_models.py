@@ -215,3 +215,24 @@ def test_the_canary_catches_a_pyfunc_model_whose_class_only_the_training_code_ca
     assert changes["outcome"] == "passed", changes["reason"]
     assert changes["measurements"]["snapshot_complete"] is False
     assert "only the model's own pinned packages" in changes["reason"]
+
+
+def test_a_models_training_environment_is_found_by_alias_version_or_run(
+    tracking: Tracking, tmp_path: Path
+) -> None:
+    client = mlflow.MlflowClient(tracking_uri=tracking.uri, registry_uri=tracking.uri)
+    run_id = client.get_model_version_by_alias("adult", "champion").run_id
+    for uri in ("models:/adult@champion", "models:/adult/2", "models:/adult/latest"):
+        assert mlflow_models.run_of(uri, tracking.uri) == run_id
+    assert mlflow_models.run_of(f"runs:/{run_id}/model", tracking.uri) == run_id
+    assert mlflow_models.run_of("models:/nobody@champion", tracking.uri) is None
+    folder = mlflow_models.download_model(
+        f"runs:/{run_id}/model", tracking=tracking.uri, into=tmp_path
+    )
+    logged = mlflow_models.training_environment(f"runs:/{run_id}/model", folder, tracking.uri)
+    assert logged is not None
+    assert logged["extra"]["source"] == f"runs:/{run_id}/environment.json"
+    assert "complete" not in logged  # every package installed at training time
+    pins = mlflow_models.training_environment("models:/served/1", folder, tracking.uri)
+    assert pins is not None
+    assert pins["complete"] is False  # served's run logged no environment.json
