@@ -176,22 +176,69 @@ def load_model(
     Every problem (mlflow missing, an unknown model, untrusted types, a pickle not trusted) is
     a :class:`ConfigError` naming ``where`` and saying what to do.
     """
+    with tempfile.TemporaryDirectory(prefix="mltestscore-mlflow-") as scratch:
+        folder = download_model(uri, tracking=tracking, into=Path(scratch), where=where)
+        return load_folder(folder, uri, trusted=trusted, where=where)
+
+
+def download_model(uri: str, *, tracking: str | None, into: Path, where: str = "model") -> Path:
+    """Download the model ``uri`` names into the folder ``into`` and return the model's own
+    folder there (the one holding ``MLmodel``): what the checks load, and what the canary
+    (infra-6) serves from a fresh process. ConfigError naming ``where`` when MLflow cannot
+    find it."""
     mlflow = import_mlflow()
     tracking = tracking_uri(tracking)
-    with tempfile.TemporaryDirectory(prefix="mltestscore-mlflow-") as scratch, tracked(tracking):
+    with tracked(tracking):
         try:
             folder = Path(
                 mlflow.artifacts.download_artifacts(
-                    artifact_uri=uri, dst_path=scratch, tracking_uri=tracking, registry_uri=tracking
+                    artifact_uri=uri,
+                    dst_path=str(into),
+                    tracking_uri=tracking,
+                    registry_uri=tracking,
                 )
             )
-            flavours: dict[str, Any] = dict(mlflow.models.Model.load(str(folder)).flavors)
+            if not (folder / "MLmodel").is_file():
+                raise FileNotFoundError(f"no MLmodel file in {folder}")
         except Exception as exc:
             raise ConfigError(
                 f"{where}: MLflow could not find {uri!r} in the tracking store "
                 f"{tracking or mlflow.get_tracking_uri()!r} ({type(exc).__name__}: {exc})"
             ) from None
-        return _load_folder(folder, flavours, uri, trusted, where)
+    return folder
+
+
+def model_flavours(folder: Path) -> dict[str, Any]:
+    """The flavours an MLflow model folder's ``MLmodel`` file declares, read as YAML (the
+    canary checks them without importing mlflow)."""
+    import yaml
+
+    data = yaml.safe_load((folder / "MLmodel").read_text(encoding="utf-8")) or {}
+    flavours = data.get("flavors") if isinstance(data, dict) else None
+    return dict(flavours) if isinstance(flavours, dict) else {}
+
+
+def skops_file(folder: Path, flavours: dict[str, Any]) -> Path | None:
+    """The skops file of a scikit-learn model MLflow logged in skops format, else None."""
+    sklearn = flavours.get("sklearn")
+    if isinstance(sklearn, dict) and sklearn.get("serialization_format") == "skops":
+        return folder / str(sklearn.get("pickled_model", "model.skops"))
+    return None
+
+
+def load_folder(
+    folder: Path, uri: str, *, trusted: artifacts.Trust = (), where: str = "model"
+) -> LoadedMlflowModel:
+    """Load a downloaded MLflow model folder through its flavour (see the module's
+    docstring); ConfigError naming ``where`` on every problem."""
+    mlflow = import_mlflow()
+    try:
+        flavours: dict[str, Any] = dict(mlflow.models.Model.load(str(folder)).flavors)
+    except Exception as exc:
+        raise ConfigError(
+            f"{where}: {folder} is not an MLflow model folder ({type(exc).__name__}: {exc})"
+        ) from None
+    return _load_folder(folder, flavours, uri, trusted, where)
 
 
 def _load_folder(
@@ -248,6 +295,106 @@ def tracked(uri: str | None) -> Iterator[None]:
     finally:
         mlflow.set_tracking_uri(before[0])
         mlflow.set_registry_uri(before[1])
+
+
+def run_of(uri: str, tracking: str | None = None) -> str | None:
+    """The id of the run that logged the model ``uri`` names (None when it has none, or the
+    registry cannot say)."""
+    parsed = parse_model_uri(uri)
+    if parsed.run_id is not None:
+        return parsed.run_id
+    mlflow = import_mlflow()
+    where = tracking_uri(tracking)
+    client = mlflow.MlflowClient(tracking_uri=where, registry_uri=where)
+    try:
+        if parsed.alias is not None:
+            found = client.get_model_version_by_alias(parsed.name, parsed.alias)
+        elif parsed.version is not None:
+            found = client.get_model_version(parsed.name, str(parsed.version))
+        else:
+            versions = client.search_model_versions(f"name='{parsed.name}'")
+            found = max(versions, key=lambda v: int(v.version))
+    except Exception:
+        return None
+    return str(found.run_id) if found.run_id else None
+
+
+def training_environment(
+    uri: str, folder: Path, tracking: str | None = None
+) -> dict[str, Any] | None:
+    """The environment an MLflow model was trained in, as an environment snapshot
+    (:mod:`mltestscore.environment`), for the dependency-change (monitor-1) and canary
+    (infra-6) checks:
+
+    - the ``environment.json`` the model's run logged (``MlflowModelStore.register`` logs
+      one; so can a training script, with ``mlflow.log_dict(take_snapshot(),
+      "environment.json")``): every package installed at training time;
+    - else the pins MLflow stores with every model, ``requirements.txt`` and
+      ``python_env.yaml``: the packages the model needs, not all that were installed, so
+      the snapshot says ``"complete": false`` and packages missing from it are not changes.
+
+    None when neither is there."""
+    from mltestscore import environment
+
+    run_id = run_of(uri, tracking)
+    if run_id is not None:
+        mlflow = import_mlflow()
+        where = tracking_uri(tracking)
+        with tempfile.TemporaryDirectory(prefix="mltestscore-mlflow-") as scratch:
+            try:
+                with tracked(where):
+                    path = mlflow.artifacts.download_artifacts(
+                        artifact_uri=f"runs:/{run_id}/{environment.SNAPSHOT_FILE}",
+                        dst_path=scratch,
+                        tracking_uri=where,
+                    )
+                snapshot = environment.read_snapshot(path)
+            except Exception:
+                snapshot = None
+        if snapshot is not None:
+            snapshot.setdefault("extra", {})["source"] = f"runs:/{run_id}/environment.json"
+            return snapshot
+    return requirements_snapshot(folder)
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s,;]+)$")
+
+
+def requirements_snapshot(folder: Path) -> dict[str, Any] | None:
+    """A partial environment snapshot from the pins MLflow wrote beside the model
+    (``requirements.txt``: ``name==version`` lines; ``python_env.yaml``: the Python
+    version); None when there are none. Lines without an exact pin are left out."""
+    import yaml
+
+    from mltestscore import environment
+
+    packages: dict[str, str] = {}
+    requirements = folder / "requirements.txt"
+    if requirements.is_file():
+        for line in requirements.read_text(encoding="utf-8").splitlines():
+            pinned = _PIN.match(line.split("#", 1)[0].split(";", 1)[0].strip())
+            if pinned:
+                packages[pinned.group(1).lower().replace("_", "-")] = pinned.group(2)
+    python = None
+    python_env = folder / "python_env.yaml"
+    if python_env.is_file():
+        data = yaml.safe_load(python_env.read_text(encoding="utf-8"))
+        python = str(data["python"]) if isinstance(data, dict) and data.get("python") else None
+    if not packages and python is None:
+        return None
+    created = None
+    with contextlib.suppress(Exception):
+        model = yaml.safe_load((folder / "MLmodel").read_text(encoding="utf-8"))
+        created = datetime.fromisoformat(str(model["utc_time_created"])).replace(tzinfo=UTC)
+    return {
+        "snapshot_version": environment.SNAPSHOT_VERSION,
+        "created_at": (created or datetime.now(UTC)).isoformat(),
+        "python": python,
+        "packages": packages,
+        "data_fingerprints": {},
+        "extra": {"source": "the MLflow model's requirements.txt and python_env.yaml"},
+        "complete": False,
+    }
 
 
 def run_start_time(run_id: str, tracking: str | None = None) -> datetime:

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -170,6 +171,27 @@ class LocalModelStore:
     def load(self, version: ModelVersion, trusted: artifacts.Trust = ()) -> Any:
         return artifacts.load_model(self.model_path(version), trusted=trusted).model
 
+    @contextlib.contextmanager
+    def rehearsal(self) -> Iterator[LocalModelStore]:
+        """A stand-in registry for a rollback drill that leaves this one untouched: a
+        temporary folder linking to each version folder, with its own ``CURRENT`` naming
+        this registry's current version. Moving that pointer loads the same version files
+        and exercises the same atomic switch, while readers of this registry's ``CURRENT``
+        never see the drill (nothing is written here: a read-only registry drills too). The
+        folder is removed when the block ends."""
+        current = self.current()
+        with tempfile.TemporaryDirectory(prefix="mltestscore-rollback-drill-") as scratch:
+            staged = LocalModelStore(scratch)
+            for version in self.versions():
+                os.symlink(
+                    Path(version.location).resolve(),
+                    Path(scratch) / version.name,
+                    target_is_directory=True,
+                )
+            if current is not None:
+                staged.set_current(staged._version(current.number))
+            yield staged
+
     def metrics(self, version: ModelVersion) -> dict[str, float]:
         path = Path(version.location) / METRICS_FILE
         if not path.is_file():
@@ -301,6 +323,28 @@ class MlflowModelStore:
     def previous(self, version: ModelVersion) -> ModelVersion | None:
         older = [v for v in self.versions() if v.number < version.number]
         return older[-1] if older else None
+
+    @contextlib.contextmanager
+    def rehearsal(self) -> Iterator[MlflowModelStore]:
+        """A stand-in for a rollback drill that never moves this store's alias: a drill
+        alias of its own (``<alias>-rollback-drill-<random>``) on the same registered model,
+        set to the current version. Moving it goes through the same registry call, with the
+        same permissions, and loads the same versions as a real rollback, while every
+        client of ``models:/<name>@<alias>`` keeps being served the current version. The
+        drill alias is deleted when the block ends (a process killed inside the block
+        leaves it behind, harmless and named as a drill)."""
+        current = self.current()
+        drill_alias = f"{self.alias}-rollback-drill-{uuid.uuid4().hex[:8]}"
+        staged = MlflowModelStore(
+            self.model_name, alias=drill_alias, tracking_uri=self.tracking_uri
+        )
+        try:
+            if current is not None:
+                staged.set_current(current)
+            yield staged
+        finally:
+            with contextlib.suppress(Exception):  # never set when nothing was current
+                self._client.delete_registered_model_alias(self.model_name, drill_alias)
 
     def load(self, version: ModelVersion, trusted: artifacts.Trust = ()) -> Any:
         """A skops version is loaded with :func:`mltestscore.artifacts.load_model` from a

@@ -102,6 +102,23 @@ class OnnxSession:
         return np.asarray(probabilities)
 
 
+class _Pyfunc:
+    """An MLflow pyfunc model as serving calls it: ``predict`` only, a single output
+    column as a vector (as in this process, ``mltestscore.mlflow_models.PyfuncModel``)."""
+
+    def __init__(self, pyfunc: Any) -> None:
+        self._pyfunc = pyfunc
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        output = self._pyfunc.predict(X)
+        values = np.asarray(getattr(output, "to_numpy", lambda: output)())
+        if values.ndim == 2 and values.shape[1] == 1:
+            values = values[:, 0]
+        return values
+
+
 def _packages() -> dict[str, str]:
     found: dict[str, str] = {}
     for dist in metadata.distributions():
@@ -127,6 +144,8 @@ def _load(request: dict[str, Any]) -> Any:
             return pickle.load(handle)
     if kind == "onnx":
         return OnnxSession(path)
+    if kind == "mlflow":  # as `mlflow models serve` does: the pyfunc flavour
+        return _Pyfunc(importlib.import_module("mlflow.pyfunc").load_model(str(path)))
     if kind in {"xgboost", "lightgbm", "catboost"}:  # trees and numbers: no code runs
         from mltestscore.checks._boosters import load_native
 

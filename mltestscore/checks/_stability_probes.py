@@ -35,6 +35,9 @@ class ColumnDomain:
     values: list[Any] = field(default_factory=list)
     typical: Any = None
     source: str = ""
+    # the categories of a pandas categorical column: probe rows keep that dtype, as a model
+    # fit on categoricals (LightGBM, XGBoost) refuses the same values as plain objects
+    categories: list[Any] | None = None
 
     def edge_values(self, large_factor: float, missing: bool, unseen: bool) -> list[Any]:
         """The probe values for this column, each tried alone in an otherwise typical row."""
@@ -175,7 +178,15 @@ def build_domains(
         frame_domains = _domains_from_frame(
             base, missing, "reference" if reference is not None else "data"
         )
-    return {c: suite_domains.get(c) or frame_domains[c] for c in selected}
+    domains = {c: suite_domains.get(c) or frame_domains[c] for c in selected}
+    if base is not None:
+        import pandas as pd
+
+        for name, domain in domains.items():
+            dtype = base[name].dtype if name in base.columns else None
+            if isinstance(dtype, pd.CategoricalDtype) and not domain.numeric:
+                domain.categories = list(dtype.categories)
+    return domains
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,7 +279,8 @@ def _short(row: Any) -> str:
 
 
 def _frame_of(rows: Sequence[Mapping[str, Any]], domains: Mapping[str, ColumnDomain]) -> Any:
-    """Rows as a DataFrame with numeric columns as float and categorical ones as object."""
+    """Rows as a DataFrame with numeric columns as float, categorical ones as object (or as
+    the pandas categorical they were in the data)."""
     import numpy as np
     import pandas as pd
 
@@ -279,6 +291,8 @@ def _frame_of(rows: Sequence[Mapping[str, Any]], domains: Mapping[str, ColumnDom
             data[name] = np.asarray(
                 [math.nan if v is None else float(v) for v in column], dtype=np.float64
             )
+        elif domain.categories is not None:  # an unseen value becomes missing, as in pandas
+            data[name] = pd.Categorical(column, categories=domain.categories)
         else:
             data[name] = pd.Series(column, dtype=object)
     return pd.DataFrame(data)

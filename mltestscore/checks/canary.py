@@ -28,6 +28,8 @@ from mltestscore.checks.result import CheckResult, Table
 RUBRIC = ("infra-6",)
 CHECK = "check_canary"
 WORKER = Path(__file__).with_name("_canary_worker.py")
+MLFLOW = "mlflow"  # an MLflow model folder, served with mlflow.pyfunc.load_model
+MLFLOW_MODEL_FILE = "MLmodel"
 
 
 def version_differences(
@@ -87,6 +89,9 @@ def _artifact_and_format(
     artifact: str | os.PathLike[str], trusted: artifacts.Trust, trust_checked: bool = False
 ) -> tuple[Path, str]:
     path = Path(artifact)
+    if path.is_dir() and (path / MLFLOW_MODEL_FILE).is_file():
+        _check_mlflow_trust(path, trusted, trust_checked)
+        return path, MLFLOW
     if not path.is_file():
         raise CheckInputError("artifact", f"model file not found: {path}")
     kind = artifacts.artifact_format(path)
@@ -111,11 +116,59 @@ def _artifact_and_format(
     return path, kind
 
 
+def _check_mlflow_trust(path: Path, trusted: artifacts.Trust, trust_checked: bool) -> None:
+    """An MLflow model folder serves through ``mlflow.pyfunc.load_model``. A scikit-learn
+    model MLflow logged in skops format is audited against ``trusted`` like a skops file
+    (MLflow would trust the types its writer listed); any other flavour is loaded by
+    unpickling code, so it needs ``trusted=True``."""
+    from mltestscore.mlflow_models import model_flavours, skops_file
+
+    try:
+        flavours = model_flavours(path)
+    except Exception as exc:
+        raise CheckInputError("artifact", f"cannot read {path / MLFLOW_MODEL_FILE}: {exc}") from exc
+    model_file = skops_file(path, flavours)
+    if model_file is None:
+        if trusted is not True:
+            raise CheckInputError(
+                "trusted",
+                f"the MLflow model in {path} (flavours: {', '.join(sorted(flavours))}) is loaded "
+                "by unpickling code; pass trusted=True if you trust it",
+            )
+        return
+    if trusted is True or trust_checked:
+        return
+    refused = sorted(set(artifacts.untrusted_types(model_file)) - set(trusted or ()))
+    if refused:
+        raise CheckInputError(
+            "trusted",
+            f"the MLflow model in {path} holds types skops does not trust: "
+            f"{', '.join(refused)}; review them and pass them as trusted=[...]",
+        )
+
+
+def _reference_model(canary: CanaryProcess) -> Any:
+    """The artifact loaded in this process, when the caller gave no reference model."""
+    if canary.kind == MLFLOW:
+        from mltestscore.errors import ConfigError
+        from mltestscore.mlflow_models import load_folder
+
+        try:
+            return load_folder(canary.path, str(canary.path), trusted=canary.trusted).model
+        except ConfigError as exc:
+            raise CheckInputError("artifact", f"cannot load it in this process: {exc}") from exc
+    try:
+        return artifacts.load_model(canary.path, trusted=canary.trusted).model
+    except artifacts.ArtifactError as exc:
+        raise CheckInputError("artifact", f"cannot load it in this process: {exc}") from exc
+
+
 def _training_snapshot(
     path: Path, environment_file: str | os.PathLike[str] | None
 ) -> tuple[Path, dict[str, Any] | None]:
+    beside = path if path.is_dir() else path.parent  # an MLflow model is a folder
     snapshot_path = (
-        Path(environment_file) if environment_file else path.parent / environment.SNAPSHOT_FILE
+        Path(environment_file) if environment_file else beside / environment.SNAPSHOT_FILE
     )
     if snapshot_path.is_file():
         try:
@@ -462,10 +515,7 @@ def check_started_canary(
         X_sample = inputs.require_rows(X_sample, "X_sample")
         path = canary.path
         if reference_model is None:
-            try:
-                reference_model = artifacts.load_model(path, trusted=canary.trusted).model
-            except artifacts.ArtifactError as exc:
-                raise CheckInputError("artifact", f"cannot load it in this process: {exc}") from exc
+            reference_model = _reference_model(canary)
         inputs.require_model(reference_model, "reference_model")
         snapshot_path, snapshot = _training_snapshot(path, environment_file)
 
@@ -536,7 +586,8 @@ def check_started_canary(
     if problems:
         reason = "canary failed: " + "; ".join(problems)
     else:
-        reason = f"{path.name} loads in a fresh process and predicts the same {len(X_sample)} rows"
+        shown = f"the MLflow model {path.name}" if canary.kind == MLFLOW else path.name
+        reason = f"{shown} loads in a fresh process and predicts the same {len(X_sample)} rows"
         if snapshot is None:
             reason += "; no environment.json to compare package versions"
         elif differences:

@@ -177,6 +177,11 @@ def check_dependency_changes(
         compared_with = "the current snapshot"
     ignore = {_normalise(p) for p in ignore_packages}
     changes = _package_changes(before.get("packages", {}), after.get("packages", {}), ignore)
+    partial = before.get("complete") is False
+    if partial:
+        # a snapshot of the model's own pins (an MLflow model's requirements.txt) does not
+        # say what else was installed: a package outside it is not an addition
+        changes = [c for c in changes if c.change != "added"]
     for key in ("python", "implementation", "platform"):
         if key == "platform" and ignore_platform:
             continue
@@ -211,6 +216,7 @@ def check_dependency_changes(
         "platform_changed": by_kind["platform"] > 0,
         "data_file_changes": by_kind["data"],
         "packages_in_snapshot": len(before.get("packages", {})),
+        "snapshot_complete": not partial,
         "data_files_in_snapshot": len(recorded),
         "snapshot_created_at": str(before.get("created_at")),
     }
@@ -244,6 +250,11 @@ def check_dependency_changes(
             f"no dependency changes since the model was trained ({before.get('created_at')}): "
             f"{len(before.get('packages', {}))} packages and {len(recorded)} data files "
             f"match {compared_with}" + (f" ({len(changes)} allowed changes)" if changes else "")
+        )
+    if partial:
+        reason += (
+            "; the snapshot holds only the model's own pinned packages, so packages outside it "
+            "are not compared"
         )
     return CheckResult.judge(
         not counted,

@@ -90,6 +90,7 @@ def check_pipeline_integration(
     max_seconds: float | None = None,
     workdir: str | Path | None = None,
     drop_columns: Sequence[str] = (),
+    build_features: Callable[[Any], Any] | None = None,
 ) -> CheckResult:
     """The end-to-end pipeline turns raw data into a loadable artifact that predicts.
 
@@ -102,7 +103,9 @@ def check_pipeline_integration(
     on (its ``feature_names_in_``) when it records them, else every column but ``target`` and
     ``drop_columns`` (the non-feature columns training leaves out: a time column, identifiers).
     It expects one finite prediction per row, labels seen in training and probabilities that
-    sum to 1. ``max_seconds`` bounds the whole run.
+    sum to 1. ``max_seconds`` bounds the whole run. A project whose serving code turns the raw
+    rows into the model's input with a function passes it as ``build_features``: the raw rows
+    (target included, as read) go through it first, and the model takes what it returns.
     """
     if not callable(pipeline):
         raise CheckInputError("pipeline", f"expected a callable, got {type(pipeline).__name__}")
@@ -125,7 +128,10 @@ def check_pipeline_integration(
             ("train and save", lambda s: _run_pipeline(pipeline, sample, output_dir, s)),
             ("load artifact", lambda s: _load(s, trusted)),
             ("environment snapshot", lambda s: _snapshot(s, require_environment)),
-            ("predict raw rows", lambda s: _predict(s, sample, features, sample[target])),
+            (
+                "predict raw rows",
+                lambda s: _predict(s, sample, features, sample[target], build_features),
+            ),
         ]
         state: dict[str, Any] = {}
         for stage, step in steps:
@@ -229,8 +235,24 @@ def model_input(model: Any, sample: Any, features: Any) -> tuple[Any, str]:
     return sample[wanted], f"the {len(wanted)} columns the model was fitted on"
 
 
-def _predict(state: dict[str, Any], sample: Any, features: Any, labels: Any) -> str:
-    X, how = model_input(state["model"], sample, features)
+def _predict(
+    state: dict[str, Any],
+    sample: Any,
+    features: Any,
+    labels: Any,
+    build_features: Callable[[Any], Any] | None = None,
+) -> str:
+    if build_features is not None:
+        try:
+            built = build_features(sample.copy())
+        except Exception as exc:
+            raise _StageFailed(
+                "predict raw rows", f"build_features raised {type(exc).__name__}: {exc}"
+            ) from exc
+        X, how = model_input(state["model"], built, built)
+        how = f"{how} (built by build_features)"
+    else:
+        X, how = model_input(state["model"], sample, features)
     state["model_input"] = how
     try:
         problems = _prediction_problems(state["model"], X, labels)

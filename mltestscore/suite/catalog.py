@@ -73,8 +73,8 @@ CREDIT: Mapping[str, str] = {
     "infra-4": "the registry's candidate gated against the version before it, overall and per "
     "slice (not applicable with one version)",
     "infra-5": "one example stepped through the pipeline and its prediction explained (SHAP)",
-    "infra-6": "the model file loaded in a fresh process, as serving would, predicting the same "
-    "as the model in the session",
+    "infra-6": "the model file (or MLflow model) loaded in a fresh process, as serving would, "
+    "predicting the same as the model in the session",
     "infra-7": "the registry rolled back one version and forward again, each version serving",
     "monitor-1": "the environment compared with the training-time snapshot, and automated "
     "dependency updates found",
@@ -173,7 +173,8 @@ def _model_file(config: SuiteConfig) -> bool:
 
 
 def _model_file_or_mlflow(config: SuiteConfig) -> bool:
-    """A model whose training time can be read: a file's metadata or an MLflow run's start."""
+    """A model file (its metadata, an environment.json beside it) or an MLflow model (its
+    run's start time and environment, its pins, its folder to serve)."""
     return _model_file(config) or (config.model is not None and config.model.uri is not None)
 
 
@@ -272,7 +273,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("infra-6", "canary", "check_canary", ("model", "train"),
          "loads the artifact in a fresh process and compares its predictions",
          runners.run_canary, {"sample_rows": 200}, extra_options=("sample_rows",),
-         when=_model_file, why_not="give the model as a file (model = \"....skops\")",
+         when=_model_file_or_mlflow,
+         why_not="give the model as a file (model = \"....skops\") or an MLflow URI",
          schedule=Schedule(forkable=False, starts_canary=True)),
     Spec("infra-7", "rollback", "check_rollback", ("registry", "train"),
          "rolls the registry back one version and forward again", runners.run_rollback,
@@ -283,7 +285,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("monitor-1", "dependency_changes", "check_dependency_changes", ("model",),
          "compares the environment with the snapshot taken at training time",
          runners.run_dependency_changes, {"ignore_platform": True},
-         when=_model_file, why_not="give the model as a file with an environment.json"),
+         when=_model_file_or_mlflow,
+         why_not="give the model as a file with an environment.json, or an MLflow URI",
+         schedule=_REGISTRY_SCHEDULE),
     Spec("monitor-1", "dependency_automation", "check_dependency_automation", (),
          "looks for Dependabot/Renovate and pinned requirements",
          runners.run_dependency_automation),

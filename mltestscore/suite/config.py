@@ -36,7 +36,7 @@ class Source:
     key: str
     text: str
     path: Path | None = None
-    function: Callable[[], Any] | None = None
+    function: Callable[..., Any] | None = None  # a feature function takes the rows
     uri: str | None = None  # an MLflow model URI (mltestscore.mlflow_models)
 
     @property
@@ -66,6 +66,9 @@ class SuiteConfig:
     slices: tuple[str, ...] = ()
     time_column: str | None = None
     features: tuple[str, ...] = ()  # the model's input columns, when the project names them
+    # features = "pkg.module:build_features": a function turning the data's rows into the
+    # model's input (docs/models.md#a-feature-function)
+    feature_fn: Source | None = None
     id_columns: tuple[str, ...] = ()  # identifiers: never model input
     schema: Path | None = None
     feature_spec: Path | None = None
@@ -164,6 +167,10 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
                 f"{where('train_fn')} must be 'package.module:function', got {text!r}"
             )
         train_fn = Source("train_fn", text, function=importer(text, "train_fn", where))
+    feature_fn = None
+    if isinstance(settings.get("features"), str) and _CALLABLE.match(settings["features"]):
+        text = settings["features"]
+        feature_fn = Source("features", text, function=importer(text, "features", where))
 
     config = SuiteConfig(
         source=source,
@@ -176,7 +183,8 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
         sensitive=_column_names(settings, "sensitive", where),
         slices=_column_names(settings, "slices", where),
         time_column=_column_name(settings, "time_column", where),
-        features=_column_names(settings, "features", where),
+        features=() if feature_fn is not None else _column_names(settings, "features", where),
+        feature_fn=feature_fn,
         id_columns=_column_names(settings, "id_columns", where),
         schema=schema,
         feature_spec=feature_spec,
@@ -275,6 +283,7 @@ def complete_suite_config(config: SuiteConfig) -> SuiteConfig:
         model=imported(config.model),
         data={key: source for key, source in data.items() if source is not None},
         train_fn=imported(config.train_fn),
+        feature_fn=imported(config.feature_fn),
     )
     _check_columns(completed)
     return completed

@@ -17,6 +17,7 @@ from mltestscore.errors import ConfigError
 from mltestscore.suite.config import SuiteConfig, check_frame_columns
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     import pandas as pd
@@ -36,8 +37,10 @@ class SuiteContext:
         self._large: dict[str, Any] = {}
         self.samples: dict[str, dict[str, object]] = {}
         self._features: dict[str, pd.DataFrame] = {}
-        self._lock = threading.Lock()
+        self._built: dict[str, pd.DataFrame] = {}  # what the feature function returned
+        self._lock = threading.RLock()  # scratch() is reached while the model loads
         self._canary: CanaryProcess | None = None
+        self._scratch: Path | None = None  # the session's own files (an MLflow model's copy)
 
     # -- data ---------------------------------------------------------------------------------
     def frame(self, key: str) -> pd.DataFrame:
@@ -132,20 +135,94 @@ class SuiteContext:
         if cached is not None:
             return cached
         frame = self.frame(key)
+        function = self.config.feature_fn
+        built = self._built_features(key, frame) if function is not None else None
+        source = built if built is not None else frame
         names = list(self.config.features) or self.model_feature_names()
         if names is not None:
-            missing = [n for n in names if n not in frame.columns]
+            missing = [n for n in names if n not in source.columns]
+            if missing and function is not None:
+                raise ConfigError(
+                    f"{self.config.where('features')}: the model needs {len(missing)} "
+                    f"column(s) that {function.text!r} does not return for the {key} data: "
+                    f"{', '.join(map(repr, missing[:10]))}"
+                )
             if missing:
                 whose = "`features` names" if self.config.features else "the model needs"
                 raise ConfigError(
                     f"{self.config.where(key)}: {whose} {len(missing)} column(s) the {key} "
                     f"data lacks: {', '.join(map(repr, missing[:10]))}"
                 )
-            selected = frame[names]
+            selected = source[names]
+        elif built is not None:
+            selected = built  # the function decides what the model takes
         else:
             selected = frame.drop(columns=[c for c in self.non_feature_columns() if c in frame])
         with self._lock:
             return self._features.setdefault(key, selected)
+
+    def _built_features(self, key: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """``features = "pkg.module:build_features"`` called on the ``key`` rows, and its
+        contract checked: a DataFrame with named columns, one row per input row, none of
+        them the label, the logged prediction or an identifier. The function gets a copy,
+        since every check shares the frame; its rows are given the frame's index, so labels,
+        slices and sensitive columns (read from the frame) stay aligned with them."""
+        with self._lock:
+            cached = self._built.get(key)
+        if cached is None:
+            cached = self._build_features(key, frame)
+            with self._lock:
+                cached = self._built.setdefault(key, cached)
+        return cached
+
+    def _build_features(self, key: str, frame: pd.DataFrame) -> pd.DataFrame:
+        import pandas as pd
+
+        source = self.config.feature_fn
+        assert source is not None
+        assert source.function is not None
+        where = self.config.where("features")
+        build: Callable[[pd.DataFrame], Any] = source.function
+        try:
+            built = build(frame.copy())
+        except Exception as exc:
+            raise ConfigError(
+                f"{where}: {source.text!r} raised {type(exc).__name__} on the {key} data "
+                f"({len(frame)} rows): {str(exc)[:400]}"
+            ) from None
+        if not isinstance(built, pd.DataFrame):
+            raise ConfigError(
+                f"{where}: {source.text!r} returned {type(built).__name__} for the {key} data; "
+                "it must return the model's input as a pandas DataFrame with named columns"
+            )
+        if len(built) != len(frame):
+            raise ConfigError(
+                f"{where}: {source.text!r} returned {len(built)} rows for the {len(frame)} rows "
+                f"of the {key} data; it must return one row per input row, in the same order "
+                "(leave rows out in the data files, not in the feature function)"
+            )
+        if built.shape[1] == 0:
+            raise ConfigError(f"{where}: {source.text!r} returned no columns for the {key} data")
+        columns = [str(c) for c in built.columns]
+        if len(set(columns)) != len(columns) or any(not isinstance(c, str) for c in built.columns):
+            raise ConfigError(
+                f"{where}: {source.text!r} must return columns named by distinct strings, "
+                f"got {columns[:10]!r} for the {key} data"
+            )
+        config = self.config
+        forbidden = {config.target: "the target", config.prediction: "the logged prediction"}
+        forbidden.update({c: "an identifier (`id_columns`)" for c in config.id_columns})
+        for column, what in forbidden.items():
+            if column is not None and column in built.columns:
+                raise ConfigError(
+                    f"{where}: {source.text!r} returns {what} {column!r} as a model input "
+                    f"for the {key} data; leave it out of the features"
+                )
+        if built.index.equals(frame.index):
+            return built
+        if built.index.is_unique and set(built.index) == set(frame.index):
+            return built.loc[frame.index]  # the same rows, reordered: put them back in order
+        return built.set_axis(frame.index)  # a new index (reset_index, a numpy round trip)
 
     def check_model_input(self) -> None:
         """The input contract, checked once before any item runs: the model predicts on the
@@ -154,6 +231,13 @@ class SuiteContext:
         ConfigError naming the columns or labels, instead of every item failing with the
         model library's own message."""
         config = self.config
+        if config.feature_fn is not None:
+            for data_key in config.data:
+                try:
+                    self.frame(data_key)
+                except ConfigError:
+                    continue  # a file that does not load: its items report it
+                self._built_features(data_key, self.frame(data_key))
         if not config.has("model") or not config.data:
             return
         key = self.evaluation_key()
@@ -178,18 +262,30 @@ class SuiteContext:
             raise ConfigError(
                 f"{config.where('model')}: the model cannot predict on the input the suite "
                 f"builds from the {key} data ({self._describe_input(X)}): "
-                f"{type(exc).__name__}: {str(exc)[:400]}; name the model's columns with "
-                "`features = [...]`, or point `model` at the whole pipeline that prepares "
-                "them (docs/models.md)"
+                f"{type(exc).__name__}: {str(exc)[:400]}; {self._input_advice()}"
             ) from None
         self._check_labels(key)
+
+    def _input_advice(self) -> str:
+        if self.config.feature_fn is not None:
+            return (
+                f"make {self.config.feature_fn.text!r} return the columns the model was "
+                "trained on, as training built them (docs/models.md)"
+            )
+        return (
+            "name the model's columns with `features = [...]`, build them with "
+            '`features = "package.module:function"`, or point `model` at the whole pipeline '
+            "that prepares them (docs/models.md)"
+        )
 
     def _describe_input(self, X: pd.DataFrame) -> str:
         shown = ", ".join(map(repr, [str(c) for c in X.columns[:8]]))
         more = f" and {len(X.columns) - 8} more" if len(X.columns) > 8 else ""
         dropped = sorted(c for c in self.non_feature_columns())
         how = (
-            "the columns `features` names"
+            f"the columns {self.config.feature_fn.text!r} returns"
+            if self.config.feature_fn is not None
+            else "the columns `features` names"
             if self.config.features
             else "the model's feature names"
             if self.model_feature_names() is not None
@@ -306,13 +402,12 @@ class SuiteContext:
         config = self.config
         source = config.model
         if source is not None and source.uri is not None:
-            from mltestscore.mlflow_models import load_model
+            from mltestscore.mlflow_models import load_folder
 
-            model = load_model(
-                source.uri,
-                tracking=config.mlflow_tracking_uri,
-                trusted=config.model_trusted,
-                where=config.where("model"),
+            folder = self.mlflow_model_folder
+            assert folder is not None
+            model = load_folder(
+                folder, source.uri, trusted=config.model_trusted, where=config.where("model")
             ).model
         elif source is not None and source.function is not None:
             try:
@@ -365,11 +460,66 @@ class SuiteContext:
             return None
         return self.store.load(previous, trusted=self.config.model_trusted)
 
+    def scratch(self) -> Path:
+        """A folder of the session's own, removed by :meth:`close`."""
+        import tempfile
+
+        with self._lock:
+            if self._scratch is None:
+                self._scratch = Path(tempfile.mkdtemp(prefix="mltestscore-session-"))
+            return self._scratch
+
+    @cached_property
+    def mlflow_model_folder(self) -> Path | None:
+        """A copy of an MLflow model (``model = "models:/..."`` or ``"runs:/..."``), downloaded
+        once per session: the checks load it, the canary (infra-6) serves it from a fresh
+        process, and its pins are the training snapshot when its run logged none. None for
+        a model that is not MLflow's; ConfigError naming the key when MLflow cannot find it."""
+        source = self.config.model
+        if source is None or source.uri is None:
+            return None
+        import re
+
+        from mltestscore.mlflow_models import download_model
+
+        # named after the URI, which the canary's reason shows: models-credit@champion
+        into = self.scratch() / re.sub(r"[^\w.@-]+", "-", source.uri).strip("-")
+        into.mkdir(exist_ok=True)
+        return download_model(
+            source.uri,
+            tracking=self.config.mlflow_tracking_uri,
+            into=into,
+            where=self.config.where("model"),
+        )
+
+    def canary_artifact(self) -> Path | None:
+        """What the canary serves from a fresh process: the model file, or the MLflow model's
+        folder."""
+        return self.model_path or self.mlflow_model_folder
+
+    @cached_property
+    def _mlflow_snapshot(self) -> Path | None:
+        import json
+
+        from mltestscore.mlflow_models import training_environment
+
+        source, folder = self.config.model, self.mlflow_model_folder
+        if source is None or source.uri is None or folder is None:
+            return None
+        snapshot = training_environment(source.uri, folder, self.config.mlflow_tracking_uri)
+        if snapshot is None:
+            return None
+        path = self.scratch() / "environment.json"
+        path.write_text(json.dumps(snapshot, indent=2, sort_keys=True), encoding="utf-8")
+        return path
+
     def training_snapshot(self) -> Path | None:
-        """The ``environment.json`` written next to the model at training time, if any."""
+        """The ``environment.json`` written next to the model at training time, if any; for
+        an MLflow model the one its run logged, else the pins MLflow kept with the model
+        (:func:`mltestscore.mlflow_models.training_environment`)."""
         path = self.model_path
         if path is None:
-            return None
+            return self._mlflow_snapshot if self.config.model is not None else None
         snapshot = path.parent / "environment.json"
         return snapshot if snapshot.is_file() else None
 
@@ -455,11 +605,17 @@ class SuiteContext:
         return None
 
     def close(self) -> None:
-        """Stop a canary process that no item took (the item was deselected or never ran)."""
+        """Stop a canary process that no item took (the item was deselected or never ran),
+        and remove the session's own files."""
+        import shutil
+
         with self._lock:
             canary, self._canary = self._canary, None
+            scratch, self._scratch = self._scratch, None
         if canary is not None:
             canary.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     # -- schema -------------------------------------------------------------------------------
     @cached_property

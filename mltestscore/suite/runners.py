@@ -230,10 +230,12 @@ def run_pipeline(ctx: SuiteContext, _: str | None, options: Options) -> CheckRes
         environment.write_snapshot(output_dir)
         return path
 
+    feature_fn = ctx.config.feature_fn
     return check_pipeline_integration(
         pipeline,
         ctx.frame("train"),
         target=ctx.config.target,
+        build_features=feature_fn.function if feature_fn is not None else None,
         trusted=ctx.config.model_trusted,
         drop_columns=sorted(
             c
@@ -294,7 +296,7 @@ def run_canary(ctx: SuiteContext, _: str | None, options: Options) -> CheckResul
 
     settings = dict(options)
     rows = int(settings.pop("sample_rows", 200))
-    path = ctx.model_path
+    path = ctx.canary_artifact()  # a model file, or an MLflow model's folder
     assert path is not None
     X = ctx.features(ctx.evaluation_key()).head(rows)
     started = ctx.take_canary(
@@ -335,6 +337,15 @@ def run_dependency_changes(ctx: SuiteContext, _: str | None, options: Options) -
     from mltestscore.checks.dependencies import check_dependency_changes
 
     snapshot = ctx.training_snapshot()
+    if snapshot is None and ctx.mlflow_model_folder is not None:
+        return CheckResult.not_applicable(
+            "check_dependency_changes",
+            ("monitor-1",),
+            f"the MLflow model {ctx.config.model.text if ctx.config.model else ''} has no "
+            "requirements.txt or python_env.yaml, and its run logged no environment.json; log "
+            'one at training time: mlflow.log_dict(take_snapshot(), "environment.json") '
+            "(mltestscore.environment)",
+        )
     if snapshot is None:
         return CheckResult.not_applicable(
             "check_dependency_changes",
@@ -361,6 +372,8 @@ def run_drift(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult
     columns = [c for c in reference.columns if c in current.columns]
     settings = dict(options)
     settings.setdefault("columns", columns)
+    if ctx.config.feature_fn is not None:  # the columns it built are not in the data
+        return check_feature_drift(reference, current, **settings)
     return check_feature_drift(ctx.data("train"), ctx.data("serving"), **settings)
 
 
@@ -385,7 +398,8 @@ def run_stability(ctx: SuiteContext, _: str | None, options: Options) -> CheckRe
     from mltestscore.checks.stability import check_numerical_stability
 
     settings = dict(options)
-    if ctx.config.schema is not None:
+    if ctx.config.schema is not None and ctx.config.feature_fn is None:
+        # the schema describes the data files; a feature function's columns are others
         settings.setdefault("schema", ctx.schema)
     reference = ctx.features("train") if "train" in ctx.config.data else None
     return check_numerical_stability(

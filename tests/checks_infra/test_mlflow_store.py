@@ -125,6 +125,63 @@ def test_the_rollback_drill_passes_on_mlflow_and_leaves_the_alias_where_it_was(
     assert store.current() == second
 
 
+def test_the_rollback_drill_never_moves_the_models_alias_and_removes_its_own(
+    registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
+    drill: Callable[[], CheckResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import mlflow
+
+    store, (first, second) = registered
+    moved: list[tuple[str, str]] = []
+    seen: list[str] = []  # what models:/adult-income@current resolved to at each load
+    set_alias = mlflow.MlflowClient.set_registered_model_alias
+    load = model_store.MlflowModelStore.load
+
+    def recorded(self: Any, name: str, alias: str, version: Any) -> Any:
+        moved.append((alias, str(version)))
+        return set_alias(self, name, alias, version)
+
+    def watched(self: Any, version: Any, trusted: Any = ()) -> Any:
+        now = store.current()
+        seen.append(now.name if now is not None else "none")
+        return load(self, version, trusted=trusted)
+
+    monkeypatch.setattr(mlflow.MlflowClient, "set_registered_model_alias", recorded)
+    monkeypatch.setattr(model_store.MlflowModelStore, "load", watched)
+    result = drill()
+    assert result.outcome is Outcome.PASSED, result.reason
+    assert "the real one never moved" in result.reason
+    assert seen == [second.name] * 3  # serving was never handed the previous version
+    assert moved
+    assert all(alias.startswith("current-rollback-drill-") for alias, _ in moved)
+    assert [version for _, version in moved] == [second.name, first.name, second.name]
+    client = mlflow.MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
+    assert set(client.get_registered_model(store.model_name).aliases) == {"current"}
+
+
+def test_a_live_rollback_drill_moves_the_alias_and_moves_it_back(
+    registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
+    trusted_types: list[str],
+    adult_xy: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, (first, second) = registered
+    seen: list[str] = []
+    load = model_store.MlflowModelStore.load
+
+    def watched(self: Any, version: Any, trusted: Any = ()) -> Any:
+        now = store.current()
+        seen.append(now.name if now is not None else "none")
+        return load(self, version, trusted=trusted)
+
+    monkeypatch.setattr(model_store.MlflowModelStore, "load", watched)
+    result = check_rollback(store, adult_xy[2].head(50), trusted=trusted_types, live=True)
+    assert result.outcome is Outcome.PASSED, result.reason
+    assert seen == [second.name, first.name, second.name]
+    assert store.current() == second
+
+
 def test_the_rollback_drill_fails_when_mlflow_has_no_version_to_roll_back_to(
     registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
     drill: Callable[[], CheckResult],
@@ -161,3 +218,24 @@ def test_a_version_mlflow_pickled_loads_only_when_trusted_whole(
     with pytest.raises(artifacts.UntrustedArtifactError, match="pickle"):
         store.load(version, trusted=["sklearn.linear_model._logistic.LogisticRegression"])
     assert len(store.load(version, trusted=True).predict(numeric.head(5))) == 5
+
+
+def test_the_canary_serves_a_downloaded_mlflow_model_folder_as_mlflow_serving_would(
+    registered: tuple[model_store.MlflowModelStore, list[model_store.ModelVersion]],
+    trusted_types: list[str],
+    adult_xy: Any,
+    tmp_path: Path,
+) -> None:
+    from mltestscore.checks.canary import check_canary
+    from mltestscore.mlflow_models import download_model
+
+    store, (_, second) = registered
+    folder = download_model(second.location, tracking=store.tracking_uri, into=tmp_path)
+    sample = adult_xy[2].head(50)
+    refused = check_canary(folder, sample)  # skops types nobody vouched for: no process
+    assert refused.outcome is Outcome.ERROR
+    assert "TreePredictor" in refused.reason
+    served = check_canary(folder, sample, trusted=trusted_types)
+    assert served.outcome is Outcome.PASSED, served.reason
+    assert served.parameters["format"] == "mlflow"
+    assert served.measurements["differing_rows"] == 0

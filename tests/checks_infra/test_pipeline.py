@@ -224,3 +224,58 @@ def test_a_misspelt_non_feature_column_is_named(adult: pd.DataFrame) -> None:
     )
     assert result.outcome is Outcome.ERROR
     assert "evnt" in result.reason
+
+
+def _built(rows: pd.DataFrame) -> pd.DataFrame:
+    """A project's feature function: columns no raw row has."""
+    return pd.DataFrame(
+        {
+            "age": rows["age"],
+            "capital_net": rows["capital-gain"] - rows["capital-loss"],
+            "hours": rows["hours-per-week"],
+        },
+        index=rows.index,
+    )
+
+
+def test_a_model_trained_on_built_features_is_fed_through_the_feature_function(
+    adult: pd.DataFrame, tmp_path: Path
+) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    def run(raw: pd.DataFrame, output_dir: Path) -> Path:
+        model = LogisticRegression(max_iter=300).fit(_built(raw), raw["income"])
+        path = artifacts.save_model(model, output_dir / "model.skops")
+        environment.write_snapshot(output_dir)
+        return path
+
+    # without the function the raw rows lack the built columns: the stage fails, naming them
+    raw_only = check_pipeline_integration(run, adult, target="income", sample_size=300)
+    assert raw_only.outcome is Outcome.FAILED
+    assert "'capital_net'" in raw_only.reason
+    fed = check_pipeline_integration(
+        run, adult, target="income", sample_size=300, build_features=_built
+    ).assert_ok()
+    assert fed.parameters["model_input"] == (
+        "the 3 columns the model was fitted on (built by build_features)"
+    )
+
+
+def test_a_feature_function_that_raises_fails_the_predict_stage_naming_it(
+    adult: pd.DataFrame, make_pipeline_fn: Callable[..., Pipeline], trusted_types: list[str]
+) -> None:
+    def broken(rows: pd.DataFrame) -> pd.DataFrame:
+        raise KeyError("credit_score")
+
+    result = check_pipeline_integration(
+        make_pipeline_fn(),
+        adult,
+        target="income",
+        sample_size=300,
+        trusted=trusted_types,
+        build_features=broken,
+    )
+    assert result.outcome is Outcome.FAILED
+    assert result.reason == (
+        "the pipeline breaks at 'predict raw rows': build_features raised KeyError: 'credit_score'"
+    )

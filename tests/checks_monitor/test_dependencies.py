@@ -124,6 +124,59 @@ def test_it_compares_two_snapshots_python_and_platform_included() -> None:
     assert quiet.measurements["python_changed"] is True
 
 
+def _mlflow_model_folder(folder: Path, requirements: str) -> Path:
+    """The files MLflow writes beside every model it logs (no mlflow needed to read them)."""
+    folder.mkdir()
+    (folder / "requirements.txt").write_text(requirements)
+    (folder / "python_env.yaml").write_text("python: 3.11.7\nbuild_dependencies:\n- pip\n")
+    (folder / "MLmodel").write_text(
+        "flavors:\n  python_function: {}\nutc_time_created: '2026-11-02 09:30:00.000000'\n"
+    )
+    return folder
+
+
+def test_an_mlflow_models_pins_are_a_partial_snapshot_where_nothing_else_counts_as_added(
+    tmp_path: Path,
+) -> None:
+    from mltestscore.mlflow_models import requirements_snapshot
+
+    folder = _mlflow_model_folder(
+        tmp_path / "model",
+        "mlflow==3.1.0\nscikit_learn[alldeps]==1.6.1 ; python_version >= '3.9'\n"
+        "cloudpickle>=3\n# a comment\n-r extra.txt\n",
+    )
+    snapshot = requirements_snapshot(folder)
+    assert snapshot is not None
+    assert snapshot["packages"] == {"mlflow": "3.1.0", "scikit-learn": "1.6.1"}
+    assert snapshot["python"] == "3.11.7"
+    assert snapshot["complete"] is False
+    assert snapshot["created_at"].startswith("2026-11-02T09:30:00")
+    running = {
+        **environment.take_snapshot(),
+        "python": "3.11.7",
+        "packages": {"mlflow": "3.1.0", "scikit-learn": "1.6.1", "pandas": "2.2.3"},
+    }
+    same = check_dependency_changes(snapshot, current=running)
+    assert same.outcome is Outcome.PASSED, same.reason  # pandas is not an addition
+    assert same.measurements["snapshot_complete"] is False
+    assert "only the model's own pinned packages" in same.reason
+    upgraded = {**running, "packages": {**running["packages"], "scikit-learn": "1.7.0"}}
+    changed = check_dependency_changes(snapshot, current=upgraded)
+    assert changed.outcome is Outcome.FAILED
+    assert "scikit-learn" in changed.reason
+    missing = {**running, "packages": {"scikit-learn": "1.6.1"}}
+    assert check_dependency_changes(snapshot, current=missing).outcome is Outcome.FAILED
+
+
+def test_a_model_folder_without_pins_has_no_snapshot(tmp_path: Path) -> None:
+    from mltestscore.mlflow_models import requirements_snapshot
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "requirements.txt").write_text("mlflow\nscikit-learn>=1.5\n")
+    assert requirements_snapshot(folder) is None
+
+
 @pytest.mark.parametrize(
     ("snapshot", "expected"),
     [

@@ -167,3 +167,72 @@ def test_a_missing_model_is_a_usage_error_naming_the_uri_and_the_store(
     Project.write(pytester, keys)
     result = pytester.runpytest("--mlscore", "-k", "slices")
     result.stdout.fnmatch_lines(["*MLflow could not find 'models:/nobody@champion'*"])
+
+
+def test_the_canary_serves_a_registered_model_from_a_fresh_process_and_its_run_is_the_snapshot(
+    pytester: pytest.Pytester, project: Project, tracking: Tracking
+) -> None:
+    """Before, infra-6's canary and monitor-1's snapshot comparison were never generated for
+    an MLflow model: both were hints asking for a model file."""
+    keys = project.keys(model="models:/adult@champion", mlflow_tracking_uri=tracking.uri)
+    Project.write(pytester, keys)
+    result = pytester.runpytest("--mlscore", "-k", "canary or dependency_changes")
+    result.assert_outcomes(passed=2)
+    checks = _checks(Project.scorecard(pytester))
+    canary = checks["check_canary"]
+    assert canary["outcome"] == "passed"
+    assert canary["reason"].startswith(
+        "the MLflow model models-adult@champion loads in a fresh process and predicts the same"
+    )
+    assert canary["parameters"]["format"] == "mlflow"
+    # the run that logged version 2 logged the whole training environment: this one
+    assert "package versions match the training snapshot" in canary["reason"]
+    changes = checks["check_dependency_changes"]
+    assert changes["outcome"] == "passed"
+    assert changes["measurements"]["snapshot_complete"] is True
+    assert changes["measurements"]["packages_in_snapshot"] > 50
+
+
+def test_the_canary_catches_a_pyfunc_model_whose_class_only_the_training_code_can_import(
+    pytester: pytest.Pytester, project: Project, tracking: Tracking
+) -> None:
+    """``served`` wraps the model in a class of this test module, which MLflow pickled by
+    reference: this session imports it, a serving process does not have it."""
+    keys = project.keys(
+        model="models:/served/1", mlflow_tracking_uri=tracking.uri, model_trusted=True
+    )
+    Project.write(pytester, keys)
+    result = pytester.runpytest("--mlscore", "-k", "canary or dependency_changes")
+    result.assert_outcomes(passed=1, failed=1)
+    checks = _checks(Project.scorecard(pytester))
+    canary = checks["check_canary"]
+    assert canary["outcome"] == "failed"
+    assert "fails in a clean process at 'load'" in canary["reason"]
+    assert "No module named 'tests'" in canary["reason"]
+    # its run logged no environment.json: MLflow's own pins are the snapshot, and the
+    # packages outside them are not counted as added
+    changes = checks["check_dependency_changes"]
+    assert changes["outcome"] == "passed", changes["reason"]
+    assert changes["measurements"]["snapshot_complete"] is False
+    assert "only the model's own pinned packages" in changes["reason"]
+
+
+def test_a_models_training_environment_is_found_by_alias_version_or_run(
+    tracking: Tracking, tmp_path: Path
+) -> None:
+    client = mlflow.MlflowClient(tracking_uri=tracking.uri, registry_uri=tracking.uri)
+    run_id = client.get_model_version_by_alias("adult", "champion").run_id
+    for uri in ("models:/adult@champion", "models:/adult/2", "models:/adult/latest"):
+        assert mlflow_models.run_of(uri, tracking.uri) == run_id
+    assert mlflow_models.run_of(f"runs:/{run_id}/model", tracking.uri) == run_id
+    assert mlflow_models.run_of("models:/nobody@champion", tracking.uri) is None
+    folder = mlflow_models.download_model(
+        f"runs:/{run_id}/model", tracking=tracking.uri, into=tmp_path
+    )
+    logged = mlflow_models.training_environment(f"runs:/{run_id}/model", folder, tracking.uri)
+    assert logged is not None
+    assert logged["extra"]["source"] == f"runs:/{run_id}/environment.json"
+    assert "complete" not in logged  # every package installed at training time
+    pins = mlflow_models.training_environment("models:/served/1", folder, tracking.uri)
+    assert pins is not None
+    assert pins["complete"] is False  # served's run logged no environment.json
