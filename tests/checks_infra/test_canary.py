@@ -303,18 +303,22 @@ def test_a_canary_process_that_spins_or_blocks_hangs_but_a_starved_one_does_not(
         probe.wait()
     spinning = worker("while True: pass")
     try:
+        # 1 s: on a machine loaded 13 deep a spinning process can wait half a second for a core
         with pytest.raises(_CanaryCrashed, match="of CPU time without finishing"):
-            _wait_for_canary(spinning, 0.5, step=0.1)
+            _wait_for_canary(spinning, 1.0, step=0.1)
     finally:
         spinning.kill()
         spinning.wait()
-    # 20 ms of work every 200 ms for 4 s: at most 0.4 s of CPU, however busy the machine
+    # 20 ms of work every 200 ms for 8 s: at most 0.8 s of CPU, however busy the machine,
+    # and never 3 s without any (a loaded machine still serves it every few hundred ms)
     starved = worker(
         "import time\n"
-        "for _ in range(20):\n"
+        "for _ in range(40):\n"
         "    end = time.perf_counter() + 0.02\n"
         "    while time.perf_counter() < end: pass\n"
         "    time.sleep(0.18)\n"
     )
-    _wait_for_canary(starved, 2.0, step=0.1)
+    begin = time.monotonic()
+    _wait_for_canary(starved, 3.0, step=0.1)
+    assert time.monotonic() - begin > 3.0  # waited past the timeout in wall time
     assert starved.returncode == 0
