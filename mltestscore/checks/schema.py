@@ -77,7 +77,9 @@ def infer_schema(
     judged as Great Expectations does: ``value_mostly=1.0, null_margin=0.0`` is a strict
     snapshot). ``ignore_columns`` (e.g. the label) are left out entirely.
     """
-    import great_expectations as gx
+    from mltestscore.checks._expectations import import_great_expectations
+
+    gx = import_great_expectations()
 
     from mltestscore.checks._frames import is_scannable
 
@@ -429,7 +431,9 @@ def save_schema(schema: Any, path: PathLike) -> Path:
 
 def load_schema(path: PathLike) -> Any:
     """Read a suite saved by ``save_schema`` (or by Great Expectations) as an ExpectationSuite."""
-    import great_expectations as gx
+    from mltestscore.checks._expectations import import_great_expectations
+
+    gx = import_great_expectations()
 
     data = schema_to_dict(path)
     return gx.ExpectationSuite(
