@@ -243,9 +243,12 @@ def _between(values: pd.Series, kwargs: Mapping[str, Any]) -> Any:
     import numpy as np
     import pandas as pd
 
-    if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+    if _all_decimal(values):
+        array = values.to_numpy(dtype="float64")  # compared as their nearest floats, as engines do
+    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        array = values.to_numpy()
+    else:
         raise TypeError(f"column {kwargs['column']!r} is not numeric (dtype {values.dtype})")
-    array = values.to_numpy()
     bad = np.zeros(len(array), dtype=bool)
     if "min_value" in kwargs:
         low = kwargs["min_value"]
@@ -254,6 +257,17 @@ def _between(values: pd.Series, kwargs: Mapping[str, Any]) -> Any:
         high = kwargs["max_value"]
         bad |= array >= high if kwargs.get("strict_max") else array > high
     return bad
+
+
+def _all_decimal(values: pd.Series) -> bool:
+    """An ``object`` column of ``decimal.Decimal`` values (how pandas reads Parquet decimals)."""
+    from decimal import Decimal
+
+    import numpy as np
+
+    if values.dtype != np.dtype(object) or values.empty:
+        return False
+    return all(isinstance(v, Decimal) for v in values)
 
 
 def _in_set(values: pd.Series, kwargs: Mapping[str, Any]) -> Any:

@@ -14,10 +14,16 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks._column_profile import ColumnProfile
+from mltestscore.checks._column_profile import (
+    OPAQUE_TYPES,
+    ColumnProfile,
+    float_at_or_above,
+    float_at_or_below,
+)
 from mltestscore.checks._inputs import read_frame, require_text_columns
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table, python_value
@@ -99,10 +105,10 @@ def infer_schema(
 
         scan = open_scan(data, "data")
         columns = [c for c in scan.columns if c not in skip]
-        rows = scan.rows()
+        profiles = profile_scan(scan, columns, _is_id_for(options), max_categories)
+        rows = scan.rows()  # counted by the profile's pass
         if rows == 0:
             raise CheckInputError("data", "has no rows; a schema needs training data")
-        profiles = profile_scan(scan, columns, _is_id_for(options), max_categories)
         where = scan.where()
     else:
         frame = require_text_columns(read_frame(data, "data"), "data")
@@ -204,13 +210,36 @@ def _mostly_for(beta: tuple[float, float]) -> float:
 
 
 def profile_series(series: pd.Series, column: str, o: _Inference) -> ColumnProfile:
-    """The :class:`ColumnProfile` of a pandas column."""
+    """The :class:`ColumnProfile` of a pandas column. An ``object`` column of decimals is
+    profiled as a number; one holding lists, arrays, structs (dicts) or bytes gets no domain,
+    as in the engine (docs/bigdata.md)."""
+    import numpy as np
     import pandas as pd
 
     dtype = series.dtype
     rows = len(series)
     nulls = int(series.isna().sum())
     values = series.dropna()
+    if dtype == np.dtype(object) and len(values):
+        kinds = set(values.map(type))
+        if all(issubclass(kind, Decimal) for kind in kinds):
+            unique = bool(values.is_unique) if _is_id(column, o) else None
+            numbers = values.astype("float64")
+            finite = bool(np.isfinite(numbers).all())
+            return ColumnProfile(
+                dtype,
+                rows,
+                nulls,
+                unique=unique,
+                low=float_at_or_below(values.min()) if finite else None,
+                high=float_at_or_above(values.max()) if finite else None,
+                mean=float(numbers.mean()),
+                sd=float(numbers.std()),
+                decimal=True,
+            )
+        if any(issubclass(kind, (*OPAQUE_TYPES, np.ndarray)) for kind in kinds):
+            unique = None  # lists and structs are not hashable: no uniqueness, no domain
+            return ColumnProfile(dtype, rows, nulls, unique=unique)
     all_str = (
         pd.api.types.is_string_dtype(dtype)
         and not isinstance(dtype, pd.StringDtype)
@@ -294,7 +323,7 @@ def _column_expectations(
         seen = sorted(bool(v) for v in (profile.counts or {}))
         if len(seen) < 2:
             add_tolerated("values_to_be_in_set", (1.0, n + 1.0), n, value_set=seen)
-    elif pd.api.types.is_numeric_dtype(dtype):
+    elif pd.api.types.is_numeric_dtype(dtype) or profile.decimal:
         _range_expectations(profile, n, o, add, add_tolerated)
     elif not pd.api.types.is_datetime64_any_dtype(dtype) and profile.counts is not None:
         singletons = sum(1 for count in profile.counts.values() if count == 1)
