@@ -107,10 +107,11 @@ def _python_type(dtype: Any) -> type | None:
 
 
 def _has_domain(dtype: Any) -> bool:
-    """Whether the engine groups this column's values (text, categories, booleans, dates)."""
+    """Whether inference counts this column's values (text, categories, booleans). Dates
+    and times have no domain: tomorrow's date is not an unseen category."""
     import narwhals as nw
 
-    return dtype in (nw.String, nw.Boolean, nw.Date) or isinstance(dtype, nw.Categorical | nw.Enum)
+    return dtype in (nw.String, nw.Boolean) or isinstance(dtype, nw.Categorical | nw.Enum)
 
 
 def _valid(column: str, dtype: Any) -> nw.Expr:
@@ -136,7 +137,7 @@ def profile_scan(
     """The :class:`~mltestscore.checks._column_profile.ColumnProfile` of each column in two
     queries: one aggregate pass (rows; per column the missing count; for numbers the
     minimum, maximum, mean and standard deviation; for id-like columns the distinct count),
-    then one query counting the values of every text, category, boolean or date column, at
+    then one query counting the values of every text, category or boolean column, at
     most ``max_categories + 1`` groups each (more means the column has no domain).
 
     No distinct count is taken of the other columns: an exact one costs a pass of its own in
@@ -208,7 +209,9 @@ def _is_id_like(column: str, dtype: Any, is_id: Callable[[str], bool]) -> bool:
     (pandas cannot hash their values, and no engine promises to compare them)."""
     import narwhals as nw
 
-    scalar = _is_numeric_column(dtype) or _has_domain(dtype) or isinstance(dtype, nw.Datetime)
+    scalar = (
+        _is_numeric_column(dtype) or _has_domain(dtype) or dtype == nw.Date or dtype.is_temporal()
+    )
     return scalar and is_id(column)
 
 

@@ -9,6 +9,7 @@ hands any expectation type it does not implement to Great Expectations itself.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -212,7 +213,7 @@ def _mostly_for(beta: tuple[float, float]) -> float:
 def profile_series(series: pd.Series, column: str, o: _Inference) -> ColumnProfile:
     """The :class:`ColumnProfile` of a pandas column. An ``object`` column of decimals is
     profiled as a number; one holding lists, arrays, structs (dicts) or bytes gets no domain,
-    as in the engine (docs/bigdata.md)."""
+    as in the engine (docs/bigdata.md), nor does one of dates, as datetime64 columns."""
     import numpy as np
     import pandas as pd
 
@@ -239,6 +240,10 @@ def profile_series(series: pd.Series, column: str, o: _Inference) -> ColumnProfi
             )
         if any(issubclass(kind, (*OPAQUE_TYPES, np.ndarray)) for kind in kinds):
             unique = None  # lists and structs are not hashable: no uniqueness, no domain
+            return ColumnProfile(dtype, rows, nulls, unique=unique)
+        if all(issubclass(kind, dt.date) for kind in kinds):
+            # dates (Parquet's date32) have no domain: tomorrow's date is not a new category
+            unique = bool(values.is_unique) if _is_id(column, o) else None
             return ColumnProfile(dtype, rows, nulls, unique=unique)
     all_str = (
         pd.api.types.is_string_dtype(dtype)

@@ -5,6 +5,7 @@ bounded groups brought back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 from pathlib import Path
@@ -208,7 +209,7 @@ def test_feature_code_takes_its_inputs_from_a_schema_inferred_in_the_engine(
 
 def typed_table(rows: int = 600, *, planted: bool = False) -> Any:
     """A Parquet-like table with a decimal(10, 2) price, a list of tags, a struct point,
-    unique bytes under an id-like name and a text column; ``planted`` puts a price of 1,000,000.00 in every 25th row and
+    unique bytes under an id-like name, a text and a date (three days) column; ``planted`` puts a price of 1,000,000.00 in every 25th row and
     leaves twice as many tag lists missing."""
     import numpy as np
     import pyarrow as pa
@@ -234,6 +235,7 @@ def typed_table(rows: int = 600, *, planted: bool = False) -> Any:
             ),
             "blob_id": pa.array([i.to_bytes(2, "big") for i in range(rows)], pa.binary()),
             "kind": pa.array(["u", "v", "w"] * (rows // 3)),
+            "day": pa.array([dt.date(2024, 1, 1 + i % 3) for i in range(rows)], pa.date32()),
         }
     )
 
@@ -271,7 +273,8 @@ def test_decimals_get_the_numeric_expectations_and_nested_columns_the_missing_sh
         "expect_column_values_to_be_between",  # observed range
         "expect_column_values_to_be_between",  # plausible range
     ]
-    for column in ("tags", "point", "blob_id"):  # bytes: no uniqueness contract either
+    # bytes: no uniqueness contract either; dates: no domain (tomorrow is not a new category)
+    for column in ("tags", "point", "blob_id", "day"):
         assert [t for t, c in kinds if c == column] == ["expect_column_values_to_not_be_null"]
     for planted, outcome in ((False, "passed"), (True, "failed")):
         table = typed_table(planted=planted)
