@@ -221,6 +221,7 @@ def profile_series(series: pd.Series, column: str, o: _Inference) -> ColumnProfi
     rows = len(series)
     nulls = int(series.isna().sum())
     values = series.dropna()
+    kinds: set[type] | None = None  # the Python types of an object column's values
     if dtype == np.dtype(object) and len(values):
         kinds = set(values.map(type))
         if all(issubclass(kind, Decimal) for kind in kinds):
@@ -248,7 +249,7 @@ def profile_series(series: pd.Series, column: str, o: _Inference) -> ColumnProfi
     all_str = (
         pd.api.types.is_string_dtype(dtype)
         and not isinstance(dtype, pd.StringDtype)
-        and bool(values.map(type).eq(str).all())
+        and (kinds == {str} if kinds is not None else bool(values.map(type).eq(str).all()))
     )
     unique = bool(values.is_unique) if _is_id(column, o) else None
     if pd.api.types.is_bool_dtype(dtype):
