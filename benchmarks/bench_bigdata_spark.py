@@ -14,12 +14,18 @@ untimed round of each):
 Prints the median wall time of each and what came back to the driver in ours (aggregates
 only: ``rows_sampled`` is 0, no ``collect`` of the data).
 
+With ``--inference-only`` it times schema inference alone, query by query: each engine query
+``infer_schema`` runs (a Spark job or a few), the function that asked for it and its
+seconds, so the passes over the data are counted and the time is placed without the Spark UI.
+
     python benchmarks/bench_bigdata_spark.py --rows 1000000 --repeats 3
+    python benchmarks/bench_bigdata_spark.py --rows 1000000 --inference-only
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import statistics
 import sys
@@ -52,10 +58,48 @@ def great_expectations_validation(frame: Any, expectations: list[dict[str, Any]]
     return batch.validate(suite, result_format={"result_format": "SUMMARY"})
 
 
+def timed_queries() -> list[tuple[str, float]]:
+    """Record every query a :class:`Scan` runs from now on: who asked, and its seconds."""
+    from mltestscore.checks._frames import Scan
+
+    queries: list[tuple[str, float]] = []
+    collect = Scan.collect
+
+    def timed(self: Scan, frame: Any) -> Any:
+        callers = [f.function for f in inspect.stack()[1:6]]
+        asker = next((c for c in callers if c not in {"aggregate", "collect"}), "?")
+        started = time.perf_counter()
+        try:
+            return collect(self, frame)
+        finally:
+            queries.append((asker, time.perf_counter() - started))
+
+    Scan.collect = timed  # type: ignore[method-assign]
+    return queries
+
+
+def profile_inference(frame: Any) -> None:
+    """Infer the schema once, printing each query's seconds and the number of passes."""
+    from mltestscore.checks.schema import infer_schema
+
+    queries = timed_queries()
+    started = time.perf_counter()
+    suite = infer_schema(frame)
+    total = time.perf_counter() - started
+    for asker, seconds in queries:
+        print(f"  query from {asker:<20} {seconds:8.1f} s")
+    in_queries = sum(seconds for _, seconds in queries)
+    print(
+        f"inference in Spark: {total:.1f} s, {len(queries)} queries ({in_queries:.1f} s), "
+        f"{len(suite.expectations)} expectations"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--inference-only", action="store_true")
     arguments = parser.parse_args()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     from pyspark.sql import SparkSession
@@ -74,6 +118,11 @@ def main() -> None:
         folder = Path(scratch) / "data"
         write_folder(folder, arguments.rows, shifted=False, seed=0)
         frame = spark.read.parquet(str(folder))
+        if arguments.inference_only:
+            profile_inference(frame)
+            print(f"load average {os.getloadavg()}")
+            spark.stop()
+            return
         started = time.perf_counter()
         schema = schema_to_dict(infer_schema(frame))
         print(f"inference in Spark: {time.perf_counter() - started:.1f} s")

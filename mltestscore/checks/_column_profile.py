@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 
@@ -16,7 +18,9 @@ class ColumnProfile:
 
     ``counts`` (value -> count of the non-null values) is None when the column has more
     than ``max_categories`` distinct values or is numeric or a time; ``unique`` is None
-    when the column is not id-like (not asked).
+    when the column is not id-like (not asked). ``decimal`` marks a column of exact decimal
+    numbers (held by pandas as ``decimal.Decimal`` objects): it is profiled as a number, its
+    ``low`` and ``high`` rounded outward to the nearest floats (see :func:`float_at_or_below`).
     """
 
     dtype: Any
@@ -29,3 +33,32 @@ class ColumnProfile:
     mean: float | None = None
     sd: float | None = None
     counts: Mapping[Any, int] | None = None
+    decimal: bool = False
+
+
+def float_at_or_below(value: Any) -> float:
+    """The largest float not above ``value``: a decimal's minimum written as a float bound
+    keeps the decimal inside it, whether a comparison is exact (Python's ``Decimal < float``)
+    or on the value's nearest float (Spark, DuckDB, Polars). Floats are returned as they are;
+    None (no value) is NaN."""
+    if value is None:
+        return math.nan
+    rounded = float(value)
+    if isinstance(value, Decimal) and math.isfinite(rounded) and Decimal(rounded) > value:
+        rounded = math.nextafter(rounded, -math.inf)
+    return rounded
+
+
+def float_at_or_above(value: Any) -> float:
+    """The smallest float not below ``value`` (see :func:`float_at_or_below`)."""
+    if value is None:
+        return math.nan
+    rounded = float(value)
+    if isinstance(value, Decimal) and math.isfinite(rounded) and Decimal(rounded) < value:
+        rounded = math.nextafter(rounded, math.inf)
+    return rounded
+
+
+# Values pandas holds for nested and binary columns (lists, arrays, structs, maps, bytes):
+# inference writes only their missing-value expectation (docs/bigdata.md).
+OPAQUE_TYPES: tuple[type, ...] = (list, tuple, dict, bytes, bytearray)

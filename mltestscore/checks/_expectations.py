@@ -243,9 +243,12 @@ def _between(values: pd.Series, kwargs: Mapping[str, Any]) -> Any:
     import numpy as np
     import pandas as pd
 
-    if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+    if _all_decimal(values):
+        array = values.to_numpy(dtype="float64")  # compared as their nearest floats, as engines do
+    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        array = values.to_numpy()
+    else:
         raise TypeError(f"column {kwargs['column']!r} is not numeric (dtype {values.dtype})")
-    array = values.to_numpy()
     bad = np.zeros(len(array), dtype=bool)
     if "min_value" in kwargs:
         low = kwargs["min_value"]
@@ -254,6 +257,17 @@ def _between(values: pd.Series, kwargs: Mapping[str, Any]) -> Any:
         high = kwargs["max_value"]
         bad |= array >= high if kwargs.get("strict_max") else array > high
     return bad
+
+
+def _all_decimal(values: pd.Series) -> bool:
+    """An ``object`` column of ``decimal.Decimal`` values (how pandas reads Parquet decimals)."""
+    from decimal import Decimal
+
+    import numpy as np
+
+    if values.dtype != np.dtype(object) or values.empty:
+        return False
+    return all(isinstance(v, Decimal) for v in values)
 
 
 def _in_set(values: pd.Series, kwargs: Mapping[str, Any]) -> Any:
@@ -398,11 +412,42 @@ def _describe_columns(expected: Sequence[str], actual: Sequence[str]) -> str:
 # --- Great Expectations itself -------------------------------------------------------------
 
 
+def import_great_expectations() -> Any:
+    """The ``great_expectations`` module, imported so that an installed pyspark cannot end
+    the process.
+
+    When pyspark 4 is installed without its Connect dependencies (grpc), importing
+    ``pyspark.sql.connect`` from a ``__main__`` module with neither ``__spec__`` nor
+    ``__file__`` calls ``sys.exit(0)`` (pyspark takes that for its own doctest run). A
+    pytest-xdist worker's ``__main__`` is such a module, and Great Expectations imports
+    ``pyspark.sql.connect`` when pyspark is present, so ``pytest -n 2`` lost its workers.
+    During the first import ``__main__`` is given a ``__file__``; pyspark then raises an
+    ImportError about grpc, which Great Expectations handles (no Spark Connect)."""
+    import sys
+
+    if "great_expectations" in sys.modules:
+        return sys.modules["great_expectations"]
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    main = sys.modules.get("__main__")
+    stand_in = (
+        main is not None
+        and getattr(main, "__spec__", None) is None
+        and not hasattr(main, "__file__")
+    )
+    if stand_in:
+        main.__file__ = "<mltestscore: no script>"  # type: ignore[union-attr]
+    try:
+        import great_expectations
+    finally:
+        if stand_in:
+            del main.__file__  # type: ignore[union-attr]
+    return great_expectations
+
+
 def great_expectations_context() -> Any:
     """An ephemeral, in-memory Great Expectations context: no files, no progress bars, no
     analytics calls home."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
+    gx = import_great_expectations()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -422,7 +467,7 @@ def validate_with_great_expectations(
 ) -> Any:
     """Run a plain Great Expectations validation (pandas datasource, whole-frame batch) and
     return its ``ExpectationSuiteValidationResult``."""
-    import great_expectations as gx
+    gx = import_great_expectations()
 
     context = great_expectations_context()
     batch = (
@@ -479,6 +524,7 @@ def _evaluate_with_great_expectations(
 def _rejection(expectation: Mapping[str, Any]) -> str | None:
     """Why Great Expectations refuses an expectation's configuration (unknown type, unknown or
     invalid arguments), or None. Checked one by one so one bad entry fails alone."""
+    import_great_expectations()
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )

@@ -142,6 +142,10 @@ class Scan:
     def collect(self, frame: nw.LazyFrame[Any]) -> pd.DataFrame:
         """A *bounded* lazy result as pandas (the caller bounds it: aggregates, top groups)."""
         self.passes += 1
+        if self.engine == "duckdb" and _has_decimals(frame):
+            # DuckDB's own pandas conversion turns decimals into floats; Arrow keeps them exact,
+            # as pandas reads them from Parquet (decimal.Decimal objects)
+            return frame.collect("pyarrow").to_native().to_pandas()
         return frame.collect("pandas").to_native()
 
     def sample(self, sample_size: int, seed: int, columns: Sequence[str] | None = None) -> Any:
@@ -203,6 +207,12 @@ class Scan:
             return None
         per_pass = sum(int(size) for name, size in sizes if str(name) in wanted)
         return per_pass * self.passes
+
+
+def _has_decimals(frame: nw.LazyFrame[Any]) -> bool:
+    import narwhals as nw
+
+    return any(isinstance(dtype, nw.Decimal) for dtype in frame.collect_schema().values())
 
 
 def _plain(value: Any) -> Any:

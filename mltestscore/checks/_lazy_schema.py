@@ -21,7 +21,11 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks._column_profile import ColumnProfile
+from mltestscore.checks._column_profile import (
+    ColumnProfile,
+    float_at_or_above,
+    float_at_or_below,
+)
 from mltestscore.checks._expectations import (
     FAST,
     ExpectationOutcome,
@@ -43,6 +47,8 @@ if TYPE_CHECKING:
 # as row_condition) are evaluated by Great Expectations on an engine-drawn sample this large.
 FALLBACK_SAMPLE_SIZE = 100_000
 _COUNT = "__mltestscore_count"
+_INDEX = "__mltestscore_column"
+_VALUE = "__mltestscore_value"
 _NOT_NULL = "expect_column_values_to_not_be_null"
 _TYPE_KINDS = {"expect_column_values_to_be_of_type", "expect_column_values_to_be_in_type_list"}
 
@@ -101,10 +107,11 @@ def _python_type(dtype: Any) -> type | None:
 
 
 def _has_domain(dtype: Any) -> bool:
-    """Whether the engine groups this column's values (text, categories, booleans, dates)."""
+    """Whether inference counts this column's values (text, categories, booleans). Dates
+    and times have no domain: tomorrow's date is not an unseen category."""
     import narwhals as nw
 
-    return dtype in (nw.String, nw.Boolean, nw.Date) or isinstance(dtype, nw.Categorical | nw.Enum)
+    return dtype in (nw.String, nw.Boolean) or isinstance(dtype, nw.Categorical | nw.Enum)
 
 
 def _valid(column: str, dtype: Any) -> nw.Expr:
@@ -127,8 +134,17 @@ def _count(expression: nw.Expr, name: str) -> nw.Expr:
 def profile_scan(
     scan: Scan, columns: Sequence[str], is_id: Callable[[str], bool], max_categories: int
 ) -> dict[str, ColumnProfile]:
-    """The :class:`~mltestscore.checks._column_profile.ColumnProfile` of each column: one aggregate
-    pass over the data, then one bounded group count per column with few distinct values."""
+    """The :class:`~mltestscore.checks._column_profile.ColumnProfile` of each column in two
+    queries: one aggregate pass (rows; per column the missing count; for numbers the
+    minimum, maximum, mean and standard deviation; for id-like columns the distinct count),
+    then one query counting the values of every text, category or boolean column, at
+    most ``max_categories + 1`` groups each (more means the column has no domain).
+
+    No distinct count is taken of the other columns: an exact one costs a pass of its own in
+    Spark (its planner expands the rows once per distinct count), and the capped group
+    count answers the only question asked of it, whether a column has at most
+    ``max_categories`` values, exactly.
+    """
     import narwhals as nw
     import pandas as pd
 
@@ -138,52 +154,108 @@ def profile_scan(
         dtype = dtypes[column]
         valid = _valid(column, dtype)
         expressions.append(_count(~valid, f"nulls{i}"))
-        if is_id(column) or _has_domain(dtype):  # an exact distinct count costs memory
+        if _is_id_like(column, dtype, is_id):
             expressions.append(nw.col(column).n_unique().alias(f"distinct{i}"))
-        if dtype.is_numeric() and dtype != nw.Boolean:
+        if _is_numeric_column(dtype):
             value = nw.when(valid).then(nw.col(column).cast(nw.Float64))
-            expressions.append(value.min().alias(f"low{i}"))
-            expressions.append(value.max().alias(f"high{i}"))
+            if isinstance(dtype, nw.Decimal):  # the exact extremes, rounded outward below
+                expressions.append(nw.col(column).min().alias(f"low{i}"))
+                expressions.append(nw.col(column).max().alias(f"high{i}"))
+            else:
+                expressions.append(value.min().alias(f"low{i}"))
+                expressions.append(value.max().alias(f"high{i}"))
             expressions.append(value.mean().alias(f"mean{i}"))
             expressions.append(value.std(ddof=1).alias(f"sd{i}"))
     found = scan.aggregate(expressions)
     rows = int(found["rows"])
     scan._rows = rows
+    nulls = {column: int(found[f"nulls{i}"]) for i, column in enumerate(columns)}
+    unique: dict[str, bool] = {}
+    for i, column in enumerate(columns):
+        if _is_id_like(column, dtypes[column], is_id):
+            distinct = int(found[f"distinct{i}"]) - (1 if nulls[column] else 0)
+            unique[column] = distinct == rows - nulls[column]
+    grouped = [
+        c
+        for c in columns
+        if _has_domain(dtypes[c]) and nulls[c] < rows and not unique.get(c, False)
+    ]
+    counts = _value_counts(scan, grouped, dtypes, max_categories)
     profiles: dict[str, ColumnProfile] = {}
     for i, column in enumerate(columns):
         dtype = dtypes[column]
-        nulls = int(found[f"nulls{i}"])
-        distinct = int(found.get(f"distinct{i}", -1)) - (1 if nulls else 0)
-        pandas_type = pandas_dtype(dtype, nulls)
-        unique = distinct == rows - nulls if is_id(column) else None
+        pandas_type = pandas_dtype(dtype, nulls[column])
         all_str = _python_type(dtype) is str and not isinstance(pandas_type, pd.StringDtype)
         figures: dict[str, Any] = {}
-        if dtype.is_numeric() and dtype != nw.Boolean and nulls < rows:
-            figures = {name: _float(found[f"{name}{i}"]) for name in ("low", "high", "mean", "sd")}
-        counts = None
-        if _has_domain(dtype) and 0 <= distinct <= max_categories and nulls < rows:
-            counts = _value_counts(scan, column, dtype, distinct)
+        if _is_numeric_column(dtype) and nulls[column] < rows:
+            figures = {name: _float(found[f"{name}{i}"]) for name in ("mean", "sd")}
+            figures["low"] = float_at_or_below(found[f"low{i}"])
+            figures["high"] = float_at_or_above(found[f"high{i}"])
         profiles[column] = ColumnProfile(
-            pandas_type, rows, nulls, all_str, unique, counts=counts, **figures
+            pandas_type,
+            rows,
+            nulls[column],
+            all_str,
+            unique.get(column),
+            counts=counts.get(column),
+            decimal=isinstance(dtype, nw.Decimal),
+            **figures,
         )
     return profiles
+
+
+def _is_id_like(column: str, dtype: Any, is_id: Callable[[str], bool]) -> bool:
+    """An id-like column whose uniqueness inference checks: not a list, struct, map or bytes
+    (pandas cannot hash their values, and no engine promises to compare them)."""
+    import narwhals as nw
+
+    scalar = (
+        _is_numeric_column(dtype) or _has_domain(dtype) or dtype == nw.Date or dtype.is_temporal()
+    )
+    return scalar and is_id(column)
+
+
+def _is_numeric_column(dtype: Any) -> bool:
+    """Whether inference profiles the column as a number (decimals included)."""
+    import narwhals as nw
+
+    return bool(dtype.is_numeric()) and dtype != nw.Boolean
 
 
 def _float(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
-def _value_counts(scan: Scan, column: str, dtype: Any, limit: int) -> dict[Any, int]:
+def _value_counts(
+    scan: Scan, columns: Sequence[str], dtypes: Mapping[str, Any], limit: int
+) -> dict[str, dict[Any, int]]:
+    """The counts of the non-missing values of each column that has at most ``limit`` of
+    them, in one query: per column a group count cut at ``limit + 1`` groups, the columns'
+    results stacked (each value in a column of its own, so every type comes back as it is)."""
     import narwhals as nw
 
-    grouped = (
-        scan.frame.filter(_valid(column, dtype))
+    if not columns:
+        return {}
+    parts = [
+        scan.frame.filter(_valid(column, dtypes[column]))
         .group_by(column)
         .agg(nw.len().alias(_COUNT))
         .head(limit + 1)
-    )
-    table = scan.collect(grouped)
-    return {python_value(v): int(n) for v, n in zip(table[column], table[_COUNT], strict=True)}
+        .select(
+            nw.lit(j, nw.Int64()).alias(_INDEX),
+            nw.col(column).alias(f"{_VALUE}{j}"),
+            nw.col(_COUNT).cast(nw.Int64),
+        )
+        for j, column in enumerate(columns)
+    ]
+    table = scan.collect(nw.concat(parts, how="diagonal") if len(parts) > 1 else parts[0])
+    found: dict[str, dict[Any, int]] = {}
+    for j, column in enumerate(columns):
+        mine = table[table[_INDEX] == j]
+        if len(mine) <= limit:
+            values, numbers = mine[f"{_VALUE}{j}"], mine[_COUNT]
+            found[column] = {python_value(v): int(n) for v, n in zip(values, numbers, strict=True)}
+    return found
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -303,7 +375,9 @@ def _between_plan(
     bounds = [kwargs.get(k) for k in ("min_value", "max_value")]
     if not all(b is None or _is_number(b) for b in bounds):
         return None
-    x = nw.col(column)
+    # a decimal is compared as its nearest float, as pandas compares it (and Spark or DuckDB
+    # would when a decimal meets a float bound)
+    x = nw.col(column).cast(nw.Float64) if isinstance(dtype, nw.Decimal) else nw.col(column)
     bad = nw.lit(False)
     if "min_value" in kwargs:
         low = float(kwargs["min_value"])
@@ -325,6 +399,8 @@ def _comparable(values: list[Any], dtype: Any) -> list[Any] | None:
 
     if dtype == nw.Boolean:
         return [v for v in values if isinstance(v, bool)]
+    if isinstance(dtype, nw.Decimal):
+        return None  # pandas matches decimals exactly, an engine as floats: left to the sample
     if dtype.is_numeric():
         numbers = [float(v) for v in values if _is_number(v) and not math.isnan(v)]
         if dtype.is_integer():

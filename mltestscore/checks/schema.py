@@ -9,15 +9,22 @@ hands any expectation type it does not implement to Great Expectations itself.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks._column_profile import ColumnProfile
+from mltestscore.checks._column_profile import (
+    OPAQUE_TYPES,
+    ColumnProfile,
+    float_at_or_above,
+    float_at_or_below,
+)
 from mltestscore.checks._inputs import read_frame, require_text_columns
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Table, python_value
@@ -77,7 +84,9 @@ def infer_schema(
     judged as Great Expectations does: ``value_mostly=1.0, null_margin=0.0`` is a strict
     snapshot). ``ignore_columns`` (e.g. the label) are left out entirely.
     """
-    import great_expectations as gx
+    from mltestscore.checks._expectations import import_great_expectations
+
+    gx = import_great_expectations()
 
     from mltestscore.checks._frames import is_scannable
 
@@ -97,10 +106,10 @@ def infer_schema(
 
         scan = open_scan(data, "data")
         columns = [c for c in scan.columns if c not in skip]
-        rows = scan.rows()
+        profiles = profile_scan(scan, columns, _is_id_for(options), max_categories)
+        rows = scan.rows()  # counted by the profile's pass
         if rows == 0:
             raise CheckInputError("data", "has no rows; a schema needs training data")
-        profiles = profile_scan(scan, columns, _is_id_for(options), max_categories)
         where = scan.where()
     else:
         frame = require_text_columns(read_frame(data, "data"), "data")
@@ -202,17 +211,45 @@ def _mostly_for(beta: tuple[float, float]) -> float:
 
 
 def profile_series(series: pd.Series, column: str, o: _Inference) -> ColumnProfile:
-    """The :class:`ColumnProfile` of a pandas column."""
+    """The :class:`ColumnProfile` of a pandas column. An ``object`` column of decimals is
+    profiled as a number; one holding lists, arrays, structs (dicts) or bytes gets no domain,
+    as in the engine (docs/bigdata.md), nor does one of dates, as datetime64 columns."""
+    import numpy as np
     import pandas as pd
 
     dtype = series.dtype
     rows = len(series)
     nulls = int(series.isna().sum())
     values = series.dropna()
+    kinds: set[type] | None = None  # the Python types of an object column's values
+    if dtype == np.dtype(object) and len(values):
+        kinds = set(values.map(type))
+        if all(issubclass(kind, Decimal) for kind in kinds):
+            unique = bool(values.is_unique) if _is_id(column, o) else None
+            numbers = values.astype("float64")
+            finite = bool(np.isfinite(numbers).all())
+            return ColumnProfile(
+                dtype,
+                rows,
+                nulls,
+                unique=unique,
+                low=float_at_or_below(values.min()) if finite else None,
+                high=float_at_or_above(values.max()) if finite else None,
+                mean=float(numbers.mean()),
+                sd=float(numbers.std()),
+                decimal=True,
+            )
+        if any(issubclass(kind, (*OPAQUE_TYPES, np.ndarray)) for kind in kinds):
+            unique = None  # lists and structs are not hashable: no uniqueness, no domain
+            return ColumnProfile(dtype, rows, nulls, unique=unique)
+        if all(issubclass(kind, dt.date) for kind in kinds):
+            # dates (Parquet's date32) have no domain: tomorrow's date is not a new category
+            unique = bool(values.is_unique) if _is_id(column, o) else None
+            return ColumnProfile(dtype, rows, nulls, unique=unique)
     all_str = (
         pd.api.types.is_string_dtype(dtype)
         and not isinstance(dtype, pd.StringDtype)
-        and bool(values.map(type).eq(str).all())
+        and (kinds == {str} if kinds is not None else bool(values.map(type).eq(str).all()))
     )
     unique = bool(values.is_unique) if _is_id(column, o) else None
     if pd.api.types.is_bool_dtype(dtype):
@@ -292,7 +329,7 @@ def _column_expectations(
         seen = sorted(bool(v) for v in (profile.counts or {}))
         if len(seen) < 2:
             add_tolerated("values_to_be_in_set", (1.0, n + 1.0), n, value_set=seen)
-    elif pd.api.types.is_numeric_dtype(dtype):
+    elif pd.api.types.is_numeric_dtype(dtype) or profile.decimal:
         _range_expectations(profile, n, o, add, add_tolerated)
     elif not pd.api.types.is_datetime64_any_dtype(dtype) and profile.counts is not None:
         singletons = sum(1 for count in profile.counts.values() if count == 1)
@@ -429,7 +466,9 @@ def save_schema(schema: Any, path: PathLike) -> Path:
 
 def load_schema(path: PathLike) -> Any:
     """Read a suite saved by ``save_schema`` (or by Great Expectations) as an ExpectationSuite."""
-    import great_expectations as gx
+    from mltestscore.checks._expectations import import_great_expectations
+
+    gx = import_great_expectations()
 
     data = schema_to_dict(path)
     return gx.ExpectationSuite(

@@ -5,7 +5,9 @@ bounded groups brought back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -203,3 +205,104 @@ def test_feature_code_takes_its_inputs_from_a_schema_inferred_in_the_engine(
     actual = check_feature_code(net_capital_log, training_data=pl.from_pandas(frame), **fast)
     assert expected.outcome == actual.outcome == "failed"
     assert actual.reason == expected.reason
+
+
+def typed_table(rows: int = 600, *, planted: bool = False) -> Any:
+    """A Parquet-like table with a decimal(10, 2) price, a list of tags, a struct point,
+    unique bytes under an id-like name, a text and a date (three days) column; ``planted`` puts a price of 1,000,000.00 in every 25th row and
+    leaves twice as many tag lists missing."""
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(7)
+    prices: list[Decimal | None] = [
+        Decimal(int(cents)).scaleb(-2) for cents in rng.integers(100, 99_999, rows)
+    ]
+    prices[5] = None
+    if planted:
+        prices[::25] = [Decimal("1000000.00")] * len(prices[::25])
+    missing_tags = 4 if planted else 7
+    return pa.table(
+        {
+            "price": pa.array(prices, pa.decimal128(10, 2)),
+            "tags": pa.array(
+                [["a", "b"][: i % 3] if i % missing_tags else None for i in range(rows)],
+                pa.list_(pa.string()),
+            ),
+            "point": pa.array(
+                [{"x": i, "y": i / 3} for i in range(rows)],
+                pa.struct([("x", pa.int64()), ("y", pa.float64())]),
+            ),
+            "blob_id": pa.array([i.to_bytes(2, "big") for i in range(rows)], pa.binary()),
+            "kind": pa.array(["u", "v", "w"] * (rows // 3)),
+            "day": pa.array([dt.date(2024, 1, 1 + i % 3) for i in range(rows)], pa.date32()),
+        }
+    )
+
+
+def typed_source(kind: str, table: Any, folder: Path) -> Any:
+    """The table as one Parquet file read by pandas, Polars or DuckDB (a glob)."""
+    import pandas as pd
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / "part-0.parquet")
+    if kind == "pandas":
+        return pd.read_parquet(folder / "part-0.parquet")
+    if kind == "polars":
+        return pl.scan_parquet(folder / "part-0.parquet")
+    return str(folder / "part-*.parquet")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_decimals_get_the_numeric_expectations_and_nested_columns_the_missing_share_alike(
+    kind: str, tmp_path: Path
+) -> None:
+    """A decimal column is profiled as a number (ranges, no value set); lists, structs and
+    bytes get only their missing-value expectation; pandas and the engine write the same
+    suite and give the same verdicts and figures on clean and planted data."""
+    expected = infer_schema(typed_source("pandas", typed_table(), tmp_path / "pandas"))
+    actual = infer_schema(typed_source(kind, typed_table(), tmp_path / kind))
+    assert_same_suite(expected, actual)
+    kinds = [
+        (e["type"], e["kwargs"].get("column")) for e in schema_to_dict(expected)["expectations"]
+    ]
+    assert [t for t, c in kinds if c == "price"] == [
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_between",  # observed range
+        "expect_column_values_to_be_between",  # plausible range
+    ]
+    # bytes: no uniqueness contract either; dates: no domain (tomorrow is not a new category)
+    for column in ("tags", "point", "blob_id", "day"):
+        assert [t for t, c in kinds if c == column] == ["expect_column_values_to_not_be_null"]
+    for planted, outcome in ((False, "passed"), (True, "failed")):
+        table = typed_table(planted=planted)
+        folder = tmp_path / f"{kind}-{planted}"
+        wanted = check_schema(typed_source("pandas", table, folder / "pandas"), expected)
+        found = check_schema(typed_source(kind, table, folder / kind), expected)
+        assert wanted.outcome == outcome, wanted.reason
+        assert found.reason == wanted.reason
+        assert_same_result(wanted, found)
+        assert found.measurements["great_expectations_sample_rows"] == 0
+    assert "price" in wanted.reason
+    assert "tags" in wanted.reason
+
+
+def test_a_decimal_range_keeps_its_own_values_where_comparisons_are_exact() -> None:
+    """Inferred bounds are the decimals' extremes rounded outward to floats: Great
+    Expectations compares a Decimal with a float bound exactly, and a constant 0.10 (whose
+    nearest float is above it) would fall below a bound of float(0.10)."""
+    import pandas as pd
+
+    from mltestscore.checks._expectations import evaluate
+
+    frame = pd.DataFrame({"rate": [Decimal("0.10")] * 50})
+    expectations = schema_to_dict(infer_schema(frame))["expectations"]
+    ranges = [e for e in expectations if e["type"] == "expect_column_values_to_be_between"]
+    assert ranges
+    assert all(e["kwargs"]["min_value"] < 0.1 for e in ranges)
+    for outcome in evaluate(frame, expectations, engine="great_expectations"):
+        assert outcome.success, outcome
+    unrounded = {**ranges[0], "kwargs": {**ranges[0]["kwargs"], "min_value": 0.1}}
+    assert not evaluate(frame, [unrounded], engine="great_expectations")[0].success

@@ -127,3 +127,26 @@ def test_a_suite_reading_spark_gives_the_model_checks_a_seeded_engine_sample(
     }
     assert context.data("train") is frame  # the data checks get the Spark DataFrame itself
     assert sorted(context.labels("train").unique()) == [0, 1]
+
+
+def test_decimal_list_and_struct_columns_on_spark_are_judged_as_pandas_judges_them(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A decimal(10, 2) column gets the numeric expectations, lists, structs and bytes only
+    the missing-value one, with the pandas suite, verdicts and figures (Spark reads the
+    Parquet file with its own types: DecimalType, ArrayType, StructType, BinaryType)."""
+    from mltestscore.checks.schema import check_schema, infer_schema
+    from tests.bigdata.test_lazy_schema import assert_same_suite, typed_source, typed_table
+
+    expected = infer_schema(typed_source("pandas", typed_table(), tmp_path / "pandas"))
+    typed_source("parquet-glob", typed_table(), tmp_path / "spark")
+    assert_same_suite(expected, infer_schema(spark.read.parquet(str(tmp_path / "spark"))))
+    for planted, outcome in ((False, "passed"), (True, "failed")):
+        folder = tmp_path / f"current-{planted}"
+        table = typed_table(planted=planted)
+        wanted = check_schema(typed_source("pandas", table, folder), expected)
+        actual = check_schema(spark.read.parquet(str(folder)), expected)
+        assert wanted.outcome == outcome, wanted.reason
+        assert actual.reason == wanted.reason
+        assert_same_result(wanted, actual)
+        assert actual.measurements["engine"] == "spark"

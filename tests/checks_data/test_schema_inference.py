@@ -4,11 +4,14 @@ scikit-learn's breast cancer, wine and diabetes data, 20 random splits each)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mltestscore.checks import Outcome
 from mltestscore.checks.schema import check_schema, infer_schema
@@ -143,3 +146,36 @@ def test_a_negative_count_breaks_the_non_negativity_contract(adult: pd.DataFrame
     result = check_schema(holdout, infer_schema(train))
     assert result.outcome is Outcome.FAILED
     assert "capital-loss in [0" in result.reason
+
+
+DECIMALS = st.lists(
+    st.builds(
+        lambda digits, places: Decimal(digits).scaleb(-places),
+        st.integers(-(10**15), 10**15),
+        st.integers(0, 6),
+    ),
+    min_size=2,
+    max_size=30,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(DECIMALS)
+def test_a_decimal_column_is_inside_every_range_inferred_from_it(values: list[Decimal]) -> None:
+    """Compared exactly (Great Expectations on pandas: a Decimal against a float bound) and
+    as nearest floats (mltestscore on every engine), the training decimals are inside the
+    observed and the plausible range inferred from them."""
+    from mltestscore.checks._expectations import evaluate
+    from mltestscore.checks.schema import schema_to_dict
+
+    frame = pd.DataFrame({"amount": values})
+    for mostly in (None, 1.0):
+        suite = schema_to_dict(infer_schema(frame, value_mostly=mostly))["expectations"]
+        ranges = [e for e in suite if e["type"] == "expect_column_values_to_be_between"]
+        assert ranges  # a decimal column is a number
+        for e in ranges:
+            low, high = e["kwargs"]["min_value"], e["kwargs"]["max_value"]
+            assert all(low <= v <= high for v in values), (low, high)
+            assert all(low <= float(v) <= high for v in values), (low, high)
+        judged = evaluate(frame, suite, engine="great_expectations") + evaluate(frame, suite)
+        assert all(o.success for o in judged), [o for o in judged if not o.success]
