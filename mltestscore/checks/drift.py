@@ -32,12 +32,12 @@ RUBRIC_IDS = ("monitor-3",)
 MISSING_LABEL = "<missing>"
 RARE_LABEL = "<rare>"
 EXACT_KS_PVALUE_MAX_N = 10_000
-# A numeric column whose reference values sit mostly on a few repeated values (atoms: codes,
-# counts, flags, a copied class label) is tested by chi-squared on its values too: the KS
-# p-value assumes a continuous distribution and is conservative with ties, blind on a few
-# dozen rows to a three-valued column collapsing to one value (docs/checks-monitor.md).
-DISCRETE_ATOM_SHARE = 0.5  # share of the reference's values on atoms that makes it discrete
-ATOM_MIN_SHARE = 0.01  # a value repeated on this share of the reference's values is an atom
+# A numeric column whose reference values sit on a few repeated values (codes, counts, flags,
+# a copied class label) is tested by chi-squared on its values too: the KS p-value assumes a
+# continuous distribution and is conservative with ties, blind on a few dozen rows to a
+# three-valued column collapsing to one value (docs/checks-monitor.md).
+DISCRETE_MAX_VALUES = 20  # at most this many distinct repeated values ...
+DISCRETE_MIN_SHARE = 0.95  # ... holding at least this share of the reference's values
 CHI2_MIN_EXPECTED = 5.0  # Cochran: adjacent values pooled until each cell expects this many
 
 
@@ -320,10 +320,10 @@ def _discrete_chi2_pvalue(ref: _Histogram, cur: _Histogram) -> float | None:
     """Pearson's chi-squared test of homogeneity on the values of a discrete numeric column
     (None for a continuous one, or when fewer than two cells are left to compare).
 
-    The column is discrete when at least ``DISCRETE_ATOM_SHARE`` of the reference's values
-    sit on atoms: edges of the reference's quantile grid that the reference takes at least
-    ``CHI2_MIN_EXPECTED`` times and on at least ``ATOM_MIN_SHARE`` of its values (on a small
-    reference every value is an edge; a measurement repeated twice is not an atom). Its
+    The column is discrete when at least ``DISCRETE_MIN_SHARE`` of the reference's values
+    sit on at most ``DISCRETE_MAX_VALUES`` distinct values the reference repeats (edges of its
+    quantile grid taken at least twice: a class code, a flag, a small count, not a rounded
+    measurement with dozens of values, whose KS p-value is only mildly conservative). Its
     cells are the grid in order, each edge's atom and each open interval between edges a
     cell of its own, so a current value the reference never took lands in a cell too;
     adjacent cells are pooled until each expects at least ``CHI2_MIN_EXPECTED`` values on
@@ -336,8 +336,8 @@ def _discrete_chi2_pvalue(ref: _Histogram, cur: _Histogram) -> float | None:
     if not ref.valid or not cur.valid:
         return None
     ref_atoms = (ref.counts - ref.inside)[:-1]
-    repeated = ref_atoms >= max(CHI2_MIN_EXPECTED, ATOM_MIN_SHARE * ref.valid)
-    if ref_atoms[repeated].sum() < DISCRETE_ATOM_SHARE * ref.valid:
+    repeated = ref_atoms[ref_atoms >= 2]
+    if len(repeated) > DISCRETE_MAX_VALUES or repeated.sum() < DISCRETE_MIN_SHARE * ref.valid:
         return None
     cur_atoms = (cur.counts - cur.inside)[:-1]
     # interleaved: inside bin 0, edge 0, inside bin 1, edge 1, ..., inside the open last bin

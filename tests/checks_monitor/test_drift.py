@@ -322,8 +322,9 @@ def test_an_unchanged_discrete_column_raises_no_more_alarms_than_the_false_disco
 
 
 def test_a_small_continuous_reference_is_not_taken_for_a_discrete_one() -> None:
-    """On 106 rows every measurement is an edge of the quantile grid; only values repeated
-    often are atoms, so the measurements keep KS alone and the code column gets chi-squared."""
+    """On 106 rows every measurement is an edge of the quantile grid; a column is discrete
+    only when a few repeated values hold nearly all of it, so the measurements (rounded, with
+    dozens of values) keep KS alone and the code column gets chi-squared."""
     reference, current = _wine_codes(1)
     result = check_feature_drift(reference, current)
     columns = result.tables[0].columns
