@@ -331,3 +331,29 @@ def test_a_small_continuous_reference_is_not_taken_for_a_discrete_one() -> None:
     chi2 = {row[0]: row[columns.index("chi² p")] for row in result.tables[0].rows}
     assert chi2["code"] is not None
     assert [name for name, p in chi2.items() if p is not None] == ["code"]
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(
+    shares=st.lists(st.integers(20, 60), min_size=2, max_size=4),
+    reference_rows=st.integers(100, 300),
+    current_rows=st.integers(36, 100),
+    seed=st.integers(0, 2**16),
+)
+def test_a_code_column_is_unchanged_when_copied_and_drifts_when_it_collapses_to_its_mode(
+    shares: list[int], reference_rows: int, current_rows: int, seed: int
+) -> None:
+    """Any code with 2-4 values, none rarer than a sixth of the most common: the same counts
+    on both sides never drift (chi-squared p 1); the code held at its mode on 36-100 serving
+    rows always does."""
+    rng = np.random.default_rng(seed)
+    p = np.array(shares, dtype=float) / sum(shares)
+    codes = rng.choice(len(p), size=reference_rows, p=p).astype("float64")
+    reference = pd.DataFrame({"code": codes})
+    same = check_feature_drift(reference, reference.copy())
+    assert same.outcome is Outcome.PASSED, same.summary()
+    chi2 = same.tables[0].rows[0][same.tables[0].columns.index("chi² p")]
+    assert chi2 is None or chi2 == pytest.approx(1.0)
+    mode = float(reference["code"].mode().iloc[0])
+    collapsed = check_feature_drift(reference, pd.DataFrame({"code": np.full(current_rows, mode)}))
+    assert collapsed.outcome is Outcome.FAILED, collapsed.summary()
