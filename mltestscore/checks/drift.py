@@ -32,6 +32,13 @@ RUBRIC_IDS = ("monitor-3",)
 MISSING_LABEL = "<missing>"
 RARE_LABEL = "<rare>"
 EXACT_KS_PVALUE_MAX_N = 10_000
+# A numeric column whose reference values sit on a few repeated values (codes, counts, flags,
+# a copied class label) is tested by chi-squared on its values too: the KS p-value assumes a
+# continuous distribution and is conservative with ties, blind on a few dozen rows to a
+# three-valued column collapsing to one value (docs/checks-monitor.md).
+DISCRETE_MAX_VALUES = 20  # at most this many distinct repeated values ...
+DISCRETE_MIN_SHARE = 0.95  # ... holding at least this share of the reference's values
+CHI2_MIN_EXPECTED = 5.0  # Cochran: adjacent values pooled until each cell expects this many
 
 
 def as_frame(data: Any, argument: str, columns: Sequence[str] | None = None) -> Any:
@@ -76,10 +83,12 @@ class FeatureDrift:
     @property
     def p_value(self) -> float | None:
         """The feature's test: chi-squared for categories (missing is a category); for numbers
-        KS on the values and Fisher on the missing share, Bonferroni-combined."""
+        KS on the values and Fisher on the missing share, plus chi-squared on the values of
+        a discrete column (:func:`_discrete_chi2_pvalue`), Bonferroni-combined."""
         if self.kind != "numeric":
             return self.chi2_pvalue
-        tests = [p for p in (self.ks_pvalue, self.missing_pvalue) if p is not None]
+        found = (self.ks_pvalue, self.missing_pvalue, self.chi2_pvalue)
+        tests = [p for p in found if p is not None]
         tests = [p for p in tests if not math.isnan(p)]
         return min(1.0, len(tests) * min(tests)) if tests else None
 
@@ -277,9 +286,12 @@ def _numeric_statistics(
 
         table = [[ref_nan, n_ref_valid], [cur_nan, n_cur_valid]]
         missing_p = float(fisher_exact(table)[1])
+    chi2_p = _discrete_chi2_pvalue(ref, cur)
     ref_mean, cur_mean, ref_std = ref.mean, cur.mean, ref.std
     shift = (cur_mean - ref_mean) / ref_std if ref_std > 0 else float("nan")
-    largest_change = f"mean {ref_mean:.4g} → {cur_mean:.4g} ({_fmt(shift)} sd)"
+    largest_change = (
+        f"mean {ref_mean:.4g} → {cur_mean:.4g} ({_fmt(shift)} sd); sd {ref_std:.4g} → {cur.std:.4g}"
+    )
 
     ratios = [psi / thresholds.psi]
     if not math.isnan(ks):
@@ -296,11 +308,64 @@ def _numeric_statistics(
         ks=ks,
         ks_resolution=resolution,
         ks_pvalue=ks_p,
+        chi2_pvalue=chi2_p,
         missing_pvalue=missing_p,
         largest_change=largest_change,
         severity=max(ratios),
         drifted=drifted,
     )
+
+
+def _discrete_chi2_pvalue(ref: _Histogram, cur: _Histogram) -> float | None:
+    """Pearson's chi-squared test of homogeneity on the values of a discrete numeric column
+    (None for a continuous one, or when fewer than two cells are left to compare).
+
+    The column is discrete when at least ``DISCRETE_MIN_SHARE`` of the reference's values
+    sit on at most ``DISCRETE_MAX_VALUES`` distinct values the reference repeats (edges of its
+    quantile grid taken at least twice: a class code, a flag, a small count, not a rounded
+    measurement with dozens of values, whose KS p-value is only mildly conservative). Its
+    cells are the grid in order, each edge's atom and each open interval between edges a
+    cell of its own, so a current value the reference never took lands in a cell too;
+    adjacent cells are pooled until each expects at least ``CHI2_MIN_EXPECTED`` values on
+    the smaller side (Cochran's rule, so the chi-squared approximation holds). The
+    pooling looks only at the two sides' summed counts, the margins the test conditions on.
+    """
+    import numpy as np
+    from scipy.stats import chi2_contingency
+
+    if not ref.valid or not cur.valid:
+        return None
+    ref_atoms = (ref.counts - ref.inside)[:-1]
+    repeated = ref_atoms[ref_atoms >= 2]
+    if len(repeated) > DISCRETE_MAX_VALUES or repeated.sum() < DISCRETE_MIN_SHARE * ref.valid:
+        return None
+    cur_atoms = (cur.counts - cur.inside)[:-1]
+    # interleaved: inside bin 0, edge 0, inside bin 1, edge 1, ..., inside the open last bin
+    ref_cells = np.empty(2 * len(ref_atoms) + 1, dtype=np.float64)
+    cur_cells = np.empty_like(ref_cells)
+    ref_cells[0::2], ref_cells[1::2] = ref.inside, ref_atoms
+    cur_cells[0::2], cur_cells[1::2] = cur.inside, cur_atoms
+    total = ref.valid + cur.valid
+    smaller = min(ref.valid, cur.valid)
+    pooled_ref: list[float] = []
+    pooled_cur: list[float] = []
+    open_ref = open_cur = 0.0
+    for r, c in zip(ref_cells, cur_cells, strict=True):
+        open_ref, open_cur = open_ref + r, open_cur + c
+        if smaller * (open_ref + open_cur) / total >= CHI2_MIN_EXPECTED:
+            pooled_ref.append(open_ref)
+            pooled_cur.append(open_cur)
+            open_ref = open_cur = 0.0
+    if open_ref + open_cur > 0:
+        if pooled_ref:  # the short tail joins the last full cell
+            pooled_ref[-1] += open_ref
+            pooled_cur[-1] += open_cur
+        else:
+            pooled_ref.append(open_ref)
+            pooled_cur.append(open_cur)
+    if len(pooled_ref) < 2:
+        return None
+    return float(chi2_contingency(np.array([pooled_ref, pooled_cur]), correction=False)[1])
 
 
 def _category_table(

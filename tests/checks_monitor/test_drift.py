@@ -278,3 +278,82 @@ def test_clean_serving_rows_flag_nothing_and_a_planted_shift_is_caught(adult: An
         assert shifted.outcome is Outcome.FAILED
         assert "age" in shifted.reason
         assert "q " in shifted.reason
+
+
+def _wine_codes(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Wine's 178 rows split 106 / 36 as the corpus splits them, with the cultivar (0, 1, 2)
+    as a numeric code column beside the 13 measurements."""
+    from sklearn.datasets import load_wine
+
+    frame = load_wine(as_frame=True).frame.rename(columns={"target": "code"})
+    frame["code"] = frame["code"].astype("float64")
+    shuffled = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    return shuffled.iloc[:106].reset_index(drop=True), shuffled.iloc[106:142].reset_index(drop=True)
+
+
+def test_a_three_valued_column_collapsed_to_one_value_on_36_rows_drifts() -> None:
+    """The planted leakage of the corpus: a class code that varies in training and is a
+    constant at serving. KS alone cannot see it on 36 rows (its p-value assumes a continuous
+    distribution); chi-squared on the values can."""
+    reference, current = _wine_codes(0)
+    collapsed = current.assign(code=float(reference["code"].mode().iloc[0]))
+    result = check_feature_drift(reference, collapsed)
+    assert result.outcome is Outcome.FAILED, result.summary()
+    assert result.reason.startswith("1 of 14 features drift: code (")
+    row = next(r for r in result.tables[0].rows if r[0] == "code")
+    columns = result.tables[0].columns
+    ks_p, chi2_p = row[columns.index("KS p")], row[columns.index("chi² p")]
+    assert isinstance(ks_p, float)
+    assert isinstance(chi2_p, float)
+    assert ks_p > 0.01 / 14  # KS alone: not significant here
+    assert chi2_p < 1e-8
+    assert "sd 0.7" in str(row[columns.index("largest change")])
+
+
+def test_an_unchanged_discrete_column_raises_no_more_alarms_than_the_false_discovery_rate() -> None:
+    """200 splits of wine (106 reference rows, 36 current) where nothing changed: the code
+    column's chi-squared test and the measurements' KS tests flag at most what fdr=0.01 allows
+    (binomial 99.9% bound on 200 draws: 6)."""
+    flagged = 0
+    for seed in range(200):
+        reference, current = _wine_codes(seed)
+        flagged += check_feature_drift(reference, current).outcome is Outcome.FAILED
+    assert flagged <= 6
+
+
+def test_a_small_continuous_reference_is_not_taken_for_a_discrete_one() -> None:
+    """On 106 rows every measurement is an edge of the quantile grid; a column is discrete
+    only when a few repeated values hold nearly all of it, so the measurements (rounded, with
+    dozens of values) keep KS alone and the code column gets chi-squared."""
+    reference, current = _wine_codes(1)
+    result = check_feature_drift(reference, current)
+    columns = result.tables[0].columns
+    chi2 = {row[0]: row[columns.index("chi² p")] for row in result.tables[0].rows}
+    assert chi2["code"] is not None
+    assert [name for name, p in chi2.items() if p is not None] == ["code"]
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(
+    shares=st.lists(st.integers(20, 60), min_size=2, max_size=4),
+    reference_rows=st.integers(100, 300),
+    current_rows=st.integers(36, 100),
+    seed=st.integers(0, 2**16),
+)
+def test_a_code_column_is_unchanged_when_copied_and_drifts_when_it_collapses_to_its_mode(
+    shares: list[int], reference_rows: int, current_rows: int, seed: int
+) -> None:
+    """Any code with 2-4 values, none rarer than a sixth of the most common: the same counts
+    on both sides never drift (chi-squared p 1); the code held at its mode on 36-100 serving
+    rows always does."""
+    rng = np.random.default_rng(seed)
+    p = np.array(shares, dtype=float) / sum(shares)
+    codes = rng.choice(len(p), size=reference_rows, p=p).astype("float64")
+    reference = pd.DataFrame({"code": codes})
+    same = check_feature_drift(reference, reference.copy())
+    assert same.outcome is Outcome.PASSED, same.summary()
+    chi2 = same.tables[0].rows[0][same.tables[0].columns.index("chi² p")]
+    assert chi2 is None or chi2 == pytest.approx(1.0)
+    mode = float(reference["code"].mode().iloc[0])
+    collapsed = check_feature_drift(reference, pd.DataFrame({"code": np.full(current_rows, mode)}))
+    assert collapsed.outcome is Outcome.FAILED, collapsed.summary()

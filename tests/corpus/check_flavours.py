@@ -38,9 +38,10 @@ REPORTS = Path(__file__).resolve().parent.parent.parent / "reports"
 REPORT = REPORTS / "corpus-flavours.md"
 PARTS = REPORTS / "corpus-flavours-parts"
 _parts: dict[str, CorpusResult] = {}
-# leakage: monitor-7 judges the model's served quality; bias: model-7 the model's outcomes by
-# group; slow: monitor-6 the model's predict time. pii (data-5), drift and skew (monitor-3) and
-# the broken feature function (monitor-2) are judged on the data files alone.
+# leakage: monitor-3 must catch it on the data, monitor-7's verdict on the model's served
+# quality is reported beside it; bias: model-7 the model's outcomes by group; slow: monitor-6
+# the model's predict time. pii (data-5), drift and skew (monitor-3) and the broken feature
+# function (monitor-2) are judged on the data files alone.
 MODEL_DEFECTS = ("leakage", "bias", "slow")
 ALL_DEFECTS = os.environ.get("CORPUS_FLAVOURS_ALL_DEFECTS") == "1"
 

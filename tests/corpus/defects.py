@@ -103,6 +103,7 @@ def _plant_leakage(build: Build, rng: np.random.Generator) -> None:
     )
     build.serving[LEAK_COLUMN] = default
     build.numeric.append(LEAK_COLUMN)
+    build.notes["column"] = LEAK_COLUMN
     build.notes["strength"] = (
         f"`{LEAK_COLUMN}` = the target in train and test; {default:g} at serving time"
     )
@@ -146,6 +147,8 @@ class Defect:
     reason_must_match: str | None = None
     # None when the defect can be planted in the project, else why not
     not_plantable: Callable[[Build], str | None] | None = None
+    # rubric ids whose items' outcomes the evidence shows too, without requiring a catch
+    also_reported: tuple[str, ...] = ()
 
 
 DEFECTS: tuple[Defect, ...] = (
@@ -180,9 +183,14 @@ DEFECTS: tuple[Defect, ...] = (
     Defect(
         "leakage",
         "the target copied into a feature; unknown (a constant) at serving time",
-        ("monitor-7",),
+        # What is planted is training/serving skew (the serving code cannot know the label, so
+        # the column is a constant there): monitor-3 must see it whatever the model does with
+        # the column; served quality (monitor-7) drops only as far as the model leans on it,
+        # so it is reported beside the verdict, not required (docs/corpus.md)
+        ("monitor-3",),
         "monitor-7 or monitor-3",
         _plant_leakage,
+        also_reported=("monitor-7",),
     ),
     Defect(
         "bias",

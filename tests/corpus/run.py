@@ -49,9 +49,19 @@ class Run:
     seconds: float
     items: dict[str, ItemOutcome] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    # failures on a clean project the harness verified independently (tests/corpus/verify.py):
+    # node id -> the verification's figures; and those it could not verify, with why
+    findings: dict[str, str] = field(default_factory=dict)
+    unverified: dict[str, str] = field(default_factory=dict)
+    # the target-leakage screen on the training split (beyond the paper; verify.py)
+    screen: dict[str, Any] = field(default_factory=dict)
 
     def with_outcome(self, *outcomes: str) -> list[ItemOutcome]:
         return [item for item in self.items.values() if item.outcome in outcomes]
+
+    def false_failures(self) -> list[ItemOutcome]:
+        """Failed or errored items but the true findings the harness verified."""
+        return [i for i in self.with_outcome("failed", "error") if i.nodeid not in self.findings]
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,9 @@ class Verdict:
     must_catch: tuple[str, ...]
     caught: bool | None  # None: not plantable in this project (evidence says why)
     evidence: str  # the catching items' reasons, or what happened instead
+    # the target-leakage screen on the variant's training split (beyond the paper; credits
+    # no rubric item and never makes a defect caught)
+    screen: dict[str, Any] = field(default_factory=dict)
 
     @property
     def said_not_measurable(self) -> bool:
@@ -136,8 +149,19 @@ def score(folder: Path, project: str, variant: str, select: str | None = None) -
 
 
 def run_clean(spec: Project, workdir: Path) -> Run:
-    folder = builder.write(builder.prepare(spec, None), workdir / spec.name / "clean")
-    return score(folder, spec.name, "clean")
+    """The clean project scored; a failed data-2 item verified by a drop-column refit, and
+    the leakage screen measured (tests/corpus/verify.py)."""
+    from tests.corpus.verify import DATA_2, leakage_screen, verify_data_2
+
+    build = builder.prepare(spec, None)
+    folder = builder.write(build, workdir / spec.name / "clean")
+    run = score(folder, spec.name, "clean")
+    failed = run.items.get(DATA_2)
+    if failed is not None and failed.outcome == "failed":
+        verified, evidence = verify_data_2(spec, build.train, failed.reason)
+        (run.findings if verified else run.unverified)[DATA_2] = evidence
+    run.screen = leakage_screen(spec, build.train, [*build.numeric, *build.categorical])
+    return run
 
 
 def _caught(run: Run, defect: Defect, column: str | None, clean: Run | None) -> tuple[bool, str]:
@@ -175,6 +199,12 @@ def _caught(run: Run, defect: Defect, column: str | None, clean: Run | None) -> 
             ]
             return False, "; ".join(others) or run.notes.get("no items", "no item ran")
         found += [f"{item.nodeid}: {item.reason}" for item in failed]
+    for rubric_id in defect.also_reported:
+        found += [
+            f"(also, not required) {item.nodeid} {item.outcome}: {item.reason}"
+            for item in run.items.values()
+            if item.nodeid.startswith(f"{GENERATED}{rubric_id}::")
+        ]
     return True, "; ".join(found)
 
 
@@ -199,6 +229,11 @@ def run_defect(
     runs.append(score(folder, spec.name, defect.name, defect.select))
     column = build.notes.get("column")
     caught, evidence = _caught(runs[-1], defect, None if column is None else str(column), clean)
+    screen: dict[str, Any] = {}
+    if defect.name == "leakage":
+        from tests.corpus.verify import leakage_screen
+
+        screen = leakage_screen(spec, build.train, [*build.numeric, *build.categorical])
     verdict = Verdict(
         spec.name,
         defect.name,
@@ -206,6 +241,7 @@ def run_defect(
         defect.must_catch,
         caught,
         evidence,
+        screen,
     )
     return verdict, runs
 
@@ -220,7 +256,13 @@ class CorpusResult:
 
     @property
     def false_failures(self) -> int:
-        return sum(len(run.with_outcome("failed", "error")) for run in self.clean)
+        """Failed or errored items on the clean projects, the verified findings excepted."""
+        return sum(len(run.false_failures()) for run in self.clean)
+
+    @property
+    def true_findings(self) -> int:
+        """Failures on the clean projects the harness verified independently."""
+        return sum(len(run.findings) for run in self.clean)
 
     @property
     def missed(self) -> int:
