@@ -194,14 +194,14 @@ def check_slice_quality(
     size, and ``slice_limit`` (a floor, or a ceiling for losses such as RMSE). A slice fails
     only when its whole bootstrap interval (``n_bootstrap`` resamples) is past the limit; the
     intervals hold together at ``confidence`` over the judged slices (Bonferroni: each at
-    1 - (1 - confidence) / slices, from at least ``n_bootstrap`` resamples and enough that
-    each tail holds 10), so naming many slices does not multiply the false alarms. A
-    regressor's error (RMSE, MAE) is also judged in the slice's own target standard
-    deviations, against the overall figure in the same units plus ``max_scaled_gap``: a
-    slice fails only when it is clearly past both limits, so a slice whose target is noisier
-    is not condemned for errors any model makes there (``max_scaled_gap=None`` judges the
-    metric alone). Slices with
-    fewer than ``min_slice_size`` rows are listed but not judged.
+    1 - (1 - confidence) / slices; ``n_bootstrap`` resamples, and for a slice past the limit
+    enough that each tail holds 10), so naming many slices does not multiply the false
+    alarms. A regressor's error (RMSE, MAE) is also judged in the slice's own target
+    standard deviations, against the overall figure in the same units plus
+    ``max_scaled_gap``: a slice fails only when it is clearly past both limits, so a slice
+    whose target is noisier is not condemned for errors any model makes there
+    (``max_scaled_gap=None`` judges the metric alone). Slices with fewer than
+    ``min_slice_size`` rows are listed but not judged.
     ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     name = "check_slice_quality"
@@ -319,6 +319,7 @@ def measure_slices(
     resamples = resamples_for(n_bootstrap, interval_confidence)
     scaled = task == "regression" and metric in SCALED_METRICS and max_scaled_gap is not None
     references = _scaled_references(pieces, y, overall) if scaled else {}
+    limit = _strictest_limit(overall, higher, *limits)
     scores = []
     for piece in pieces:
         score = _score_slice(
@@ -327,7 +328,7 @@ def measure_slices(
             (y, predicted, proba),
             metric,
             min_slice_size,
-            resamples,
+            _Resamples(shown=n_bootstrap, judged=resamples, limit=limit, higher=higher),
             interval_confidence,
             rng,
             scaled=scaled,
@@ -344,7 +345,7 @@ def measure_slices(
         metric=metric,
         higher_is_better=higher,
         overall=overall,
-        limit=_strictest_limit(overall, higher, *limits),
+        limit=limit,
         min_slice_size=min_slice_size,
         confidence=confidence,
         interval_confidence=interval_confidence,
@@ -400,13 +401,32 @@ def _strictest_limit(
     return max(candidates) if higher else min(candidates)
 
 
+@dataclass(frozen=True)
+class _Resamples:
+    """How many resamples a slice's interval takes. A slice whose metric is on the right
+    side of the limit cannot fail (the favourable end of its interval is further still), so
+    its interval is only shown, from ``shown`` resamples; a slice past the limit is judged
+    on its interval's far tail, which needs ``judged`` (enough for 10 in each tail): on the
+    corpus' 14 education slices of 4,800 rows that is 0.22 s of CPU where every slice at
+    5,600 resamples took 3.7 s."""
+
+    shown: int
+    judged: int
+    limit: float
+    higher: bool
+
+    def for_value(self, value: float) -> int:
+        past = value < self.limit if self.higher else value > self.limit
+        return self.judged if past else self.shown
+
+
 def _score_slice(
     mask: Any,
     name: str,
     data: tuple[Any, Any, Any],
     metric: str,
     min_slice_size: int,
-    n_bootstrap: int,
+    resamples: _Resamples,
     confidence: float,
     rng: np.random.Generator,
     *,
@@ -419,6 +439,7 @@ def _score_slice(
     value = _models.score(metric, y[mask], predicted[mask], slice_proba) if n else nan
     if n < min_slice_size or math.isnan(value):
         return SliceScore(name, n, value, nan, nan)
+    n_bootstrap = resamples.for_value(value)
     if scaled:
         (low, high), (scaled_low, scaled_high) = _resample.scaled_error_intervals(
             metric, y[mask], predicted[mask], n_boot=n_bootstrap, confidence=confidence, rng=rng
