@@ -16,7 +16,34 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-_MAX_CELLS = 4_000_000  # resample weights held in memory at once (rows x resamples)
+MAX_CELLS = 4_000_000  # resample weights held in memory at once (rows x resamples)
+
+# Resamples each tail of a percentile interval must hold at least: with fewer, the interval's
+# end is the most extreme resample or nearly, a draw of the sample rather than an estimate
+# of the quantile (at 10 the tail's realised share stays within about a third of its
+# nominal share). Efron and Tibshirani's 1,000-2,000 resamples for a 95% interval put
+# 25-50 in each tail; 10 keeps a family-wise interval at 99.9% (about 8,000 resamples)
+# affordable with vectorised weights.
+TAIL_RESAMPLES = 10
+
+
+def family_wise(confidence: float, tests: int) -> float:
+    """Each interval's confidence so that all ``tests`` hold together at ``confidence``
+    (Bonferroni): a check that looks at 14 slices, 30 fairness measures or 500 segments at
+    95% each raises a false alarm on a clean model far more often than 5% of the time."""
+    return 1.0 - (1.0 - confidence) / max(tests, 1)
+
+
+def resamples_for(n_bootstrap: int, confidence: float) -> int:
+    """At least ``n_bootstrap`` resamples, and enough that each tail of a ``confidence``
+    percentile interval holds :data:`TAIL_RESAMPLES` of them (``n_bootstrap`` <= 0 keeps
+    intervals off)."""
+    import math
+
+    if n_bootstrap <= 0:
+        return n_bootstrap
+    tail = (1.0 - confidence) / 2.0
+    return max(n_bootstrap, math.ceil(TAIL_RESAMPLES / tail - 1e-9)) if tail > 0 else n_bootstrap
 
 
 def bootstrap_weights(n: int, n_boot: int, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -154,7 +181,7 @@ def bootstrap_interval(
     n = len(y_true)
     if n == 0 or n_boot <= 0:
         return float("nan"), float("nan")
-    chunk = max(1, _MAX_CELLS // n)
+    chunk = max(1, MAX_CELLS // n)
     values = np.concatenate(
         [
             weighted_scores(
@@ -164,6 +191,83 @@ def bootstrap_interval(
         ]
     )
     values = values[~np.isnan(values)]
+    if len(values) < max(10, n_boot // 2):
+        return float("nan"), float("nan")
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(values, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+def _scaled_from_weights(
+    metric: str, y_true: Any, error: Any, weights: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(the error metric, the same in target standard deviations) under each row of
+    ``weights``; the scaled figure is NaN where the target does not vary."""
+    import numpy as np
+
+    total = weights.sum(axis=1)
+    if metric == "mae":
+        raw = weights @ np.abs(error) / total
+    else:
+        raw = np.sqrt(weights @ error**2 / total)
+    mean = weights @ y_true / total
+    variance = np.maximum(weights @ y_true**2 / total - mean**2, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = np.where(variance > 1e-24, raw / np.sqrt(variance), np.nan)
+    return np.asarray(raw), np.asarray(scaled)
+
+
+def scaled_error(metric: str, y_true: Any, y_pred: Any) -> float:
+    """A regressor's error (``rmse`` or ``mae``) in standard deviations of the target on the
+    same rows: RMSE / SD is sqrt(1 - R2), 1 for a model that predicts the rows' own mean, so
+    rows whose target varies more are not condemned for errors any model would make there.
+    NaN when the target does not vary."""
+    import numpy as np
+
+    y = np.asarray(y_true, dtype=np.float64)
+    error = y - np.asarray(y_pred, dtype=np.float64)
+    return float(_scaled_from_weights(metric, y, error, np.ones((1, len(y))))[1][0])
+
+
+def scaled_error_intervals(
+    metric: str,
+    y_true: Any,
+    y_pred: Any,
+    *,
+    n_boot: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Percentile bootstrap intervals of the error metric and of the scaled error
+    (:func:`scaled_error`), both from the same resamples."""
+    import numpy as np
+
+    nan = (float("nan"), float("nan"))
+    y = np.asarray(y_true, dtype=np.float64)
+    error = y - np.asarray(y_pred, dtype=np.float64)
+    n = len(y)
+    if n == 0 or n_boot <= 0:
+        return nan, nan
+    chunk = max(1, MAX_CELLS // n)
+    raw_parts, scaled_parts = [], []
+    for i in range(0, n_boot, chunk):
+        weights = bootstrap_weights(n, min(chunk, n_boot - i), rng)
+        raw, scaled = _scaled_from_weights(metric, y, error, weights)
+        raw_parts.append(raw)
+        scaled_parts.append(scaled)
+    return (
+        percentile_interval(np.concatenate(raw_parts), confidence, n_boot),
+        percentile_interval(np.concatenate(scaled_parts), confidence, n_boot),
+    )
+
+
+def percentile_interval(values: Any, confidence: float, n_boot: int) -> tuple[float, float]:
+    """The central ``confidence`` interval of the finite resampled values; (nan, nan) when
+    fewer than half of the ``n_boot`` resamples (or 10) gave one."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
     if len(values) < max(10, n_boot // 2):
         return float("nan"), float("nan")
     tail = (1.0 - confidence) / 2.0

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import astuple, dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import astuple, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.checks import _models, _resample
@@ -134,7 +134,12 @@ class AttributeMeasurement:
 @dataclass(frozen=True)
 class FairnessMeasurement:
     """Everything ``check_group_fairness`` measured, before any verdict: the tests inspect
-    it, :func:`judge_fairness` judges it and :func:`fairness_tables` lays it out."""
+    it, :func:`judge_fairness` judges it and :func:`fairness_tables` lays it out.
+
+    ``confidence`` holds for the whole family of judged intervals together (``family``:
+    attributes and intersections with two groups or more, times outcomes, times criteria
+    with a limit); each interval is at ``interval_confidence`` (Bonferroni) from
+    ``resamples`` bootstrap resamples."""
 
     attributes: list[AttributeMeasurement]
     metric: str
@@ -146,6 +151,9 @@ class FairnessMeasurement:
     rows_used: int
     rows_total: int
     seconds: float
+    family: int = 1
+    interval_confidence: float = 0.95
+    resamples: int = 0
 
     @property
     def judged(self) -> list[AttributeMeasurement]:
@@ -194,8 +202,10 @@ def check_group_fairness(
     fraction) worse than overall. For regressors the groups' mean errors (prediction minus
     truth) may differ by at most ``max_residual_gap`` standard deviations of the target: a
     model that under-predicts one group systematically. A criterion fails only when its
-    whole ``confidence``
-    bootstrap interval (``n_bootstrap`` resamples) is past its limit.
+    whole bootstrap interval is past its limit. The intervals hold together at
+    ``confidence`` over every interval judged (Bonferroni over attributes, outcomes and
+    criteria with a limit: a ten-class model has 21 by default, each at 99.76%), each from
+    at least ``n_bootstrap`` resamples and enough that each tail holds 10.
     ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     name = "check_group_fairness"
@@ -320,17 +330,45 @@ def measure_group_fairness(
     groups_frame = groups_frame.iloc[rows].reset_index(drop=True)
     rng = np.random.default_rng(settings.seed)
     measured: list[AttributeMeasurement] = []
-    attributes = _attributes(
-        groups_frame, sensitive_features, settings.intersections, settings.numeric_bins
-    )
-    for attribute, labels in attributes:
-        kept, small = _split_small_groups(labels, settings.min_group_size)
-        for outcome in settings.outcomes:
-            found = AttributeMeasurement(
-                attribute, str(outcome), len(set(kept[kept.notna()])), small
-            )
+    attributes = [
+        (attribute, *_split_small_groups(labels, settings.min_group_size))
+        for attribute, labels in _attributes(
+            groups_frame, sensitive_features, settings.intersections, settings.numeric_bins
+        )
+    ]
+    judged = sum(kept.nunique() >= 2 for _, kept, _ in attributes)
+    family = judged * _intervals_per_attribute(settings)
+    interval_confidence = _resample.family_wise(settings.confidence, family)
+    resamples = _resample.resamples_for(settings.n_bootstrap, interval_confidence)
+    each = replace(settings, confidence=interval_confidence, n_bootstrap=resamples)
+    separate_metric_gap = len(settings.outcomes) > 1
+    for attribute, kept, small in attributes:
+        groups = len(set(kept[kept.notna()]))
+        weights = _SharedWeights(int(kept.notna().sum()), resamples, rng)
+        parity = (
+            _parity_intervals(kept, data, settings.outcomes, each, weights)
+            if groups >= 2 and settings.task != "regression"
+            else {}
+        )
+        for index, outcome in enumerate(settings.outcomes):
+            found = AttributeMeasurement(attribute, str(outcome), groups, small)
             if found.judged:
-                _measure_attribute(found, model, kept, data, outcome, settings, rng)
+                _measure_attribute(
+                    found,
+                    model,
+                    kept,
+                    data,
+                    outcome,
+                    each,
+                    rng,
+                    weights,
+                    parity.get(index, {}),
+                    with_metric_gap=not separate_metric_gap,
+                )
+            measured.append(found)
+        if separate_metric_gap and groups >= 2:
+            found = AttributeMeasurement(attribute, ALL_CLASSES, groups, small)
+            _measure_metric_gap_only(found, model, kept, data, each, rng)
             measured.append(found)
     return FairnessMeasurement(
         attributes=measured,
@@ -343,7 +381,85 @@ def measure_group_fairness(
         rows_used=len(rows),
         rows_total=total,
         seconds=time.perf_counter() - start,
+        family=family,
+        interval_confidence=interval_confidence,
+        resamples=resamples,
     )
+
+
+# The outcome under which a multiclass model's quality gap is listed: the gap compares the
+# groups' metric over all classes, so it is measured (and counted in the family) once per
+# attribute, not once per class in turn.
+ALL_CLASSES = "(all classes)"
+PARITY = ("selection_rate_ratio", "selection_rate_difference", "equalized_odds_difference")
+
+
+def _intervals_per_attribute(settings: FairnessSettings) -> int:
+    """How many judged intervals (criteria with a limit) one attribute with two or more
+    groups adds to the family: the parity criteria once per outcome for a classifier (the
+    residual gap for a regressor), and the quality gap once."""
+    limited = {k for k, v in settings.limits.items() if v is not None}
+    if settings.task == "regression":
+        per_outcome = int("residual_gap" in limited)
+    else:
+        per_outcome = len(settings.outcomes) * len(limited & set(PARITY))
+    return per_outcome + int("relative_metric_gap" in limited)
+
+
+class _SharedWeights:
+    """The bootstrap weights of one attribute's rows, drawn chunk by chunk (rows x resamples
+    may not fit in memory) from one seed. The parity measures of every outcome are computed
+    in one pass over the chunks (a multinomial draw of thousands of resamples costs more
+    than the measures computed from it), so every outcome and criterion of an attribute is
+    judged on the same resamples."""
+
+    def __init__(self, rows: int, resamples: int, rng: np.random.Generator) -> None:
+        self.rows, self.resamples = rows, resamples
+        self.seed = int(rng.integers(2**63))
+
+    def chunks(self) -> Iterator[NDArray[np.float64]]:
+        import numpy as np
+
+        rng = np.random.default_rng(self.seed)
+        step = max(1, _resample.MAX_CELLS // max(self.rows, 1))
+        for i in range(0, self.resamples, step):
+            yield _resample.bootstrap_weights(self.rows, min(step, self.resamples - i), rng)
+
+
+def _parity_intervals(
+    labels: pd.Series,
+    data: Predictions,
+    outcomes: list[Any],
+    settings: FairnessSettings,
+    weights: _SharedWeights,
+) -> dict[int, dict[str, tuple[float, float]]]:
+    """Bootstrap intervals of the parity measures for each outcome (by its position), every
+    outcome from the same resamples, in one pass over the weight chunks."""
+    import numpy as np
+
+    nan = (float("nan"), float("nan"))
+    if settings.n_bootstrap <= 0:
+        return {i: dict.fromkeys(PARITY, nan) for i in range(len(outcomes))}
+    keep = labels.notna().to_numpy()
+    groups = labels[keep].to_numpy()
+    member = np.column_stack([groups == g for g in sorted(set(groups))]).astype(np.float64)
+    y, predicted = data.y[keep], data.predicted[keep]
+    coded = [((y == o).astype(int), (predicted == o).astype(int)) for o in outcomes]
+    parts: list[list[dict[str, NDArray[np.float64]]]] = [[] for _ in outcomes]
+    for chunk in weights.chunks():
+        for index, (actual, chosen) in enumerate(coded):
+            parts[index].append(parity_resamples(actual, chosen, member, chunk))
+    return {
+        index: {
+            key: _resample.percentile_interval(
+                np.concatenate([part[key] for part in found]),
+                settings.confidence,
+                settings.n_bootstrap,
+            )
+            for key in PARITY
+        }
+        for index, found in enumerate(parts)
+    }
 
 
 def _favourable_outcomes(task: _models.Task, y: Any, model: Any, favourable: Any) -> list[Any]:
@@ -408,21 +524,19 @@ def _measure_attribute(
     outcome: Any,
     settings: FairnessSettings,
     rng: np.random.Generator,
+    weights: _SharedWeights,
+    parity: dict[str, tuple[float, float]],
+    *,
+    with_metric_gap: bool = True,
 ) -> None:
-    """Fill ``found`` with the criteria and group figures of one attribute and outcome."""
-    keep = labels.notna().to_numpy()
-    groups = labels[keep].to_numpy()
-    data = data.rows(keep)
-    names = sorted(set(groups))
-    masks = {g: groups == g for g in names}
+    """Fill ``found`` with the criteria and group figures of one attribute and outcome
+    (the quality gap's criterion too, unless it is measured once for all outcomes)."""
+    data, coded, masks = _grouped(model, labels, data, regression=outcome == "(regression)")
+    names = list(masks)
     regression = outcome == "(regression)"
-    coded = data
-    if not regression:  # text labels as the codes the metrics index probabilities by
-        y_codes, predicted_codes = label_codes(model, data.y, data.predicted)
-        coded = Predictions(y_codes, predicted_codes, data.proba)
-    metric_by_group = _metric_gap(found, coded, masks, settings, rng)
+    metric_by_group = _metric_gap(found, coded, masks, settings, rng, with_metric_gap)
     if regression:
-        _residual_gap(found, data, masks, settings, rng)
+        _residual_gap(found, data, masks, settings, weights)
         found.group_measures = [
             GroupMeasures(
                 found.attribute,
@@ -438,7 +552,37 @@ def _measure_attribute(
             for g, m in masks.items()
         ]
         return
-    _measure_parity(found, data, groups, names, outcome, metric_by_group, settings, rng)
+    groups = labels[labels.notna()].to_numpy()
+    _measure_parity(found, data, groups, names, outcome, metric_by_group, settings, parity)
+
+
+def _grouped(
+    model: Any, labels: pd.Series, data: Predictions, *, regression: bool
+) -> tuple[Predictions, Predictions, dict[str, Any]]:
+    """The rows of groups large enough to judge, the same with text labels as the codes the
+    metrics index probabilities by (classifiers), and each group's row mask."""
+    keep = labels.notna().to_numpy()
+    groups = labels[keep].to_numpy()
+    data = data.rows(keep)
+    masks = {g: groups == g for g in sorted(set(groups))}
+    coded = data
+    if not regression:
+        y_codes, predicted_codes = label_codes(model, data.y, data.predicted)
+        coded = Predictions(y_codes, predicted_codes, data.proba)
+    return data, coded, masks
+
+
+def _measure_metric_gap_only(
+    found: AttributeMeasurement,
+    model: Any,
+    labels: pd.Series,
+    data: Predictions,
+    settings: FairnessSettings,
+    rng: np.random.Generator,
+) -> None:
+    """A multiclass model's quality gap between groups: one criterion for all classes."""
+    _, coded, masks = _grouped(model, labels, data, regression=False)
+    _metric_gap(found, coded, masks, settings, rng, True)
 
 
 def _residual_gap(
@@ -446,7 +590,7 @@ def _residual_gap(
     data: Predictions,
     masks: dict[str, Any],
     settings: FairnessSettings,
-    rng: np.random.Generator,
+    weights: _SharedWeights,
 ) -> None:
     """Add the residual-gap criterion: the largest difference between groups' mean errors
     (prediction minus truth) in standard deviations of the target, with a bootstrap
@@ -458,25 +602,20 @@ def _residual_gap(
     if not spread > 0 or len(masks) < 2:
         return
     residual = (np.asarray(data.predicted, dtype=np.float64) - y) / spread
-    codes = np.zeros(len(y), dtype=np.intp)
-    for index, mask in enumerate(masks.values()):
-        codes[mask] = index
+    member = np.column_stack(list(masks.values())).astype(np.float64)
 
-    def gap(rows: Any) -> float:
-        counts = np.bincount(codes[rows], minlength=len(masks))
-        sums = np.bincount(codes[rows], weights=residual[rows], minlength=len(masks))
-        means = sums[counts > 0] / counts[counts > 0]
-        return float(means.max() - means.min()) if len(means) > 1 else float("nan")
+    def gaps(w: NDArray[np.float64]) -> NDArray[np.float64]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means = (w @ (member * residual[:, None])) / (w @ member)
+            return np.asarray(np.nanmax(means, axis=1) - np.nanmin(means, axis=1))
 
-    value = gap(np.arange(len(y)))
-    draws = np.array([gap(rng.integers(0, len(y), len(y))) for _ in range(settings.n_bootstrap)])
-    draws = draws[np.isfinite(draws)]
-    tail = (1 - settings.confidence) / 2
-    low, high = (
-        (float(np.quantile(draws, tail)), float(np.quantile(draws, 1 - tail)))
-        if len(draws)
-        else (float("nan"), float("nan"))
+    value = float(gaps(np.ones((1, len(y))))[0])
+    draws = (
+        np.concatenate([gaps(chunk) for chunk in weights.chunks()])
+        if settings.n_bootstrap > 0
+        else np.array([])
     )
+    low, high = _resample.percentile_interval(draws, settings.confidence, settings.n_bootstrap)
     limit = settings.limits.get("residual_gap")
     found.criteria.append(Criterion("residual_gap", value, low, high, limit, False))
 
@@ -487,8 +626,10 @@ def _metric_gap(
     masks: dict[str, Any],
     settings: FairnessSettings,
     rng: np.random.Generator,
+    with_criterion: bool = True,
 ) -> dict[str, float]:
-    """Add the relative-metric-gap criterion to ``found``; return the metric per group."""
+    """Add the relative-metric-gap criterion to ``found`` (``with_criterion``); return the
+    metric per group."""
     metric = settings.metric
     metric_by_group = {
         g: _models.score(
@@ -496,6 +637,8 @@ def _metric_gap(
         )
         for g, m in masks.items()
     }
+    if not with_criterion:
+        return metric_by_group
     overall = _models.score(metric, coded.y, coded.predicted, coded.proba)
     low, high = _gap_interval(
         metric,
@@ -522,10 +665,10 @@ def _measure_parity(
     outcome: Any,
     metric_by_group: dict[str, float],
     settings: FairnessSettings,
-    rng: np.random.Generator,
+    intervals: dict[str, tuple[float, float]],
 ) -> None:
-    """Add the parity criteria (selection rate ratio and difference, equalized odds) and the
-    per-group rates of a classifier's ``outcome`` to ``found``."""
+    """Add the parity criteria (selection rate ratio and difference, equalized odds, with
+    their ``intervals``) and the per-group rates of a classifier's ``outcome`` to ``found``."""
     from fairlearn.metrics import (
         MetricFrame,
         count,
@@ -559,9 +702,6 @@ def _measure_parity(
             max(differences["true_positive_rate"], differences["false_positive_rate"])
         ),
     }
-    intervals = _rate_intervals(
-        actual, chosen, groups, names, settings.n_bootstrap, settings.confidence, rng
-    )
     for key, higher_is_fair in (
         ("selection_rate_ratio", True),
         ("selection_rate_difference", False),
@@ -624,39 +764,6 @@ def _gap_interval(
     return _relative_gap(metric, overall, favourable), _relative_gap(metric, overall, unfavourable)
 
 
-def _rate_intervals(
-    actual: Any,
-    chosen: Any,
-    groups: Any,
-    names: list[str],
-    n_bootstrap: int,
-    confidence: float,
-    rng: np.random.Generator,
-) -> dict[str, tuple[float, float]]:
-    """Bootstrap intervals of the parity measures, every resample at once."""
-    import numpy as np
-
-    nan = (float("nan"), float("nan"))
-    if n_bootstrap <= 0:
-        return dict.fromkeys(
-            ("selection_rate_ratio", "selection_rate_difference", "equalized_odds_difference"),
-            nan,
-        )
-    member = np.column_stack([groups == g for g in names]).astype(np.float64)
-    weights = _resample.bootstrap_weights(len(actual), n_bootstrap, rng)
-    resamples = parity_resamples(actual, chosen, member, weights)
-    tail = (1.0 - confidence) / 2.0
-
-    def interval(values: NDArray[np.float64]) -> tuple[float, float]:
-        values = values[np.isfinite(values)]
-        if len(values) < max(10, n_bootstrap // 2):
-            return nan
-        low, high = np.quantile(values, [tail, 1.0 - tail])
-        return float(low), float(high)
-
-    return {key: interval(values) for key, values in resamples.items()}
-
-
 def parity_resamples(
     actual: Any, chosen: Any, member: Any, weights: Any
 ) -> dict[str, NDArray[np.float64]]:
@@ -669,13 +776,25 @@ def parity_resamples(
     """
     import numpy as np
 
+    groups = member.shape[1]
+    # one matrix product over the six weighted counts per group: the weights are read once
+    counts = weights @ np.hstack(
+        [
+            member,
+            member * chosen[:, None],
+            member * actual[:, None],
+            member * (1 - actual)[:, None],
+            member * (chosen * actual)[:, None],
+            member * (chosen * (1 - actual))[:, None],
+        ]
+    )
+    size, picked, positives, negatives, true_pos, false_pos = (
+        counts[:, i * groups : (i + 1) * groups] for i in range(6)
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        size = weights @ member
-        selection = (weights @ (member * chosen[:, None])) / size
-        positives = weights @ (member * actual[:, None])
-        negatives = weights @ (member * (1 - actual)[:, None])
-        tpr = (weights @ (member * (chosen * actual)[:, None])) / positives
-        fpr = (weights @ (member * (chosen * (1 - actual))[:, None])) / negatives
+        selection = picked / size
+        tpr = true_pos / positives
+        fpr = false_pos / negatives
         highest, lowest = np.nanmax(selection, axis=1), np.nanmin(selection, axis=1)
         return {
             "selection_rate_ratio": lowest / highest,
@@ -711,17 +830,24 @@ def judge_fairness(measured: FairnessMeasurement) -> Verdict:
             "no sensitive attribute has two groups of at least "
             f"{measured.min_group_size} rows{suffix}",
         )
-    pct = f"{measured.confidence:.0%}"
-    if failures:
-        listed = "; ".join(
+    pct = f"{100 * measured.interval_confidence:.4g}%"
+    family = (
+        f"{measured.confidence:.0%} family-wise over {measured.family} intervals, each at {pct}"
+    )
+
+    def listed(pairs: list[tuple[AttributeMeasurement, Criterion]]) -> str:
+        shown = "; ".join(
             f"{a.attribute}{'' if a.outcome in {'1', 'True'} else f' [{a.outcome}]'}: "
             f"{c.name.replace('_', ' ')} {c.value:.3g} ({pct} CI {c.ci_low:.3g}-{c.ci_high:.3g}, "
             f"limit {c.limit:.3g})"
-            for a, c in failures[:3]
+            for a, c in pairs[:3]
         )
-        more = f" and {len(failures) - 3} more" if len(failures) > 3 else ""
+        return shown + (f" and {len(pairs) - 3} more" if len(pairs) > 3 else "")
+
+    if failures:
         return Verdict(
-            Outcome.FAILED, f"{len(failures)} fairness limits broken: {listed}{more}{suffix}"
+            Outcome.FAILED,
+            f"{len(failures)} fairness limits broken ({family}): {listed(failures)}{suffix}",
         )
     attributes = ", ".join(dict.fromkeys(a.attribute for a in judged))
     limited = sum(c.limit is not None for a in judged for c in a.criteria)
@@ -729,24 +855,18 @@ def judge_fairness(measured: FairnessMeasurement) -> Verdict:
     if undecided:
         factor = max(c.rows_factor_to_decide() for _, c in undecided)
         needed = f"about {math.ceil(factor * measured.rows_used):,} rows"
-        listed = "; ".join(
-            f"{a.attribute}: {c.name.replace('_', ' ')} {c.value:.3g} ({pct} CI "
-            f"{c.ci_low:.3g}-{c.ci_high:.3g}, limit {c.limit:.3g})"
-            for a, c in undecided[:3]
-        )
-        more = f" and {len(undecided) - 3} more" if len(undecided) > 3 else ""
         return Verdict(
             Outcome.NOT_APPLICABLE,
             f"not measurable here: {len(undecided)} of {limited} fairness measures have "
-            f"intervals wider than their limit's distance from no effect on "
+            f"intervals ({family}) wider than their limit's distance from no effect on "
             f"{measured.rows_used:,} rows (groups of {_smallest_group(judged)}+ rows), so "
             f"only a breach of twice the limit could show; {needed} would resolve the "
-            f"limit: {listed}{more}{suffix}",
+            f"limit: {listed(undecided)}{suffix}",
         )
     return Verdict(
         Outcome.PASSED,
         f"no fairness limit is clearly broken for {attributes} "
-        f"({limited} measures judged at {pct} confidence){suffix}",
+        f"({limited} measures judged, {family}){suffix}",
     )
 
 
@@ -760,6 +880,9 @@ def _fairness_figures(measured: FairnessMeasurement) -> dict[str, object]:
     figures: dict[str, object] = {
         "attributes_judged": len(measured.judged),
         "violations": len(measured.failures),
+        "intervals_judged": measured.family,
+        "interval_confidence": measured.interval_confidence,
+        "resamples": measured.resamples,
         "seconds": measured.seconds,
     }
     several_outcomes = len({a.outcome for a in measured.judged}) > 1

@@ -38,6 +38,7 @@ from mltestscore.checks._models import (
     predictions,
     task_of,
 )
+from mltestscore.checks._resample import family_wise, resamples_for
 from mltestscore.checks.registry import CheckInputError, register_check
 from mltestscore.checks.result import CheckResult, Outcome, Table, Verdict
 
@@ -52,13 +53,22 @@ RUBRIC = ("model-6",)
 @dataclass(frozen=True)
 class SliceScore:
     """One slice's metric and its bootstrap interval (NaN when the slice is too small to
-    resample or the metric is undefined on it)."""
+    resample or the metric is undefined on it). For a regressor's error (RMSE, MAE) also the
+    error in the slice's own target standard deviations (``scaled``, with its interval from
+    the same resamples): what the model does relative to what is achievable there; the
+    overall error in the same units (``scaled_reference``: over the pooled spread of the
+    target within the slices of the slice's column) and the limit that gives."""
 
     name: str
     rows: int
     value: float
     ci_low: float
     ci_high: float
+    scaled: float = float("nan")
+    scaled_low: float = float("nan")
+    scaled_high: float = float("nan")
+    scaled_reference: float = float("nan")
+    scaled_limit: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -79,40 +89,63 @@ class SliceMeasurement:
     rows_used: int
     rows_total: int
     seconds: float
+    resamples: int = 0  # per slice: n_bootstrap, raised until each tail holds 10
+    # a regression error (RMSE, MAE) is also judged in target SDs (each score holds its
+    # scaled limit); not for metrics on a scale of their own (classification metrics, R2)
+    scaled: bool = False
 
 
 # statuses in the order the table lists them: failing slices first
+IN_LINE = "past the limit, in line with its target's spread"
 STATUS_ORDER = {
     "fails": 0,
-    "past the limit within noise": 1,
-    "ok": 2,
-    "undefined": 3,
-    "too small": 4,
+    IN_LINE: 1,
+    "past the limit within noise": 2,
+    "ok": 3,
+    "undefined": 4,
+    "too small": 5,
 }
-JUDGED = frozenset({"fails", "past the limit within noise", "ok"})
+JUDGED = frozenset({"fails", IN_LINE, "past the limit within noise", "ok"})
+SCALED_METRICS = frozenset({"rmse", "mae"})
+# How much larger than overall a regression slice's error may be, both in target standard
+# deviations: the scaled error is on a 0-1 scale (0 a perfect model, 1 a model no better
+# than the slice's own mean), where the default max_gap for 0-1 metrics (AUC, F1) is 0.05.
+MAX_SCALED_GAP = 0.05
 
 
-def family_wise(confidence: float, tests: int) -> float:
-    """Each interval's confidence so that all ``tests`` hold together at ``confidence``
-    (Bonferroni): a check that looks at 14 slices or 500 segments at 95% each raises a false
-    alarm on a clean model far more often than 5% of the time."""
-    return 1.0 - (1.0 - confidence) / max(tests, 1)
+def _past(value: float, low: float, high: float, limit: float, higher: bool) -> tuple[bool, bool]:
+    """(point estimate past the limit, whole interval past it)."""
+    favourable = value if math.isnan(high) else (high if higher else low)
+    point_past = value < limit if higher else value > limit
+    interval_past = favourable < limit if higher else favourable > limit
+    return point_past, interval_past
 
 
 def slice_status(score: SliceScore, measured: SliceMeasurement) -> str:
     """ "too small" under ``min_slice_size`` rows, "undefined" without a metric, else "fails"
     when the whole interval is past the limit, "past the limit within noise" when only the
-    point estimate is, "ok" otherwise."""
+    point estimate is, "ok" otherwise.
+
+    A regressor's error (RMSE, MAE) is also judged in the slice's own target standard
+    deviations: a slice fails only when its error is clearly past the limit in the metric's
+    units *and* clearly past the scaled limit. A slice whose target simply varies more (the
+    self-employed's weekly hours) has larger errors for any model; when its error per target
+    SD is in line with the overall figure, it is "past the limit, in line with its target's
+    spread" and does not fail. A slice whose errors are no larger than elsewhere is not
+    badly served even if its target varies less (a slice of the strongest feature)."""
     if score.rows < measured.min_slice_size:
         return "too small"
     if math.isnan(score.value):
         return "undefined"
     higher, limit = measured.higher_is_better, measured.limit
-    favourable = (
-        score.value if math.isnan(score.ci_high) else (score.ci_high if higher else score.ci_low)
-    )
-    point_past = score.value < limit if higher else score.value > limit
-    interval_past = favourable < limit if higher else favourable > limit
+    point_past, interval_past = _past(score.value, score.ci_low, score.ci_high, limit, higher)
+    if interval_past and not math.isnan(score.scaled) and not math.isnan(score.scaled_limit):
+        scaled_point, scaled_interval = _past(
+            score.scaled, score.scaled_low, score.scaled_high, score.scaled_limit, False
+        )
+        if not scaled_point:
+            return IN_LINE
+        interval_past = scaled_interval
     if interval_past:
         return "fails"
     return "past the limit within noise" if point_past else "ok"
@@ -143,6 +176,7 @@ def check_slice_quality(
     max_gap: float | None = 0.05,
     max_relative_gap: float | None = None,
     slice_limit: float | None = None,
+    max_scaled_gap: float | None = MAX_SCALED_GAP,
     min_slice_size: int = 30,
     n_bootstrap: int = 200,
     confidence: float = 0.95,
@@ -160,8 +194,14 @@ def check_slice_quality(
     size, and ``slice_limit`` (a floor, or a ceiling for losses such as RMSE). A slice fails
     only when its whole bootstrap interval (``n_bootstrap`` resamples) is past the limit; the
     intervals hold together at ``confidence`` over the judged slices (Bonferroni: each at
-    1 - (1 - confidence) / slices), so naming many slices does not multiply the false
-    alarms. Slices with fewer than ``min_slice_size`` rows are listed but not judged.
+    1 - (1 - confidence) / slices; ``n_bootstrap`` resamples, and for a slice past the limit
+    enough that each tail holds 10), so naming many slices does not multiply the false
+    alarms. A regressor's error (RMSE, MAE) is also judged in the slice's own target
+    standard deviations, against the overall figure in the same units plus
+    ``max_scaled_gap``: a slice fails only when it is clearly past both limits, so a slice
+    whose target is noisier is not condemned for errors any model makes there
+    (``max_scaled_gap=None`` judges the metric alone). Slices with fewer than
+    ``min_slice_size`` rows are listed but not judged.
     ``task`` (binary, multiclass or regression) overrides the guess from model and labels.
     """
     name = "check_slice_quality"
@@ -195,6 +235,7 @@ def check_slice_quality(
         metric=metric,
         note=note,
         limits=(max_gap, max_relative_gap, slice_limit),
+        max_scaled_gap=max_scaled_gap,
         min_slice_size=min_slice_size,
         n_bootstrap=n_bootstrap,
         confidence=confidence,
@@ -211,7 +252,12 @@ def check_slice_quality(
             "max_gap": max_gap,
             "max_relative_gap": max_relative_gap,
             "slice_limit": slice_limit,
+            "max_scaled_gap": max_scaled_gap if measured.scaled else None,
             "effective_limit": measured.limit,
+            "effective_limit_per_target_sd": max(
+                (s.scaled_limit for s in measured.scores if not math.isnan(s.scaled_limit)),
+                default=None,
+            ),
             "min_slice_size": min_slice_size,
         },
         parameters={
@@ -246,10 +292,13 @@ def measure_slices(
     numeric_bins: int,
     sample_size: int,
     seed: int,
+    max_scaled_gap: float | None = None,
 ) -> SliceMeasurement:
     """The overall metric and every slice's metric with its bootstrap interval, on a seeded
     sample of at most ``sample_size`` rows. ``data`` is (labels, predictions, probabilities
-    or None); ``limits`` is (max_gap, max_relative_gap, slice_limit)."""
+    or None); ``limits`` is (max_gap, max_relative_gap, slice_limit). With
+    ``max_scaled_gap``, a regression error (RMSE, MAE) is also measured in each slice's
+    target standard deviations (see :func:`slice_status`)."""
     import numpy as np
 
     y, predicted, proba = data
@@ -267,24 +316,36 @@ def measure_slices(
     pieces = _slices.make_slices(slice_frame.iloc[rows], columns, numeric_bins=numeric_bins)
     judged = sum(int(piece.mask.sum()) >= min_slice_size for piece in pieces)
     interval_confidence = family_wise(confidence, judged)
-    scores = [
-        _score_slice(
+    resamples = resamples_for(n_bootstrap, interval_confidence)
+    scaled = task == "regression" and metric in SCALED_METRICS and max_scaled_gap is not None
+    references = _scaled_references(pieces, y, overall) if scaled else {}
+    limit = _strictest_limit(overall, higher, *limits)
+    scores = []
+    for piece in pieces:
+        score = _score_slice(
             piece.mask,
             piece.name,
             (y, predicted, proba),
             metric,
             min_slice_size,
-            n_bootstrap,
+            _Resamples(shown=n_bootstrap, judged=resamples, limit=limit, higher=higher),
             interval_confidence,
             rng,
+            scaled=scaled,
         )
-        for piece in pieces
-    ]
+        reference = references.get(piece.column, float("nan"))
+        if scaled and not math.isnan(reference):
+            score = replace(
+                score,
+                scaled_reference=reference,
+                scaled_limit=reference + (max_scaled_gap or 0.0),
+            )
+        scores.append(score)
     return SliceMeasurement(
         metric=metric,
         higher_is_better=higher,
         overall=overall,
-        limit=_strictest_limit(overall, higher, *limits),
+        limit=limit,
         min_slice_size=min_slice_size,
         confidence=confidence,
         interval_confidence=interval_confidence,
@@ -293,7 +354,33 @@ def measure_slices(
         rows_used=len(rows),
         rows_total=len(slice_frame),
         seconds=time.perf_counter() - start,
+        resamples=resamples,
+        scaled=scaled,
     )
+
+
+def _scaled_references(pieces: list[_slices.Slice], y: Any, overall: float) -> dict[str, float]:
+    """Per slice column, the overall error in the target's standard deviation *within* that
+    column's slices (pooled): the like-for-like yardstick for a slice's error over its own
+    SD. Over the whole target's SD instead, every slice of a column that predicts the target
+    would look worse than overall, since a slice holds less of the target's variation."""
+    import numpy as np
+
+    values = np.asarray(y, dtype=np.float64)
+    squares: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for piece in pieces:
+        part = values[piece.mask]
+        if len(part) > 1:
+            squares[piece.column] = squares.get(piece.column, 0.0) + float(
+                ((part - part.mean()) ** 2).sum()
+            )
+            counts[piece.column] = counts.get(piece.column, 0) + len(part)
+    return {
+        column: overall / math.sqrt(squares[column] / counts[column])
+        for column in squares
+        if squares[column] > 0
+    }
 
 
 def _strictest_limit(
@@ -314,15 +401,36 @@ def _strictest_limit(
     return max(candidates) if higher else min(candidates)
 
 
+@dataclass(frozen=True)
+class _Resamples:
+    """How many resamples a slice's interval takes. A slice whose metric is on the right
+    side of the limit cannot fail (the favourable end of its interval is further still), so
+    its interval is only shown, from ``shown`` resamples; a slice past the limit is judged
+    on its interval's far tail, which needs ``judged`` (enough for 10 in each tail): on the
+    corpus' 14 education slices of 4,800 rows that is 0.22 s of CPU where every slice at
+    5,600 resamples took 3.7 s."""
+
+    shown: int
+    judged: int
+    limit: float
+    higher: bool
+
+    def for_value(self, value: float) -> int:
+        past = value < self.limit if self.higher else value > self.limit
+        return self.judged if past else self.shown
+
+
 def _score_slice(
     mask: Any,
     name: str,
     data: tuple[Any, Any, Any],
     metric: str,
     min_slice_size: int,
-    n_bootstrap: int,
+    resamples: _Resamples,
     confidence: float,
     rng: np.random.Generator,
+    *,
+    scaled: bool = False,
 ) -> SliceScore:
     y, predicted, proba = data
     n = int(mask.sum())
@@ -331,6 +439,13 @@ def _score_slice(
     value = _models.score(metric, y[mask], predicted[mask], slice_proba) if n else nan
     if n < min_slice_size or math.isnan(value):
         return SliceScore(name, n, value, nan, nan)
+    n_bootstrap = resamples.for_value(value)
+    if scaled:
+        (low, high), (scaled_low, scaled_high) = _resample.scaled_error_intervals(
+            metric, y[mask], predicted[mask], n_boot=n_bootstrap, confidence=confidence, rng=rng
+        )
+        scaled_value = _resample.scaled_error(metric, y[mask], predicted[mask])
+        return SliceScore(name, n, value, low, high, scaled_value, scaled_low, scaled_high)
     low, high = _resample.bootstrap_interval(
         metric,
         y[mask],
@@ -370,15 +485,50 @@ def _slice_figures(measured: SliceMeasurement) -> dict[str, object]:
         "slices_past_limit_within_noise": statuses.count("past the limit within noise"),
         "slices_too_small": statuses.count("too small"),
         "interval_confidence": measured.interval_confidence,
+        "resamples_per_slice": measured.resamples,
         "worst_slice": worst.name if worst else None,
         f"worst_slice_{metric}": worst.value if worst else None,
+        **(
+            {
+                f"overall_{metric}_per_target_sd": _scaled_overall(measured),
+                "slices_in_line_with_their_spread": statuses.count(IN_LINE),
+            }
+            if measured.scaled
+            else {}
+        ),
     }
 
 
 def slice_table(measured: SliceMeasurement) -> Table:
     metric = measured.metric
+    title = f"{metric} per slice (overall {measured.overall:.4g}, limit {measured.limit:.4g}"
+    if measured.scaled:
+        return Table.build(
+            f"{title}; {measured.interval_confidence:.2%} intervals; {metric} per target SD "
+            "of the slice against the overall figure per target SD within the slices)",
+            [
+                "slice",
+                "rows",
+                metric,
+                "ci_low",
+                "ci_high",
+                f"{metric}_per_target_sd",
+                "sd_ci_low",
+                "sd_ci_high",
+                "sd_limit",
+                "status",
+            ],
+            [
+                (
+                    *(s.name, s.rows, s.value, s.ci_low, s.ci_high),
+                    *(s.scaled, s.scaled_low, s.scaled_high, s.scaled_limit, st),
+                )
+                for s, st in _ranked(measured)
+            ],
+            chart=metric,
+        )
     return Table.build(
-        f"{metric} per slice (overall {measured.overall:.4g}, limit {measured.limit:.4g})",
+        f"{title})",
         ["slice", "rows", metric, "ci_low", "ci_high", "status"],
         [(s.name, s.rows, s.value, s.ci_low, s.ci_high, st) for s, st in _ranked(measured)],
         chart=metric,
@@ -402,11 +552,12 @@ def judge_slices(measured: SliceMeasurement) -> Verdict:
             f"({len(ranked)} slices){suffix}",
         )
     pct = f"{measured.interval_confidence:.2%}"
+    in_line = [s for s, st in ranked if st == IN_LINE]
     if failing:
         side = "<" if measured.higher_is_better else ">"
         listed = "; ".join(
             f"{s.name} ({metric} {s.value:.3g}, {pct} CI {s.ci_low:.3g}-{s.ci_high:.3g} "
-            f"{side} limit {limit:.3g}, {s.rows} rows)"
+            f"{side} limit {limit:.3g}{_scaled_text(s, measured)}, {s.rows} rows)"
             for s in failing[:3]
         )
         more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
@@ -418,12 +569,36 @@ def judge_slices(measured: SliceMeasurement) -> Verdict:
         )
     worst = _worst(measured)
     extra = f", {noisy} past it only within noise" if noisy else ""
+    if in_line:
+        extra += f"; {len(in_line)} past it in line with their target's spread: " + "; ".join(
+            f"{s.name} ({metric} {s.value:.3g}, {pct} CI {s.ci_low:.3g}-{s.ci_high:.3g}"
+            f"{_scaled_text(s, measured)})"
+            for s in in_line[:3]
+        )
     return Verdict(
         Outcome.PASSED,
         f"all {len(judged)} judged slices meet the {metric} limit {limit:.3g} "
         f"(overall {measured.overall:.3g}; worst {worst.name if worst else '-'} "
         f"{worst.value if worst else float('nan'):.3g}{extra}; {small} slices under "
         f"{measured.min_slice_size} rows not judged){suffix}",
+    )
+
+
+def _scaled_overall(measured: SliceMeasurement) -> float | None:
+    """The overall error per target SD within the slices (one figure for a single column)."""
+    references = {s.scaled_reference for s in measured.scores if not math.isnan(s.scaled_reference)}
+    return references.pop() if len(references) == 1 else None
+
+
+def _scaled_text(score: SliceScore, measured: SliceMeasurement) -> str:
+    """A regression slice's error in its target's SDs against the scaled limit, or nothing."""
+    if not measured.scaled or math.isnan(score.scaled) or math.isnan(score.scaled_limit):
+        return ""
+    side = ">" if score.scaled > score.scaled_limit else "<="
+    return (
+        f"; {score.scaled:.3g} of its target SD, CI {score.scaled_low:.3g}-"
+        f"{score.scaled_high:.3g} {side} limit {score.scaled_limit:.3g} (overall "
+        f"{score.scaled_reference:.3g})"
     )
 
 

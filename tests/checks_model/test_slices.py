@@ -163,6 +163,102 @@ def test_a_regressor_fails_when_one_slice_has_large_errors(
     assert "sex=Female" in worse.reason
 
 
+def test_a_regressor_that_predicts_the_global_mean_for_one_slice_fails_it(
+    wrappers: Any,
+) -> None:
+    """The planted defect of model-6 for regressors: a model that gives up on one slice and
+    predicts everyone's mean there. Its errors on the slice are clearly larger than overall
+    and, in the slice's own target spread, worse than predicting the slice's mean: it fails
+    with the default limits (0.05 in the metric's units, 0.05 target SD)."""
+    import numpy as np
+
+    X, y, best = _noisier_slice_data(seed=1, scale=1.0, offsets={"a": -4.0, "c": 4.0})
+    gave_up = np.where(X["kind"] == "c", y.mean(), best)
+
+    clean = check_slice_quality(
+        wrappers["FixedPredictions"](best), X, y, columns=["kind"], task="regression"
+    )
+    worse = check_slice_quality(
+        wrappers["FixedPredictions"](gave_up), X, y, columns=["kind"], task="regression"
+    )
+
+    assert clean.outcome is Outcome.PASSED, clean.summary()
+    assert worse.outcome is Outcome.FAILED, worse.summary()
+    assert "kind=c" in worse.reason
+    assert "of its target SD" in worse.reason
+    row = next(r for r in worse.tables[0].rows if r[0] == "kind=c")
+    assert row[-1] == "fails"
+    assert row[5] > 1.0  # worse than predicting the slice's own mean: no skill left there
+    assert row[6] > row[8]  # the whole scaled interval is past its limit
+
+
+def _noisier_slice_data(
+    seed: int, scale: float, offsets: dict[str, float] | None = None
+) -> tuple[Any, Any, Any]:
+    """3,000 rows in slices a, b and c whose target, signal and noise alike, varies ``scale``
+    times more in c (the self-employed's weekly hours vary more than employees'), each
+    slice's mean moved by ``offsets``; and the true function as the model's predictions: the
+    best any model can do (RMSE / target SD 0.32 in every slice)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    kind = rng.choice(["a", "b", "c"], n)
+    signal = 3.0 * rng.normal(size=n)
+    factor = np.where(kind == "c", scale, 1.0)
+    shift = np.array([(offsets or {}).get(k, 0.0) for k in kind])
+    y = 10.0 + shift + factor * (signal + rng.normal(size=n))
+    X = pd.DataFrame({"kind": kind})
+    return X, y, 10.0 + shift + factor * signal
+
+
+def test_a_regression_slice_whose_target_varies_more_is_in_line_with_its_spread(
+    wrappers: Any,
+) -> None:
+    """The best possible model has three times the RMSE on a slice whose target varies three
+    times as much: past an absolute limit, but the same 0.32 of the target's SD as elsewhere,
+    so the slice does not fail (adult-hours' self-employed, RMSE 16.8 against 10.6)."""
+    X, y, best = _noisier_slice_data(seed=0, scale=3.0)
+    result = check_slice_quality(
+        wrappers["FixedPredictions"](best), X, y, columns=["kind"], task="regression"
+    )
+    statuses = {row[0]: row[-1] for row in result.tables[0].rows}
+    assert statuses["kind=c"] == "past the limit, in line with its target's spread"
+    assert result.outcome is Outcome.PASSED, result.summary()
+    assert "in line with their target's spread" in result.reason
+    scaled = {row[0]: row[5] for row in result.tables[0].rows}
+    assert abs(scaled["kind=c"] - scaled["kind=a"]) < 0.03
+    assert result.measurements["overall_rmse_per_target_sd"] == pytest.approx(0.316, abs=0.02)
+
+
+def test_judging_the_metric_alone_fails_the_noisier_slice(wrappers: Any) -> None:
+    """``max_scaled_gap=None`` restores the judgement in the metric's units alone."""
+    X, y, best = _noisier_slice_data(seed=0, scale=3.0)
+    result = check_slice_quality(
+        wrappers["FixedPredictions"](best),
+        X,
+        y,
+        columns=["kind"],
+        task="regression",
+        max_scaled_gap=None,
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "kind=c" in result.reason
+
+
+def test_family_wise_intervals_take_enough_resamples_for_their_tails(
+    adult_model: Any, xy_test: Any
+) -> None:
+    """14 education slices at 95% together put each interval at 99.64%: 100 resamples would
+    leave no resample in the 0.18% tails, so the check takes enough for 10 in each."""
+    X, y = xy_test
+    result = check_slice_quality(adult_model, X, y, columns=["education"], n_bootstrap=100)
+    judged = result.measurements["slices_judged"]
+    tail = 0.05 / judged / 2
+    assert result.measurements["resamples_per_slice"] >= 10 / tail - 1
+
+
 def test_a_multiclass_model_is_sliced_on_macro_f1(multiclass_task: Any) -> None:
     model, X, y = multiclass_task
     result = check_slice_quality(model, X, y, columns=["sex"], max_gap=0.2)

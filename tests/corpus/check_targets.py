@@ -32,17 +32,7 @@ REPORT = Path(__file__).resolve().parent.parent.parent / "reports" / "corpus.md"
 # here may fail without failing the test; any other failure fails it. An entry that no
 # longer fails is reported with a warning so it can be removed. Issue 15 stays open until
 # the first two are empty.
-KNOWN_FALSE_FAILURES: dict[str, dict[str, str]] = {
-    "adult-hours": {
-        "mlscore::model-6::slices[workclass]": (
-            "a true finding, not noise: the 117 self-employed (Self-emp-not-inc) get RMSE 16.8 "
-            "against 10.6 overall, family-wise CI 13.7-20 over 7 slices; their hours are harder "
-            "to predict. The limit is absolute in RMSE units, so a slice whose target is noisier "
-            "fails whatever the model; judging it against what is achievable on the slice is "
-            "open (issue 15)"
-        ),
-    },
-}
+KNOWN_FALSE_FAILURES: dict[str, dict[str, str]] = {}
 KNOWN_MISSES: dict[tuple[str, str], str] = {}
 # Failures on a clean project that are true findings on the real data, not false alarms: each
 # must be verified independently by the harness in the same run (tests/corpus/verify.py: data-2
@@ -80,53 +70,36 @@ TRUE_FINDINGS: dict[str, dict[str, str]] = {
 # power rule in docs/checks-model.md (model-7). Not a catch: listed so a pass would fail.
 KNOWN_NOT_MEASURABLE: dict[tuple[str, str], str] = {
     ("breast-cancer", "bias"): (
-        "114 test rows, groups of 50+: the selection-rate ratio interval (0.42-0.99) is wider "
-        "than the four-fifths limit's distance from parity, so only a breach of twice the "
-        "limit could show; about 636 rows would resolve it"
+        "114 test rows, groups of 50+: the selection-rate ratio interval (0.37-0.99 at 98.33%, "
+        "three intervals held together at 95%) is wider than the four-fifths limit's distance "
+        "from parity, so only a breach of twice the limit could show; about 829 rows would "
+        "resolve it"
+    ),
+    ("digits", "bias"): (
+        "359 test rows, 32 nines: ten classes in turn x two parity limits and the quality gap "
+        "are 21 intervals held together at 95% (each at 99.76%); class 9's selection-rate "
+        "ratio (about 0.4, 95% CI 0.176-0.764 when each interval was judged alone) cannot be "
+        "told from the four-fifths limit at that level; about 5,039 rows would resolve it"
     ),
 }
 
 # The LightGBM and XGBoost flavours (issue 16; tests/corpus/check_flavours.py, tox -e models):
 # the same lists, under the flavoured project's name. Kept apart from the entries above so the
 # two corpora's lists can change independently.
-KNOWN_FALSE_FAILURES.update(
-    {
-        "digits-lightgbm": {
-            "mlscore::model-7::fairness[group]": (
-                "a false alarm of the fairness check (fairness.py): the random `group` splits "
-                "the 32 nines of the 359 test rows 21 (A) to 11 (B) by chance, the model "
-                "predicts 9 for 24 and 11 of them, and the selection-rate ratio 0.461 is "
-                "judged against the four-fifths rule with a 95% interval (0.189-0.774) per "
-                "class and criterion: ten classes in turn times three criteria, with no "
-                "family-wise correction (model-6's slices share 95% over the family), so one "
-                "of 30 intervals of a clean model clears its limit. Fix (in fairness.py, not "
-                "made here): Bonferroni over outcomes x criteria, as slices.family_wise does; "
-                "the scikit-learn digits model predicts 18 and 12 nines and passes"
-            ),
-        },
-        "adult-hours-lightgbm": {
-            "mlscore::model-6::slices[workclass]": (
-                "the true finding listed for the scikit-learn adult-hours: the self-employed's "
-                "(Self-emp-not-inc, 117 rows) hours are harder to predict (RMSE 16.8, "
-                "family-wise CI 13.6-20.2, against a limit of 10.6)"
-            ),
-        },
-        "adult-hours-xgboost": {
-            "mlscore::model-6::slices[workclass]": (
-                "the true finding listed for the scikit-learn adult-hours: the self-employed's "
-                "(Self-emp-not-inc, 117 rows) hours are harder to predict (RMSE 16.8, "
-                "family-wise CI 13.7-20.1, against a limit of 10.6)"
-            ),
-        },
-    }
-)
-KNOWN_MISSES.update(
+KNOWN_NOT_MEASURABLE.update(
     {
         ("digits-lightgbm", "bias"): (
-            "caught by model-7 (group [9]: selection rate ratio 0.402, CI 0.166-0.695) but not "
-            "attributable: the clean digits-lightgbm fails the same item (its listed false "
-            "alarm on class 9), so the runner cannot credit the failure to the defect; it "
-            "goes once the fairness check's family-wise fix lands"
+            "as for the scikit-learn digits: 359 test rows, 32 nines, 21 intervals held "
+            "together at 95% (each at 99.76%); class 9's selection-rate ratio (0.402, 95% CI "
+            "0.166-0.695 when each interval was judged alone, when the clean model also failed "
+            "on a chance split of its nines) cannot be told from the four-fifths limit; about "
+            "5,422 rows would resolve it"
+        ),
+        ("digits-xgboost", "bias"): (
+            "as for digits-lightgbm: among 21 intervals held together at 95% (each at 99.76%) "
+            "class 9's selection-rate ratio (0.274, 95% CI 0.086-0.513 when each interval was "
+            "judged alone) and class 8's equalized odds difference (0.333, 95% CI 0.135-0.561) "
+            "cannot be told from their limits on 359 rows; about 5,847 rows would resolve it"
         ),
     }
 )

@@ -108,7 +108,7 @@ def test_every_generated_check_runs_on_a_catboost_model_of_each_task(
         parameters = checks[item].get("parameters", {})
         assert parameters.get("metric") == METRIC[task], (item, parameters)
         judged = checks[item]["outcome"] in {"passed", "failed"}
-        # the ten digits' 30 fairness measures on 359 rows: "not measurable here", with the
+        # the ten digits' 21 fairness intervals on 359 rows: "not measurable here", with the
         # rows that would resolve them (the power rule of docs/checks-model.md)
         assert judged or checks[item]["reason"].startswith("not measurable here")
 
