@@ -110,13 +110,20 @@ class _Pyfunc:
         self._pyfunc = pyfunc
 
     def predict(self, X: Any) -> Any:
-        import numpy as np
+        return pyfunc_predictions(self._pyfunc, X)
 
-        output = self._pyfunc.predict(X)
-        values = np.asarray(getattr(output, "to_numpy", lambda: output)())
-        if values.ndim == 2 and values.shape[1] == 1:
-            values = values[:, 0]
-        return values
+
+def pyfunc_predictions(pyfunc: Any, X: Any) -> Any:
+    """An MLflow pyfunc model's predictions as a vector when it returns one column (a
+    DataFrame, a Series or an array): the same in the canary's process and in the session's
+    (``mltestscore.mlflow_models.PyfuncModel``)."""
+    import numpy as np
+
+    output = pyfunc.predict(X)
+    values = np.asarray(getattr(output, "to_numpy", lambda: output)())
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    return values
 
 
 def _packages() -> dict[str, str]:
