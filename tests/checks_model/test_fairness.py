@@ -475,3 +475,33 @@ def test_a_real_breach_of_one_class_is_still_caught_family_wise() -> None:
     assert verdict.outcome is Outcome.FAILED, verdict.reason
     assert "group [4]: selection rate ratio" in verdict.reason
     assert "95% family-wise over 11 intervals, each at 99.55%" in verdict.reason
+
+
+def test_not_measurable_lists_the_measures_closest_to_settling_not_the_first_classes() -> None:
+    """The clean digits-lightgbm split in miniature is not measurable on 359 rows; of its
+    undecided measures the verdict lists first class 9's selection-rate ratio (0.377 under
+    the four-fifths rule: of the points past their limit, the closest to settling), not class
+    0's, which come first in class order."""
+    y, predicted, groups = _digits_lightgbm_nines()
+    measured, verdict = _judged(y, predicted, groups, 10)
+    assert verdict.outcome is Outcome.NOT_APPLICABLE, verdict.reason
+    undecided = [(a.outcome, c) for a in measured.judged for c in a.criteria if c.undecided]
+    assert undecided[0][0] == "0"  # class order would list class 0 first
+    listed = verdict.reason.split("would resolve the limit: ", 1)[1]
+    assert listed.startswith("group [9]: selection rate ratio 0.377"), listed
+    nine = next(c for o, c in undecided if o == "9" and c.name == "selection_rate_ratio")
+    past = [c.rows_factor_to_settle() for _, c in undecided if c.past_limit > 0]
+    assert nine.past_limit > 0.4
+    assert nine.rows_factor_to_settle() == min(past)
+
+
+def test_a_measure_past_its_limit_settles_sooner_than_its_interval_narrows_to_the_margin() -> None:
+    from mltestscore.checks.fairness import Criterion
+
+    past = Criterion("selection_rate_ratio", 0.4, 0.05, 0.95, 0.8, True)
+    near_parity = Criterion("selection_rate_ratio", 0.95, 0.6, 1.0, 0.8, True)
+    assert past.past_limit == pytest.approx(0.4)
+    assert near_parity.past_limit == 0.0
+    assert past.rows_factor_to_settle() == pytest.approx((0.45 / 0.4) ** 2)
+    assert past.rows_factor_to_decide() == pytest.approx((0.45 / 0.2) ** 2)
+    assert near_parity.rows_factor_to_settle() == near_parity.rows_factor_to_decide()
