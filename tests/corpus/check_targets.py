@@ -69,31 +69,12 @@ TRUE_FINDINGS: dict[str, dict[str, str]] = {
 # ("not measurable here", with the rows that would resolve it) instead of passing; see the
 # power rule in docs/checks-model.md (model-7). Not a catch: listed so a pass would fail.
 KNOWN_NOT_MEASURABLE: dict[tuple[str, str], str] = {}
-# (Breast-cancer's and digits' bias were listed here while the variant planted a 50% share on
-# every project: on 39 malignant and 32 nine test rows that could not be told from the
-# four-fifths limit. The share now follows the bias sweep at the test split's favourable rows,
-# tests/corpus/defects.py: bias_flip_share, and both are caught.)
-
-# The LightGBM and XGBoost flavours (issue 16; tests/corpus/check_flavours.py, tox -e models):
-# the same lists, under the flavoured project's name. Kept apart from the entries above so the
-# two corpora's lists can change independently.
-KNOWN_NOT_MEASURABLE.update(
-    {
-        ("digits-lightgbm", "bias"): (
-            "as for the scikit-learn digits: 359 test rows, 32 nines, 21 intervals held "
-            "together at 95% (each at 99.76%); class 9's selection-rate ratio (0.402, 95% CI "
-            "0.166-0.695 when each interval was judged alone, when the clean model also failed "
-            "on a chance split of its nines) cannot be told from the four-fifths limit; about "
-            "5,422 rows would resolve it"
-        ),
-        ("digits-xgboost", "bias"): (
-            "as for digits-lightgbm: among 21 intervals held together at 95% (each at 99.76%) "
-            "class 9's selection-rate ratio (0.274, 95% CI 0.086-0.513 when each interval was "
-            "judged alone) and class 8's equalized odds difference (0.333, 95% CI 0.135-0.561) "
-            "cannot be told from their limits on 359 rows; about 5,847 rows would resolve it"
-        ),
-    }
-)
+# (Digits' and breast-cancer's bias, and the LightGBM and XGBoost flavours' digits bias
+# (check_flavours.py, the same lists under the flavoured names), were listed here while the
+# variant planted a 50% share on every project: on 32 nines or 39 malignant test rows that
+# could not be told from the four-fifths limit. The share now follows the bias sweep at the
+# test split's favourable rows (tests/corpus/defects.py: bias_flip_share) and all four are
+# caught, 2026-12-07.)
 
 
 PARTS = REPORT.parent / "corpus-parts"
