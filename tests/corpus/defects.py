@@ -32,8 +32,9 @@ BIAS_MIN_TEST_ROWS = 80  # two random groups of 30+ rows each in the test split
 # The bias sweep's (tests/corpus/sweeps.py) smallest share of group B's favourable predictions
 # withheld that the fairness check caught in every draw, by the sweep's sample size (rows of
 # the Adult income model): the bias variant turns this share of group B's favourable training
-# labels unfavourable (docs/corpus.md, "The sweeps", 2026-12-07).
-BIAS_CAUGHT_EVERY_TIME = {100: 1.0, 300: 0.7, 1000: 0.5, 3000: 0.5}
+# labels unfavourable (docs/corpus.md, "The sweeps", 2026-12-07, with the fairness check's
+# 99% family-wise default; at 95% it was 1.0, 0.7, 0.5 and 0.5).
+BIAS_CAUGHT_EVERY_TIME = {100: 1.0, 300: 0.9, 1000: 0.7, 3000: 0.5}
 # Share of the sweep's Adult rows with the favourable label (>50K): what a parity measure is
 # estimated from is the favourable rows, so a project is matched to the sweep's size by them.
 SWEEP_FAVOURABLE_SHARE = 0.235
