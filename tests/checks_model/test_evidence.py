@@ -22,8 +22,8 @@ SUITE = """
     @pytest.fixture(scope="module")
     def data():
         rng = np.random.default_rng(0)
-        # 2,200 test rows: on 400 the fairness intervals, held together at 95% over three
-        # (each at 98.33%), are wider than the equalized-odds limit: "not measurable here"
+        # 2,200 test rows: on 400 the fairness intervals, held together at 99% over three
+        # (each at 99.67%), are wider than the equalized-odds limit: "not measurable here"
         n = 3000
         X = pd.DataFrame({
             "x1": rng.normal(size=n),

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.corpus import table
-from tests.corpus.defects import DEFECTS
+from tests.corpus.defects import BIAS_CAUGHT_EVERY_TIME, DEFECTS
 from tests.corpus.projects import PROJECTS
 from tests.corpus.run import CorpusResult, Run, Verdict, combine, load, run_corpus, save
 from tests.corpus.sweeps import SIZES, Sweep
@@ -68,41 +68,13 @@ TRUE_FINDINGS: dict[str, dict[str, str]] = {
 # Planted defects the must-catch item cannot resolve on this project's rows and says so
 # ("not measurable here", with the rows that would resolve it) instead of passing; see the
 # power rule in docs/checks-model.md (model-7). Not a catch: listed so a pass would fail.
-KNOWN_NOT_MEASURABLE: dict[tuple[str, str], str] = {
-    ("breast-cancer", "bias"): (
-        "114 test rows, groups of 50+: the selection-rate ratio interval (0.37-0.99 at 98.33%, "
-        "three intervals held together at 95%) is wider than the four-fifths limit's distance "
-        "from parity, so only a breach of twice the limit could show; about 829 rows would "
-        "resolve it"
-    ),
-    ("digits", "bias"): (
-        "359 test rows, 32 nines: ten classes in turn x two parity limits and the quality gap "
-        "are 21 intervals held together at 95% (each at 99.76%); class 9's selection-rate "
-        "ratio (about 0.4, 95% CI 0.176-0.764 when each interval was judged alone) cannot be "
-        "told from the four-fifths limit at that level; about 5,039 rows would resolve it"
-    ),
-}
-
-# The LightGBM and XGBoost flavours (issue 16; tests/corpus/check_flavours.py, tox -e models):
-# the same lists, under the flavoured project's name. Kept apart from the entries above so the
-# two corpora's lists can change independently.
-KNOWN_NOT_MEASURABLE.update(
-    {
-        ("digits-lightgbm", "bias"): (
-            "as for the scikit-learn digits: 359 test rows, 32 nines, 21 intervals held "
-            "together at 95% (each at 99.76%); class 9's selection-rate ratio (0.402, 95% CI "
-            "0.166-0.695 when each interval was judged alone, when the clean model also failed "
-            "on a chance split of its nines) cannot be told from the four-fifths limit; about "
-            "5,422 rows would resolve it"
-        ),
-        ("digits-xgboost", "bias"): (
-            "as for digits-lightgbm: among 21 intervals held together at 95% (each at 99.76%) "
-            "class 9's selection-rate ratio (0.274, 95% CI 0.086-0.513 when each interval was "
-            "judged alone) and class 8's equalized odds difference (0.333, 95% CI 0.135-0.561) "
-            "cannot be told from their limits on 359 rows; about 5,847 rows would resolve it"
-        ),
-    }
-)
+KNOWN_NOT_MEASURABLE: dict[tuple[str, str], str] = {}
+# (Digits' and breast-cancer's bias, and the LightGBM and XGBoost flavours' digits bias
+# (check_flavours.py, the same lists under the flavoured names), were listed here while the
+# variant planted a 50% share on every project: on 32 nines or 39 malignant test rows that
+# could not be told from the four-fifths limit. The share now follows the bias sweep at the
+# test split's favourable rows (tests/corpus/defects.py: bias_flip_share) and all four are
+# caught, 2026-12-07.)
 
 
 PARTS = REPORT.parent / "corpus-parts"
@@ -236,3 +208,14 @@ class TestSweeps:
             assert sweep.smallest_caught(max(SIZES)) is not None, (
                 f"the {sweep.name} sweep caught no effect even at {max(SIZES)} rows"
             )
+
+    def test_the_bias_variants_strengths_are_the_sweeps_smallest_caught_every_time(self) -> None:
+        """The bias variant plants the share the sweep catches every time at the project's
+        size (tests/corpus/defects.py): a change of the check that moves the sweep must move
+        the stated strengths with it."""
+        sweep = next(s for s in _part(SWEEPS).sweeps if isinstance(s, Sweep) and s.name == "bias")
+        measured = {size: sweep.smallest_caught(size) for size in SIZES}
+        assert measured == BIAS_CAUGHT_EVERY_TIME, (
+            f"the bias sweep now catches every time {measured}; the variant plants "
+            f"{BIAS_CAUGHT_EVERY_TIME} (update BIAS_CAUGHT_EVERY_TIME and docs/corpus.md)"
+        )

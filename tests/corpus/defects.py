@@ -28,8 +28,16 @@ PII_SHARE = 0.05  # share of rows whose contact field holds an email address
 BROKEN_SHARE = 0.10  # share of serving rows the broken feature function returns NaN for
 BROKEN_MIN_ROWS = 5  # ... and at least this many rows
 SKEW_FACTOR = 10.0  # the serving code reads the skewed feature in another unit
-BIAS_FLIP_SHARE = 0.5  # share of group B's favourable training labels turned unfavourable
 BIAS_MIN_TEST_ROWS = 80  # two random groups of 30+ rows each in the test split
+# The bias sweep's (tests/corpus/sweeps.py) smallest share of group B's favourable predictions
+# withheld that the fairness check caught in every draw, by the sweep's sample size (rows of
+# the Adult income model): the bias variant turns this share of group B's favourable training
+# labels unfavourable (docs/corpus.md, "The sweeps", 2026-12-07, with the fairness check's
+# 99% family-wise default; at 95% it was 1.0, 0.7, 0.5 and 0.5).
+BIAS_CAUGHT_EVERY_TIME = {100: 1.0, 300: 0.9, 1000: 0.7, 3000: 0.5}
+# Share of the sweep's Adult rows with the favourable label (>50K): what a parity measure is
+# estimated from is the favourable rows, so a project is matched to the sweep's size by them.
+SWEEP_FAVOURABLE_SHARE = 0.235
 BIAS_REGRESSION_SD = 1.0  # group B's training targets lowered by this many target SDs
 
 
@@ -50,6 +58,26 @@ def drift_shift_sd(build: Build) -> float:
     """The drift variant's shift in training standard deviations: 1 SD when fewer than 300
     serving rows (a test on so few rows cannot resolve less), else 0.5 SD."""
     return 1.0 if len(build.serving) < 300 else 0.5
+
+
+def favourable_label(build: Build) -> Any:
+    """The outcome the fairness check judges a binary model on, and the one the bias variant
+    takes from group B: the last class (for a multiclass model the check judges every class
+    in turn; the variant moves the last class's labels to the first)."""
+    return sorted(build.train[build.spec.target].unique())[-1]
+
+
+def bias_flip_share(build: Build) -> float:
+    """The bias variant's share of group B's favourable training labels turned unfavourable:
+    the sweep's smallest share caught every time at the largest sweep size whose favourable
+    rows (``SWEEP_FAVOURABLE_SHARE`` of its rows) the test split's favourable rows reach;
+    the smallest size's share below that. Matched by favourable rows, not rows, because a
+    selection rate or a true positive rate is estimated from them: digits' 359 test rows hold
+    32 nines, fewer than the sweep's 300 rows hold favourable ones (about 70)."""
+    favourable = int((build.test[build.spec.target] == favourable_label(build)).sum())
+    sizes = sorted(BIAS_CAUGHT_EVERY_TIME)
+    reached = [size for size in sizes if favourable >= size * SWEEP_FAVOURABLE_SHARE]
+    return BIAS_CAUGHT_EVERY_TIME[reached[-1] if reached else sizes[0]]
 
 
 def _plant_pii(build: Build, rng: np.random.Generator) -> None:
@@ -121,14 +149,17 @@ def _plant_bias(build: Build, rng: np.random.Generator) -> None:
             f"group B's training targets lowered by {BIAS_REGRESSION_SD:g} SD ({sd:.3g})"
         )
     else:
-        classes = sorted(train[spec.target].unique())
-        favourable, other = classes[-1], classes[0]
+        favourable, other = favourable_label(build), sorted(train[spec.target].unique())[0]
+        share = bias_flip_share(build)
+        test_favourable = int((build.test[spec.target] == favourable).sum())
         candidates = np.flatnonzero(in_b & (train[spec.target] == favourable).to_numpy())
-        flipped = candidates[rng.random(len(candidates)) < BIAS_FLIP_SHARE]
+        flipped = candidates[rng.random(len(candidates)) < share]
         train.loc[flipped, spec.target] = other
+        build.notes["share"] = share
         build.notes["strength"] = (
             f"{len(flipped)} of group B's {len(candidates)} training labels {favourable} "
-            f"turned into {other} ({BIAS_FLIP_SHARE:.0%})"
+            f"turned into {other} ({share:.0%}; {test_favourable} test rows labelled "
+            f"{favourable})"
         )
     build.categorical.append(GROUP)
 

@@ -18,7 +18,7 @@ from tests.corpus.projects import GROUP, build_model, project, split
 
 SIZES = (100, 300, 1000, 3000)
 DRIFT_SHIFTS_SD = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0)
-BIAS_FLIP_SHARES = (0.0, 0.1, 0.2, 0.3, 0.5)
+BIAS_FLIP_SHARES = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 REPEATS = 5
 DRIFT_COLUMN = "age"
 

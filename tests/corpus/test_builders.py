@@ -8,15 +8,17 @@ import pytest
 
 from tests.corpus import builder
 from tests.corpus.defects import (
-    BIAS_FLIP_SHARE,
+    BIAS_CAUGHT_EVERY_TIME,
     LEAK_COLUMN,
     PII_COLUMN,
     SKEW_FACTOR,
+    SWEEP_FAVOURABLE_SHARE,
+    bias_flip_share,
     defect,
     drift_shift_sd,
     slowed_model,
 )
-from tests.corpus.projects import GROUP, PROJECTS, build_model, project, split
+from tests.corpus.projects import GROUP, PROJECTS, TIME_COLUMN, build_model, project, split
 
 
 def test_every_project_splits_into_train_test_and_serving_from_one_population() -> None:
@@ -62,16 +64,49 @@ def test_the_leakage_variant_copies_the_target_into_training_but_not_serving() -
     assert LEAK_COLUMN in leaky.numeric
 
 
-def test_the_bias_variant_withholds_the_stated_share_of_group_b_favourable_labels() -> None:
-    spec = project("breast-cancer")
+@pytest.mark.parametrize("name", ["breast-cancer", "adult-income", "digits"])
+def test_the_bias_variant_withholds_the_stated_share_of_group_b_favourable_labels(
+    name: str,
+) -> None:
+    spec = project(name)
     clean = builder.prepare(spec, None)
     biased = builder.prepare(spec, defect("bias"))
+    share = biased.notes["share"]
+    assert share == bias_flip_share(clean)
+    assert f"({share:.0%};" in biased.notes["strength"]
+    favourable, other = max(clean.train[spec.target]), min(clean.train[spec.target])
     in_b = clean.train[GROUP] == "B"
-    before = clean.train.loc[in_b, spec.target].sum()
-    after = biased.train.loc[in_b, spec.target].sum()
-    assert after / before == pytest.approx(1 - BIAS_FLIP_SHARE, abs=0.15)
+    before = (clean.train.loc[in_b, spec.target] == favourable).sum()
+    after = (biased.train.loc[in_b, spec.target] == favourable).sum()
+    assert after / before == pytest.approx(1 - share, abs=0.15)
+    moved = (clean.train[spec.target] == favourable) & (biased.train[spec.target] == other)
+    assert moved.sum() == before - after  # the favourable labels went to the first class
     assert (biased.train.loc[~in_b, spec.target] == clean.train.loc[~in_b, spec.target]).all()
+    untouched = [c for c in clean.test.columns if c != TIME_COLUMN]  # times follow the clock
+    assert biased.test[untouched].equals(clean.test[untouched])  # judged on untouched rows
     assert GROUP in biased.categorical
+
+
+def test_the_bias_share_follows_the_sweep_at_the_test_splits_favourable_rows() -> None:
+    """Breast-cancer's 39 test rows labelled malignant and digits' 32 nines are fewer than
+    the sweep's 300 rows hold favourable (about 70): they get the 100-row share; the Adult
+    test split's 1,151 favourable rows reach the 3,000-row size's 705."""
+    shares = [BIAS_CAUGHT_EVERY_TIME[size] for size in sorted(BIAS_CAUGHT_EVERY_TIME)]
+    assert shares == sorted(shares, reverse=True)  # more rows never need a stronger bias
+    expected = {"breast-cancer": 100, "digits": 100, "adult-income": 3000}
+    for name, size in expected.items():
+        build = builder.prepare(project(name), None)
+        favourable = (build.test[build.spec.target] == max(build.train[build.spec.target])).sum()
+        assert favourable >= size * SWEEP_FAVOURABLE_SHARE or size == min(expected.values())
+        assert bias_flip_share(build) == BIAS_CAUGHT_EVERY_TIME[size], name
+
+
+def test_the_sweep_shares_hold_every_share_the_bias_variant_plants() -> None:
+    from tests.corpus.sweeps import BIAS_FLIP_SHARES, SIZES
+
+    assert set(BIAS_CAUGHT_EVERY_TIME) == set(SIZES)
+    assert set(BIAS_CAUGHT_EVERY_TIME.values()) <= set(BIAS_FLIP_SHARES)
+    assert 0.0 in BIAS_FLIP_SHARES  # the false-alarm column
 
 
 def test_the_slowed_model_predicts_exactly_what_the_model_predicts() -> None:

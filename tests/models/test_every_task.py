@@ -49,7 +49,12 @@ def test_fairness_and_slices_judge_each_task_by_its_own_metric(
 ) -> None:
     model, X, y = fitted
     fairness = check_group_fairness(model, X, y, sensitive_features=["sex"], n_bootstrap=50)
-    assert fairness.outcome in {Outcome.PASSED, Outcome.FAILED}, fairness.reason
+    # judged: passed, failed, or not measurable on 400 rows at the 99% family-wise default
+    judged = fairness.outcome in {Outcome.PASSED, Outcome.FAILED} or (
+        fairness.outcome is Outcome.NOT_APPLICABLE
+        and fairness.reason.startswith("not measurable here")
+    )
+    assert judged, fairness.reason
     assert fairness.parameters["task"] == task
     assert fairness.parameters["metric"] == METRIC[task]
     criteria = {key.rsplit(".", 1)[1] for key in fairness.measurements if "." in key}
