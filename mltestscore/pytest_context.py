@@ -44,6 +44,13 @@ def _distributed(options: object) -> bool:
     return bool(numprocesses) or (dist not in (None, "no"))
 
 
+#: The key of the deselected count in what an xdist worker sends its controller
+#: (:func:`worker_output`): the recorder writes it on each worker, the scorer reads it.
+DESELECTED_OUTPUT = "mlscore_deselected"
+#: The key of the warnings about markers pytest did not apply, likewise.
+MARKER_WARNINGS_OUTPUT = "mlscore_marker_warnings"
+
+
 def worker_output(config: pytest.Config) -> dict[str, Any] | None:
     """What an xdist worker sends its controller when it finishes (``workeroutput``, as
     pytest-cov uses it); None in any other role."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from mltestscore import recording
-from mltestscore.pytest_context import worker_output
+from mltestscore.pytest_context import DESELECTED_OUTPUT, MARKER_WARNINGS_OUTPUT, worker_output
 
 if TYPE_CHECKING:
     from mltestscore.session import MLScoreSession
@@ -30,10 +30,6 @@ _CHAIN_MARKERS = pytest.StashKey[int]()
 _PYTESTMARK = pytest.StashKey[tuple[int, int]]()
 #: The markers up the test's chain when it started running (:func:`_chain_state`).
 _RUN_START = pytest.StashKey[tuple[int, ...]]()
-#: The key of the deselected count in what an xdist worker sends its controller.
-DESELECTED_OUTPUT = "mlscore_deselected"
-#: The key of the warnings about markers pytest did not apply, likewise.
-MARKER_WARNINGS_OUTPUT = "mlscore_marker_warnings"
 
 
 def _where(node: pytest.Item | pytest.Collector) -> str:

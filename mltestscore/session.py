@@ -29,7 +29,14 @@ from mltestscore.exit_codes import (
     EXIT_SCORE_BELOW_THRESHOLD,
     EXIT_SCORE_REGRESSED,
 )
-from mltestscore.pytest_context import Role, pyproject_path, role, selection_request
+from mltestscore.pytest_context import (
+    DESELECTED_OUTPUT,
+    MARKER_WARNINGS_OUTPUT,
+    Role,
+    pyproject_path,
+    role,
+    selection_request,
+)
 from mltestscore.report.outputs import STEP_SUMMARY_VARIABLE, Base, ReportOptions
 from mltestscore.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from mltestscore.scorecard import Scorecard, build_scorecard, git_commit
@@ -307,7 +314,6 @@ class Scorer:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """pytest-xdist: a worker finished; every worker deselects the same tests."""
-        from mltestscore.recorder import DESELECTED_OUTPUT, MARKER_WARNINGS_OUTPUT
 
         output = getattr(node, "workeroutput", None) or {}
         deselected = output.get(DESELECTED_OUTPUT)

@@ -181,7 +181,9 @@ def test_a_stalled_child_is_killed_and_the_items_left_run_in_pytest(
     )
     begin = time.monotonic()
     result = _run(pytester, monkeypatch, "1")
-    assert time.monotonic() - begin < 120
+    # Shorter than the child's sleep: pytest did not wait for the hung child. (Not a timing
+    # bound on the run: under a load average of 13 the whole run took 121 s.)
+    assert time.monotonic() - begin < 600
     assert _count(result.parseoutcomes()) == _count(without_worker[0])
     assert _checks(project.scorecard(pytester)) == without_worker[1]
     # pytest met the hung child (waiting for its item), stopped it, and ran that item and
