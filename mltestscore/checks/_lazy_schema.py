@@ -1,7 +1,7 @@
 """Schema inference and validation computed in the engine that holds a large source.
 
 ``infer_schema`` and ``check_schema`` (data-1, monitor-2) on a folder of Parquet files, a glob,
-a Polars, DuckDB, pyarrow or Spark frame (docs/bigdata.md): the aggregates they need (null
+a Polars, DuckDB, pyarrow, Spark or Dask frame (docs/bigdata.md): the aggregates they need (null
 counts, minimum, maximum, mean and standard deviation, distinct counts, the category domains
 of columns with few values, the count of values outside each expectation and the few most
 frequent of them) are narwhals expressions run by the engine; only those aggregates and at
