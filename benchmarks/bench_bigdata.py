@@ -231,7 +231,7 @@ def main() -> None:
                     found = runs[kind][-1]
                     print(
                         f"  {rows:,} {kind}: {found['seconds']:.1f} s, {found['peak_mib']:.0f} MiB, "
-                        f"load {os.getloadavg()[0]:.1f}",
+                        f"load {os.getloadavg()[0]:.1f}, {found['outcome']}",
                         flush=True,
                     )
             for kind in kinds:
