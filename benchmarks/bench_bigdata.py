@@ -17,7 +17,9 @@ own), alternating, ``--repeats`` times:
   with no judging: what the checks cost beyond the aggregates themselves;
 - ``pandas``: the checks on frames read whole with pandas (only up to ``--pandas-max-rows``).
 
-Prints medians of wall time and peak RSS (ru_maxrss of the child process).
+Prints each run as it ends, then medians of wall time and peak RSS (VmHWM of the child
+process: its own peak since the exec). ``--kinds`` chooses the runs (pandas is added up to ``--pandas-max-rows``);
+``--data DIR`` keeps the generated folders in ``DIR/<rows>`` and reuses them.
 
     python benchmarks/bench_bigdata.py --rows 1000000 10000000 --repeats 3
 """
@@ -39,6 +41,7 @@ from typing import Any
 N_NUMERIC = 13
 N_CATEGORICAL = 5
 FILE_ROWS = 500_000
+KINDS = ["ours-duckdb", "ours-polars", "hand-duckdb", "ours-pandas"]
 
 
 def write_folder(folder: Path, rows: int, *, shifted: bool, seed: int) -> None:
@@ -165,6 +168,15 @@ def run_hand_duckdb(reference: str, current: str) -> dict[str, Any]:
     return {"queries": "done"}
 
 
+def peak_rss_mib() -> float:
+    """This process' peak RSS since its exec: VmHWM. (``ru_maxrss`` keeps the RSS the forked
+    parent had before the exec, so a child of a big parent reports at least the parent.)"""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(kind: str, reference: str, current: str) -> None:
     started = time.perf_counter()
     if kind == "hand-duckdb":
@@ -172,8 +184,7 @@ def child(kind: str, reference: str, current: str) -> None:
     else:
         outcome = run_ours(reference, current, kind.removeprefix("ours-"))
     seconds = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, "outcome": outcome}))
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_rss_mib(), "outcome": outcome}))
 
 
 def measure(kind: str, reference: Path, current: Path) -> dict[str, Any]:
@@ -193,25 +204,36 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--pandas-max-rows", type=int, default=1_000_000)
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=KINDS[:3])
+    parser.add_argument("--data", type=Path, help="write the folders here (kept, reused)")
     parser.add_argument("--child", nargs=3)
     arguments = parser.parse_args()
     if arguments.child:
         child(*arguments.child)
         return
+    print(f"load average {os.getloadavg()}", flush=True)
     print("rows       | run         | wall s (median) | peak RSS MiB (median) | verdicts")
     for rows in arguments.rows:
-        with tempfile.TemporaryDirectory() as scratch:
-            reference = Path(scratch) / "reference"
-            current = Path(scratch) / "serving"
-            write_folder(reference, rows, shifted=False, seed=0)
-            write_folder(current, max(rows // 10, 1000), shifted=True, seed=1)
-            kinds = ["ours-duckdb", "ours-polars", "hand-duckdb"]
-            if rows <= arguments.pandas_max_rows:
+        with tempfile.TemporaryDirectory() as temporary:
+            scratch = arguments.data / str(rows) if arguments.data else Path(temporary)
+            reference = scratch / "reference"
+            current = scratch / "serving"
+            if not reference.exists():
+                write_folder(reference, rows, shifted=False, seed=0)
+                write_folder(current, max(rows // 10, 1000), shifted=True, seed=1)
+            kinds = list(arguments.kinds)
+            if rows <= arguments.pandas_max_rows and "ours-pandas" not in kinds:
                 kinds.append("ours-pandas")
             runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds}
             for _ in range(arguments.repeats):  # alternating, so load hits all alike
                 for kind in kinds:
                     runs[kind].append(measure(kind, reference, current))
+                    found = runs[kind][-1]
+                    print(
+                        f"  {rows:,} {kind}: {found['seconds']:.1f} s, {found['peak_mib']:.0f} MiB, "
+                        f"load {os.getloadavg()[0]:.1f}, {found['outcome']}",
+                        flush=True,
+                    )
             for kind in kinds:
                 seconds = statistics.median(r["seconds"] for r in runs[kind])
                 peak = statistics.median(r["peak_mib"] for r in runs[kind])

@@ -8,6 +8,10 @@ serving against a suite inferred beforehand), ``drift``, ``pii`` and ``freshness
 peak above ``imports`` is what the step holds; at 1M rows it scales to 10M by the rows when
 it is held per row.
 
+``all`` runs every step in one process, in order, as ``bench_bigdata.py`` does: what they
+hold together (memory one step leaves behind counts in the next one's peak).
+``--data DIR`` keeps the generated folders in DIR (written when missing) for another run.
+
 ``--engine polars`` (default) scans with ``polars.scan_parquet``, ``duckdb`` with the default
 file scan; ``--polars-engine streaming`` collects every Polars query with Polars' streaming
 engine instead of its default.
@@ -20,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,9 +33,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_bigdata import N_CATEGORICAL, N_NUMERIC, write_folder
+from bench_bigdata import N_CATEGORICAL, N_NUMERIC, peak_rss_mib, run_ours, write_folder
 
 STEPS = ["imports", "infer", "validate", "drift", "pii", "freshness"]
+# every step in one process, as bench_bigdata.py runs them (not in the default steps)
+ALL = "all"
 
 
 def _open(folder: str, engine: str) -> Any:
@@ -93,17 +98,10 @@ def child(step: str, reference: str, current: str, engine: str, polars_engine: s
     elif step == "freshness":
         now = datetime.fromisoformat("2024-02-01T00:00:00+00:00")
         outcome = check_data_freshness(ref, "event_time", now=now).outcome
+    elif step == ALL:
+        outcome = run_ours(reference, current, engine)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "peak_mib": peak_rss_mib(), "outcome": outcome}))
-
-
-def peak_rss_mib() -> float:
-    """This process' peak RSS since its exec: VmHWM. (``ru_maxrss`` keeps the RSS the forked
-    parent had before the exec, so a child of a big parent reports at least the parent.)"""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(step: str, reference: Path, current: Path, *options: str) -> dict[str, Any]:
@@ -123,7 +121,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--engine", choices=["polars", "duckdb"], default="polars")
     parser.add_argument("--polars-engine", default="default")
-    parser.add_argument("--steps", nargs="+", default=STEPS)
+    parser.add_argument("--steps", nargs="+", choices=[*STEPS, ALL], default=STEPS)
+    parser.add_argument("--data", type=Path, help="keep the generated folders here")
     parser.add_argument("--child", nargs=5)
     arguments = parser.parse_args()
     if arguments.child:
@@ -132,13 +131,16 @@ def main() -> None:
     from mltestscore.checks.schema import infer_schema, schema_to_dict
 
     print(f"load average {os.getloadavg()}")
-    with tempfile.TemporaryDirectory() as scratch:
-        reference = Path(scratch) / "reference"
-        current = Path(scratch) / "serving"
-        write_folder(reference, arguments.rows, shifted=False, seed=0)
-        write_folder(current, max(arguments.rows // 10, 1000), shifted=True, seed=1)
-        suite = schema_to_dict(infer_schema(str(reference)))
-        (Path(scratch) / "schema.json").write_text(json.dumps(suite, default=str))
+    with tempfile.TemporaryDirectory() as temporary:
+        scratch = arguments.data or Path(temporary)
+        reference = scratch / "reference"
+        current = scratch / "serving"
+        if not reference.exists():
+            write_folder(reference, arguments.rows, shifted=False, seed=0)
+            write_folder(current, max(arguments.rows // 10, 1000), shifted=True, seed=1)
+        if not (scratch / "schema.json").exists():
+            suite = schema_to_dict(infer_schema(str(reference)))
+            (scratch / "schema.json").write_text(json.dumps(suite, default=str))
         options = (arguments.engine, arguments.polars_engine)
         base = 0.0
         print(f"{arguments.rows:,} rows, {arguments.engine}, Polars engine {options[1]}")

@@ -4,10 +4,10 @@ The data checks accept a pandas DataFrame or one CSV / Parquet file (read whole 
 fast path for data that fits) and, besides, data that may not fit: a folder of Parquet files
 (hive partitions included), a glob, a single Parquet file larger than
 :data:`PANDAS_FILE_LIMIT_BYTES`, a pyarrow Table or Dataset, a Polars (Lazy)Frame, a DuckDB
-relation or a Spark DataFrame. Those become a :class:`Scan`: a narwhals LazyFrame over the
-engine that holds the data, so each aggregate is written once (narwhals expressions) and runs
-in Polars, DuckDB or Spark; only one-row aggregates, group counts bounded by the caller and a
-bounded row sample come back to Python.
+relation, a Spark or a Dask DataFrame. Those become a :class:`Scan`: a narwhals LazyFrame over
+the engine that holds the data, so each aggregate is written once (narwhals expressions) and
+runs in Polars, DuckDB, Spark or Dask; only one-row aggregates, group counts bounded by the
+caller and a bounded row sample come back to Python.
 
 Files are scanned with DuckDB: it streams Parquet with projection pushdown, reads hive
 partitions and globs, and enforces a memory budget (``memory_limit``, spilling to disk past
@@ -65,6 +65,8 @@ def _engine_of(data: Any) -> str | None:
         return "duckdb"
     if module == "pyspark" and name == "DataFrame":
         return "spark"
+    if module == "dask" and name == "DataFrame":
+        return "dask"
     if module == "pyarrow" and name in {"Table", "FileSystemDataset", "Dataset", "UnionDataset"}:
         return "duckdb"
     return None
@@ -243,10 +245,46 @@ def _bottom_k(scan: Scan, columns: Sequence[str], k: int, seed: int) -> nw.LazyF
             hashed.orderBy(_SAMPLE_HASH).limit(k).drop(_SAMPLE_HASH)
         )
         return ordered
+    if scan.engine == "dask":
+        return _from_dask(_dask_bottom_k(native, columns, k, seed))
     quoted = ", ".join(_quote(c) for c in columns)
     query = f"select {quoted} from t order by hash({int(seed)}, {quoted}) limit {int(k)}"
     queried: nw.LazyFrame[Any] = nw.from_native(native.query("t", query))
     return queried
+
+
+def _dask_bottom_k(native: Any, columns: Sequence[str], k: int, seed: int) -> Any:
+    """Dask's bottom-k: each partition's rows hashed by pandas (seeded by ``hash_key``, the
+    index left out, so a row hashes alike in any partitioning), then ``nsmallest``, which
+    keeps at most k rows per partition before combining them. The hash column is dropped
+    partition by partition: Dask 2026.11 pushes a ``drop`` after ``nsmallest`` below it, and
+    the sort key is then gone."""
+    import pandas as pd
+
+    chosen = native[list(columns)]
+    key = f"{seed % 10**16:016d}"
+
+    def hashed(part: pd.DataFrame) -> pd.DataFrame:
+        row_hash = pd.util.hash_pandas_object(part, index=False, hash_key=key)
+        return part.assign(**{_SAMPLE_HASH: row_hash})
+
+    meta = chosen._meta.assign(**{_SAMPLE_HASH: pd.Series(dtype="uint64")})
+    picked = chosen.map_partitions(hashed, meta=meta).nsmallest(k, _SAMPLE_HASH)
+    return picked.map_partitions(lambda part: part.drop(columns=[_SAMPLE_HASH]), meta=chosen._meta)
+
+
+def _from_dask(data: Any) -> nw.LazyFrame[Any]:
+    """A Dask DataFrame as a narwhals LazyFrame. Narwhals warns that its Dask support will
+    move to a plugin package (``narwhals-dask``); until that package is published the
+    built-in support is the one there is, so that one warning is not passed on."""
+    import warnings
+
+    import narwhals as nw
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Dask support is moving", category=FutureWarning)
+        frame: nw.LazyFrame[Any] = nw.from_native(data)
+    return frame
 
 
 def _quote(name: str) -> str:
@@ -308,6 +346,8 @@ def open_scan(data: Any, argument: str) -> Scan:
             return Scan(nw.from_native(native), "polars", f"Polars {type(data).__name__}")
         if engine == "spark":
             return Scan(nw.from_native(data), "spark", "Spark DataFrame")
+        if engine == "dask":
+            return Scan(_from_dask(data), "dask", "Dask DataFrame")
         if engine == "duckdb" and "Relation" in type(data).__name__:
             return Scan(nw.from_native(data), "duckdb", "DuckDB relation")
         if engine == "duckdb":  # pyarrow: DuckDB reads Tables and Datasets without a copy

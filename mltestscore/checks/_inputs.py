@@ -61,7 +61,8 @@ def read_frame(data: Any, argument: str, columns: Sequence[str] | None = None) -
         raise CheckInputError(
             argument,
             f"expected a pandas DataFrame or a file path, got {type(data).__name__} (a folder, "
-            "a glob, a pyarrow Table or Dataset, a Polars, DuckDB or Spark frame are accepted)",
+            "a glob, a pyarrow Table or Dataset, a Polars, DuckDB, Spark or Dask frame are "
+            "accepted)",
         )
     path = Path(data)
     if not path.is_file():

@@ -1,7 +1,7 @@
 """Schema inference and validation computed in the engine that holds a large source.
 
 ``infer_schema`` and ``check_schema`` (data-1, monitor-2) on a folder of Parquet files, a glob,
-a Polars, DuckDB, pyarrow or Spark frame (docs/bigdata.md): the aggregates they need (null
+a Polars, DuckDB, pyarrow, Spark or Dask frame (docs/bigdata.md): the aggregates they need (null
 counts, minimum, maximum, mean and standard deviation, distinct counts, the category domains
 of columns with few values, the count of values outside each expectation and the few most
 frequent of them) are narwhals expressions run by the engine; only those aggregates and at
@@ -141,20 +141,29 @@ def profile_scan(
     most ``max_categories + 1`` groups each (more means the column has no domain).
 
     No distinct count is taken of the other columns: an exact one costs a pass of its own in
-    Spark (its planner expands the rows once per distinct count), and the capped group
-    count answers the only question asked of it, whether a column has at most
-    ``max_categories`` values, exactly.
+    Spark (its planner expands the rows once per distinct count) and memory in Polars, and
+    the capped group count answers the only question asked of it, whether a column has at
+    most ``max_categories`` values, exactly. The id-like columns' counts are a third query
+    on Spark and Polars (:func:`_distinct_counts`).
     """
     import narwhals as nw
     import pandas as pd
 
     dtypes = _column_types(scan)
+    ids = [c for c in columns if _is_id_like(c, dtypes[c], is_id)]
+    # The id-like columns' distinct counts are a query of their own on Spark and Polars.
+    # Spark plans a distinct count beside other aggregates by grouping the whole pass by the
+    # counted column (several: by expanding every row once per count). Polars' in-memory
+    # engine holds the columns of a select with n_unique in it: at 10M rows x 20 columns
+    # inference peaked at 2.4-2.8 GiB with 5-20 distinct counts in the pass, 0.7-0.9 GiB with
+    # them apart (docs/bigdata.md)
+    apart = scan.engine in ("spark", "polars")
     expressions: list[nw.Expr] = [nw.len().alias("rows")]
     for i, column in enumerate(columns):
         dtype = dtypes[column]
         valid = _valid(column, dtype)
         expressions.append(_count(~valid, f"nulls{i}"))
-        if _is_id_like(column, dtype, is_id):
+        if column in ids and not apart:
             expressions.append(nw.col(column).n_unique().alias(f"distinct{i}"))
         if _is_numeric_column(dtype):
             value = nw.when(valid).then(nw.col(column).cast(nw.Float64))
@@ -167,12 +176,14 @@ def profile_scan(
             expressions.append(value.mean().alias(f"mean{i}"))
             expressions.append(value.std(ddof=1).alias(f"sd{i}"))
     found = scan.aggregate(expressions)
+    if apart and ids:
+        found.update(_distinct_counts(scan, columns, ids))
     rows = int(found["rows"])
     scan._rows = rows
     nulls = {column: int(found[f"nulls{i}"]) for i, column in enumerate(columns)}
     unique: dict[str, bool] = {}
     for i, column in enumerate(columns):
-        if _is_id_like(column, dtypes[column], is_id):
+        if column in ids:
             distinct = int(found[f"distinct{i}"]) - (1 if nulls[column] else 0)
             unique[column] = distinct == rows - nulls[column]
     grouped = [
@@ -202,6 +213,23 @@ def profile_scan(
             **figures,
         )
     return profiles
+
+
+def _distinct_counts(scan: Scan, columns: Sequence[str], ids: Sequence[str]) -> dict[str, int]:
+    """The distinct count (missing counted as one value, as ``n_unique``) of each id-like
+    column, keyed ``distinct{i}`` by the column's place in ``columns``, in one query: one
+    aggregate per column, stacked, so each holds a single distinct count (a Spark plan
+    without ``Expand``)."""
+    import narwhals as nw
+
+    parts = [
+        scan.frame.select(nw.col(column).n_unique().cast(nw.Int64).alias(_COUNT)).with_columns(
+            nw.lit(columns.index(column), nw.Int64()).alias(_INDEX)
+        )
+        for column in ids
+    ]
+    table = scan.collect(nw.concat(parts, how="vertical") if len(parts) > 1 else parts[0])
+    return {f"distinct{int(i)}": int(n) for i, n in zip(table[_INDEX], table[_COUNT], strict=True)}
 
 
 def _is_id_like(column: str, dtype: Any, is_id: Callable[[str], bool]) -> bool:

@@ -62,9 +62,15 @@ def defective(frame: pd.DataFrame) -> pd.DataFrame:
 def test_inference_in_the_engine_writes_the_suite_pandas_infers(
     kind: str, halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
-    expected = infer_schema(halves[0], id_columns=["fnlwgt"])
-    actual = infer_schema(_source(kind, halves[0], tmp_path), id_columns=["fnlwgt"])
+    """Two id-like columns, one unique (a row number) and one not (fnlwgt): their
+    distinct counts are a query of their own on Polars, in the profile pass on DuckDB."""
+    reference = halves[0].assign(row_id=range(len(halves[0])))
+    ids = ["fnlwgt", "row_id"]
+    expected = infer_schema(reference, id_columns=ids)
+    actual = infer_schema(_source(kind, reference, tmp_path), id_columns=ids)
     assert_same_suite(expected, actual)
+    unique = [e for e in schema_to_dict(actual)["expectations"] if e["type"].endswith("unique")]
+    assert [e["kwargs"]["column"] for e in unique] == ["row_id"]
     where = actual.meta["mltestscore"]["computed_in"]
     assert where["engine"] == ("polars" if kind == "polars" else "duckdb")
     assert where["rows_scanned"] == len(halves[0])

@@ -150,3 +150,34 @@ def test_decimal_list_and_struct_columns_on_spark_are_judged_as_pandas_judges_th
         assert actual.reason == wanted.reason
         assert_same_result(wanted, actual)
         assert actual.measurements["engine"] == "spark"
+
+
+def test_inference_on_spark_with_two_id_like_columns_never_expands_the_rows(
+    spark: Any, halves: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Uniqueness of two id-like columns (a row number, unique; fnlwgt, repeated) as pandas
+    infers it, from plans without Spark's ``Expand`` (which copies every row once per exact
+    distinct count when an aggregate holds two or more)."""
+    from mltestscore.checks import _frames
+    from mltestscore.checks.schema import infer_schema, schema_to_dict
+    from tests.bigdata.test_lazy_schema import assert_same_suite
+
+    reference = halves[0][["age", "workclass", "fnlwgt"]].copy()
+    reference["row_id"] = range(len(reference))
+    ids = ["fnlwgt", "row_id"]
+    expected = infer_schema(reference, id_columns=ids)
+    plans: list[str] = []
+    collect = _frames.Scan.collect
+
+    def recording(scan: _frames.Scan, frame: Any) -> Any:
+        plans.append(str(frame.to_native()._jdf.queryExecution().optimizedPlan().toString()))
+        return collect(scan, frame)
+
+    monkeypatch.setattr(_frames.Scan, "collect", recording)
+    actual = infer_schema(_spark_frame(spark, reference), id_columns=ids)
+    assert_same_suite(expected, actual)
+    written = schema_to_dict(actual)["expectations"]
+    unique = [e["kwargs"]["column"] for e in written if e["type"].endswith("to_be_unique")]
+    assert unique == ["row_id"]
+    assert any("count(distinct" in plan.lower() for plan in plans)
+    assert not [plan for plan in plans if "Expand" in plan]

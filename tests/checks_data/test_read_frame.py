@@ -46,7 +46,7 @@ def test_a_frame_is_returned_as_it_is_even_when_empty() -> None:
         (
             (1, 2),
             "reference: expected a pandas DataFrame or a file path, got tuple (a folder, a glob, "
-            "a pyarrow Table or Dataset, a Polars, DuckDB or Spark frame are accepted)",
+            "a pyarrow Table or Dataset, a Polars, DuckDB, Spark or Dask frame are accepted)",
         ),
         ("no/such/rows.parquet", "reference: file 'no/such/rows.parquet' does not exist"),
         ("rows.json", "reference: 'rows.json' is neither a .parquet nor a .csv file"),
