@@ -578,13 +578,6 @@ class SuiteContext:
         with contextlib.suppress(Exception):
             canary.send(self.features(self.evaluation_key()).head(rows))
 
-    def stop_canary(self) -> None:
-        """Stop the started canary process (its item was deselected)."""
-        with self._lock:
-            canary, self._canary = self._canary, None
-        if canary is not None:
-            canary.close()
-
     def canary_started(self) -> bool:
         with self._lock:
             return self._canary is not None

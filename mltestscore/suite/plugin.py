@@ -71,25 +71,6 @@ class SuitePlugin:
             return True
         return _names_a_folder(self.config.args, Path(self.config.invocation_params.dir))
 
-    def start_canary_early(self) -> None:
-        """Start the canary's process while pytest configures and collects, when the run
-        will generate a canary item: its fresh interpreter then imports scikit-learn and
-        loads the model on the core this process leaves idle while it does its own imports,
-        instead of competing with the suite worker during the items. Its skops file is loaded
-        there with the configured trusted types only (the same refusal as the audit
-        :func:`check_model_trust` runs here meanwhile). Deselecting the canary item (``-k``)
-        stops it at the end of collection; a configuration error, at once."""
-        config = self.config
-        if config.option.collectonly or role(config) is not Role.ALONE or not self.wanted():
-            return
-        if config.option.help or config.option.version:
-            return  # pytest answers them without a session that would stop it
-        spec = next(
-            (s for s, _ in catalog.applicable_specs(self.suite) if s.schedule.starts_canary), None
-        )
-        if spec is not None:
-            _start_canary(self.context, spec)
-
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
         self, collector: pytest.Collector
@@ -125,9 +106,7 @@ class SuitePlugin:
         except MLScoreError as exc:
             raise pytest.UsageError(f"mltestscore: {exc}") from None
         canary = next((item.spec for item in items if item.spec.schedule.starts_canary), None)
-        if canary is None:
-            self.context.stop_canary()  # started at configuration, then deselected
-        elif role(self.config) is Role.ALONE and not self.context.canary_started():
+        if canary is not None and role(self.config) is Role.ALONE:
             # Under pytest-xdist the worker that runs the canary is not known yet: its item
             # starts the process itself.
             _start_canary(self.context, canary)
@@ -350,18 +329,14 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin:
     """
     project = session.project
     worker = role(config) is Role.WORKER
-    plugin: SuitePlugin | None = None
     try:
         suite = parse_suite_config(project, complete=False)
         catalog.check_thresholds(suite)
         plugin = SuitePlugin(config, suite, Path(project.source))
-        plugin.start_canary_early()  # before the imports below
         if not worker:  # workers meet the same problem when loading
             check_model_trust(suite)
         plugin.use_suite(complete_suite_config(suite))
     except MLScoreError as exc:
-        if plugin is not None:
-            plugin.context.close()  # the canary's process, started above
         if not worker:
             remove_stale(session.json_path)  # as for any other configuration error
         raise pytest.UsageError(f"mltestscore: {exc}") from None
