@@ -60,6 +60,7 @@ def bootstrap_weights(n: int, n_boot: int, rng: np.random.Generator) -> NDArray[
     drawn = rng.integers(0, n, size=(n_boot, n))
     drawn += np.arange(n_boot, dtype=drawn.dtype)[:, None] * n  # resample b's rows at b * n
     counts = np.bincount(drawn.ravel(), minlength=n_boot * n)
+    del drawn  # the peak stays two arrays of the weights' size, as with the multinomial
     return counts.reshape(n_boot, n).astype(np.float64)
 
 
