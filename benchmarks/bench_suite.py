@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,6 +54,16 @@ def run_once(
     extra: list[str], threads: str = "1", worker: str = "0", project: Path = EXAMPLE
 ) -> tuple[dict[str, float], dict[str, str], float]:
     """(seconds per generated item, outcome per item, wall seconds) of one pytest run."""
+    times, outcomes, wall, _ = run_measured(extra, threads, worker, project)
+    return times, outcomes, wall
+
+
+def run_measured(
+    extra: list[str], threads: str = "1", worker: str = "0", project: Path = EXAMPLE
+) -> tuple[dict[str, float], dict[str, str], float, float]:
+    """:func:`run_once` and the CPU seconds (user + system) of every process the run waited
+    for: pytest, the suite worker, the canary's process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as scratch:
         junit = Path(scratch) / "junit.xml"
         command = [
@@ -76,15 +87,17 @@ def run_once(
             outcomes[nodeid] = next(
                 (k for k in ("failure", "error", "skipped") if k in kinds), "passed"
             )
-    return times, outcomes, wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return times, outcomes, wall, cpu
 
 
 def _medians(
-    runs: list[tuple[dict[str, float], dict[str, str], float]],
+    runs: list[tuple[dict[str, float], dict[str, str], float, float]],
 ) -> tuple[dict[str, float], float]:
-    items = sorted({name for times, _, _ in runs for name in times})
-    per_item = {n: statistics.median(t.get(n, 0.0) for t, _, _ in runs) for n in items}
-    return per_item, statistics.median(w for _, _, w in runs)
+    items = sorted({name for times, *_ in runs for name in times})
+    per_item = {n: statistics.median(run[0].get(n, 0.0) for run in runs) for n in items}
+    return per_item, statistics.median(run[2] for run in runs)
 
 
 def main() -> int:
@@ -110,10 +123,10 @@ def main() -> int:
         train(project)
     limited, unlimited, forked = [], [], []
     for _ in range(args.repeats):  # interleaved, so machine load hits all alike
-        limited.append(run_once(args.pytest_args, threads="1", project=project))
-        forked.append(run_once(args.pytest_args, threads="1", worker="1", project=project))
+        limited.append(run_measured(args.pytest_args, threads="1", project=project))
+        forked.append(run_measured(args.pytest_args, threads="1", worker="1", project=project))
         if args.compare_threads:
-            unlimited.append(run_once(args.pytest_args, threads="0", project=project))
+            unlimited.append(run_measured(args.pytest_args, threads="0", project=project))
     per_item, wall = _medians(limited)
     forked_wall = _medians(forked)[1]
     other, other_wall = _medians(unlimited) if unlimited else ({}, 0.0)
@@ -135,6 +148,12 @@ def main() -> int:
           + (f" (no thread limit: {other_wall:.2f} s)" if other else ""))  # fmt: skip
     print(f"whole pytest process with the suite worker (the default): {forked_wall:.2f} s "
           f"({wall / forked_wall:.2f}x faster)")  # fmt: skip
+    saved = sorted(1 - f[2] / one[2] for one, f in zip(limited, forked, strict=True))
+    print(f"  wall time the worker saved, pair by pair: {', '.join(f'{x:.1%}' for x in saved)} "
+          f"(median {statistics.median(saved):.1%}); CPU seconds, medians: one process "
+          f"{statistics.median(r[3] for r in limited):.2f}, with the worker "
+          f"{statistics.median(r[3] for r in forked):.2f}; load "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
     best = min(wall, forked_wall)
     print(f"target: under {TARGET_SECONDS:.0f} s -> {'met' if best < TARGET_SECONDS else 'MISSED'}")
     return 0

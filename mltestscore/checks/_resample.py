@@ -47,10 +47,21 @@ def resamples_for(n_bootstrap: int, confidence: float) -> int:
 
 
 def bootstrap_weights(n: int, n_boot: int, rng: np.random.Generator) -> NDArray[np.float64]:
-    """``n_boot`` rows of multinomial draw counts: row b says how often each row was drawn."""
+    """``n_boot`` rows of multinomial draw counts: row b says how often each row was drawn.
+
+    Counted from ``n`` uniform row indices per resample (what a bootstrap resample is, and
+    exactly multinomial with equal probabilities) rather than with ``rng.multinomial``,
+    which draws one binomial per row and resample: 3-5x the time for the same distribution
+    (0.6 s of CPU in the example's suite)."""
     import numpy as np
 
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
+    if n_boot <= 0 or n <= 0:
+        return np.zeros((max(n_boot, 0), max(n, 0)), dtype=np.float64)
+    drawn = rng.integers(0, n, size=(n_boot, n))
+    drawn += np.arange(n_boot, dtype=drawn.dtype)[:, None] * n  # resample b's rows at b * n
+    counts = np.bincount(drawn.ravel(), minlength=n_boot * n)
+    del drawn  # the peak stays two arrays of the weights' size, as with the multinomial
+    return counts.reshape(n_boot, n).astype(np.float64)
 
 
 def weighted_scores(

@@ -11,8 +11,9 @@ and the item records and judges them the same way.
 - :class:`ForkedExecution`: a forked child computes items from the end of the list while
   pytest computes them from the start (:mod:`mltestscore.suite.worker`). On the 4,000-row
   example it saved 19.8% of the wall time, on the full Adult data (48,842 rows) 24.6%
-  (alternating runs, medians, see benchmarks/README.md). ``MLTESTSCORE_SUITE_WORKER=0`` turns
-  it off.
+  (alternating runs on an idle machine, medians, see benchmarks/README.md; re-measured near
+  idle 5.3% and 24.1%, and at load 5-17 nothing). ``MLTESTSCORE_SUITE_WORKER=0`` turns it
+  off.
 """
 
 from __future__ import annotations

@@ -374,6 +374,28 @@ def test_weighted_resample_scores_equal_the_metric_on_resampled_rows(
             assert value == pytest.approx(expected, abs=1e-9)
 
 
+def test_bootstrap_weights_are_draw_counts_with_the_multinomial_mean_and_variance() -> None:
+    """Each row counts n draws with replacement: it sums to n, and over many resamples a
+    row's count has mean 1 and variance 1 - 1/n (Binomial(n, 1/n)), independent of the
+    other rows (covariance -1/n)."""
+    import numpy as np
+
+    from mltestscore.checks import _resample
+
+    n, resamples = 40, 20_000
+    weights = _resample.bootstrap_weights(n, resamples, np.random.default_rng(3))
+
+    assert weights.shape == (resamples, n)
+    assert (weights.sum(axis=1) == n).all()
+    assert (weights >= 0).all()
+    assert (weights == np.round(weights)).all()
+    assert weights.mean(axis=0) == pytest.approx(np.ones(n), abs=0.05)
+    assert weights.var(axis=0).mean() == pytest.approx(1 - 1 / n, rel=0.03)
+    covariance = np.cov(weights[:, 0], weights[:, 1])[0, 1]
+    assert covariance == pytest.approx(-1 / n, abs=0.02)
+    assert _resample.bootstrap_weights(n, 0, np.random.default_rng(3)).shape == (0, n)
+
+
 def _measure(model: Any, X: Any, y: Any, columns: list[str]) -> Any:
     import numpy as np
 
