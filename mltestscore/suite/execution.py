@@ -22,15 +22,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from mltestscore.suite.jobs import Compute, Job
+
 if TYPE_CHECKING:
     from mltestscore.checks.result import CheckResult
-    from mltestscore.suite.catalog import Spec
     from mltestscore.suite.worker import SuiteWorker
-
-# One generated item: its spec and its parameter (a column, a data key, or None).
-Job = tuple["Spec", str | None]
-# Computes one job's result, in whichever process runs it.
-Compute = Callable[["Spec", str | None], "CheckResult"]
 
 
 class Execution(Protocol):

@@ -28,7 +28,8 @@ from mltestscore.suite.config import (
     parse_suite_config,
 )
 from mltestscore.suite.context import SuiteContext
-from mltestscore.suite.execution import Execution, Job, SerialExecution, choose_execution
+from mltestscore.suite.execution import Execution, SerialExecution, choose_execution
+from mltestscore.suite.jobs import Job
 from mltestscore.suite.worker import plain_json
 
 if TYPE_CHECKING:

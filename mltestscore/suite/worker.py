@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 from mltestscore.errors import MLScoreError
 
 if TYPE_CHECKING:
-    from mltestscore.suite.execution import Compute, Job
+    from mltestscore.suite.jobs import Compute, Job
 
 SWITCH_VARIABLE = "MLTESTSCORE_SUITE_WORKER"
 STALL_SECONDS = 30.0

@@ -12,6 +12,7 @@ from mltestscore.checks.result import CheckResult
 from mltestscore.suite import execution
 from mltestscore.suite import worker as suite_worker
 from mltestscore.suite.catalog import Schedule, Spec
+from mltestscore.suite.jobs import Compute
 
 
 def _spec(name: str, schedule: Schedule | None = None) -> Spec:
@@ -21,7 +22,7 @@ def _spec(name: str, schedule: Schedule | None = None) -> Spec:
     return Spec("data-5", name, "check_pii", (), "a job", runner, schedule=schedule or Schedule())
 
 
-def _compute(calls: list[tuple[str, str | None]]) -> execution.Compute:
+def _compute(calls: list[tuple[str, str | None]]) -> Compute:
     def compute(spec: Spec, param: str | None) -> CheckResult:
         calls.append((spec.name, param))
         return CheckResult.passed(
