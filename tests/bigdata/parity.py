@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from mltestscore.checks.result import CheckResult
@@ -54,3 +55,36 @@ def _assert_close(a: Any, b: Any, where: str) -> None:
         assert math.isclose(a, b, rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-12), (where, a, b)
     else:
         assert a == b, (where, a, b)
+
+
+def assert_engine_sample(frame: Any, rows: int, engine: str, root: Path) -> None:
+    """A suite whose training data is ``frame`` (an engine's DataFrame of ``rows`` rows, from
+    a ``module:callable``) gives the model checks a seeded sample of the configured size drawn
+    by the engine, says so (engine, rows, sample size, seed), and gives the data checks the
+    engine's frame itself."""
+    from mltestscore.checks import _frames
+    from mltestscore.suite.config import Source, SuiteConfig
+    from mltestscore.suite.context import SuiteContext
+
+    config = SuiteConfig(
+        source="pyproject.toml",
+        root=root,
+        data={"train": Source("train", "data:train", function=lambda: frame)},
+        target="income",
+    )
+    context = SuiteContext(config)
+    size = 300
+    original, _frames.MODEL_SAMPLE_SIZE = _frames.MODEL_SAMPLE_SIZE, size
+    try:
+        sample = context.frame("train")
+    finally:
+        _frames.MODEL_SAMPLE_SIZE = original
+    assert len(sample) == size
+    assert context.samples["train"] == {
+        "engine": engine,
+        "rows": rows,
+        "sample_size": size,
+        "seed": 0,
+    }
+    assert context.data("train") is frame
+    assert sorted(context.labels("train").unique()) == [0, 1]

@@ -17,7 +17,7 @@ from mltestscore.checks.drift import check_feature_drift
 from mltestscore.checks.privacy import check_pii
 from mltestscore.checks.schema import check_schema, infer_schema
 from mltestscore.checks.staleness import check_data_freshness
-from tests.bigdata.parity import assert_same_result
+from tests.bigdata.parity import assert_engine_sample, assert_same_result
 from tests.bigdata.test_lazy_schema import assert_same_suite, defective
 
 if TYPE_CHECKING:
@@ -109,30 +109,4 @@ def test_pii_on_dask_scans_a_seeded_sample_that_ignores_partitioning(
 def test_a_suite_reading_dask_gives_the_model_checks_a_seeded_engine_sample(
     halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
-    from mltestscore.checks import _frames
-    from mltestscore.suite.config import Source, SuiteConfig
-    from mltestscore.suite.context import SuiteContext
-
-    frame = _dask(halves[0])
-    config = SuiteConfig(
-        source="pyproject.toml",
-        root=tmp_path,
-        data={"train": Source("train", "data:train", function=lambda: frame)},
-        target="income",
-    )
-    context = SuiteContext(config)
-    size = 300
-    original, _frames.MODEL_SAMPLE_SIZE = _frames.MODEL_SAMPLE_SIZE, size
-    try:
-        sample = context.frame("train")
-    finally:
-        _frames.MODEL_SAMPLE_SIZE = original
-    assert len(sample) == size
-    assert context.samples["train"] == {
-        "engine": "dask",
-        "rows": len(halves[0]),
-        "sample_size": size,
-        "seed": 0,
-    }
-    assert context.data("train") is frame  # the data checks get the Dask DataFrame itself
-    assert sorted(context.labels("train").unique()) == [0, 1]
+    assert_engine_sample(_dask(halves[0]), len(halves[0]), "dask", tmp_path)

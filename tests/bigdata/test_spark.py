@@ -16,7 +16,7 @@ pytest.importorskip("pyspark")
 from mltestscore.checks.drift import check_feature_drift
 from mltestscore.checks.privacy import check_pii
 from mltestscore.checks.staleness import check_data_freshness
-from tests.bigdata.parity import assert_same_result
+from tests.bigdata.parity import assert_engine_sample, assert_same_result
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -100,33 +100,7 @@ def test_pii_on_spark_scans_an_engine_sample(
 def test_a_suite_reading_spark_gives_the_model_checks_a_seeded_engine_sample(
     spark: Any, halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
-    from mltestscore.checks import _frames
-    from mltestscore.suite.config import Source, SuiteConfig
-    from mltestscore.suite.context import SuiteContext
-
-    frame = _spark_frame(spark, halves[0])
-    config = SuiteConfig(
-        source="pyproject.toml",
-        root=tmp_path,
-        data={"train": Source("train", "data:train", function=lambda: frame)},
-        target="income",
-    )
-    context = SuiteContext(config)
-    size = 300
-    original, _frames.MODEL_SAMPLE_SIZE = _frames.MODEL_SAMPLE_SIZE, size
-    try:
-        sample = context.frame("train")
-    finally:
-        _frames.MODEL_SAMPLE_SIZE = original
-    assert len(sample) == size
-    assert context.samples["train"] == {
-        "engine": "spark",
-        "rows": len(halves[0]),
-        "sample_size": size,
-        "seed": 0,
-    }
-    assert context.data("train") is frame  # the data checks get the Spark DataFrame itself
-    assert sorted(context.labels("train").unique()) == [0, 1]
+    assert_engine_sample(_spark_frame(spark, halves[0]), len(halves[0]), "spark", tmp_path)
 
 
 def test_decimal_list_and_struct_columns_on_spark_are_judged_as_pandas_judges_them(
