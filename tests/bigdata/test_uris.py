@@ -181,3 +181,36 @@ def test_a_missing_s3_prefix_or_bucket_is_an_error_naming_the_uri(
         result = check_feature_drift(halves[0], uri)
         assert result.outcome == "error"
         assert f"current: {uri!r} could not be read" in result.reason
+
+
+def test_the_schema_is_inferred_and_validated_through_file_uris_in_polars(
+    halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """data-1 and monitor-2 on URIs: clean serving data passes, negated ages fail."""
+    from mltestscore.suite.config import Source, SuiteConfig, _uri_reader
+    from mltestscore.suite.context import SuiteContext
+    from mltestscore.suite.runners import run_schema
+
+    (tmp_path / "train").mkdir()
+    (tmp_path / "serving").mkdir()
+    train = Path(_hive_folder(halves[0], tmp_path / "train")).as_uri() + "/"
+    planted = halves[1].assign(age=-halves[1]["age"])
+    serving = Path(_hive_folder(planted, tmp_path / "serving")).as_uri() + "/"
+    config = SuiteConfig(
+        source="pyproject.toml",
+        root=tmp_path,
+        data={
+            "train": Source("train", train, function=_uri_reader(train)),
+            "serving": Source("serving", serving, function=_uri_reader(serving)),
+        },
+        target="income",
+        schema=tmp_path / "schema.json",
+    )
+    context = SuiteContext(config)
+    clean = run_schema(context, "train", {})
+    broken = run_schema(context, "serving", {})
+    assert clean.outcome == "passed", clean.reason
+    assert broken.outcome == "failed"
+    assert "age" in broken.reason
+    assert broken.measurements["engine"] == "polars"
+    assert broken.measurements["rows_scanned"] == len(planted)
