@@ -2,7 +2,8 @@
 
 The data checks accept a pandas DataFrame or one CSV / Parquet file (read whole by pandas: the
 fast path for data that fits) and, besides, data that may not fit: a folder of Parquet files
-(hive partitions included), a glob, a single Parquet file larger than
+(hive partitions included), a glob, a URI of Parquet data (``s3://``, ``gs://``, ``az://``,
+``file://``, ``https://``, ...), a single Parquet file larger than
 :data:`PANDAS_FILE_LIMIT_BYTES`, a pyarrow Table or Dataset, a Polars (Lazy)Frame, a DuckDB
 relation, a Spark or a Dask DataFrame. Those become a :class:`Scan`: a narwhals LazyFrame over
 the engine that holds the data, so each aggregate is written once (narwhals expressions) and
@@ -12,13 +13,17 @@ caller and a bounded row sample come back to Python.
 Files are scanned with DuckDB: it streams Parquet with projection pushdown, reads hive
 partitions and globs, and enforces a memory budget (``memory_limit``, spilling to disk past
 it), which Polars' streaming engine does not offer. The measurement behind the choice is in
-``docs/bigdata.md``. The heavy libraries are imported only here, inside the functions.
+``docs/bigdata.md``. A URI is scanned with Polars instead: its object-store reader reads
+S3, GCS, Azure, HTTP and local files natively, while DuckDB needs its httpfs extension,
+downloaded at run time, which an offline build machine cannot fetch. The heavy libraries are
+imported only here, inside the functions.
 """
 
 from __future__ import annotations
 
 import glob as globbing
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +44,7 @@ __all__ = [
     "Projection",
     "Scan",
     "is_scannable",
+    "is_uri",
     "open_scan",
 ]
 
@@ -53,6 +59,12 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 MODEL_SAMPLE_SIZE = 100_000
 _SAMPLE_HASH = "__mltestscore_row_hash"
 _PARQUET_SUFFIXES = (".parquet", ".pq")
+# What Polars' object-store reader opens (polars.scan_parquet): anything else is refused by
+# name rather than handed to an engine that fails with its own message.
+URI_SCHEMES = frozenset(
+    {"s3", "s3a", "gs", "gcs", "az", "azure", "abfs", "abfss", "file", "http", "https", "hf"}
+)
+_URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def _engine_of(data: Any) -> str | None:
@@ -86,9 +98,15 @@ def _is_glob(text: str) -> bool:
     return any(char in text for char in "*?[")
 
 
+def is_uri(data: Any) -> bool:
+    """Whether ``data`` is a string with a scheme (``s3://...``): read by Polars, never
+    looked up as a local path."""
+    return isinstance(data, str) and _URI.match(data) is not None
+
+
 def is_scannable(data: Any) -> bool:
     """Whether ``data`` takes the lazy path (anything but a pandas frame or a small file)."""
-    if isinstance(data, Projection) or _engine_of(data) is not None:
+    if isinstance(data, Projection) or _engine_of(data) is not None or is_uri(data):
         return True
     if not isinstance(data, str | os.PathLike):
         return False
@@ -323,6 +341,43 @@ def _parquet_files(text: str, argument: str) -> tuple[str, bool]:
     return pattern, hive
 
 
+def _open_uri(uri: str, argument: str) -> Scan:
+    """A Polars scan of the Parquet data at ``uri`` (a file, a folder ending in ``/`` with
+    hive partitions read, or a glob). Credentials and endpoints come from the standard
+    environment variables (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ...), which Polars'
+    object-store reader honours. The schema is read here, so a missing object or a refused
+    request is an error now, naming the argument and the URI."""
+    match = _URI.match(uri)
+    scheme = match.group(1).lower() if match else ""
+    if scheme not in URI_SCHEMES:
+        known = ", ".join(f"{s}://" for s in sorted(URI_SCHEMES))
+        raise CheckInputError(
+            argument, f"{uri!r}: the scheme {scheme}:// is not supported (Polars reads {known})"
+        )
+    try:
+        import polars as pl
+    except ImportError:
+        raise CheckInputError(
+            argument, f"{uri!r}: reading a URI needs polars: pip install 'mltestscore[bigdata]'"
+        ) from None
+    import narwhals as nw
+
+    target = uri
+    if scheme == "file" and not uri.endswith("/") and Path(uri[len("file://") :]).is_dir():
+        target = uri + "/"  # Polars reads a local folder only when its URI ends in "/"
+    try:
+        frame = pl.scan_parquet(target, hive_partitioning=True)
+        frame.collect_schema()
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "expanded paths were empty" in first:
+            first = "no Parquet file there"
+        raise CheckInputError(
+            argument, f"{uri!r} could not be read ({type(exc).__name__}: {first[:300]})"
+        ) from None
+    return Scan(nw.from_native(frame), "polars", f"Parquet {uri!r}")
+
+
 def open_scan(data: Any, argument: str) -> Scan:
     """A :class:`Scan` of ``data`` (see :func:`is_scannable`), or a CheckInputError naming
     ``argument`` when it cannot be opened."""
@@ -339,6 +394,8 @@ def open_scan(data: Any, argument: str) -> Scan:
             raise CheckInputError(argument, f"has no column(s) {missing}")
         whole.frame = whole.frame.select(*data.columns)
         return whole
+    if is_uri(data):
+        return _open_uri(data, argument)
     engine = _engine_of(data)
     try:
         if engine == "polars":

@@ -311,7 +311,21 @@ def _import_callable(text: str, key: str, where: _Where) -> Callable[[], Any]:
     return function
 
 
+def _uri_reader(uri: str) -> Callable[[], str]:
+    """A data URI's loader: the URI itself, which the lazy path reads with Polars (checked
+    when it is read: listing a bucket at configuration time would cost a request per key)."""
+
+    def read() -> str:
+        return uri
+
+    return read
+
+
 def _data_source(value: object, key: str, root: Path, where: _Where, importer: _Importer) -> Source:
+    from mltestscore.checks._frames import is_uri
+
+    if isinstance(value, str) and is_uri(value):  # s3://bucket/train/, file:///abs/train/
+        return Source(key, value, function=_uri_reader(value))
     if isinstance(value, str) and _CALLABLE.match(value) and not (root / value).exists():
         return Source(key, value, function=importer(value, key, where))
     if isinstance(value, str) and any(char in value for char in "*?["):  # a glob of Parquet
