@@ -15,10 +15,20 @@ the judgement follows asv and CodSpeed rather than comparing two numbers:
   (beside one busy core the wall-clock single-row median of the example's gradient boosting
   pipeline went from 17-25 ms to 44-61 ms, its CPU time did not move). Wall-clock
   percentiles are reported, not judged; ``clock="wall"`` judges them on a dedicated runner.
-- **A reference workload in the same run.** A fixed pure-Python and numpy loop is timed
-  interleaved with the model's calls; the model's time is judged in units of it as well as
-  in milliseconds, and a regression must show in both (``REFERENCE_SHARE``), so a slower
-  runner (both grow) or a faster reference (only the ratio grows) is not a regression.
+- **The baseline's own model in the same run.** When the model that the baseline runs
+  measured is at hand (the suite keeps a copy of its artifact beside the history), it is
+  timed interleaved with the current model, call for call on the same rows, and the
+  timings are judged model against model in this run. Contention slows both alike: over
+  twelve runs beside three busy processes (load 4.7) an identical copy read 0.93-1.09x and
+  the corpus' planted 2x slowdown 2.02-2.32x, where the stored runs had read a clean model at
+  up to 2.28x under ``-n 2``. The comparison with the stored runs is then reported, not
+  judged; and when the current model *is* the baseline's artifact (the same bytes), a
+  change of its time is the runner's or the environment's, so it is reported, not judged.
+- **A reference workload in the same run**, when no baseline model is at hand. A fixed
+  pure-Python and numpy loop is timed interleaved with the model's calls; the model's time
+  is judged in units of it as well as in milliseconds, and a regression must show in both
+  (``REFERENCE_SHARE``), so a slower runner (both grow) or a faster reference (only the
+  ratio grows) is not a regression.
 - **Distributions, a test and a minimum effect.** The calls of this run are compared with the
   stored calls of the baseline (the first passing runs in the history, pinned so a slowdown
   that slipped through once does not become the norm): a regression needs a one-sided
@@ -54,6 +64,7 @@ from mltestscore.checks.result import CheckResult, Table
 RUBRIC = ("monitor-6",)
 CHECK = "check_computing_performance"
 TIMED = ("single", "batch")  # the judged timings: one row per call, a batch per call
+BASELINE_PREFIX = "baseline_"  # the baseline model's calls in the same run, by kind
 Clock = Literal["cpu", "wall"]
 CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
 CLOCK_NAMES: dict[str, Literal["process_time", "perf_counter"]] = {
@@ -148,9 +159,14 @@ def measure(
     seed: int = 0,
     clock: Clock = "cpu",
     artifact: str | os.PathLike[str] | None = None,
+    baseline_model: Any | None = None,
 ) -> Measurement:
     """Single-row and batch calls, each preceded by a reference workload, native thread pools
-    held to one thread; then one traced batch prediction for the memory peak."""
+    held to one thread; then one traced batch prediction for the memory peak.
+
+    With a ``baseline_model`` each call of the model is paired with the same call of the
+    baseline's model, in alternating order (``baseline_single``, ``baseline_batch``), so a
+    burst of load falls on both."""
     from mltestscore.checks._threads import thread_limit
 
     read = CLOCKS[clock]
@@ -158,6 +174,8 @@ def measure(
     singles = [inputs.take_rows(X, [int(i)]) for i in rows]
     batch = inputs.take_rows(X, inputs.sample_rows(X, batch_size, seed))
     samples: dict[str, list[float]] = {"reference": [], "single": [], "batch": []}
+    if baseline_model is not None:
+        samples.update({f"{BASELINE_PREFIX}{kind}": [] for kind in TIMED})
     walls: dict[str, list[float]] = {"single": [], "batch": []}
 
     def timed(kind: str, call: Callable[[], object]) -> None:
@@ -173,14 +191,18 @@ def measure(
     order = [("single", i) for i in range(len(singles))]
     for n in range(batch_calls):
         order.insert(min(len(order), n * (every + 1)), ("batch", n))
+    pair = [(model, "")] if baseline_model is None else [(model, ""), (baseline_model, "b")]
     with thread_limit(1):
-        model.predict(singles[0])  # warm-up: lazy initialisation is not serving cost
-        model.predict(batch)
+        for each, _ in pair:
+            each.predict(singles[0])  # warm-up: lazy initialisation is not serving cost
+            each.predict(batch)
         reference_workload()
-        for kind, index in order:
+        for turn, (kind, index) in enumerate(order):
             timed("reference", reference_workload)
             row = singles[index] if kind == "single" else batch
-            timed(kind, functools.partial(model.predict, row))
+            for each, which in pair if turn % 2 == 0 else pair[::-1]:
+                label = f"{BASELINE_PREFIX}{kind}" if which else kind
+                timed(label, functools.partial(each.predict, row))
         tracemalloc.start()
         try:
             model.predict(batch)
@@ -190,6 +212,10 @@ def measure(
     figures = {"reference_ms": statistics.median(samples["reference"])}
     for kind in TIMED:
         figures[f"{kind}_ms"] = statistics.median(samples[kind])
+        if baseline_model is not None:
+            figures[f"{BASELINE_PREFIX}{kind}_ms"] = statistics.median(
+                samples[f"{BASELINE_PREFIX}{kind}"]
+            )
         for q in (50, *TAILS):
             figures[f"{kind}_wall_p{q}_ms"] = _percentile(walls[kind], q)
     figures["throughput_rows_per_s"] = len(batch) / (figures["batch_wall_p50_ms"] / 1000.0)
@@ -315,6 +341,46 @@ def compare_timings(
     )
 
 
+def compare_same_run(
+    figure: str,
+    baseline_ms: Sequence[float],
+    current_ms: Sequence[float],
+    *,
+    min_ratio: float = 1.5,
+    alpha: float = 0.01,
+    tick_ms: float = 1e-6,
+) -> TimingVerdict:
+    """The decision rule for one timing against the baseline's model timed in the same run,
+    call for call: regressed when the ``LOCATION_PERCENTILE`` ratio is above ``min_ratio``
+    and the one-sided Mann-Whitney p-value under ``alpha``. No reference units: both models
+    ran on the same runner at the same moments, which is what those units stood in for."""
+    ratio = _location_ratio(current_ms, baseline_ms)
+    problem = resolution_problem(
+        baseline_ms,
+        current_ms,
+        baseline_ms,
+        current_ms,
+        min_ratio=min_ratio,
+        alpha=alpha,
+        tick_ms=tick_ms,
+    )
+    p_value = _greater_p(current_ms, baseline_ms)
+    verdict = "not measurable" if problem else "ok"
+    if not problem and ratio > min_ratio and p_value < alpha:
+        verdict = "regressed"
+    return TimingVerdict(
+        figure,
+        statistics.median(baseline_ms),
+        statistics.median(current_ms),
+        ratio,
+        ratio,
+        p_value,
+        p_value,
+        verdict,
+        problem,
+    )
+
+
 def tail_ratio_interval(
     baseline: Sequence[float],
     current: Sequence[float],
@@ -377,7 +443,11 @@ def append_history(
     record = {
         "recorded_at": datetime.now(UTC).isoformat(),
         "measurements": dict(measurement.figures),
-        "samples": {k: [round(v, 6) for v in values] for k, values in measurement.samples.items()},
+        "samples": {
+            k: [round(v, 6) for v in values]
+            for k, values in measurement.samples.items()
+            if not k.startswith(BASELINE_PREFIX)  # the baseline model's calls are not this one's
+        },
         "parameters": dict(parameters),
         "verdict": verdict,
     }
@@ -409,9 +479,48 @@ def _pooled(records: Sequence[Mapping[str, Any]], kind: str) -> tuple[list[float
 
 @dataclass
 class _Judgement:
-    timings: dict[str, TimingVerdict]
+    timings: dict[str, TimingVerdict]  # the judged ones
     problems: dict[str, str]  # figure -> what is wrong
     rows: list[tuple[object, ...]]
+    notes: list[str] = field(default_factory=list)  # what was reported, not judged, and why
+    compared: bool = False  # whether anything had a baseline to be compared with
+
+
+UNCHANGED_WHY = (
+    "the model is the baseline's own artifact, so a change of its time is the runner's or the "
+    "environment's"
+)
+SAME_RUN_WHY = "the timings are judged against the baseline's model in this run"
+STORED_SUFFIX = " vs the stored runs"
+
+
+def _timing_row(figure: str, verdict: TimingVerdict, status: str) -> tuple[object, ...]:
+    return (
+        figure,
+        verdict.current_ms,
+        verdict.baseline_ms,
+        verdict.raw_ratio,
+        None if verdict.ratio == verdict.raw_ratio else verdict.ratio,
+        verdict.p_value,
+        status,
+    )
+
+
+def _regression_text(verdict: TimingVerdict, same_run: bool) -> str:
+    figure, now, base = (
+        verdict.figure,
+        inputs.fmt(verdict.current_ms),
+        inputs.fmt(verdict.baseline_ms),
+    )
+    if same_run:
+        return (
+            f"{figure} {now} is {verdict.raw_ratio:.2f}x the baseline's model's {base} in this "
+            f"run (Mann-Whitney p={verdict.p_value:.1e})"
+        )
+    return (
+        f"{figure} {now} is {verdict.raw_ratio:.2f}x {base} ({verdict.ratio:.2f}x in reference "
+        f"units, Mann-Whitney p={verdict.p_value:.1e})"
+    )
 
 
 def _judge(
@@ -428,89 +537,144 @@ def _judge(
     max_leak_growth: float,
     min_memory_growth_mb: float,
     limits: Mapping[str, float],
+    model_unchanged: bool = False,
 ) -> _Judgement:
+    """Timings against the baseline's model in this run when it was timed, else against the
+    stored runs (reported only when the model is the baseline's own artifact); memory and
+    artifact size against the stored runs; the limits."""
     healthy = [r for r in comparable if r.get("verdict") != "regressed"]
     sampled = [r for r in healthy if _has_samples(r, clock)]
     baseline = sampled[:baseline_runs]  # pinned: the first passing runs, so nothing ratchets
-    timings: dict[str, TimingVerdict] = {}
-    problems: dict[str, str] = {}
-    rows: list[tuple[object, ...]] = []
+    same_run = f"{BASELINE_PREFIX}{TIMED[0]}" in now.samples
+    judgement = _Judgement({}, {}, [], compared=same_run or bool(healthy))
+    rule = {"min_ratio": min_ratio, "alpha": alpha, "tick_ms": tick_ms}
     for kind in TIMED:
-        figure = f"{kind}_ms"
-        if baseline:
-            calls, units = _pooled(baseline, kind)
-            verdict = compare_timings(
-                figure,
-                calls,
-                now.samples[kind],
-                units,
-                now.relative(kind),
-                min_ratio=min_ratio,
-                alpha=alpha,
-                tick_ms=tick_ms,
-            )
-            timings[figure] = verdict
-            if verdict.regressed:
-                problems[figure] = (
-                    f"{figure} {inputs.fmt(verdict.current_ms)} is {verdict.raw_ratio:.2f}x "
-                    f"{inputs.fmt(verdict.baseline_ms)} ({verdict.ratio:.2f}x in reference "
-                    f"units, Mann-Whitney p={verdict.p_value:.1e})"
-                )
-            rows.append(
-                (
-                    figure,
-                    verdict.current_ms,
-                    verdict.baseline_ms,
-                    verdict.raw_ratio,
-                    verdict.ratio,
-                    verdict.p_value,
-                    verdict.verdict + (f": {verdict.why}" if verdict.why else ""),
-                )
-            )
-        else:
-            rows.append((figure, now.figures[figure], None, None, None, None, "no baseline yet"))
-        past_ms = _pooled(baseline, kind)[0]
-        for q in TAILS:  # judged only with enough calls beyond the percentile
-            interval = tail_ratio_interval(past_ms, now.samples[kind], q) if past_ms else None
-            if interval is not None and interval[0] > min_ratio:
-                problems[f"{kind}_p{q}"] = (
-                    f"{kind} p{q} is {interval[0]:.2f}-{interval[1]:.2f}x the baseline's "
-                    "(99% bootstrap interval)"
-                )
+        _judge_timing(judgement, kind, now, baseline, same_run, model_unchanged, **rule)
+    reported = [row for row in judgement.rows if row[-1] == "reported, not judged"]
+    if reported:
+        why = SAME_RUN_WHY if same_run else UNCHANGED_WHY
+        ratios = ", ".join(
+            f"{str(row[0]).removesuffix(STORED_SUFFIX)} {row[3]:.2f}x" for row in reported
+        )
+        judgement.notes.append(f"against the stored runs {ratios}, reported, not judged ({why})")
     for figure in ("peak_memory_mb", "artifact_mb"):
-        if figure not in now.figures:
-            continue
-        value = now.figures[figure]
-        past = [float(r["measurements"][figure]) for r in healthy if figure in r["measurements"]]
-        base = statistics.median(past[-baseline_runs:]) if past else None
-        floor = min_memory_growth_mb if figure == "peak_memory_mb" else 0.0
-        verdict_text = "no baseline yet" if base is None else "ok"
-        if base is not None and regression(value, base) > max_regression and value - base > floor:
-            verdict_text = "regressed"
-            problems[figure] = (
-                f"{figure} {inputs.fmt(value)} is {regression(value, base):+.0%} vs "
-                f"{inputs.fmt(base)}"
+        if figure in now.figures:
+            floor = min_memory_growth_mb if figure == "peak_memory_mb" else 0.0
+            _judge_size(
+                judgement,
+                figure,
+                now.figures[figure],
+                [float(r["measurements"][figure]) for r in healthy if figure in r["measurements"]],
+                baseline_runs=baseline_runs,
+                leak_window=leak_window,
+                max_regression=max_regression,
+                max_leak_growth=max_leak_growth,
+                floor=floor,
             )
-        window = [*past[-(leak_window - 1) :], value] if leak_window > 1 else []
-        if (
-            figure not in problems
-            and len(window) == leak_window
-            and slow_leak(window, max_leak_growth)
-            and window[-1] - window[0] > floor
-        ):
-            verdict_text = "leaking"
-            problems[figure] = (
-                f"{figure} worsened in each of the last {leak_window} runs "
-                f"({regression(window[-1], window[0]):+.0%} overall)"
-            )
-        change = None if base is None else value / base if base > 0 else None
-        rows.append((figure, value, base, change, None, None, verdict_text))
     for figure, limit in limits.items():
         value = now.figures[figure]
         higher = figure == "throughput_rows_per_s"
         if value < limit if higher else value > limit:
-            problems[f"limit {figure}"] = f"{figure} {inputs.fmt(value)} is past its limit {limit}"
-    return _Judgement(timings, problems, rows)
+            message = f"{figure} {inputs.fmt(value)} is past its limit {limit}"
+            judgement.problems[f"limit {figure}"] = message
+    return judgement
+
+
+def _judge_timing(
+    judgement: _Judgement,
+    kind: str,
+    now: Measurement,
+    baseline: Sequence[Mapping[str, Any]],
+    same_run: bool,
+    model_unchanged: bool,
+    *,
+    min_ratio: float,
+    alpha: float,
+    tick_ms: float,
+) -> None:
+    """One timing (``single`` or ``batch``): its table rows, its verdict and its tails."""
+    figure = f"{kind}_ms"
+    stored = None
+    past_ms = _pooled(baseline, kind)[0]
+    if baseline:
+        calls, units = _pooled(baseline, kind)
+        stored = compare_timings(
+            figure,
+            calls,
+            now.samples[kind],
+            units,
+            now.relative(kind),
+            min_ratio=min_ratio,
+            alpha=alpha,
+            tick_ms=tick_ms,
+        )
+    judged: TimingVerdict | None = stored
+    if same_run:
+        past_ms = now.samples[f"{BASELINE_PREFIX}{kind}"]
+        judged = compare_same_run(
+            figure, past_ms, now.samples[kind], min_ratio=min_ratio, alpha=alpha, tick_ms=tick_ms
+        )
+    elif model_unchanged:
+        judged, past_ms = None, []
+    if judged is not None:
+        judgement.timings[figure] = judged
+        if judged.regressed:
+            judgement.problems[figure] = _regression_text(judged, same_run)
+        label = f"{figure} vs the baseline's model" if same_run else figure
+        status = judged.verdict + (f": {judged.why}" if judged.why else "")
+        judgement.rows.append(_timing_row(label, judged, status))
+    if stored is not None and judged is not stored:
+        judgement.rows.append(
+            _timing_row(f"{figure}{STORED_SUFFIX}", stored, "reported, not judged")
+        )
+    if judged is None and stored is None:
+        judgement.rows.append(
+            (figure, now.figures[figure], None, None, None, None, "no baseline yet")
+        )
+    for q in TAILS:  # judged only with enough calls beyond the percentile
+        interval = tail_ratio_interval(past_ms, now.samples[kind], q) if past_ms else None
+        if interval is not None and interval[0] > min_ratio:
+            judgement.problems[f"{kind}_p{q}"] = (
+                f"{kind} p{q} is {interval[0]:.2f}-{interval[1]:.2f}x the baseline's "
+                "(99% bootstrap interval)"
+            )
+
+
+def _judge_size(
+    judgement: _Judgement,
+    figure: str,
+    value: float,
+    past: Sequence[float],
+    *,
+    baseline_runs: int,
+    leak_window: int,
+    max_regression: float,
+    max_leak_growth: float,
+    floor: float,
+) -> None:
+    """Peak memory or artifact size against the stored runs: a jump, or a slow leak."""
+    problems = judgement.problems
+    base = statistics.median(past[-baseline_runs:]) if past else None
+    verdict_text = "no baseline yet" if base is None else "ok"
+    if base is not None and regression(value, base) > max_regression and value - base > floor:
+        verdict_text = "regressed"
+        problems[figure] = (
+            f"{figure} {inputs.fmt(value)} is {regression(value, base):+.0%} vs {inputs.fmt(base)}"
+        )
+    window = [*past[-(leak_window - 1) :], value] if leak_window > 1 else []
+    if (
+        figure not in problems
+        and len(window) == leak_window
+        and slow_leak(window, max_leak_growth)
+        and window[-1] - window[0] > floor
+    ):
+        verdict_text = "leaking"
+        problems[figure] = (
+            f"{figure} worsened in each of the last {leak_window} runs "
+            f"({regression(window[-1], window[0]):+.0%} overall)"
+        )
+    change = None if base is None else value / base if base > 0 else None
+    judgement.rows.append((figure, value, base, change, None, None, verdict_text))
 
 
 def _has_samples(record: Mapping[str, Any], clock: str) -> bool:
@@ -541,6 +705,8 @@ def check_computing_performance(
     leak_window: int = 5,
     max_leak_growth: float = 0.10,
     limits: Mapping[str, float] | None = None,
+    baseline_model: Any | None = None,
+    model_unchanged: bool = False,
     single_calls: int = 40,
     batch_size: int = 500,
     batch_calls: int = 12,
@@ -563,6 +729,12 @@ def check_computing_performance(
     ``limits`` sets absolute ceilings by figure name (a floor for throughput), also confirmed
     by a second measurement. Wall-clock p50/p95/p99 are reported, not judged. With no
     baseline the check is not applicable and this run becomes the baseline (``record``).
+
+    ``baseline_model`` is the model the baseline runs measured (an earlier artifact): it is
+    timed call for call beside ``model`` and the timings are judged against it in this run
+    (same ``min_ratio``, ``alpha`` and second measurement), the stored runs' timings only
+    reported. ``model_unchanged`` says ``model`` is the baseline's own artifact: its timings
+    against the stored runs are reported, not judged.
     """
     inputs.require_model(model, "model")
     X = inputs.require_rows(X, "X")
@@ -576,6 +748,12 @@ def check_computing_performance(
         raise CheckInputError("clock", f"{clock!r} is not one of {sorted(CLOCKS)}")
     if min_ratio <= 1.0 or not 0.0 < alpha < 1.0:
         raise CheckInputError("min_ratio", "min_ratio must be > 1 and alpha in (0, 1)")
+    if baseline_model is not None:
+        inputs.require_model(baseline_model, "baseline_model")
+        if model_unchanged:
+            raise CheckInputError(
+                "model_unchanged", "give a baseline_model or say the model is unchanged, not both"
+            )
     settings = {
         "single_calls": single_calls,
         "batch_size": batch_size,
@@ -584,7 +762,7 @@ def check_computing_performance(
         "clock": clock,
         "artifact": artifact,
     }
-    first = measure(model, X, **settings)  # type: ignore[arg-type]
+    first = measure(model, X, baseline_model=baseline_model, **settings)  # type: ignore[arg-type]
     unknown = sorted(set(limits or {}) - set(first.figures))
     if unknown:
         raise CheckInputError(
@@ -605,17 +783,18 @@ def check_computing_performance(
         "max_leak_growth": max_leak_growth,
         "min_memory_growth_mb": min_memory_growth_mb,
         "limits": dict(limits or {}),
+        "model_unchanged": model_unchanged,
     }
     judgement = _judge(first, comparable, **rules)  # type: ignore[arg-type]
     now, measured = first, 1
     if judgement.problems:  # re-measure before failing: a second measurement must agree
-        now, measured = measure(model, X, **settings), 2  # type: ignore[arg-type]
+        now = measure(model, X, baseline_model=baseline_model, **settings)  # type: ignore[arg-type]
+        measured = 2
         second = _judge(now, comparable, **rules)  # type: ignore[arg-type]
         confirmed = set(judgement.problems) & set(second.problems)
         unconfirmed = sorted(set(judgement.problems) - confirmed)
-        judgement = _Judgement(
-            second.timings, {k: second.problems[k] for k in sorted(confirmed)}, second.rows
-        )
+        second.problems = {k: second.problems[k] for k in sorted(confirmed)}
+        judgement = second
     else:
         unconfirmed = []
 
@@ -645,8 +824,19 @@ def check_computing_performance(
             "max_leak_growth": max_leak_growth,
             **{f"limit_{k}": v for k, v in (limits or {}).items()},
         },
-        parameters={**parameters, "history_runs": len(comparable), "clock_resolution_ms": tick_ms},
-        baseline=bool(judgement.timings) or bool(limits),
+        parameters={
+            **parameters,
+            "history_runs": len(comparable),
+            "clock_resolution_ms": tick_ms,
+            "timings_against": (
+                "the baseline's model in this run"
+                if baseline_model is not None
+                else "nothing: the model is the baseline's own artifact"
+                if model_unchanged
+                else "the stored runs"
+            ),
+        },
+        baseline=judgement.compared or bool(limits),
         recorded=history is not None and record,
     )
 
@@ -713,14 +903,18 @@ def _conclude(
     reason = summary
     if measurable:
         worst = max(measurable, key=lambda v: v.raw_ratio)
+        against = parameters["timings_against"]
+        in_units = (
+            "" if against != "the stored runs" else f", {worst.ratio:.2f}x in reference units"
+        )
         reason += (
-            f"; no timing above {thresholds['min_ratio']:g}x the baseline at p < "
-            f"{thresholds['alpha']:g} (largest: {worst.figure} {worst.raw_ratio:.2f}x, "
-            f"{worst.ratio:.2f}x in reference units)"
+            f"; no timing above {thresholds['min_ratio']:g}x {against} at p < "
+            f"{thresholds['alpha']:g} (largest: {worst.figure} {worst.raw_ratio:.2f}x{in_units})"
         )
     for note in (
         "not measurable here: " + "; ".join(not_measurable) if not_measurable else "",
         f"{', '.join(unconfirmed)} not confirmed by a second measurement" if unconfirmed else "",
+        *judgement.notes,
         _tail_notes(now),
     ):
         reason += f"; {note}" if note else ""

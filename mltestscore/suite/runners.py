@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mltestscore.checks.result import CheckResult
+from mltestscore.checks.result import CheckResult, Outcome
 from mltestscore.suite.context import SuiteContext
 
 if TYPE_CHECKING:
@@ -409,17 +409,37 @@ def run_stability(ctx: SuiteContext, _: str | None, options: Options) -> CheckRe
 
 def run_performance(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:
     """Measured on the evaluation data; the history lives in the registry (or next to the
-    pyproject in ``.mltestscore/``) so each run is compared with the previous ones."""
-    from mltestscore.checks.performance import check_computing_performance
+    pyproject in ``.mltestscore/``) with a copy of the baseline's artifact, so each run's
+    timings are judged against the baseline's model timed beside it (baseline_model.py)."""
+    import dataclasses
+
+    from mltestscore.checks.performance import check_computing_performance, read_history
+    from mltestscore.suite import baseline_model
 
     settings = dict(options)
     if "history" not in settings:
         folder = ctx.config.registry or ctx.config.root / ".mltestscore"
         folder.mkdir(parents=True, exist_ok=True)
         settings["history"] = str(folder / "performance-history.jsonl")
-    return check_computing_performance(
-        ctx.model, ctx.features(ctx.evaluation_key()), artifact=ctx.model_path, **settings
+    history = Path(settings["history"])
+    artifact = ctx.model_path
+    recorded_before = bool(read_history(history))
+    baseline = baseline_model.find(history, artifact, ctx.config.model_trusted)
+    result = check_computing_performance(
+        ctx.model,
+        ctx.features(ctx.evaluation_key()),
+        artifact=artifact,
+        baseline_model=baseline.model,
+        model_unchanged=baseline.unchanged,
+        **settings,
     )
+    if result.outcome is not Outcome.FAILED and settings.get("record", True):
+        baseline_model.keep(history, artifact, replace=not recorded_before)
+    parameters = {**result.parameters, "baseline_artifact": str(baseline.kept or "")}
+    reason = result.reason
+    if baseline.why_none and recorded_before:
+        reason += f"; timings against the stored runs: {baseline.why_none}"
+    return dataclasses.replace(result, parameters=parameters, reason=reason)
 
 
 def run_served_quality(ctx: SuiteContext, _: str | None, options: Options) -> CheckResult:

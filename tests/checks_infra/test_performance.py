@@ -280,6 +280,81 @@ def test_a_slowdown_the_second_measurement_does_not_confirm_passes_and_says_so(
     assert result.measurements["measurements_taken"] == 2
 
 
+def test_beside_the_baseline_model_the_same_cost_passes_and_twice_the_work_fails(
+    X: pd.DataFrame, tmp_path: Path, clock: VirtualClock
+) -> None:
+    """Judged model against model in this run: the stored runs' timings are only reported."""
+    history = tmp_path / "perf.jsonl"
+    check_computing_performance(Planted(clock, 2.0), X, history=history, **FAST)
+    same = check_computing_performance(
+        Planted(clock, 2.0), X, history=history, baseline_model=Planted(clock, 2.0), **FAST
+    )
+    assert same.outcome is Outcome.PASSED, same.summary()
+    assert same.parameters["timings_against"] == "the baseline's model in this run"
+    assert "reported, not judged" in same.reason
+    slower = check_computing_performance(
+        Planted(clock, 4.0), X, history=history, baseline_model=Planted(clock, 2.0), **FAST
+    )
+    assert slower.outcome is Outcome.FAILED, slower.summary()
+    assert "the baseline's model's" in slower.reason
+    verdicts = {row[0]: row[6] for row in slower.tables[0].rows}
+    assert verdicts["single_ms vs the baseline's model"] == "regressed"
+    assert verdicts["single_ms vs the stored runs"] == "reported, not judged"
+    assert slower.measurements["baseline_single_ms"] == pytest.approx(2.0, rel=0.1)
+    assert "baseline_single" not in read_history(history)[-1]["samples"]
+
+
+def test_beside_the_baseline_model_a_model_slower_than_the_stored_runs_is_not_a_regression(
+    X: pd.DataFrame, tmp_path: Path, clock: VirtualClock
+) -> None:
+    """Both models cost twice what the stored runs measured (a loaded runner): this run's
+    comparison of the two decides, and it sees the same cost."""
+    history = tmp_path / "perf.jsonl"
+    check_computing_performance(Planted(clock, 2.0), X, history=history, **FAST)
+    result = check_computing_performance(
+        Planted(clock, 4.0), X, history=history, baseline_model=Planted(clock, 4.0), **FAST
+    )
+    assert result.outcome is Outcome.PASSED, result.summary()
+    rows = {row[0]: row for row in result.tables[0].rows}
+    assert rows["single_ms vs the stored runs"][3] == pytest.approx(2.0, rel=0.1)
+    assert "against the stored runs single_ms " in result.reason
+
+
+def test_an_unchanged_model_slower_than_the_stored_runs_is_reported_not_judged(
+    X: pd.DataFrame, tmp_path: Path, clock: VirtualClock
+) -> None:
+    history = tmp_path / "perf.jsonl"
+    check_computing_performance(Planted(clock, 2.0), X, history=history, **FAST)
+    result = check_computing_performance(
+        Planted(clock, 4.0), X, history=history, model_unchanged=True, **FAST
+    )
+    assert result.outcome is Outcome.PASSED, result.summary()
+    assert "the model is the baseline's own artifact" in result.reason
+    assert "single_ms" not in {row[0] for row in result.tables[0].rows}
+    verdicts = {row[0]: row[6] for row in result.tables[0].rows}
+    assert verdicts["peak_memory_mb"] == "ok"
+
+
+def test_an_unchanged_model_still_fails_on_memory(X: pd.DataFrame, tmp_path: Path) -> None:
+    history = tmp_path / "perf.jsonl"
+    check_computing_performance(Hungry(1.0), X, history=history, **FAST)
+    result = check_computing_performance(
+        Hungry(20.0), X, history=history, model_unchanged=True, **FAST
+    )
+    assert result.outcome is Outcome.FAILED, result.summary()
+    assert "peak_memory_mb" in result.reason
+
+
+def test_an_unchanged_model_with_no_stored_runs_has_no_baseline_yet(
+    X: pd.DataFrame, tmp_path: Path
+) -> None:
+    result = check_computing_performance(
+        CpuBound(0.5), X, history=tmp_path / "perf.jsonl", model_unchanged=True, **FAST
+    )
+    assert result.outcome is Outcome.NOT_APPLICABLE
+    assert "no baseline yet" in result.reason
+
+
 def test_the_wall_clock_judges_fixed_waits(
     X: pd.DataFrame, tmp_path: Path, clock: VirtualClock
 ) -> None:
@@ -428,6 +503,8 @@ def test_a_real_pipeline_run_twice_is_not_a_regression(
         ({"single_calls": 1}, "single_calls"),
         ({"clock": "sundial"}, "clock"),
         ({"min_ratio": 1.0}, "min_ratio"),
+        ({"baseline_model": "model.skops"}, "baseline_model"),
+        ({"baseline_model": CpuBound(0.1), "model_unchanged": True}, "model_unchanged"),
     ],
 )
 def test_it_names_the_bad_input(kwargs: dict[str, Any], argument: str, X: pd.DataFrame) -> None:

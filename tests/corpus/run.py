@@ -222,6 +222,9 @@ def run_defect(
         history = workdir / spec.name / "clean" / "models" / "performance-history.jsonl"
         if clean is not None and history.is_file():
             shutil.copy(history, folder / "models" / history.name)
+            kept = history.parent / "performance-baseline"  # the baseline's model, its copy
+            if kept.is_dir():
+                shutil.copytree(kept, folder / "models" / kept.name, dirs_exist_ok=True)
         for number in range(PERFORMANCE_BASELINE_RUNS - (1 if clean is not None else 0)):
             runs.append(score(folder, spec.name, f"slow-baseline-{number + 1}", defect.select))
         builder.register_slowed_model(build, folder)
