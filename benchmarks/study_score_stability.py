@@ -12,14 +12,17 @@ code, same data, same history. Then, alternating:
 And the corpus' planted slowdown: the snapshot with the registry's current version replaced
 by a two-member voting ensemble of the same model (twice the predict work), whose
 performance item runs ``--slowed-runs`` times in each mode; it is caught when monitor-6
-fails with a timing figure in its reason, as the corpus requires.
+fails with a timing figure in its reason, as the corpus requires. Its twin: the same model
+written again with compression (other bytes, the same model), so monitor-6 times it against
+the kept baseline copy in the same run, as it does for a model retrained each CI run; its
+performance item runs ``--twin-runs`` times in each mode and must pass every time.
 
 Prints, per generated item, the statuses seen (with counts) and flags any item that flipped,
 the scores seen, and the slowdown's catches. Not a test: run it by hand (it takes about a
 minute per run on a shared two-core machine).
 
     python benchmarks/study_score_stability.py [--project breast-cancer] [--runs 20]
-        [--slowed-runs 20] [--modes busy,xdist]
+        [--slowed-runs 20] [--twin-runs 20] [--modes busy,xdist]
 """
 
 from __future__ import annotations
@@ -106,8 +109,37 @@ def caught(run: Scored) -> bool:
     )
 
 
-def prepare(name: str, scratch: Path) -> tuple[Path, Path]:
-    """The clean snapshot and the slowed one, both after the same baseline runs."""
+def rewrite_current_model(folder: Path) -> None:
+    """The registry's current model written again with compression: other bytes, the same
+    model (the twin snapshot)."""
+    import zipfile
+
+    import skops.io
+
+    from mltestscore.model_store import LocalModelStore
+
+    store = LocalModelStore(folder / "models")
+    version = store.current()
+    assert version is not None
+    path = store.model_path(version)
+    model = skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))
+    before = path.read_bytes()
+    skops.io.dump(model, path, compression=zipfile.ZIP_DEFLATED)
+    assert path.read_bytes() != before
+
+
+def ratios(runs: list[Scored]) -> list[float]:
+    """monitor-6's timing ratios against the baseline's model in the same run, as reported."""
+    found: list[float] = []
+    for run in runs:
+        reason = run.items.get("mlscore::monitor-6::performance", ("", ""))[1]
+        found += [float(x) for x in re.findall(r"(\d+\.\d+)x the baseline's model", reason)]
+        found += [float(x) for x in re.findall(r"largest: \w+ (\d+\.\d+)x\)", reason)]
+    return found
+
+
+def prepare(name: str, scratch: Path) -> tuple[Path, Path, Path]:
+    """The clean snapshot, the slowed one and the twin, all after the same baseline runs."""
     spec = project(name)
     build = builder.prepare(spec, None)
     clean = builder.write(build, scratch / "clean")
@@ -118,10 +150,12 @@ def prepare(name: str, scratch: Path) -> tuple[Path, Path]:
     shutil.rmtree(clean / "reports")
     slowed = restore(clean, scratch / "slowed")
     builder.register_slowed_model(build, slowed)
-    return clean, slowed
+    twin = restore(clean, scratch / "twin")
+    rewrite_current_model(twin)
+    return clean, slowed, twin
 
 
-def report(runs: list[Scored], slowed: list[Scored]) -> None:
+def report(runs: list[Scored], slowed: list[Scored], twins: list[Scored] | None = None) -> None:
     by_mode = collections.defaultdict(list)
     for run in runs:
         by_mode[run.mode].append(run)
@@ -177,6 +211,20 @@ def report(runs: list[Scored], slowed: list[Scored]) -> None:
                 v[1] for k, v in example.items.items() if k.startswith("mlscore::monitor-6")
             )
             print(f"  e.g. {reason[:300]}")
+        if ratios(slowed):
+            print(
+                f"  ratios to the baseline's model: {min(ratios(slowed)):.2f}-{max(ratios(slowed)):.2f}"
+            )
+    if twins:
+        print("\nthe same model in other bytes (monitor-6 must pass, timed beside the kept copy):")
+        for mode in sorted({r.mode for r in twins}):
+            mode_runs = [r for r in twins if r.mode == mode]
+            outcomes = collections.Counter(
+                r.items.get("mlscore::monitor-6::performance", ("absent", ""))[0] for r in mode_runs
+            )
+            found = ratios(mode_runs)
+            spread = f", ratios {min(found):.2f}-{max(found):.2f}" if found else ""
+            print(f"  {mode}: {dict(outcomes)}{spread}")
 
 
 def main() -> None:
@@ -184,22 +232,24 @@ def main() -> None:
     parser.add_argument("--project", default="breast-cancer")
     parser.add_argument("--runs", type=int, default=20, help="identical full runs per mode")
     parser.add_argument("--slowed-runs", type=int, default=20, help="slowed runs per mode")
+    parser.add_argument("--twin-runs", type=int, default=20, help="twin runs per mode")
     parser.add_argument("--modes", default="busy,xdist")
     parser.add_argument("--save", type=Path, help="write every run as JSON here (as they end)")
     parser.add_argument("--load", type=Path, help="run nothing: report the runs saved there")
     args = parser.parse_args()
     if args.load:
         saved = json.loads(args.load.read_text())
-        report(*([_scored(r) for r in saved[key]] for key in ("runs", "slowed")))
+        report(*([_scored(r) for r in saved.get(key, [])] for key in ("runs", "slowed", "twins")))
         return
     modes = args.modes.split(",")
     runs: list[Scored] = []
     slowed_runs: list[Scored] = []
+    twin_runs: list[Scored] = []
     with tempfile.TemporaryDirectory(prefix="mltestscore-stability-") as temporary:
         scratch = Path(temporary)
-        clean, slowed = prepare(args.project, scratch)
+        clean, slowed, twin = prepare(args.project, scratch)
         work = scratch / "work"
-        for number in range(max(args.runs, args.slowed_runs)):
+        for number in range(max(args.runs, args.slowed_runs, args.twin_runs)):
             for mode in modes:
                 if number < args.runs:
                     runs.append(score(restore(clean, work), mode))
@@ -207,13 +257,17 @@ def main() -> None:
                 if number < args.slowed_runs:
                     slowed_runs.append(score(restore(slowed, work), mode, SLOW.select))
                     print("S" if caught(slowed_runs[-1]) else "s!", end=" ", flush=True)
+                if number < args.twin_runs:
+                    twin_runs.append(score(restore(twin, work), mode, SLOW.select))
+                    passed = twin_runs[-1].items.get("mlscore::monitor-6::performance")
+                    print("T" if passed and passed[0] == "passed" else "t!", end=" ", flush=True)
             if args.save:
-                saved = {"runs": runs, "slowed": slowed_runs}
+                saved = {"runs": runs, "slowed": slowed_runs, "twins": twin_runs}
                 args.save.write_text(
                     json.dumps({k: [r.__dict__ for r in v] for k, v in saved.items()})
                 )
     print(f"\n{args.project}, load average now {os.getloadavg()[0]:.1f}")
-    report(runs, slowed_runs)
+    report(runs, slowed_runs, twin_runs)
 
 
 if __name__ == "__main__":
