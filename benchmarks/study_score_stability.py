@@ -133,7 +133,7 @@ def ratios(runs: list[Scored]) -> list[float]:
     found: list[float] = []
     for run in runs:
         reason = run.items.get("mlscore::monitor-6::performance", ("", ""))[1]
-        found += [float(x) for x in re.findall(r"(\d+\.\d+)x the baseline's model", reason)]
+        found += [float(x) for x in re.findall(r"is (\d+\.\d+)x the baseline's model's", reason)]
         found += [float(x) for x in re.findall(r"largest: \w+ (\d+\.\d+)x\)", reason)]
     return found
 
