@@ -52,6 +52,7 @@ def test_drift_on_file_uris_gives_the_folder_paths_verdict_and_figures(
     assert_same_result(expected, actual)
     assert actual.measurements["engine"] == "polars"
     assert actual.measurements["rows_scanned"] == len(reference) + len(current)
+    assert actual.measurements["bytes_read"] == expected.measurements["bytes_read"]
 
 
 def test_freshness_on_a_file_uri_reads_the_newest_time_in_polars(
@@ -171,6 +172,8 @@ def test_drift_on_s3_uris_gives_the_folder_paths_verdict_and_figures(
     assert expected.outcome == ("failed" if planted else "passed"), expected.reason
     assert_same_result(expected, actual)
     assert actual.measurements["engine"] == "polars"
+    assert actual.measurements["bytes_read"] is None
+    assert "the files are in s3://" in str(actual.measurements["bytes_read_note"])
 
 
 def test_a_missing_s3_prefix_or_bucket_is_an_error_naming_the_uri(
@@ -214,3 +217,4 @@ def test_the_schema_is_inferred_and_validated_through_file_uris_in_polars(
     assert "age" in broken.reason
     assert broken.measurements["engine"] == "polars"
     assert broken.measurements["rows_scanned"] == len(planted)
+
