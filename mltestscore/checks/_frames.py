@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks._storage_options import unknown_storage_option
 from mltestscore.checks.registry import CheckInputError
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ __all__ = [
     "DUCKDB_MEMORY_LIMIT",
     "MODEL_SAMPLE_SIZE",
     "PANDAS_FILE_LIMIT_BYTES",
+    "DataURI",
     "Projection",
     "Scan",
     "is_scannable",
@@ -65,6 +67,17 @@ URI_SCHEMES = frozenset(
     {"s3", "s3a", "gs", "gcs", "az", "azure", "abfs", "abfss", "file", "http", "https", "hf"}
 )
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+@dataclass(frozen=True)
+class DataURI:
+    """A URI of Parquet data with the ``storage_options`` Polars' object-store reader opens
+    it with (an endpoint, a region, credentials, ``skip_signature``...): how the suite hands
+    a URI on when ``[tool.mltestscore.storage_options]`` is set. Values are strings, as Polars
+    takes them."""
+
+    uri: str
+    storage_options: tuple[tuple[str, str], ...] = ()
 
 
 def _engine_of(data: Any) -> str | None:
@@ -106,7 +119,7 @@ def is_uri(data: Any) -> bool:
 
 def is_scannable(data: Any) -> bool:
     """Whether ``data`` takes the lazy path (anything but a pandas frame or a small file)."""
-    if isinstance(data, Projection) or _engine_of(data) is not None or is_uri(data):
+    if isinstance(data, Projection | DataURI) or _engine_of(data) is not None or is_uri(data):
         return True
     if not isinstance(data, str | os.PathLike):
         return False
@@ -475,12 +488,13 @@ def _dask_sources(frame: Any) -> tuple[list[str] | None, str]:
     return paths, ""
 
 
-def _open_uri(uri: str, argument: str) -> Scan:
+def _open_uri(uri: str, argument: str, options: Sequence[tuple[str, str]] = ()) -> Scan:
     """A Polars scan of the Parquet data at ``uri`` (a file, a folder ending in ``/`` with
     hive partitions read, or a glob). Credentials and endpoints come from the standard
     environment variables (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ...), which Polars'
-    object-store reader honours. The schema is read here, so a missing object or a refused
-    request is an error now, naming the argument and the URI."""
+    object-store reader honours, and from ``options`` (its ``storage_options``), whose names
+    are checked first (Polars ignores unknown ones). The schema is read here, so a missing
+    object or a refused request is an error now, naming the argument and the URI."""
     match = _URI.match(uri)
     scheme = match.group(1).lower() if match else ""
     if scheme not in URI_SCHEMES:
@@ -488,6 +502,10 @@ def _open_uri(uri: str, argument: str) -> Scan:
         raise CheckInputError(
             argument, f"{uri!r}: the scheme {scheme}:// is not supported (Polars reads {known})"
         )
+    for name, _ in options:
+        problem = unknown_storage_option(name, [scheme])
+        if problem is not None:
+            raise CheckInputError(argument, f"storage option {name!r}: {problem}")
     try:
         import polars as pl
     except ImportError:
@@ -500,7 +518,8 @@ def _open_uri(uri: str, argument: str) -> Scan:
     if scheme == "file" and not uri.endswith("/") and Path(uri[len("file://") :]).is_dir():
         target = uri + "/"  # Polars reads a local folder only when its URI ends in "/"
     try:
-        frame = pl.scan_parquet(target, hive_partitioning=True)
+        storage = dict(options) or None
+        frame = pl.scan_parquet(target, hive_partitioning=True, storage_options=storage)
         frame.collect_schema()
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -529,6 +548,8 @@ def open_scan(data: Any, argument: str) -> Scan:
             raise CheckInputError(argument, f"has no column(s) {missing}")
         whole.frame = whole.frame.select(*data.columns)
         return whole
+    if isinstance(data, DataURI):
+        return _open_uri(data.uri, argument, data.storage_options)
     if is_uri(data):
         return _open_uri(data, argument)
     engine = _engine_of(data)
