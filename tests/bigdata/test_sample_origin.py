@@ -165,3 +165,43 @@ def test_a_model_check_on_a_spark_sample_says_spark_drew_it(
     assert result.measurements["rows_sampled"] == SAMPLE
     assert result.parameters["sample_seed"] == 0
     assert result.parameters["sampled_data"] == "test"
+
+
+def test_the_scorecard_says_where_a_model_check_ran_on_a_uri_source(
+    pytester: pytest.Pytester,
+    adult_model: Any,
+    adult_split: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """`pytest --mlscore` on a project whose data keys are file:// URIs: the slice check's
+    evidence in the JSON scorecard carries the Polars sample's origin, and the HTML page
+    shows it on the entry's "ran on" line."""
+    import json
+
+    from mltestscore import artifacts
+    from tests.bigdata.test_lazy_sources import _hive_folder
+    from tests.suite.conftest import TRUSTED, pyproject_text
+
+    train, test = adult_split
+    uris = {}
+    for key, frame in (("train", train), ("test", test)):
+        (pytester.path / key).mkdir()
+        uris[key] = Path(_hive_folder(frame, pytester.path / key)).as_uri() + "/"
+    model = artifacts.save_model(adult_model, pytester.path / "model.skops")
+    keys = {"model": str(model), "model_trusted": TRUSTED, **uris}
+    keys.update(target="income", slices=["race"])
+    pytester.path.joinpath("pyproject.toml").write_text(pyproject_text(keys))
+    result = pytester.runpytest("--mlscore", "-k", "slices", "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 1, result.stdout.str()
+    card = json.loads((pytester.path / "reports" / "mlscore.json").read_text())
+    items = {item["id"]: item for item in card["items"]}
+    (check,) = [e for e in items["model-6"]["evidence"] if e["kind"] == "check"]
+    assert check["measurements"]["engine"] == "polars"
+    assert check["measurements"]["rows_scanned"] == len(test)
+    assert check["measurements"]["rows_sampled"] == SAMPLE  # the in-process run sees it
+    assert check["parameters"]["sample_seed"] == 0
+    html = (pytester.path / "reports" / "mlscore.html").read_text()
+    assert (
+        f"<dt>ran on</dt><dd>engine = <b>polars</b></dd><dd>rows_scanned = <b>{len(test)}</b>"
+        in html
+    )
