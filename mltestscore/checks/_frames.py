@@ -418,6 +418,15 @@ def _polars_sources(frame: Any) -> tuple[list[str] | None, str]:
     import warnings
 
     try:
+        # the plan as text first: the JSON form of a frame held in memory holds its data
+        lines = [line.strip() for line in frame.explain(optimized=False).splitlines()]
+    except Exception:
+        return None, "Polars does not say which files this LazyFrame scans"
+    if any(line.startswith("DF [") for line in lines):
+        return None, "the data is in the engine's memory, not read from Parquet files"
+    if any("SCAN" in line and not line.startswith("Parquet SCAN") for line in lines):
+        return None, "the LazyFrame does not only scan Parquet files"
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             plan = json.loads(frame.serialize(format="json"))

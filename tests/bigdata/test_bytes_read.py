@@ -151,3 +151,34 @@ def test_drift_against_a_pandas_side_says_which_side_has_no_bytes_read(
     result = _drift(halves[0], str(folders[1]))
     assert result.measurements["bytes_read"] is None
     assert str(result.measurements["bytes_read_note"]).startswith("reference: ")
+
+
+def test_a_polars_frame_in_memory_is_never_serialised_to_look_for_its_files(
+    halves: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON form of a plan holds the data of a frame in memory: its files are looked
+    for in the plan's text first, which says the frame holds data."""
+    import polars as pl
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the plan was serialised")
+
+    monkeypatch.setattr(pl.LazyFrame, "serialize", refuse)
+    result = _freshness(pl.from_pandas(halves[1]).lazy())
+    assert result.outcome == "failed"
+    assert result.measurements["bytes_read"] is None
+    assert "in the engine's memory" in str(result.measurements["bytes_read_note"])
+
+
+def test_a_polars_scan_of_csv_has_no_bytes_read_and_says_it_is_not_parquet(
+    halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    import polars as pl
+
+    from mltestscore.checks.privacy import check_pii
+
+    halves[1][FEATURES].to_csv(tmp_path / "serving.csv", index=False)
+    result = check_pii(pl.scan_csv(tmp_path / "serving.csv"))
+    assert result.outcome == "passed", result.reason
+    assert result.measurements["bytes_read"] is None
+    assert "not only scan Parquet" in str(result.measurements["bytes_read_note"])
