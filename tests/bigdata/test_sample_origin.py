@@ -205,3 +205,28 @@ def test_the_scorecard_says_where_a_model_check_ran_on_a_uri_source(
         f"<dt>ran on</dt><dd>engine = <b>polars</b></dd><dd>rows_scanned = <b>{len(test)}</b>"
         in html
     )
+
+
+def test_drift_on_a_feature_functions_columns_says_which_engine_drew_its_samples(
+    adult_model: Any, halves: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """With `features = "module:function"` drift compares the built columns in pandas, on the
+    two engine samples: its own `engine = pandas` and sample row counts give way to where the
+    samples came from."""
+    import dataclasses
+
+    reference, current = (h.drop(columns=["event_time"]) for h in halves)
+    context = _context(adult_model, tmp_path, _polars, train=reference, serving=current)
+
+    def build(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.drop(columns=["income"])
+
+    config = dataclasses.replace(
+        context.config, feature_fn=Source("features", "features:build", function=build)
+    )
+    result = compute_result(SuiteContext(config), _spec("monitor-3", "drift"), None)
+    assert result.measurements["engine"] == "polars"
+    assert result.measurements["rows_scanned"] == len(reference) + len(current)
+    assert result.measurements["rows_sampled"] == 2 * SAMPLE
+    assert result.measurements["reference_rows"] == result.measurements["current_rows"] == SAMPLE
+    assert result.parameters["sampled_data"] == "serving, train"
