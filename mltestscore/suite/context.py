@@ -92,8 +92,9 @@ class SuiteContext:
     def sample_origin(self, keys: list[str]) -> tuple[dict[str, Scalar], dict[str, Scalar]]:
         """Where the engine samples of ``keys`` came from, as a check result's measurements
         (``engine``, ``rows_scanned``: the rows of the sources, which the engine scans to
-        draw the sample, ``rows_sampled``) and parameters (``sample_seed``,
-        ``sampled_data``: the keys), named as the data checks name where they ran."""
+        draw the sample, ``rows_sampled``, ``bytes_read`` by the count and the draw, or None
+        with ``bytes_read_note``) and parameters (``sample_seed``, ``sampled_data``: the
+        keys), named as the data checks name where they ran."""
         if not keys:
             return {}, {}
         drawn = [self.samples[k] for k in keys]
@@ -103,6 +104,12 @@ class SuiteContext:
             "rows_scanned": sum(int(str(d["rows"])) for d in drawn),
             "rows_sampled": sum(int(str(d["sample_size"])) for d in drawn),
         }
+        unknown = [(k, d) for k, d in zip(keys, drawn, strict=True) if d["bytes_read"] is None]
+        if unknown:
+            key, why = unknown[0][0], unknown[0][1]["bytes_read_note"]
+            measurements.update(bytes_read=None, bytes_read_note=f"{key}: {why}")
+        else:
+            measurements["bytes_read"] = sum(int(str(d["bytes_read"])) for d in drawn)
         seeds = sorted({int(str(d["seed"])) for d in drawn})
         parameters: dict[str, Scalar] = {
             "sample_seed": seeds[0] if len(seeds) == 1 else ", ".join(map(str, seeds)),
@@ -178,11 +185,14 @@ class SuiteContext:
         except CheckInputError as exc:
             raise ConfigError(f"{self.config.where(key)}: {exc}") from None
         self._large[key] = data
+        read, why = scan.bytes_read()  # the count and the draw, over every column
         self.samples[key] = {
             "engine": scan.engine,
             "rows": scan.rows(),
             "sample_size": len(sample),
             "seed": 0,
+            "bytes_read": read,
+            "bytes_read_note": why,
         }
         return sample
 

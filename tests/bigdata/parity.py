@@ -92,6 +92,8 @@ def assert_engine_sample(frame: Any, rows: int, engine: str, root: Path) -> None
         "rows": rows,
         "sample_size": size,
         "seed": 0,
+        "bytes_read": None,  # a frame built in memory
+        "bytes_read_note": "the data is in the engine's memory, not read from Parquet files",
     }
     assert context.data("train") is frame
     assert sorted(context.labels("train").unique()) == [0, 1]
