@@ -45,6 +45,7 @@ SUITE_KEYS = {
     "mlflow_tracking_uri",
     "train_fn",
     "thresholds",
+    "storage_options",
 }
 ATTESTATION_KEYS = {"item", "evidence", "date", "owner"}
 

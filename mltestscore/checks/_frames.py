@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.checks._storage_options import unknown_storage_option
 from mltestscore.checks.registry import CheckInputError
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ __all__ = [
     "DUCKDB_MEMORY_LIMIT",
     "MODEL_SAMPLE_SIZE",
     "PANDAS_FILE_LIMIT_BYTES",
+    "DataURI",
     "Projection",
     "Scan",
     "is_scannable",
@@ -65,6 +67,17 @@ URI_SCHEMES = frozenset(
     {"s3", "s3a", "gs", "gcs", "az", "azure", "abfs", "abfss", "file", "http", "https", "hf"}
 )
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+@dataclass(frozen=True)
+class DataURI:
+    """A URI of Parquet data with the ``storage_options`` Polars' object-store reader opens
+    it with (an endpoint, a region, credentials, ``skip_signature``...): how the suite hands
+    a URI on when ``[tool.mltestscore.storage_options]`` is set. Values are strings, as Polars
+    takes them."""
+
+    uri: str
+    storage_options: tuple[tuple[str, str], ...] = ()
 
 
 def _engine_of(data: Any) -> str | None:
@@ -106,7 +119,7 @@ def is_uri(data: Any) -> bool:
 
 def is_scannable(data: Any) -> bool:
     """Whether ``data`` takes the lazy path (anything but a pandas frame or a small file)."""
-    if isinstance(data, Projection) or _engine_of(data) is not None or is_uri(data):
+    if isinstance(data, Projection | DataURI) or _engine_of(data) is not None or is_uri(data):
         return True
     if not isinstance(data, str | os.PathLike):
         return False
@@ -134,9 +147,10 @@ class Scan:
     rows_sampled: int = 0
     _rows: int | None = field(default=None, repr=False)
     # Parquet files behind the frame (a DuckDB file pattern or a list of paths), for the
-    # bytes a pass reads; None for data the engine already holds.
+    # bytes a pass reads; None when they are not known, and then ``no_files`` says why.
     files: str | list[str] | None = None
     passes: int = 0
+    no_files: str = "the data is in the engine's memory, not read from Parquet files"
 
     @property
     def columns(self) -> list[str]:
@@ -200,19 +214,25 @@ class Scan:
 
     def where(self, columns: Sequence[str] | None = None) -> dict[str, object]:
         """Where a check ran, for its measurements. ``bytes_read`` is the compressed size of
-        the Parquet column chunks of ``columns`` (all by default) times the queries run: what
-        the scans read at most (projection pushdown reads no other column); None when the
-        data was not in Parquet files."""
-        return {
+        the Parquet column chunks of ``columns`` (all by default) in the files the scan
+        covers, from their footers, times the queries run: the bytes of the files the scans
+        read at most (projection pushdown reads no other column), not the bytes decoded.
+        When it cannot be known it is None and ``bytes_read_note`` says why."""
+        read, why = self.bytes_read(columns)
+        where: dict[str, object] = {
             "engine": self.engine,
             "rows_scanned": self.rows(),
             "rows_sampled": self.rows_sampled,
-            "bytes_read": self._bytes_read(columns),
+            "bytes_read": read,
         }
+        if read is None:
+            where["bytes_read_note"] = why
+        return where
 
-    def _bytes_read(self, columns: Sequence[str] | None) -> int | None:
+    def bytes_read(self, columns: Sequence[str] | None = None) -> tuple[int | None, str]:
+        """The bytes the queries so far read (see :meth:`where`), or None and why not."""
         if self.files is None:
-            return None
+            return None, self.no_files
         import duckdb
 
         wanted = set(self.columns if columns is None else columns)
@@ -223,10 +243,11 @@ class Scan:
                 [self.files],
             )
             sizes = table.fetchall()
-        except duckdb.Error:
-            return None
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            return None, f"the Parquet footers could not be read ({first})"
         per_pass = sum(int(size) for name, size in sizes if str(name) in wanted)
-        return per_pass * self.passes
+        return per_pass * self.passes, ""
 
 
 def _has_decimals(frame: nw.LazyFrame[Any]) -> bool:
@@ -341,12 +362,148 @@ def _parquet_files(text: str, argument: str) -> tuple[str, bool]:
     return pattern, hive
 
 
-def _open_uri(uri: str, argument: str) -> Scan:
+_SCHEME_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/")  # s3a:/, hdfs://, dbfs:/
+
+
+def _local_parquet(paths: Sequence[str]) -> tuple[list[str] | None, str]:
+    """The local Parquet files behind ``paths`` (files, folders, globs, ``file:`` URIs) for
+    the bytes a scan reads, or None and why they are not counted. Files elsewhere (an object
+    store, HDFS) are not counted: their footers would be read again over the network."""
+    from urllib.parse import unquote, urlparse
+
+    files: list[str] = []
+    for given in paths:
+        text = given
+        scheme = _SCHEME_PREFIX.match(text)
+        if scheme and scheme.group(1).lower() == "file":
+            text = unquote(urlparse(text).path)
+        elif scheme:
+            return None, (
+                f"the files are in {scheme.group(1).lower()}://, not on this machine; their "
+                "footers are not read again over the network to count the bytes"
+            )
+        try:
+            pattern, _ = _parquet_files(text, "data")
+        except CheckInputError as exc:
+            return None, f"the Parquet files behind {text!r} were not found ({exc})"
+        files.extend(
+            [pattern] if Path(pattern).is_file() else globbing.glob(pattern, recursive=True)
+        )
+    if not files:
+        return None, "no Parquet file was found behind the data"
+    other = [f for f in files if Path(f).suffix.lower() not in _PARQUET_SUFFIXES]
+    if other:
+        return None, f"the data is not only Parquet files ({other[0]!r})"
+    return sorted(set(files)), ""
+
+
+def _with_files(scan: Scan, paths: Sequence[str] | None, why_not: str) -> Scan:
+    """``scan`` with the local Parquet files behind ``paths`` recorded for its bytes read;
+    when ``paths`` is None, ``why_not`` says why they are not known."""
+    if paths is None:
+        scan.no_files = why_not
+        return scan
+    files, why = _local_parquet(paths)
+    scan.files = files
+    scan.no_files = why
+    return scan
+
+
+def _polars_sources(frame: Any) -> tuple[list[str] | None, str]:
+    """The paths a Polars LazyFrame scans with ``scan_parquet`` (as given: files, folders,
+    globs or URIs), read from its plan's JSON form, or None and why not. That form is
+    deprecated in Polars (its warning is not passed on); when it is gone, or the plan reads
+    anything but Parquet paths, the bytes are not counted."""
+    import json
+    import warnings
+
+    try:
+        # the plan as text first: the JSON form of a frame held in memory holds its data
+        lines = [line.strip() for line in frame.explain(optimized=False).splitlines()]
+    except Exception:
+        return None, "Polars does not say which files this LazyFrame scans"
+    if any(line.startswith("DF [") for line in lines):
+        return None, "the data is in the engine's memory, not read from Parquet files"
+    if any("SCAN" in line and not line.startswith("Parquet SCAN") for line in lines):
+        return None, "the LazyFrame does not only scan Parquet files"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plan = json.loads(frame.serialize(format="json"))
+    except Exception:
+        return None, "Polars does not say which files this LazyFrame scans"
+    scans: list[Any] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("Scan"), dict):
+                scans.append(node["Scan"])
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(plan)
+    paths: list[str] = []
+    for scan in scans:
+        sources = scan.get("sources")
+        listed = sources.get("Paths") if isinstance(sources, dict) else None
+        if "Parquet" not in (scan.get("scan_type") or {}) or not isinstance(listed, list):
+            return None, "the LazyFrame does not only scan Parquet files"
+        paths.extend(str(p.get("inner", p) if isinstance(p, dict) else p) for p in listed)
+    if not scans:
+        return None, "the data is in the engine's memory, not read from Parquet files"
+    return paths, ""
+
+
+def _spark_sources(frame: Any) -> tuple[list[str] | None, str]:
+    """The files a Spark DataFrame is read from (``inputFiles()``: every file of its
+    relations, before any partition pruning), or None and why not."""
+    try:
+        files = [str(f) for f in frame.inputFiles()]
+    except Exception as exc:
+        return None, f"Spark did not list the DataFrame's files ({type(exc).__name__})"
+    if not files:
+        return None, "the data is in the engine's memory, not read from Parquet files"
+    return files, ""
+
+
+def _dask_sources(frame: Any) -> tuple[list[str] | None, str]:
+    """The paths a Dask DataFrame's ``read_parquet`` reads, from its expression's leaves,
+    or None and why not (a leaf that is not a Parquet read: a pandas frame, a CSV file)."""
+    expr = getattr(frame, "expr", None)
+    if expr is None:
+        return None, "Dask does not say which files this DataFrame reads"
+    paths: list[str] = []
+    seen: set[int] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children = list(node.dependencies())
+        stack.extend(children)
+        if children:
+            continue
+        name = type(node).__name__
+        if not name.startswith("ReadParquet"):
+            if name.startswith("FromPandas") or name.startswith("FromArray"):
+                return None, "the data is in the engine's memory, not read from Parquet files"
+            return None, f"the data is not only read from Parquet files (Dask's {name})"
+        path = node.operand("path")
+        paths.extend([str(path)] if isinstance(path, str | os.PathLike) else map(str, path))
+    return paths, ""
+
+
+def _open_uri(uri: str, argument: str, options: Sequence[tuple[str, str]] = ()) -> Scan:
     """A Polars scan of the Parquet data at ``uri`` (a file, a folder ending in ``/`` with
     hive partitions read, or a glob). Credentials and endpoints come from the standard
     environment variables (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ...), which Polars'
-    object-store reader honours. The schema is read here, so a missing object or a refused
-    request is an error now, naming the argument and the URI."""
+    object-store reader honours, and from ``options`` (its ``storage_options``), whose names
+    are checked first (Polars ignores unknown ones). The schema is read here, so a missing
+    object or a refused request is an error now, naming the argument and the URI."""
     match = _URI.match(uri)
     scheme = match.group(1).lower() if match else ""
     if scheme not in URI_SCHEMES:
@@ -354,6 +511,10 @@ def _open_uri(uri: str, argument: str) -> Scan:
         raise CheckInputError(
             argument, f"{uri!r}: the scheme {scheme}:// is not supported (Polars reads {known})"
         )
+    for name, _ in options:
+        problem = unknown_storage_option(name, [scheme])
+        if problem is not None:
+            raise CheckInputError(argument, f"storage option {name!r}: {problem}")
     try:
         import polars as pl
     except ImportError:
@@ -366,7 +527,8 @@ def _open_uri(uri: str, argument: str) -> Scan:
     if scheme == "file" and not uri.endswith("/") and Path(uri[len("file://") :]).is_dir():
         target = uri + "/"  # Polars reads a local folder only when its URI ends in "/"
     try:
-        frame = pl.scan_parquet(target, hive_partitioning=True)
+        storage = dict(options) or None
+        frame = pl.scan_parquet(target, hive_partitioning=True, storage_options=storage)
         frame.collect_schema()
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -375,7 +537,8 @@ def _open_uri(uri: str, argument: str) -> Scan:
         raise CheckInputError(
             argument, f"{uri!r} could not be read ({type(exc).__name__}: {first[:300]})"
         ) from None
-    return Scan(nw.from_native(frame), "polars", f"Parquet {uri!r}")
+    scan = Scan(nw.from_native(frame), "polars", f"Parquet {uri!r}")
+    return _with_files(scan, [target], "")
 
 
 def open_scan(data: Any, argument: str) -> Scan:
@@ -394,26 +557,38 @@ def open_scan(data: Any, argument: str) -> Scan:
             raise CheckInputError(argument, f"has no column(s) {missing}")
         whole.frame = whole.frame.select(*data.columns)
         return whole
+    if isinstance(data, DataURI):
+        return _open_uri(data.uri, argument, data.storage_options)
     if is_uri(data):
         return _open_uri(data, argument)
     engine = _engine_of(data)
     try:
         if engine == "polars":
             native = data.lazy() if type(data).__name__ == "DataFrame" else data
-            return Scan(nw.from_native(native), "polars", f"Polars {type(data).__name__}")
+            scan = Scan(nw.from_native(native), "polars", f"Polars {type(data).__name__}")
+            return _with_files(scan, *_polars_sources(native))
         if engine == "spark":
-            return Scan(nw.from_native(data), "spark", "Spark DataFrame")
+            return _with_files(
+                Scan(nw.from_native(data), "spark", "Spark DataFrame"), *_spark_sources(data)
+            )
         if engine == "dask":
-            return Scan(_from_dask(data), "dask", "Dask DataFrame")
+            return _with_files(
+                Scan(_from_dask(data), "dask", "Dask DataFrame"), *_dask_sources(data)
+            )
         if engine == "duckdb" and "Relation" in type(data).__name__:
-            return Scan(nw.from_native(data), "duckdb", "DuckDB relation")
+            scan = Scan(nw.from_native(data), "duckdb", "DuckDB relation")
+            scan.no_files = "a DuckDB relation does not say which files it reads"
+            return scan
         if engine == "duckdb":  # pyarrow: DuckDB reads Tables and Datasets without a copy
             relation = _duckdb_connection().from_arrow(data)
-            files = getattr(data, "files", None)
-            if type(getattr(data, "format", None)).__name__ != "ParquetFileFormat" or not files:
-                files = None
             origin = f"pyarrow {type(data).__name__}"
-            return Scan(nw.from_native(relation), "duckdb", origin, files=files)
+            scan = Scan(nw.from_native(relation), "duckdb", origin)
+            files = getattr(data, "files", None)
+            if files is None:
+                return scan  # a Table: in memory
+            if type(getattr(data, "format", None)).__name__ != "ParquetFileFormat":
+                return _with_files(scan, None, "the dataset is not made of Parquet files")
+            return _with_files(scan, list(files), "")
         text = os.fspath(data)
         pattern, hive = _parquet_files(str(text), argument)
         connection = _duckdb_connection()

@@ -566,6 +566,7 @@ def check_feature_drift(
             "engine": ref_scan.engine,
             "rows_scanned": ref_rows + cur_rows,
             "rows_sampled": ref_scan.rows_sampled,
+            **_bytes_read(ref_scan, cur_scan, [r.feature for r in results]),
         }
     else:
         results, ref_rows, cur_rows, sampled = _pandas_drift(
@@ -632,6 +633,15 @@ def check_feature_drift(
         parameters=parameters,
         tables=[_drift_table(ranked, max_table_rows)],
     )
+
+
+def _bytes_read(ref: Scan, cur: Scan, columns: Sequence[str]) -> dict[str, object]:
+    """The bytes both sides' scans read (``Scan.where``), or None and why not."""
+    (ref_bytes, ref_why), (cur_bytes, cur_why) = ref.bytes_read(columns), cur.bytes_read(columns)
+    if ref_bytes is not None and cur_bytes is not None:
+        return {"bytes_read": ref_bytes + cur_bytes}
+    why = f"reference: {ref_why}" if ref_bytes is None else f"current: {cur_why}"
+    return {"bytes_read": None, "bytes_read_note": why}
 
 
 def _as_scan(data: Any, argument: str) -> Scan:

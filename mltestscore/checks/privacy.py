@@ -236,8 +236,9 @@ def _engine_sample(
             c for c, t in dtypes.items() if isinstance(t, textual) or t.is_integer() or t in textual
         ]
     # with no candidate, one column keeps the frame non-empty: nothing in it is scanned
-    frame = scan.sample(sample_size, seed, wanted or list(dtypes)[:1])
-    return frame, scan.where()
+    chosen = wanted or list(dtypes)[:1]
+    frame = scan.sample(sample_size, seed, chosen)
+    return frame, scan.where(chosen)  # the columns its queries read
 
 
 def _columns_to_scan(frame: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:

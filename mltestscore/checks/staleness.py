@@ -529,7 +529,7 @@ def _lazy_freshness(
         "rows": int(found["rows"]),
         "unreadable_timestamps": 0,
         "future_rows": int(found.get("future_rows") or 0),
-        **scan.where(),
+        **scan.where([time_column]),  # the one column its query reads
     }
     return _judge_freshness(
         measurements,

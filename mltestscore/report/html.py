@@ -31,6 +31,7 @@ from mltestscore.report.atomic import write_atomic
 from mltestscore.report.text import neutralise
 from mltestscore.scorecard_model import (
     PARTIAL_CONSEQUENCE,
+    CheckEvidence,
     Evidence,
     Item,
     Scalar,
@@ -271,6 +272,27 @@ def table_view(table: Table, limits: HtmlLimits) -> dict[str, Any]:
     }
 
 
+# Where a check ran (docs/bigdata.md): a data check's engine and what it scanned and read, a
+# model check's engine sample. Shown on a line of their own, before the measurements and
+# outside their cap, so a long list of figures never hides them.
+ORIGIN_MEASUREMENTS = ("engine", "rows_scanned", "rows_sampled", "bytes_read", "bytes_read_note")
+ORIGIN_PARAMETERS = ("sample_seed", "sampled_data")
+
+
+def _origin(entry: CheckEvidence) -> dict[str, Scalar]:
+    measured = entry.get("measurements") or {}
+    if "engine" not in measured:
+        return {}
+    parameters = entry.get("parameters") or {}
+    origin = {k: measured[k] for k in ORIGIN_MEASUREMENTS if k in measured}
+    origin.update({k: parameters[k] for k in ORIGIN_PARAMETERS if k in parameters})
+    return origin
+
+
+def _without(values: Mapping[str, Scalar] | None, keys: Mapping[str, Scalar]) -> dict[str, Scalar]:
+    return {k: v for k, v in (values or {}).items() if k not in keys}
+
+
 def _pairs(values: Mapping[str, Scalar] | None, limits: HtmlLimits) -> list[tuple[str, str]]:
     items = list((values or {}).items())[: limits.values_per_entry]
     return [
@@ -321,12 +343,14 @@ def entry_view(entry: Evidence, limits: HtmlLimits, budget: _TableBudget) -> dic
         "bad": outcome in BAD_OUTCOMES,
     }
     if entry["kind"] == "check":
+        origin = _origin(entry)
         view.update(
             check=clip(entry.get("check", ""), limits.text_chars),
             reason=clip(entry.get("reason", ""), limits.message_chars),
-            measured=_pairs(entry.get("measurements"), limits),
+            ran_on=[(k, clip(format_value(v), limits.text_chars)) for k, v in origin.items()],
+            measured=_pairs(_without(entry.get("measurements"), origin), limits),
             thresholds=_pairs(entry.get("thresholds"), limits),
-            parameters=_pairs(entry.get("parameters"), limits),
+            parameters=_pairs(_without(entry.get("parameters"), origin), limits),
             tables=budget.take(list(entry.get("tables") or []), limits),
         )
         return view

@@ -15,7 +15,9 @@ from typing import Any
 from mltestscore.config import SUITE_KEYS
 
 # Keys that only tune other keys: on their own they generate nothing.
-_MODIFIER_KEYS = frozenset({"model_trusted", "thresholds", "target", "prediction"})
+_MODIFIER_KEYS = frozenset(
+    {"model_trusted", "thresholds", "target", "prediction", "storage_options"}
+)
 
 
 def suite_configured(settings: Mapping[str, Any]) -> bool:

@@ -117,8 +117,9 @@ def parse_suite_config(project: ProjectConfig, *, complete: bool = True) -> Suit
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # "module:callable" keys import from the project root
 
+    storage = _storage_options(settings, where)
     data = {
-        key: _data_source(settings[key], key, root, where, importer)
+        key: _data_source(settings[key], key, root, where, importer, storage)
         for key in DATA_KEYS
         if key in settings
     }
@@ -311,21 +312,76 @@ def _import_callable(text: str, key: str, where: _Where) -> Callable[[], Any]:
     return function
 
 
-def _uri_reader(uri: str) -> Callable[[], str]:
+def _uri_reader(uri: str, storage: tuple[tuple[str, str], ...] = ()) -> Callable[[], Any]:
     """A data URI's loader: the URI itself, which the lazy path reads with Polars (checked
-    when it is read: listing a bucket at configuration time would cost a request per key)."""
+    when it is read: listing a bucket at configuration time would cost a request per key),
+    with the ``storage_options`` when they are set."""
+    from mltestscore.checks._frames import DataURI
 
-    def read() -> str:
-        return uri
+    def read() -> str | DataURI:
+        return DataURI(uri, storage) if storage else uri
 
     return read
 
 
-def _data_source(value: object, key: str, root: Path, where: _Where, importer: _Importer) -> Source:
+def _storage_options(settings: Mapping[str, Any], where: _Where) -> tuple[tuple[str, str], ...]:
+    """``[tool.mltestscore.storage_options]``: the options Polars' object-store reader opens
+    the data URIs with (``polars.scan_parquet(storage_options=...)``), beside the standard
+    environment variables. A table of names Polars takes for the URIs' schemes, each a
+    string, a boolean or a number (given to Polars as text: ``true``, ``30``)."""
+    from mltestscore.checks._frames import is_uri
+    from mltestscore.checks._storage_options import unknown_storage_option
+
+    if "storage_options" not in settings:
+        return ()
+    table = settings["storage_options"]
+    key = where("storage_options")
+    if not isinstance(table, Mapping):
+        raise ConfigError(
+            f"{key} must be a table of option = value "
+            f'(endpoint_url = "http://localhost:9000", region = "eu-west-1"), got {table!r}'
+        )
+    uris = {k: v for k in DATA_KEYS if isinstance(v := settings.get(k), str) and is_uri(v)}
+    if table and not uris:
+        raise ConfigError(
+            f"{key}: no data key ({', '.join(DATA_KEYS)}) is a URI; the options are for data "
+            "read from an object store (s3://, gs://, az://, https://): a `module:callable` "
+            "configures its own engine"
+        )
+    schemes = sorted({str(v).split("://", 1)[0].lower() for v in uris.values()})
+    options: list[tuple[str, str]] = []
+    for name, value in table.items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            text = str(value)
+        else:
+            raise ConfigError(
+                f"{key}.{name} must be a string, a boolean or a number, "
+                f"got {type(value).__name__} {value!r}"
+            )
+        problem = unknown_storage_option(str(name), schemes)
+        if problem is not None:
+            raise ConfigError(
+                f"{key}.{name}: {problem}; the names are object_store's configuration keys "
+                "(docs/bigdata.md#uris-s3-gcs-azure-http-file)"
+            )
+        options.append((str(name), text))
+    return tuple(options)
+
+
+def _data_source(
+    value: object,
+    key: str,
+    root: Path,
+    where: _Where,
+    importer: _Importer,
+    storage: tuple[tuple[str, str], ...] = (),
+) -> Source:
     from mltestscore.checks._frames import is_uri
 
     if isinstance(value, str) and is_uri(value):  # s3://bucket/train/, file:///abs/train/
-        return Source(key, value, function=_uri_reader(value))
+        return Source(key, value, function=_uri_reader(value, storage))
     if isinstance(value, str) and _CALLABLE.match(value) and not (root / value).exists():
         return Source(key, value, function=importer(value, key, where))
     if isinstance(value, str) and any(char in value for char in "*?["):  # a glob of Parquet

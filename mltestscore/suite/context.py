@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,23 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mltestscore.checks.canary import CanaryProcess
+    from mltestscore.checks.result import Scalar
     from mltestscore.model_store import LocalModelStore, MlflowModelStore, ModelVersion
+
+
+@dataclass
+class Reads:
+    """Which data keys one generated item read while it ran: as the engine-drawn sample the
+    model checks get (``sampled``), and as the whole source handed to a check that aggregates
+    it in its engine (``in_engine``). Only keys with a large source are recorded."""
+
+    sampled: set[str] = field(default_factory=set)
+    in_engine: set[str] = field(default_factory=set)
+
+    def sample_keys(self) -> list[str]:
+        """The keys whose sample the check itself worked on: read as a sample and not handed
+        to it whole (a data check reads the sample's columns before taking the source)."""
+        return sorted(self.sampled - self.in_engine)
 
 
 class SuiteContext:
@@ -41,6 +59,63 @@ class SuiteContext:
         self._lock = threading.RLock()  # scratch() is reached while the model loads
         self._canary: CanaryProcess | None = None
         self._scratch: Path | None = None  # the session's own files (an MLflow model's copy)
+        self._tracking = threading.local()  # .reads: the running item's Reads, or None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Reads]:
+        """Record which large sources the code inside reads, and how (:class:`Reads`)."""
+        reads = Reads()
+        before = getattr(self._tracking, "reads", None)
+        self._tracking.reads = reads
+        try:
+            yield reads
+        finally:
+            self._tracking.reads = before
+
+    @contextlib.contextmanager
+    def _unrecorded(self) -> Iterator[None]:
+        """The context's own reads (the schema inferred once for the session) are not the
+        running item's."""
+        before = getattr(self._tracking, "reads", None)
+        self._tracking.reads = None
+        try:
+            yield
+        finally:
+            self._tracking.reads = before
+
+    def _note(self, key: str, in_engine: bool) -> None:
+        reads: Reads | None = getattr(self._tracking, "reads", None)
+        if reads is None or key not in self.samples:
+            return
+        (reads.in_engine if in_engine else reads.sampled).add(key)
+
+    def sample_origin(self, keys: list[str]) -> tuple[dict[str, Scalar], dict[str, Scalar]]:
+        """Where the engine samples of ``keys`` came from, as a check result's measurements
+        (``engine``, ``rows_scanned``: the rows of the sources, which the engine scans to
+        draw the sample, ``rows_sampled``, ``bytes_read`` by the count and the draw, or None
+        with ``bytes_read_note``) and parameters (``sample_seed``, ``sampled_data``: the
+        keys), named as the data checks name where they ran."""
+        if not keys:
+            return {}, {}
+        drawn = [self.samples[k] for k in keys]
+        engines = sorted({str(d["engine"]) for d in drawn})
+        measurements: dict[str, Scalar] = {
+            "engine": ", ".join(engines),
+            "rows_scanned": sum(int(str(d["rows"])) for d in drawn),
+            "rows_sampled": sum(int(str(d["sample_size"])) for d in drawn),
+        }
+        unknown = [(k, d) for k, d in zip(keys, drawn, strict=True) if d["bytes_read"] is None]
+        if unknown:
+            key, why = unknown[0][0], unknown[0][1]["bytes_read_note"]
+            measurements.update(bytes_read=None, bytes_read_note=f"{key}: {why}")
+        else:
+            measurements["bytes_read"] = sum(int(str(d["bytes_read"])) for d in drawn)
+        seeds = sorted({int(str(d["seed"])) for d in drawn})
+        parameters: dict[str, Scalar] = {
+            "sample_seed": seeds[0] if len(seeds) == 1 else ", ".join(map(str, seeds)),
+            "sampled_data": ", ".join(keys),
+        }
+        return measurements, parameters
 
     # -- data ---------------------------------------------------------------------------------
     def frame(self, key: str) -> pd.DataFrame:
@@ -48,14 +123,18 @@ class SuiteContext:
         with self._lock:
             if key not in self._frames:
                 self._frames[key] = self._read(key)
-            return self._frames[key]
+            frame = self._frames[key]
+        self._note(key, in_engine=False)
+        return frame
 
     def data(self, key: str) -> Any:
         """The whole ``train`` / ``test`` / ``serving`` data for the checks that aggregate it
         in its engine (drift, PII, freshness): the pandas frame, or the large source itself."""
         frame = self.frame(key)
         with self._lock:
-            return self._large.get(key, frame)
+            data = self._large.get(key, frame)
+        self._note(key, in_engine=True)
+        return data
 
     def _read(self, key: str) -> pd.DataFrame:
         import pandas as pd
@@ -106,11 +185,14 @@ class SuiteContext:
         except CheckInputError as exc:
             raise ConfigError(f"{self.config.where(key)}: {exc}") from None
         self._large[key] = data
+        read, why = scan.bytes_read()  # the count and the draw, over every column
         self.samples[key] = {
             "engine": scan.engine,
             "rows": scan.rows(),
             "sample_size": len(sample),
             "seed": 0,
+            "bytes_read": read,
+            "bytes_read_note": why,
         }
         return sample
 
@@ -645,10 +727,11 @@ class SuiteContext:
                         f"{self.config.where('schema')}: cannot read {path} as a Great "
                         f"Expectations suite ({type(exc).__name__}: {exc})"
                     ) from None
-        frame = self.frame("train")
+        with self._unrecorded():
+            frame = self.frame("train")
+            # the whole training data: a large source is profiled in its engine
+            data = self.data("train")
         ignore = sorted(c for c in self.non_feature_columns() if c in frame.columns)
-        # the whole training data: a large source is profiled in its engine
-        data = self.data("train")
         suite = schema_to_dict(infer_schema(data, name=path.stem, ignore_columns=ignore))
         with self._lock:
             # Written atomically (save_schema): parallel workers infer the same suite, and a

@@ -35,7 +35,7 @@ from mltestscore.suite.worker import plain_json
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
-    from mltestscore.checks.result import CheckResult
+    from mltestscore.checks.result import CheckResult, Scalar
     from mltestscore.session import MLScoreSession
 
 ROOT_NAME = "mlscore"
@@ -276,12 +276,34 @@ def compute_result(context: SuiteContext, spec: catalog.Spec, param: str | None)
     from mltestscore.checks._threads import thread_limit
 
     options = catalog.options_for(spec, context.config)
-    with recording.recording_into(lambda kind, payload: None), thread_limit(_threads()):
+    with (
+        recording.recording_into(lambda kind, payload: None),
+        thread_limit(_threads()),
+        context.reading() as reads,
+    ):
         unfit = runners.cannot_refit(context, spec.check) if spec.refits else None
         result = unfit or spec.runner(context, param, options)
     if spec.evidences is not None:
         result = dataclasses.replace(result, rubric_ids=spec.evidences)
-    return result
+    return with_sample_origin(result, *context.sample_origin(reads.sample_keys()))
+
+
+def with_sample_origin(
+    result: CheckResult, measurements: dict[str, Scalar], parameters: dict[str, Scalar]
+) -> CheckResult:
+    """A result that ran on an engine-drawn sample of a large source (docs/bigdata.md) with
+    where that sample came from added: the engine, the rows of the source and of the sample
+    in its measurements, the seed and the data keys in its parameters. These replace figures
+    of the same name the check gave (a check run in pandas on the sample says ``pandas``)."""
+    import dataclasses
+
+    if not measurements:
+        return result
+    return dataclasses.replace(
+        result,
+        measurements={**result.measurements, **measurements},
+        parameters={**result.parameters, **parameters},
+    )
 
 
 def _threads() -> int | None:

@@ -52,6 +52,7 @@ def test_drift_on_file_uris_gives_the_folder_paths_verdict_and_figures(
     assert_same_result(expected, actual)
     assert actual.measurements["engine"] == "polars"
     assert actual.measurements["rows_scanned"] == len(reference) + len(current)
+    assert actual.measurements["bytes_read"] == expected.measurements["bytes_read"]
 
 
 def test_freshness_on_a_file_uri_reads_the_newest_time_in_polars(
@@ -171,6 +172,8 @@ def test_drift_on_s3_uris_gives_the_folder_paths_verdict_and_figures(
     assert expected.outcome == ("failed" if planted else "passed"), expected.reason
     assert_same_result(expected, actual)
     assert actual.measurements["engine"] == "polars"
+    assert actual.measurements["bytes_read"] is None
+    assert "the files are in s3://" in str(actual.measurements["bytes_read_note"])
 
 
 def test_a_missing_s3_prefix_or_bucket_is_an_error_naming_the_uri(
@@ -214,3 +217,120 @@ def test_the_schema_is_inferred_and_validated_through_file_uris_in_polars(
     assert "age" in broken.reason
     assert broken.measurements["engine"] == "polars"
     assert broken.measurements["rows_scanned"] == len(planted)
+
+
+AWS_VARIABLES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ALLOW_HTTP",
+    "AWS_PROFILE",
+)
+
+
+def _suite(tmp_path: Path, settings: dict[str, Any]) -> Any:
+    from mltestscore.config import ProjectConfig
+    from mltestscore.suite.config import parse_suite_config
+
+    return parse_suite_config(ProjectConfig(str(tmp_path / "pyproject.toml"), tmp_path, settings))
+
+
+def test_storage_options_in_the_configuration_reach_the_bucket_without_the_environment(
+    halves: tuple[pd.DataFrame, pd.DataFrame],
+    drifted: pd.DataFrame,
+    tmp_path: Path,
+    s3_env: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`[tool.mltestscore.storage_options]` names the endpoint, the keys and the region: with
+    no AWS variable set, the suite reads the s3:// data keys and drift gives the verdict and
+    figures of the same folders read as paths."""
+    from mltestscore.checks._frames import DataURI
+    from mltestscore.suite.context import SuiteContext
+    from mltestscore.suite.runners import run_drift
+
+    features = [c for c in halves[0].columns if c != "event_time"]
+    ref, cur = _folders(halves[0], drifted, tmp_path)
+    train = _upload(ref, "options/train", s3_env)
+    serving = _upload(cur, "options/serving", s3_env)
+    for name in AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    settings = {
+        "train": train,
+        "serving": serving,
+        "storage_options": {
+            "endpoint_url": s3_env,
+            "access_key_id": "testing",
+            "secret_access_key": "testing",
+            "region": "us-east-1",
+            "allow_http": True,
+        },
+    }
+    context = SuiteContext(_suite(tmp_path, settings))
+    assert len(context.frame("train")) == len(halves[0])
+    data = context.data("train")
+    assert isinstance(data, DataURI)
+    assert ("allow_http", "true") in data.storage_options
+    actual = run_drift(context, None, {"columns": features})
+    expected = check_feature_drift(str(ref), str(cur), columns=features)
+    assert expected.outcome == "failed", expected.reason
+    assert_same_result(expected, actual)
+    assert actual.measurements["engine"] == "polars"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("endpoint=http://x", r"storage_options must be a table of option = value"),
+        ({"region": ["us-east-1"]}, r"storage_options\.region must be a string, a boolean or"),
+        (
+            {"endpont_url": "http://localhost:9000"},
+            r"storage_options\.endpont_url: not an option Polars' object-store reader takes for "
+            r"s3:// \(did you mean 'endpoint_url'\?\)",
+        ),
+    ],
+    ids=["not-a-table", "a-list-value", "a-misspelt-name"],
+)
+def test_bad_storage_options_are_a_configuration_error_naming_the_key(
+    options: object, message: str, tmp_path: Path
+) -> None:
+    from mltestscore.errors import ConfigError
+
+    settings = {"train": "s3://bucket/train/", "storage_options": options}
+    with pytest.raises(ConfigError, match=message):
+        _suite(tmp_path, settings)
+
+
+def test_storage_options_are_checked_against_the_schemes_of_the_data_uris(
+    tmp_path: Path,
+) -> None:
+    """An AWS name is refused for gs:// data, and the options need a URI to apply to."""
+    from mltestscore.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"storage_options\.aws_region: .* for gs://"):
+        _suite(tmp_path, {"train": "gs://bucket/train/", "storage_options": {"aws_region": "x"}})
+    (tmp_path / "train.csv").write_text("a,income\n1,0\n")
+    with pytest.raises(ConfigError, match=r"storage_options: no data key .* is a URI"):
+        _suite(tmp_path, {"train": "train.csv", "storage_options": {"region": "eu-west-1"}})
+    options = {"skip_signature": True, "google_allow_http": "true", "max_retries": 3}
+    suite = _suite(tmp_path, {"train": "gs://bucket/train/", "storage_options": options})
+    data = suite.data["train"].function()
+    assert data.storage_options == (
+        ("skip_signature", "true"),
+        ("google_allow_http", "true"),
+        ("max_retries", "3"),
+    )
+
+
+def test_a_check_given_a_uri_with_a_misspelt_storage_option_names_it(
+    halves: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    from mltestscore.checks._frames import DataURI
+
+    uri = DataURI("s3://bucket/serving/", (("regoin", "eu-west-1"),))
+    result = check_feature_drift(halves[0], uri)
+    assert result.outcome == "error"
+    assert "current: storage option 'regoin': not an option" in result.reason
+    assert "did you mean 'region'?" in result.reason

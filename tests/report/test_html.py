@@ -369,3 +369,28 @@ def test_bars_start_at_zero_and_negative_values_go_left() -> None:
     assert first == {"x": 40.0, "width": 40.0, "negative": False}
     assert second == {"x": 0.0, "width": 40.0, "negative": True}
     assert third is None
+
+
+def test_where_a_check_ran_is_shown_on_its_own_line_however_many_figures_it_measured() -> None:
+    """A model check on an engine sample (docs/bigdata.md) with more figures than an entry
+    shows: the engine, the rows and the seed are on a "ran on" line, not cut with the rest."""
+    from tests.report.conftest import build, make_check, make_run
+
+    figures: dict[str, Any] = {f"figure_{i:02d}": i for i in range(20)}
+    figures.update(engine="polars", rows_scanned=2_000_000, rows_sampled=100_000)
+    check = make_check(
+        "check_slice_quality",
+        ["model-6"],
+        measurements=figures,
+        parameters={"n_bootstrap": 100, "sample_seed": 0, "sampled_data": "test"},
+    )
+    run = make_run("mlscore::model-6::slices[sex]", ["model-6"], checks=[check])
+    text = Page(render_html(build([run]))).all_text()
+    assert (
+        "ran on engine = polars rows_scanned = 2000000 rows_sampled = 100000 "
+        "sample_seed = 0 sampled_data = test measured figure_00 = 0" in text
+    )
+    assert "figure_11 = 11" in text
+    assert "figure_12" not in text  # the figures past the cap are cut, the origin is not
+    assert "parameters n_bootstrap = 100" in text
+    assert text.count("sample_seed") == 1
