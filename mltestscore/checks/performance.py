@@ -352,10 +352,11 @@ def compare_same_run(
 ) -> TimingVerdict:
     """The decision rule for one timing against the baseline's model timed in the same run,
     call for call: regressed when the ``LOCATION_PERCENTILE`` ratio is above ``min_ratio``
-    and the one-sided Mann-Whitney p-value under ``alpha``. No reference units: both models
-    ran on the same runner at the same moments, which is what those units stood in for."""
-    ratio = _location_ratio(current_ms, baseline_ms)
-    problem = resolution_problem(
+    and the one-sided Mann-Whitney p-value under ``alpha``. The milliseconds are their own
+    reference units: both models ran on the same runner at the same moments, which is what
+    those units stood in for."""
+    return compare_timings(
+        figure,
         baseline_ms,
         current_ms,
         baseline_ms,
@@ -363,21 +364,6 @@ def compare_same_run(
         min_ratio=min_ratio,
         alpha=alpha,
         tick_ms=tick_ms,
-    )
-    p_value = _greater_p(current_ms, baseline_ms)
-    verdict = "not measurable" if problem else "ok"
-    if not problem and ratio > min_ratio and p_value < alpha:
-        verdict = "regressed"
-    return TimingVerdict(
-        figure,
-        statistics.median(baseline_ms),
-        statistics.median(current_ms),
-        ratio,
-        ratio,
-        p_value,
-        p_value,
-        verdict,
-        problem,
     )
 
 
