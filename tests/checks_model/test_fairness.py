@@ -222,7 +222,7 @@ def test_a_numeric_attribute_is_cut_in_quantile_bins(adult_model: Any, xy_test: 
     assert result.parameters["numeric_bins"] == 4
 
 
-@settings(max_examples=8, deadline=None)
+@settings(deadline=None)  # the first example imports the modules
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 150), groups=st.integers(1, 4))
 def test_parity_measures_counted_from_the_draws_equal_the_weighted_ones_to_the_last_bit(
     seed: int, n: int, groups: int
@@ -254,6 +254,7 @@ def test_parity_measures_counted_from_the_draws_equal_the_weighted_ones_to_the_l
         np.testing.assert_array_equal(counted[key], values)
 
 
+@settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(40, 150), groups=st.integers(2, 3))
 def test_resampled_parity_measures_equal_fairlearn_on_the_resampled_rows(
     seed: int, n: int, groups: int

@@ -455,6 +455,7 @@ def test_judging_a_tighter_limit_fails_slices_without_measuring_again(
     assert "slices are worse than the limit" in verdict.reason
 
 
+@settings(deadline=None)  # the first example imports the modules
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 120), resamples=st.integers(1, 30))
 def test_an_auc_counted_from_the_draws_equals_the_weighted_auc_to_the_last_bit(
     seed: int, n: int, resamples: int
