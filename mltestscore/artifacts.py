@@ -16,14 +16,22 @@ Standard library at import time; skops, joblib and onnxruntime load inside the f
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import pickle
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from mltestscore.checks._canary_worker import OnnxSession
+from mltestscore.checks._canary_worker import (
+    OnnxSession,
+    import_skops_io,
+    skops_trust_identity,
+    skops_trust_lists,
+)
 
 SKOPS = "skops"
 PICKLE = "pickle"
@@ -48,6 +56,8 @@ NATIVE_BOOSTER_FORMATS = frozenset({XGBOOST, LIGHTGBM, CATBOOST})
 CODE_EXECUTING_FORMATS = frozenset({PICKLE, JOBLIB})
 
 Trust = bool | Sequence[str]
+
+SKOPS_TRUST_CACHE = "skops-trust-lists"
 
 
 class ArtifactError(Exception):
@@ -121,14 +131,58 @@ def save_model(model: Any, path: str | os.PathLike[str], *, format: str | None =
         raise ArtifactError(target, f"saving as {kind!r} is not supported; use skops")
     with atomic_file(target) as handle:
         if kind == SKOPS:
-            import skops.io as sio
-
+            sio = skops_io()
             sio.dump(model, handle)
         elif kind == JOBLIB:
             importlib.import_module("joblib").dump(model, handle)
         else:
             pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return target
+
+
+def skops_io() -> ModuleType:
+    """``skops.io``, with its default trust lists from the per-user cache
+    (:mod:`mltestscore.cache`) when an earlier process computed them under the same
+    :func:`skops_trust_identity` (skops, NumPy, SciPy, scikit-learn and Python unchanged).
+    Computing them imports every scikit-learn module and searches every loaded module for
+    each ufunc: 0.4-0.7 s of CPU on every start otherwise. The lists are the ones skops
+    computed; nothing is added to them."""
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    from mltestscore.cache import load_cached, store_cached
+
+    identity = skops_trust_identity()
+    key = json.dumps(identity).encode("utf-8") if identity is not None else None
+    cached = load_cached(SKOPS_TRUST_CACHE, key) if key is not None else None
+    lists = _trust_lists(cached)
+    module = import_skops_io(lists)
+    if lists is None and key is not None:
+        found = skops_trust_lists()
+        if found:
+            store_cached(SKOPS_TRUST_CACHE, key, found)
+    return module
+
+
+def _trust_lists(value: Any) -> dict[str, list[str]] | None:
+    """``value`` when it is trust lists as :func:`skops_trust_lists` gives them, else None."""
+    if not isinstance(value, dict) or not value:
+        return None
+    for name, items in value.items():
+        if not (isinstance(name, str) and name.isupper() and isinstance(items, list)):
+            return None
+        if not all(isinstance(item, str) for item in items):
+            return None
+    return value
+
+
+def skops_trust_for_worker() -> dict[str, Any] | None:
+    """What a fresh process of this interpreter needs to skip computing skops' trust lists
+    (the canary's worker checks the identity against its own): None before this process
+    imported ``skops.io``."""
+    lists = skops_trust_lists()
+    if lists is None:
+        return None
+    return {"identity": skops_trust_identity(), "lists": lists}
 
 
 # (device, inode, size, modification time) of a skops file -> its untrusted types
@@ -142,8 +196,7 @@ def untrusted_types(path: str | os.PathLike[str]) -> list[str]:
     file, and a session loads the same model several times (the trust check, the model,
     the rollback's versions).
     """
-    import skops.io as sio
-
+    sio = skops_io()
     status = os.stat(path)
     identity = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
     if identity not in _untrusted_by_file:
@@ -200,8 +253,7 @@ def _load_native(source: Path, kind: str) -> Any:
 
 
 def _load_skops(source: Path, trusted: Trust) -> LoadedModel:
-    import skops.io as sio
-
+    sio = skops_io()
     try:
         found = untrusted_types(source)
     except Exception as exc:

@@ -297,8 +297,7 @@ class MlflowModelStore:
         arguments: dict[str, Any] = {"name" if "name" in parameters else "artifact_path": "model"}
         skops_format = getattr(self._mlflow_sklearn, "SERIALIZATION_FORMAT_SKOPS", None)
         if skops_format is not None and "skops_trusted_types" in parameters:
-            import skops.io as sio
-
+            sio = artifacts.skops_io()
             arguments["serialization_format"] = skops_format
             arguments["skops_trusted_types"] = sio.get_untrusted_types(data=sio.dumps(model))
         return arguments

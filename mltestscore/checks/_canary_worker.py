@@ -13,6 +13,7 @@ let the loading overlap its own work. End of input instead of a path ends it uns
 from __future__ import annotations
 
 import gc
+import hashlib
 import importlib
 import json
 import os
@@ -23,6 +24,7 @@ import time
 import traceback
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 # numpy types for onnxruntime's tensor element types (what skl2onnx and tf2onnx emit).
@@ -135,13 +137,77 @@ def _packages() -> dict[str, str]:
     return found
 
 
+# skops computes its default trust lists when ``skops.io`` is first imported: every
+# scikit-learn estimator's name (it imports every scikit-learn module to find them) and every
+# SciPy and NumPy ufunc's (each searched for in every loaded module). That is 0.4-0.7 s of
+# CPU in each process that loads a skops file, for lists that only change with the installed
+# skops, scikit-learn, SciPy and NumPy. A process given the lists an earlier import computed
+# under the same identity (:func:`skops_trust_identity`) installs them as that module.
+SKOPS_TRUST_MODULE = "skops.io._trusted_types"
+
+
+def skops_trust_identity() -> list[str] | None:
+    """What skops' default trust lists are computed from in this interpreter: its version,
+    skops' version and the source of its trust-list module, and the versions and locations
+    of NumPy, SciPy and scikit-learn (imported here: loading a skops file needs them
+    anyway). None when one of them is missing."""
+    try:
+        import numpy
+        import scipy
+        import sklearn
+        import skops
+
+        source = Path(str(skops.__file__)).parent / "io" / "_trusted_types.py"
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    except (ImportError, OSError):
+        return None
+    return [
+        sys.version,
+        f"skops {skops.__version__} {digest}",
+        *(f"{m.__name__} {m.__version__} {m.__file__}" for m in (numpy, scipy, sklearn)),
+    ]
+
+
+def skops_trust_lists() -> dict[str, list[str]] | None:
+    """The default trust lists of the ``skops.io`` imported in this process (its
+    module-level lists of type names), or None before that import."""
+    module = sys.modules.get(SKOPS_TRUST_MODULE)
+    if module is None:
+        return None
+    return {
+        name: list(value)
+        for name, value in vars(module).items()
+        if name.isupper()
+        and isinstance(value, list)
+        and all(isinstance(item, str) for item in value)
+    }
+
+
+def import_skops_io(lists: dict[str, list[str]] | None = None) -> ModuleType:
+    """``skops.io``; when ``lists`` (what :func:`skops_trust_lists` gave in a process of the
+    same :func:`skops_trust_identity`) is given and skops is not imported yet, its trust-list
+    module is those lists instead of their computation. If skops then asks for a name the
+    lists lack, it is imported as usual."""
+    if lists and SKOPS_TRUST_MODULE not in sys.modules:
+        module = ModuleType(SKOPS_TRUST_MODULE)
+        module.__dict__.update({name: list(values) for name, values in lists.items()})
+        sys.modules[SKOPS_TRUST_MODULE] = module
+        try:
+            return importlib.import_module("skops.io")
+        except ImportError:
+            for name in [n for n in sys.modules if n == "skops.io" or n.startswith("skops.io.")]:
+                del sys.modules[name]
+    return importlib.import_module("skops.io")
+
+
 def _load(request: dict[str, Any]) -> Any:
     path = Path(request["artifact"])
     kind = request["format"]
     trusted = request["trusted"]
     if kind == "skops":
-        import skops.io as sio
-
+        given = request.get("skops_trust") or {}
+        same = given.get("identity") is not None and given["identity"] == skops_trust_identity()
+        sio = import_skops_io(given.get("lists") if same else None)
         types = sio.get_untrusted_types(file=path) if trusted is True else list(trusted)
         return sio.load(path, trusted=types)
     if kind == "joblib":

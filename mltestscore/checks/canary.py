@@ -232,7 +232,7 @@ class CanaryProcess:
         self.sent: Any = None  # the sample, once sent
         self._scratch = tempfile.TemporaryDirectory(prefix="mltestscore-canary-")
         self.folder = Path(self._scratch.name)
-        request = {
+        request: dict[str, Any] = {
             "artifact": str(self.path.resolve()),
             "format": self.kind,
             "trusted": trusted if trusted is True else list(trusted or ()),
@@ -240,6 +240,8 @@ class CanaryProcess:
             "input_format": input_format,
             "nice": 10 if background else 0,
         }
+        if self.kind == artifacts.SKOPS:
+            request["skops_trust"] = artifacts.skops_trust_for_worker()
         request_file = self.folder / "request.json"
         request_file.write_text(json.dumps(request), encoding="utf-8")
         self._output = self.folder / "output.txt"

@@ -447,6 +447,15 @@ class _SharedWeights:
         for i in range(0, self.resamples, step):
             yield _resample.bootstrap_weights(self.rows, min(step, self.resamples - i), rng)
 
+    def draws(self) -> Iterator[NDArray[np.int64]]:
+        """The same resamples as :meth:`chunks`, as the drawn row indices."""
+        import numpy as np
+
+        rng = np.random.default_rng(self.seed)
+        step = max(1, _resample.MAX_CELLS // max(self.rows, 1))
+        for i in range(0, self.resamples, step):
+            yield _resample.bootstrap_draws(self.rows, min(step, self.resamples - i), rng)
+
 
 def _parity_intervals(
     labels: pd.Series,
@@ -464,13 +473,16 @@ def _parity_intervals(
         return {i: dict.fromkeys(PARITY, nan) for i in range(len(outcomes))}
     keep = labels.notna().to_numpy()
     groups = labels[keep].to_numpy()
-    member = np.column_stack([groups == g for g in sorted(set(groups))]).astype(np.float64)
+    position = {g: i for i, g in enumerate(sorted(set(groups)))}
+    group_codes = np.array([position[g] for g in groups], dtype=np.int64)
     y, predicted = data.y[keep], data.predicted[keep]
     coded = [((y == o).astype(int), (predicted == o).astype(int)) for o in outcomes]
     parts: list[list[dict[str, NDArray[np.float64]]]] = [[] for _ in outcomes]
-    for chunk in weights.chunks():
+    for drawn in weights.draws():
         for index, (actual, chosen) in enumerate(coded):
-            parts[index].append(parity_resamples(actual, chosen, member, chunk))
+            parts[index].append(
+                parity_from_draws(actual, chosen, group_codes, len(position), drawn)
+            )
     return {
         index: {
             key: _resample.percentile_interval(
@@ -813,6 +825,40 @@ def parity_resamples(
     size, picked, positives, negatives, true_pos, false_pos = (
         counts[:, i * groups : (i + 1) * groups] for i in range(6)
     )
+    return _parity_measures(size, picked, positives, negatives, true_pos, false_pos)
+
+
+def parity_from_draws(
+    actual: Any, chosen: Any, group_codes: Any, groups: int, drawn: Any
+) -> dict[str, NDArray[np.float64]]:
+    """:func:`parity_resamples` for the resamples ``drawn`` (rows' indices,
+    :func:`_resample.bootstrap_draws`; ``group_codes[i]`` is row i's group), from each
+    resample's count of rows per group, choice and truth: the same figures to the last bit
+    (the counts are the same integers) without the rows x resamples weights."""
+    import numpy as np
+
+    codes = np.asarray(group_codes, dtype=np.int64) * 4
+    codes += 2 * np.asarray(chosen, dtype=np.int64) + np.asarray(actual, dtype=np.int64)
+    counts = _resample.draw_counts(drawn, codes, 4 * groups).reshape(len(drawn), groups, 4)
+    # per group: neither chosen nor positive, a missed positive, a false and a true positive
+    neither, missed, false_pos, true_pos = (counts[:, :, i].astype(np.float64) for i in range(4))
+    return _parity_measures(
+        neither + missed + false_pos + true_pos,
+        false_pos + true_pos,
+        missed + true_pos,
+        neither + false_pos,
+        true_pos,
+        false_pos,
+    )
+
+
+def _parity_measures(
+    size: Any, picked: Any, positives: Any, negatives: Any, true_pos: Any, false_pos: Any
+) -> dict[str, NDArray[np.float64]]:
+    """The parity measures from each resample's weighted counts per group (resamples x
+    groups each)."""
+    import numpy as np
+
     with np.errstate(divide="ignore", invalid="ignore"):
         selection = picked / size
         tpr = true_pos / positives

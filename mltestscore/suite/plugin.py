@@ -102,8 +102,13 @@ class SuitePlugin:
         items = [item for item in session.items if isinstance(item, CheckItem)]
         if not items:
             return
+        from mltestscore.checks._threads import thread_limit
+
         try:
-            self.context.check_model_input()
+            # one thread per native pool, as in the items: with a busy neighbour, the model's
+            # OpenMP threads spin at their barrier (0.6 s of CPU for 5 rows, 5 ms with one)
+            with thread_limit(_threads()):
+                self.context.check_model_input()
         except MLScoreError as exc:
             raise pytest.UsageError(f"mltestscore: {exc}") from None
         canary = next((item.spec for item in items if item.spec.schedule.starts_canary), None)

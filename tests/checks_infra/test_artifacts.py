@@ -101,3 +101,113 @@ def test_a_skops_file_is_audited_once_while_it_stays_the_same(
     artifacts.save_model({"weights": np.ones(3)}, path)
     assert artifacts.untrusted_types(path) == []
     assert len(audits) == 2
+
+
+_AUDIT_IN_A_FRESH_PROCESS = """
+import json, sys
+from mltestscore import artifacts
+path, trusted = sys.argv[1], json.loads(sys.argv[2])
+found = artifacts.untrusted_types(path)
+model = artifacts.load_model(path, trusted=trusted).model
+from mltestscore.checks._canary_worker import SKOPS_TRUST_MODULE, skops_trust_lists
+print(json.dumps({
+    "untrusted": found,
+    "computed": hasattr(sys.modules[SKOPS_TRUST_MODULE], "__file__"),
+    "lists": skops_trust_lists(),
+    "model": type(model).__name__,
+}))
+"""
+
+
+def _fresh_audit(path: Path, trusted: list[str], cache: Path) -> dict[str, Any]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, MLTESTSCORE_CACHE_DIR=str(cache))
+    done = subprocess.run(
+        [sys.executable, "-c", _AUDIT_IN_A_FRESH_PROCESS, str(path), json.dumps(trusted)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_a_later_process_takes_skops_trust_lists_from_the_cache_and_audits_the_same(
+    saved_artifact: Path, trusted_types: list[str], tmp_path: Path
+) -> None:
+    first = _fresh_audit(saved_artifact, trusted_types, tmp_path / "cache")
+    later = _fresh_audit(saved_artifact, trusted_types, tmp_path / "cache")
+
+    assert first["computed"]
+    assert not later["computed"]
+    assert later["lists"] == first["lists"]
+    assert "sklearn.ensemble._hist_gradient_boosting.gradient_boosting." in " ".join(
+        first["lists"]["SKLEARN_ESTIMATOR_TYPE_NAMES"]
+    )
+    assert later["untrusted"] == first["untrusted"] == sorted(trusted_types)
+    assert later["model"] == first["model"] == "Pipeline"
+
+
+_WORKER_LOAD = """
+import json, sys, importlib.util
+spec = importlib.util.spec_from_file_location("worker", sys.argv[1])
+worker = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(worker)
+request = json.loads(sys.argv[2])
+if request.pop("lists_without_a_name", False):
+    request["skops_trust"]["lists"].pop("SCIPY_UFUNC_TYPE_NAMES")
+model = worker._load(request)
+print(json.dumps({
+    "computed": hasattr(sys.modules[worker.SKOPS_TRUST_MODULE], "__file__"),
+    "model": type(model).__name__,
+}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "computed"),
+    [
+        ("the same identity", False),
+        ("another identity", True),
+        ("lists without a name skops imports", True),
+        ("nothing", True),
+    ],
+)
+def test_the_canary_worker_takes_skops_trust_lists_only_from_its_own_identity(
+    saved_artifact: Path, trusted_types: list[str], given: str, computed: bool
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from mltestscore.checks import _canary_worker
+
+    identity = _canary_worker.skops_trust_identity()
+    lists = _canary_worker.skops_trust_lists()
+    assert identity is not None
+    assert lists is not None
+    request: dict[str, Any] = {
+        "artifact": str(saved_artifact),
+        "format": "skops",
+        "trusted": trusted_types,
+        "skops_trust": {"identity": identity, "lists": lists},
+    }
+    if given == "another identity":
+        request["skops_trust"]["identity"] = [*identity[:-1], "sklearn 0.0 elsewhere"]
+    elif given == "lists without a name skops imports":
+        request["lists_without_a_name"] = True
+    elif given == "nothing":
+        del request["skops_trust"]
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", _WORKER_LOAD, _canary_worker.__file__, json.dumps(request)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result == {"computed": computed, "model": "Pipeline"}

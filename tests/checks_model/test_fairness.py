@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -219,6 +220,38 @@ def test_a_numeric_attribute_is_cut_in_quantile_bins(adult_model: Any, xy_test: 
     assert len(groups) == 4
     assert all(g.startswith("[") for g in groups)
     assert result.parameters["numeric_bins"] == 4
+
+
+@settings(deadline=None)  # the first example imports the modules
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 150), groups=st.integers(1, 4))
+def test_parity_measures_counted_from_the_draws_equal_the_weighted_ones_to_the_last_bit(
+    seed: int, n: int, groups: int
+) -> None:
+    from mltestscore.checks import _resample
+    from mltestscore.checks.fairness import parity_from_draws, parity_resamples
+
+    rng = np.random.default_rng(seed)
+    actual = rng.integers(0, 2, n)
+    chosen = rng.integers(0, 2, n)
+    codes = rng.integers(0, groups, n)
+    member = np.column_stack([codes == g for g in range(groups)]).astype(float)
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rates of an empty group
+        weighted = parity_resamples(
+            actual, chosen, member, _resample.bootstrap_weights(n, 5, np.random.default_rng(seed))
+        )
+        counted = parity_from_draws(
+            actual,
+            chosen,
+            codes,
+            groups,
+            _resample.bootstrap_draws(n, 5, np.random.default_rng(seed)),
+        )
+
+    assert counted.keys() == weighted.keys()
+    for key, values in weighted.items():
+        np.testing.assert_array_equal(counted[key], values)
 
 
 @settings(max_examples=8, deadline=None)

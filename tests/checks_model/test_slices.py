@@ -453,3 +453,45 @@ def test_judging_a_tighter_limit_fails_slices_without_measuring_again(
     verdict = judge_slices(strict)
     assert verdict.outcome is Outcome.FAILED
     assert "slices are worse than the limit" in verdict.reason
+
+
+@settings(deadline=None)  # the first example imports the modules
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 120), resamples=st.integers(1, 30))
+def test_an_auc_counted_from_the_draws_equals_the_weighted_auc_to_the_last_bit(
+    seed: int, n: int, resamples: int
+) -> None:
+    """The same generator state gives the same resamples either way, ties (scores rounded
+    to one decimal) included, so the intervals and every verdict built on them stay."""
+    import numpy as np
+
+    from mltestscore.checks import _resample
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    score = np.round(rng.random(n), 1)
+
+    weighted = _resample._auc_scores(
+        y, score, _resample.bootstrap_weights(n, resamples, np.random.default_rng(seed))
+    )
+    counted = _resample.auc_from_draws(
+        y, score, _resample.bootstrap_draws(n, resamples, np.random.default_rng(seed))
+    )
+
+    np.testing.assert_array_equal(counted, weighted)
+
+
+def test_draw_counts_are_the_bootstrap_weights_summed_by_category() -> None:
+    import numpy as np
+
+    from mltestscore.checks import _resample
+
+    n, resamples = 30, 7
+    codes = np.arange(n) % 4
+    weights = _resample.bootstrap_weights(n, resamples, np.random.default_rng(5))
+    drawn = _resample.bootstrap_draws(n, resamples, np.random.default_rng(5))
+
+    counts = _resample.draw_counts(drawn, codes, 4)
+
+    expected = np.column_stack([weights[:, codes == c].sum(axis=1) for c in range(4)])
+    np.testing.assert_array_equal(counts, expected)
+    np.testing.assert_array_equal(_resample.draw_counts(drawn, np.arange(n), n), weights)
