@@ -581,12 +581,11 @@ def _judge_timing(
     """One timing (``single`` or ``batch``): its table rows, its verdict and its tails."""
     figure = f"{kind}_ms"
     stored = None
-    past_ms = _pooled(baseline, kind)[0]
+    past_ms, units = _pooled(baseline, kind)
     if baseline:
-        calls, units = _pooled(baseline, kind)
         stored = compare_timings(
             figure,
-            calls,
+            past_ms,
             now.samples[kind],
             units,
             now.relative(kind),

@@ -10,7 +10,7 @@ the same bytes. Removing the history resets both: the next run keeps its own art
 
 from __future__ import annotations
 
-import hashlib
+import filecmp
 import os
 import shutil
 import tempfile
@@ -49,14 +49,6 @@ def kept_artifact(history: Path) -> Path | None:
     return files[0] if len(files) == 1 else None
 
 
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def find(history: Path, artifact: Path | None, trusted: artifacts.Trust) -> BaselineModel:
     """The baseline's model for a run of ``artifact`` against ``history``."""
     if artifact is None:
@@ -64,7 +56,7 @@ def find(history: Path, artifact: Path | None, trusted: artifacts.Trust) -> Base
     kept = kept_artifact(history) if history.is_file() else None
     if kept is None:
         return BaselineModel(why_none="no copy of the baseline's artifact is kept yet")
-    if kept.stat().st_size == artifact.stat().st_size and _digest(kept) == _digest(artifact):
+    if filecmp.cmp(kept, artifact, shallow=False):  # sizes first, then the bytes
         return BaselineModel(unchanged=True, kept=kept)
     try:
         model = artifacts.load_model(kept, trusted=trusted).model
