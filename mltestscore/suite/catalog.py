@@ -103,9 +103,9 @@ class Schedule:
     # Heavy modules the check imports when it runs: the items sharing one go to the end of
     # the list when the suite worker runs, so it takes them all and imports it once.
     imports: tuple[str, ...] = ()
-    # Judges a fresh serving process (the canary's) that the plugin starts when the items
-    # are collected and sends its sample, so it loads the model and serves on the other core
-    # while the items before it run; the item then only judges what it served.
+    # Judges a fresh serving process (the canary's) that the plugin starts at configuration
+    # and sends its sample when the items are collected, so it loads the model and serves
+    # on the other core meanwhile; the item then only judges what it served.
     starts_canary: bool = False
 
 
@@ -324,6 +324,11 @@ def applicable_specs(config: SuiteConfig) -> list[tuple[Spec, str | None]]:
     return [
         (spec, param) for spec in SPECS if spec.applies(config) for param in spec.parameters(config)
     ]
+
+
+def canary_spec() -> Spec | None:
+    """The spec whose item judges the canary process the plugin starts ahead."""
+    return next((spec for spec in SPECS if spec.schedule.starts_canary), None)
 
 
 def item_name(spec: Spec, param: str | None) -> str:
