@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 # interval, and they stay in the cache. At 4,000,000 cells every array was a fresh mapping
 # of 32-77 MiB whose pages the kernel zeroed on first touch: a 99.67% AUC interval of 800
 # rows (6,000 resamples) took 0.59-0.72 s on its first call and 0.12-0.15 s after, against
-# 0.06-0.11 s in chunks of this size, with the same figures (each resample is computed on
-# its own, from the same draws).
+# 0.06-0.11 s in chunks of this size. The draws continue one stream and each resample is
+# scored on its own, so the chunk size changes no figure counted in integers (AUC, fairness
+# parity) and a weighted sum (log loss, RMSE) at most in its last bit (BLAS sums a row along
+# a path that depends on the number of rows).
 MAX_CELLS = 262_144
 
 # Resamples each tail of a percentile interval must hold at least: with fewer, the interval's

@@ -505,12 +505,15 @@ def test_draw_counts_are_the_bootstrap_weights_summed_by_category() -> None:
     resamples=st.integers(1, 400),
     cells=st.integers(1, 5_000),
 )
-def test_a_bootstrap_interval_is_the_same_to_the_last_bit_whatever_the_chunk_size(
+def test_a_bootstrap_interval_does_not_depend_on_the_chunk_size(
     metric: str, seed: int, n: int, resamples: int, cells: int
 ) -> None:
     """Resamples are drawn and scored in chunks of at most ``MAX_CELLS`` cells, which only
     bounds the memory: the draws continue one stream and each resample is scored on its own,
-    so one chunk or many give the same interval."""
+    so one chunk or many give the same interval. An AUC is counted in integers, so it is the
+    same to the last bit; a metric from weighted sums (log loss, RMSE) may differ in its
+    last bit, as BLAS sums a matrix product's row along a path that depends on the number of
+    rows."""
     import numpy as np
 
     from mltestscore.checks import _resample
@@ -537,4 +540,8 @@ def test_a_bootstrap_interval_is_the_same_to_the_last_bit_whatever_the_chunk_siz
                 rng=np.random.default_rng(seed + 1),
             )
 
-    np.testing.assert_array_equal(interval(cells), interval(n * resamples))
+    chunked, whole = interval(cells), interval(n * resamples)
+    if metric == "roc_auc":
+        np.testing.assert_array_equal(chunked, whole)
+    else:
+        np.testing.assert_allclose(chunked, whole, rtol=1e-12, atol=1e-15)
