@@ -103,10 +103,15 @@ class Schedule:
     # Heavy modules the check imports when it runs: the items sharing one go to the end of
     # the list when the suite worker runs, so it takes them all and imports it once.
     imports: tuple[str, ...] = ()
-    # Judges a fresh serving process (the canary's) that the plugin starts when the items
-    # are collected and sends its sample, so it loads the model and serves on the other core
-    # while the items before it run; the item then only judges what it served.
+    # Judges a fresh serving process (the canary's) that the plugin starts at configuration
+    # and sends its sample when the items are collected, so it loads the model and serves
+    # on the other core meanwhile; the item then only judges what it served.
     starts_canary: bool = False
+    # Takes several times a typical item's time (0.2-0.6 s of CPU on the 4,000-row example,
+    # most items 0.01-0.05 s): with the suite worker, heavy items go to both ends of the
+    # list, so pytest and the worker meet among light ones and the one finishing first waits
+    # for a short item of the other's, not a heavy one. Ordering only, never the result.
+    heavy: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,7 @@ def _movable_current(config: SuiteConfig) -> bool:
 # The registry items may read an MLflow registry, whose client (a SQLite or HTTP connection
 # pool opened in pytest's process) a forked child must not share: they stay in pytest.
 _REGISTRY_SCHEDULE = Schedule(forkable=False)
+_HEAVY = Schedule(heavy=True)
 
 
 def _fresh_data(config: SuiteConfig) -> list[str]:
@@ -207,10 +213,10 @@ SPECS: tuple[Spec, ...] = (
          "checks every feature improves the metric (permutation importance)",
          runners.run_importance,
          {"n_repeats": 3, "sample_size": 800, "shap_sample_size": 100},
-         schedule=Schedule(imports=("shap",))),
+         schedule=Schedule(imports=("shap",), heavy=True)),
     Spec("data-3", "feature_cost", "check_feature_costs", ("model", "target", "train"),
          "weighs each feature's cost against its value", runners.run_feature_cost,
-         {"sample_size": 300, "n_repeats": 2}),
+         {"sample_size": 300, "n_repeats": 2}, schedule=_HEAVY),
     Spec("data-4", "feature_policy", "check_feature_policy", ("feature_spec",),
          "checks model inputs are documented, current and allowed", runners.run_feature_policy),
     Spec("data-5", "pii", "check_pii", ("train",),
@@ -224,7 +230,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("model-3", "tuning", "check_no_better_params_nearby", ("model", "target", "train"),
          "searches near the current hyperparameters for a clearly better model",
          runners.run_tuning,
-         {"n_trials": 4, "cv": 2, "sample_size": 1200}, refits=True),
+         {"n_trials": 4, "cv": 2, "sample_size": 1200}, refits=True, schedule=_HEAVY),
     Spec("model-5", "baselines", "check_simpler_model_is_not_better",
          ("model", "target", "train"),
          "compares the model with a dummy and a simple linear model", runners.run_baselines,
@@ -238,7 +244,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("model-7", "fairness", "check_group_fairness",
          ("model", "target", "train", "sensitive"),
          "compares selection and error rates across sensitive groups (fairlearn)",
-         runners.run_fairness, {"n_bootstrap": 100}, params=_sensitive),
+         runners.run_fairness, {"n_bootstrap": 100}, params=_sensitive, schedule=_HEAVY),
     # A proxy is a property of the data: it can explain a bias, not show the model's outcomes
     # by group, which model-7 asks for. It needs what the fairness check needs, so it only
     # runs beside it and never earns model-7 alone (a finding evidencing no item would not
@@ -308,10 +314,10 @@ SPECS: tuple[Spec, ...] = (
          "the 1-day limit; check_model_age judges the model's age)"),
     Spec("monitor-5", "stability", "check_numerical_stability", ("model", "train"),
          "probes the model with edge-case inputs for NaN/inf and invalid probabilities",
-         runners.run_stability, {"max_examples": 10, "sample_size": 500}),
+         runners.run_stability, {"max_examples": 10, "sample_size": 500}, schedule=_HEAVY),
     Spec("monitor-6", "performance", "check_computing_performance", ("model", "train"),
          "compares the CPU time of predictions and memory with the stored baseline",
-         runners.run_performance, {"single_calls": 40, "batch_calls": 12}),
+         runners.run_performance, {"single_calls": 40, "batch_calls": 12}, schedule=_HEAVY),
     Spec("monitor-7", "served_quality", "check_served_quality",
          ("model", "target", "train", "serving"),
          "measures the metric on labelled serving data against the offline metric",
@@ -324,6 +330,11 @@ def applicable_specs(config: SuiteConfig) -> list[tuple[Spec, str | None]]:
     return [
         (spec, param) for spec in SPECS if spec.applies(config) for param in spec.parameters(config)
     ]
+
+
+def canary_spec() -> Spec | None:
+    """The spec whose item judges the canary process the plugin starts ahead."""
+    return next((spec for spec in SPECS if spec.schedule.starts_canary), None)
 
 
 def item_name(spec: Spec, param: str | None) -> str:

@@ -58,6 +58,7 @@ class SuiteContext:
         self._built: dict[str, pd.DataFrame] = {}  # what the feature function returned
         self._lock = threading.RLock()  # scratch() is reached while the model loads
         self._canary: CanaryProcess | None = None
+        self._canary_file: tuple[int, ...] | None = None
         self._scratch: Path | None = None  # the session's own files (an MLflow model's copy)
         self._tracking = threading.local()  # .reads: the running item's Reads, or None
 
@@ -646,8 +647,16 @@ class SuiteContext:
             return
         with self._lock:
             previous, self._canary = self._canary, canary
+            self._canary_file = _file_identity(path)
         if previous is not None:
             previous.close()
+
+    def stop_canary(self) -> None:
+        """Stop the process :meth:`start_canary` started, if any (its item is not to run)."""
+        with self._lock:
+            canary, self._canary = self._canary, None
+        if canary is not None:
+            canary.close()
 
     def send_canary_sample(self, rows: int) -> None:
         """Send the started canary process its sample (the first ``rows`` evaluation rows,
@@ -679,6 +688,7 @@ class SuiteContext:
         if (
             canary.started
             and canary.path == path
+            and self._canary_file == _file_identity(path)  # not rewritten since it started
             and canary.python == (python or sys.executable)
             and canary.input_format == input_format
         ):
@@ -744,3 +754,12 @@ class SuiteContext:
                     f"{path}: {exc.strerror or exc}"
                 ) from None
         return suite
+
+
+def _file_identity(path: Path) -> tuple[int, ...] | None:
+    """(device, inode, size, modification time) of a file, None when it cannot be read."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)

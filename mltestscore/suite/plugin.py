@@ -65,6 +65,25 @@ class SuitePlugin:
         self.suite = suite
         self.context.config = suite
 
+    def start_canary_ahead(self) -> None:
+        """Start the canary's fresh process now, at configuration, when this process will run
+        the canary item (no pytest-xdist, not ``--collect-only``, the suite generated): the
+        rest of configuration (importing scikit-learn and skops, the model's trust check) and
+        collection run on one core, and the new interpreter imports scikit-learn and loads
+        the model on the other meanwhile. Started at collection's end instead, it loaded the
+        model at low priority beside the items and pytest waited for it at the end (0.8-1.1 s
+        on the example).
+
+        The model's trust check has not run yet, and need not have: the process loads only
+        the types ``model_trusted`` lists, and a pickle only with ``model_trusted = true``. A
+        canary whose item is deselected is stopped when collection ends; one whose model file
+        changes before its item runs is replaced (:meth:`SuiteContext.take_canary`)."""
+        if self.config.option.collectonly or role(self.config) is not Role.ALONE:
+            return
+        canary = catalog.canary_spec()
+        if canary is not None and self.wanted() and canary.applies(self.suite):
+            _start_canary(self.context, canary)
+
     def wanted(self) -> bool:
         """Generate items unless the command line names only specific files or tests
         (``pytest --mlscore tests/test_x.py``): then the user asked for those alone."""
@@ -112,7 +131,9 @@ class SuitePlugin:
         except MLScoreError as exc:
             raise pytest.UsageError(f"mltestscore: {exc}") from None
         canary = next((item.spec for item in items if item.spec.schedule.starts_canary), None)
-        if canary is not None and role(self.config) is Role.ALONE:
+        if canary is None:
+            self.context.stop_canary()  # started at configuration, its item deselected
+        elif role(self.config) is Role.ALONE and not self.context.canary_started():
             # Under pytest-xdist the worker that runs the canary is not known yet: its item
             # starts the process itself.
             _start_canary(self.context, canary)
@@ -357,14 +378,18 @@ def start_suite(config: pytest.Config, session: MLScoreSession) -> SuitePlugin:
     """
     project = session.project
     worker = role(config) is Role.WORKER
+    plugin: SuitePlugin | None = None
     try:
         suite = parse_suite_config(project, complete=False)
         catalog.check_thresholds(suite)
         plugin = SuitePlugin(config, suite, Path(project.source))
+        plugin.start_canary_ahead()
         if not worker:  # workers meet the same problem when loading
             check_model_trust(suite)
         plugin.use_suite(complete_suite_config(suite))
     except MLScoreError as exc:
+        if plugin is not None:
+            plugin.context.close()  # the canary started ahead
         if not worker:
             remove_stale(session.json_path)  # as for any other configuration error
         raise pytest.UsageError(f"mltestscore: {exc}") from None

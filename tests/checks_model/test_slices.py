@@ -495,3 +495,53 @@ def test_draw_counts_are_the_bootstrap_weights_summed_by_category() -> None:
     expected = np.column_stack([weights[:, codes == c].sum(axis=1) for c in range(4)])
     np.testing.assert_array_equal(counts, expected)
     np.testing.assert_array_equal(_resample.draw_counts(drawn, np.arange(n), n), weights)
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    metric=st.sampled_from(["roc_auc", "accuracy", "f1", "log_loss", "rmse"]),
+    seed=st.integers(0, 10_000),
+    n=st.integers(5, 90),
+    resamples=st.integers(1, 400),
+    cells=st.integers(1, 5_000),
+)
+def test_a_bootstrap_interval_does_not_depend_on_the_chunk_size(
+    metric: str, seed: int, n: int, resamples: int, cells: int
+) -> None:
+    """Resamples are drawn and scored in chunks of at most ``MAX_CELLS`` cells, which only
+    bounds the memory: the draws continue one stream and each resample is scored on its own,
+    so one chunk or many give the same interval. An AUC is counted in integers, so it is the
+    same to the last bit; a metric from weighted sums (log loss, RMSE) may differ in its
+    last bit, as BLAS sums a matrix product's row along a path that depends on the number of
+    rows."""
+    import numpy as np
+
+    from mltestscore.checks import _resample
+
+    rng = np.random.default_rng(seed)
+    if metric == "rmse":
+        y = rng.normal(size=n)
+        predicted, proba = y + rng.normal(scale=0.5, size=n), None
+    else:
+        y = rng.integers(0, 2, size=n)
+        proba = rng.dirichlet(np.ones(2), size=n)
+        predicted = proba.argmax(axis=1)
+
+    def interval(max_cells: int) -> tuple[float, float]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_resample, "MAX_CELLS", max_cells)
+            return _resample.bootstrap_interval(
+                metric,
+                y,
+                predicted,
+                proba,
+                n_boot=resamples,
+                confidence=0.95,
+                rng=np.random.default_rng(seed + 1),
+            )
+
+    chunked, whole = interval(cells), interval(n * resamples)
+    if metric == "roc_auc":
+        np.testing.assert_array_equal(chunked, whole)
+    else:
+        np.testing.assert_allclose(chunked, whole, rtol=1e-12, atol=1e-15)

@@ -58,6 +58,31 @@ def test_the_forked_order_puts_jobs_only_pytest_runs_first_and_shared_imports_la
     assert execution.ForkedExecution().order(only_pytest) == [0, 1]  # nothing to fork for
 
 
+def test_heavy_jobs_go_to_both_ends_so_pytest_and_the_worker_meet_among_light_ones() -> None:
+    heavy = Schedule(heavy=True)
+    jobs = [
+        (_spec("heavy_one", heavy), None),
+        (_spec("light_one"), None),
+        (_spec("heavy_two", heavy), None),
+        (_spec("trains", Schedule(forkable=False)), None),
+        (_spec("light_two"), None),
+        (_spec("heavy_three", heavy), None),
+        (_spec("shap_one", Schedule(imports=("shap",), heavy=True)), None),
+        (_spec("shap_two", Schedule(imports=("shap",))), None),
+    ]
+    names = [jobs[i][0].name for i in execution.ForkedExecution().order(jobs)]
+    assert names == [
+        "trains",
+        "heavy_one",
+        "heavy_two",  # pytest's half, from the front
+        "light_one",
+        "light_two",  # where the two meet
+        "heavy_three",  # the child's half, from the end after the shared import's jobs
+        "shap_one",
+        "shap_two",
+    ]
+
+
 @pytest.mark.skipif(not suite_worker.worker_wanted("1"), reason="the worker needs Linux")
 def test_the_forked_execution_gives_the_results_the_serial_one_gives() -> None:
     # job0 is pytest's alone, so both processes take part however the two race for the rest
