@@ -189,6 +189,13 @@ def skops_trust_for_worker() -> dict[str, Any] | None:
 _untrusted_by_file: dict[tuple[int, int, int, int], tuple[str, ...]] = {}
 
 
+def file_identity(path: str | os.PathLike[str]) -> tuple[int, int, int, int]:
+    """(device, inode, size, modification time) of a file: equal while nobody wrote or
+    replaced it. OSError when it cannot be read."""
+    status = os.stat(path)
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
 def untrusted_types(path: str | os.PathLike[str]) -> list[str]:
     """The types in a skops file that skops does not trust by default.
 
@@ -197,8 +204,7 @@ def untrusted_types(path: str | os.PathLike[str]) -> list[str]:
     the rollback's versions).
     """
     sio = skops_io()
-    status = os.stat(path)
-    identity = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+    identity = file_identity(path)
     if identity not in _untrusted_by_file:
         _untrusted_by_file[identity] = tuple(sio.get_untrusted_types(file=Path(path)))
     return list(_untrusted_by_file[identity])

@@ -225,6 +225,7 @@ class CanaryProcess:
                 "input_format", f"expected 'parquet' or 'json', got {input_format!r}"
             )
         self.path, self.kind = _artifact_and_format(artifact, trusted, trust_checked)
+        self._identity = _identity(self.path)  # what the worker is about to load
         self.trusted = trusted
         self.python = python or sys.executable
         self.input_format = input_format
@@ -265,6 +266,11 @@ class CanaryProcess:
     def started(self) -> bool:
         """True until the process has been served or closed."""
         return self.process is not None
+
+    def artifact_unchanged(self) -> bool:
+        """Whether the artifact is still the file the worker was started for (not written or
+        replaced since): a worker started ahead may have loaded the earlier one."""
+        return self._identity is not None and self._identity == _identity(self.path)
 
     def send(self, X: Any) -> None:
         """Send the sample now, so the worker serves it while the caller goes on; a later
@@ -326,6 +332,13 @@ class CanaryProcess:
                 process.kill()
             process.wait()
         self._scratch.cleanup()
+
+
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        return artifacts.file_identity(path)
+    except OSError:
+        return None
 
 
 def _same_sample(sent: Any, X: Any) -> bool:

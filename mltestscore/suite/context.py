@@ -58,7 +58,6 @@ class SuiteContext:
         self._built: dict[str, pd.DataFrame] = {}  # what the feature function returned
         self._lock = threading.RLock()  # scratch() is reached while the model loads
         self._canary: CanaryProcess | None = None
-        self._canary_file: tuple[int, ...] | None = None
         self._scratch: Path | None = None  # the session's own files (an MLflow model's copy)
         self._tracking = threading.local()  # .reads: the running item's Reads, or None
 
@@ -647,7 +646,6 @@ class SuiteContext:
             return
         with self._lock:
             previous, self._canary = self._canary, canary
-            self._canary_file = _file_identity(path)
         if previous is not None:
             previous.close()
 
@@ -688,7 +686,7 @@ class SuiteContext:
         if (
             canary.started
             and canary.path == path
-            and self._canary_file == _file_identity(path)  # not rewritten since it started
+            and canary.artifact_unchanged()  # not rewritten since it started
             and canary.python == (python or sys.executable)
             and canary.input_format == input_format
         ):
@@ -701,11 +699,9 @@ class SuiteContext:
         and remove the session's own files."""
         import shutil
 
+        self.stop_canary()
         with self._lock:
-            canary, self._canary = self._canary, None
             scratch, self._scratch = self._scratch, None
-        if canary is not None:
-            canary.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -754,12 +750,3 @@ class SuiteContext:
                     f"{path}: {exc.strerror or exc}"
                 ) from None
         return suite
-
-
-def _file_identity(path: Path) -> tuple[int, ...] | None:
-    """(device, inode, size, modification time) of a file, None when it cannot be read."""
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
